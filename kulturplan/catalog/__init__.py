@@ -1,0 +1,149 @@
+"""Catalogs of categories (Sparten) and indicators, read from YAML files."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+import yaml
+
+FUNDING_SOURCES: dict[str, str] = {
+    "kommune": "Kommune",
+    "kreis": "Kreis",
+    "land": "Land",
+    "bund": "Bund",
+    "eu": "EU",
+    "stiftung": "Stiftungen",
+    "sonstige": "Sonstige",
+}
+"""Funding sources (id → German label); the first five are public money."""
+
+PUBLIC_FUNDING_SOURCES: tuple[str, ...] = ("kommune", "kreis", "land", "bund", "eu")
+
+TARGET_GROUPS: dict[str, str] = {
+    "kinder": "Kinder",
+    "jugendliche": "Jugendliche",
+    "familien": "Familien",
+    "erwachsene": "Erwachsene",
+    "senioren": "Senior:innen",
+    "alle": "alle",
+}
+"""Target groups of events (id → German label)."""
+
+AGE_GROUPS: dict[str, str] = {
+    "pop_0_5": "0–5 Jahre",
+    "pop_6_17": "6–17 Jahre",
+    "pop_18_29": "18–29 Jahre",
+    "pop_30_64": "30–64 Jahre",
+    "pop_65_plus": "65 Jahre und älter",
+}
+"""Optional age group columns of the municipalities table."""
+
+URBAN_DEGREES: dict[int, str] = {1: "dicht besiedelt", 2: "mittlere Dichte", 3: "gering besiedelt"}
+"""Grad der Verstädterung (official settlement type)."""
+
+
+def _read_yaml(name: str) -> list[dict[str, Any]]:
+    text = resources.files("kulturplan.catalog").joinpath(name).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, list):  # pragma: no cover - shipped file
+        raise TypeError(f"{name} must hold a list")
+    return data
+
+
+@lru_cache(maxsize=1)
+def _categories_raw() -> tuple[dict[str, Any], ...]:
+    return tuple(_read_yaml("categories.yaml"))
+
+
+def categories() -> pd.DataFrame:
+    """Return the category catalog (Sparten), indexed by category id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``label``, ``label_plural``, ``sparte``, ``colour``, ``osm`` (list of
+        ``key=value`` tags), ``aliases`` (list of lower-case spellings).
+    """
+    frame = pd.DataFrame(list(_categories_raw())).set_index("id")
+    frame.index.name = "category"
+    return frame
+
+
+def category_ids() -> list[str]:
+    """Return all category ids in catalog order."""
+    return [c["id"] for c in _categories_raw()]
+
+
+def category_label(category: str, *, plural: bool = False) -> str:
+    """Return the German label of a category id (the id itself when unknown)."""
+    for entry in _categories_raw():
+        if entry["id"] == category:
+            return str(entry["label_plural" if plural else "label"])
+    return category
+
+
+@lru_cache(maxsize=1)
+def _indicators_raw() -> tuple[dict[str, Any], ...]:
+    return tuple(_read_yaml("indicators.yaml"))
+
+
+def _family_keys(per: str) -> list[tuple[str, dict[str, str]]]:
+    """Keys and label fields of an indicator family."""
+    if per == "category":
+        return [
+            (c["id"], {"label": c["label"], "label_plural": c["label_plural"]})
+            for c in _categories_raw()
+        ]
+    if per == "source":
+        return [(k, {"label": v, "label_plural": v}) for k, v in FUNDING_SOURCES.items()]
+    if per == "target_group":
+        return [(k, {"label": v, "label_plural": v}) for k, v in TARGET_GROUPS.items()]
+    raise ValueError(f"Unbekannte Indikatorfamilie per={per!r}")
+
+
+def indicator_definitions() -> list[dict[str, Any]]:
+    """Return the raw indicator definitions (families not expanded)."""
+    return [dict(d) for d in _indicators_raw()]
+
+
+def indicators() -> pd.DataFrame:
+    """Return the indicator catalog with families expanded, indexed by indicator id.
+
+    A family ``einrichtungen_je_10000`` with ``per: category`` becomes one row per
+    category, e.g. ``einrichtungen_je_10000__bibliothek``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``label``, ``unit``, ``higher_is_better``, ``description``, ``method``,
+        ``family`` (id of the catalog entry), ``per``, ``key`` (category/source/target
+        group id or ``None``), ``params``.
+    """
+    rows: list[dict[str, Any]] = []
+    for entry in _indicators_raw():
+        per = entry.get("per")
+        base = {
+            "unit": entry["unit"],
+            "higher_is_better": bool(entry["higher_is_better"]),
+            "description": entry["description"],
+            "method": entry["method"],
+            "family": entry["id"],
+            "per": per,
+            "params": dict(entry.get("params") or {}),
+        }
+        if per is None:
+            rows.append({"id": entry["id"], "label": entry["label"], "key": None, **base})
+            continue
+        for key, fields in _family_keys(per):
+            rows.append(
+                {
+                    "id": f"{entry['id']}__{key}",
+                    "label": entry["label"].format(**fields),
+                    "key": key,
+                    **base,
+                }
+            )
+    return pd.DataFrame(rows).set_index("id")

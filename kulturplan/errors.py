@@ -1,0 +1,71 @@
+"""Errors of kulturplan.
+
+Every error a user can trigger with bad input is a subclass of
+:class:`KulturplanError` and carries a German message that names the file or
+table, the row (as the user sees it in a spreadsheet: header = row 1) and the
+column, and says what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in one place of an input.
+
+    Parameters
+    ----------
+    source
+        File name or table name as the user knows it.
+    message
+        German description of what is wrong and what was expected.
+    row
+        Row as seen in a spreadsheet (header = row 1); ``None`` for the whole table.
+    column
+        Column name; ``None`` when the problem concerns a whole row or table.
+    """
+
+    source: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.source]
+        if self.row is not None:
+            where.append(f"Zeile {self.row}")
+        if self.column is not None:
+            where.append(f"Spalte „{self.column}“")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class KulturplanError(Exception):
+    """Base class of all errors raised by kulturplan for bad input or usage."""
+
+
+class ValidationError(KulturplanError, ValueError):
+    """One or more problems found while validating a table or file.
+
+    All problems of a table or file are collected and reported together, so a
+    user can fix a spreadsheet once.
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, title: str | None = None) -> None:
+        self.problems: list[Problem] = list(problems)
+        head = title or "Die Eingabedaten enthalten Fehler"
+        lines = [f"{head} ({len(self.problems)} Problem(e)):"]
+        lines += [f"  - {p}" for p in self.problems[:50]]
+        if len(self.problems) > 50:
+            lines.append(f"  … und {len(self.problems) - 50} weitere.")
+        super().__init__("\n".join(lines))
+
+
+class InputFileError(KulturplanError, OSError):
+    """A file cannot be read at all (missing, empty, wrong format)."""
+
+
+class EmptyInputError(KulturplanError, ValueError):
+    """An input that must not be empty is empty."""
