@@ -603,7 +603,7 @@ def _empty(table: str) -> pd.DataFrame:
     return frame
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Region:
     """A validated planning region (Kreis, Land, or any set of municipalities).
 
