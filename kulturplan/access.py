@@ -1,0 +1,1089 @@
+"""Spatial accessibility: nearest facility, coverage, 2SFCA, E2SFCA and gravity.
+
+Demand points (residents: municipality centres or :func:`population_points`) and
+supply points (facilities) are GeoDataFrames in any CRS; they are converted to
+EPSG:25832 (metres). Polygon geometries are replaced by their *representative point*
+(``shapely.point_on_surface``, guaranteed to lie inside the polygon; PySAL's
+``centroid_o=True`` uses the centroid instead, which can lie outside a concave
+municipality).
+
+Costs
+-----
+``cost="euclidean"`` (default)
+    Straight-line distance in **km**, multiplied by ``detour`` when given (then it is
+    an estimate of the road distance in km).
+``cost="minutes"`` or ``speed_kmh=...``
+    Estimated car travel time in **minutes**:
+    ``minutes = km_straight * detour / speed_kmh * 60`` with the defaults
+    :data:`DEFAULT_DETOUR` and :data:`DEFAULT_SPEED_KMH`.
+``cost=<DataFrame>``
+    An origin–destination table exported from a routing engine with the columns
+    ``origin`` (index value of ``demand``), ``destination`` (or ``dest``; index value
+    of ``supply``) and ``cost`` (any unit, e.g. minutes). Pairs missing from the table
+    (or with an empty cost) are unreachable; they are counted in the
+    :class:`AccessReport` attached to every result as ``result.attrs["report"]``.
+
+Catchments are inclusive: a pair is *in reach* when ``cost <= max_cost`` (as in
+PySAL ``access``' ``weighted_catchment``). Nothing builds a dense demand × supply
+matrix when ``max_cost`` is given: pairs in reach come from a KD-tree
+(:meth:`scipy.spatial.cKDTree.sparse_distance_matrix`, in chunks of demand points)
+and are aggregated with :mod:`scipy.sparse`, so memory grows with the number of pairs
+in reach.
+
+Agreement with PySAL ``access`` (1.1.x)
+---------------------------------------
+:func:`two_step_fca`, :func:`enhanced_two_step_fca` and :func:`gravity` reproduce
+``Access.two_stage_fca``, ``Access.enhanced_two_stage_fca`` and
+``Access.weighted_catchment`` (with ``weights.step_fn``, ``weights.gaussian`` and
+``weights.gravity``) on the same inputs and costs, with two documented differences in
+degenerate cases:
+
+* demand points with no facility in reach get **0** (PySAL: NaN, from its join);
+* a facility whose weighted demand in reach is 0 (e.g. only uninhabited points)
+  serves nobody: its ratio is set to **0** (PySAL divides by zero and returns
+  ``inf``/NaN for the demand points that reach it). Such facilities are counted in
+  the report (``supply_zero_demand``).
+
+References
+----------
+Hansen, W. G. (1959). How accessibility shapes land use. *Journal of the American
+Institute of Planners* 25(2), 73–76.
+
+Luo, W., & Wang, F. (2003). Measures of spatial accessibility to health care in a GIS
+environment: synthesis and a case study in the Chicago region. *Environment and
+Planning B* 30(6), 865–884.
+
+Luo, W., & Qi, Y. (2009). An enhanced two-step floating catchment area (E2SFCA)
+method for measuring spatial accessibility to primary care physicians. *Health &
+Place* 15(4), 1100–1107.
+
+Saxon, J., Koschinsky, J., Acosta, K., Anguiano, V., Anselin, L., & Rey, S. (2022). An
+open software environment to make spatial access metrics more accessible. *Journal of
+Computational Social Science* 5, 265–284 (PySAL ``access``).
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.spatial import cKDTree
+
+from kulturplan.errors import EmptyInputError, KulturplanError, Problem, ValidationError
+
+if TYPE_CHECKING:
+    from kulturplan.region import Region
+
+CRS = "EPSG:25832"
+
+DEFAULT_DETOUR = 1.3
+"""Default ratio of road distance to straight-line distance ("Umwegfaktor").
+
+Wang, Bette, Schreckenberg & Guhr (2024), *How much longer do you have to drive than
+the crow has to fly?* (arXiv:2406.06490) find that network distances on large motorway
+networks are typically about 1.3 times the straight-line distance. Using the same factor
+for rural roads in German districts is an **assumption** of kulturplan, not a measured
+value; pass ``detour=`` (or a routing table) when better information exists.
+"""
+
+DEFAULT_SPEED_KMH = 50.0
+"""Default mean car speed on the (detoured) road distance, in km/h.
+
+An **assumption** of kulturplan for door-to-door trips in rural districts (country
+roads with village passages); no source is claimed. With :data:`DEFAULT_DETOUR`,
+15 minutes correspond to about 9.6 km straight-line distance.
+"""
+
+E2SFCA_STEPS: dict[float, float] = {10.0: 1.0, 20.0: 0.68, 30.0: 0.22}
+"""Step weights of Luo & Qi (2009) for travel-time zones 0–10, 10–20, 20–30 minutes
+(also PySAL ``access``' default for ``enhanced_two_stage_fca``)."""
+
+_CHUNK_PAIRS = 4_000_000
+"""Target number of candidate pairs handled at once (bounds temporary memory)."""
+
+
+class AccessParameterError(KulturplanError, ValueError):
+    """A parameter of an accessibility function is invalid (German message)."""
+
+
+# ---------------------------------------------------------------------------------
+# report
+
+
+@dataclass(frozen=True)
+class AccessReport:
+    """What happened while computing an accessibility measure.
+
+    Attached to every result Series as ``result.attrs["report"]``.
+
+    Attributes
+    ----------
+    n_demand, n_supply
+        Number of demand and supply points.
+    n_pairs
+        Demand–supply pairs within ``max_cost`` (or, without ``max_cost``, all pairs
+        used).
+    demand_unreached
+        Demand points with no facility in reach (value 0 for 2SFCA/gravity, ``False``
+        for coverage, ``inf`` for nearest).
+    supply_unused
+        Facilities with no demand point in reach.
+    supply_zero_demand
+        Facilities with demand points in reach whose weighted demand is 0; their
+        supply-to-demand ratio is set to 0.
+    od_missing_pairs
+        Only for origin–destination tables: demand × supply pairs absent from the
+        table or with an empty cost (unreachable).
+    od_unknown_origins, od_unknown_destinations
+        Only for origin–destination tables: ids of the table that are not in the
+        demand / supply index (their rows are not used).
+    """
+
+    n_demand: int = 0
+    n_supply: int = 0
+    n_pairs: int = 0
+    demand_unreached: int = 0
+    supply_unused: int = 0
+    supply_zero_demand: int = 0
+    od_missing_pairs: int = 0
+    od_unknown_origins: tuple[Any, ...] = ()
+    od_unknown_destinations: tuple[Any, ...] = ()
+
+    def __str__(self) -> str:
+        lines = [
+            f"Nachfragepunkte: {self.n_demand}, Einrichtungen: {self.n_supply}, "
+            f"Paare in Reichweite: {self.n_pairs}",
+            f"Nachfragepunkte ohne Einrichtung in Reichweite: {self.demand_unreached}",
+            f"Einrichtungen ohne Nachfrage in Reichweite: {self.supply_unused}",
+        ]
+        if self.supply_zero_demand:
+            lines.append(
+                f"Einrichtungen mit Nachfrage 0 in Reichweite (Quote 0 gesetzt): "
+                f"{self.supply_zero_demand}"
+            )
+        if self.od_missing_pairs or self.od_unknown_origins or self.od_unknown_destinations:
+            lines.append(f"Fehlende Paare in der Kostentabelle (unerreichbar): "
+                         f"{self.od_missing_pairs}")
+            lines.append(f"Unbekannte Startpunkte in der Kostentabelle: "
+                         f"{len(self.od_unknown_origins)}")
+            lines.append(f"Unbekannte Ziele in der Kostentabelle: "
+                         f"{len(self.od_unknown_destinations)}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------
+# inputs
+
+
+@dataclass(frozen=True)
+class _Points:
+    index: pd.Index
+    xy: np.ndarray  # (n, 2) metres in EPSG:25832
+    weight: np.ndarray  # (n,) float64
+
+
+def _points(
+    frame: Any, value_col: str | None, table: str, *, allow_empty: bool = False
+) -> _Points:
+    """Validate a demand/supply GeoDataFrame and return coordinates and weights."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise AccessParameterError(
+            f"{table}: erwartet wird ein GeoDataFrame mit Punktgeometrien, "
+            f"erhalten: {type(frame).__name__}."
+        )
+    if len(frame) == 0:
+        if allow_empty:
+            return _Points(frame.index, np.empty((0, 2)), np.empty(0))
+        raise EmptyInputError(f"{table}: die Tabelle ist leer; mindestens ein Punkt wird benötigt.")
+    problems: list[Problem] = []
+    if value_col is not None and value_col not in frame.columns:
+        raise ValidationError(
+            [
+                Problem(
+                    table,
+                    f"Spalte „{value_col}“ fehlt. Vorhandene Spalten: "
+                    f"{', '.join(map(str, frame.columns))}.",
+                    column=value_col,
+                )
+            ],
+            title=f"Tabelle „{table}“ ist unvollständig",
+        )
+    if frame.crs is None:
+        raise ValidationError(
+            [
+                Problem(
+                    table,
+                    "Die Geometrien haben kein Koordinatenreferenzsystem (CRS). Bitte das CRS "
+                    "angeben, z. B. EPSG:25832 oder EPSG:4326.",
+                    column="geometry",
+                )
+            ],
+            title=f"Tabelle „{table}“ enthält Fehler",
+        )
+    geom = frame.geometry
+    if frame.crs != CRS:
+        geom = geom.to_crs(CRS)
+    arr = np.asarray(geom.values, dtype=object)
+    missing = shapely.is_missing(arr) | shapely.is_empty(arr)
+    for pos in np.flatnonzero(missing):
+        problems.append(Problem(table, "Geometrie fehlt.", row=int(pos) + 2, column="geometry"))
+    types = shapely.get_type_id(arr)
+    # 0 Point, 3 Polygon, 6 MultiPolygon; everything else is not allowed
+    bad = ~missing & ~np.isin(types, (0, 3, 6))
+    for pos in np.flatnonzero(bad):
+        problems.append(
+            Problem(
+                table,
+                f"Geometrie ist ein {arr[pos].geom_type}; erwartet wird ein Punkt oder ein "
+                "(Multi-)Polygon.",
+                row=int(pos) + 2,
+                column="geometry",
+            )
+        )
+    if value_col is not None:
+        raw = frame[value_col]
+        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        for pos in np.flatnonzero(np.isnan(numbers)):
+            value = raw.iloc[pos]
+            what = "Wert fehlt" if pd.isna(value) else f"„{value}“ ist keine Zahl"
+            problems.append(
+                Problem(table, f"{what}; erwartet wird eine Zahl ≥ 0.", row=int(pos) + 2,
+                        column=value_col)
+            )
+        for pos in np.flatnonzero(numbers < 0):
+            problems.append(
+                Problem(
+                    table,
+                    f"Wert {numbers[pos]:g} ist negativ; erwartet wird eine Zahl ≥ 0.",
+                    row=int(pos) + 2,
+                    column=value_col,
+                )
+            )
+        for pos in np.flatnonzero(np.isinf(numbers)):
+            problems.append(
+                Problem(table, "Wert ist unendlich; erwartet wird eine endliche Zahl ≥ 0.",
+                        row=int(pos) + 2, column=value_col)
+            )
+        weight = numbers
+    else:
+        weight = np.ones(len(frame))
+    if problems:
+        raise ValidationError(problems, title=f"Tabelle „{table}“ enthält Fehler")
+    is_point = types == 0
+    if not is_point.all():
+        arr = arr.copy()
+        arr[~is_point] = shapely.point_on_surface(arr[~is_point])
+    xy = shapely.get_coordinates(arr)
+    if len(xy) != len(arr):  # pragma: no cover - guarded above
+        raise AccessParameterError(f"{table}: Geometrien konnten nicht in Punkte umgewandelt werden.")
+    bad_xy = ~np.isfinite(xy).all(axis=1)
+    if bad_xy.any():
+        raise ValidationError(
+            [Problem(table, "Koordinaten sind ungültig (leer oder nicht endlich).",
+                     row=int(pos) + 2, column="geometry") for pos in np.flatnonzero(bad_xy)],
+            title=f"Tabelle „{table}“ enthält Fehler",
+        )
+    return _Points(frame.index, np.ascontiguousarray(xy, dtype=float), weight)
+
+
+@dataclass(frozen=True)
+class _Euclid:
+    """Straight-line costs: ``cost = metres * per_metre``."""
+
+    per_metre: float
+    unit: str
+
+
+def _cost_spec(
+    cost: Any, detour: float | None, speed_kmh: float | None
+) -> _Euclid | pd.DataFrame:
+    if isinstance(cost, pd.DataFrame):
+        if detour is not None or speed_kmh is not None:
+            raise AccessParameterError(
+                "detour und speed_kmh gelten nur für Luftlinienkosten, nicht für eine "
+                "Kostentabelle (Start–Ziel-Matrix)."
+            )
+        return cost
+    if cost not in ("euclidean", "minutes"):
+        raise AccessParameterError(
+            f"cost={cost!r} ist unbekannt; erlaubt sind „euclidean“ (Luftlinie in km), "
+            "„minutes“ (geschätzte Fahrzeit) oder eine Kostentabelle (DataFrame mit den "
+            "Spalten origin, destination, cost)."
+        )
+    for name, value in (("detour", detour), ("speed_kmh", speed_kmh)):
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise AccessParameterError(f"{name} muss eine positive Zahl sein, erhalten: {value!r}.")
+    if detour is not None and detour < 1:
+        raise AccessParameterError(
+            f"detour={detour!r} ist kleiner als 1; der Umwegfaktor (Straße / Luftlinie) ist "
+            "mindestens 1."
+        )
+    if cost == "minutes" or speed_kmh is not None:
+        d = DEFAULT_DETOUR if detour is None else float(detour)
+        v = DEFAULT_SPEED_KMH if speed_kmh is None else float(speed_kmh)
+        return _Euclid(d / 1000.0 / v * 60.0, "min")
+    d = 1.0 if detour is None else float(detour)
+    return _Euclid(d / 1000.0, "km")
+
+
+def _check_max_cost(max_cost: Any, *, required: bool) -> float | None:
+    if max_cost is None:
+        if required:
+            raise AccessParameterError("max_cost (Einzugsbereich) muss angegeben werden.")
+        return None
+    try:
+        value = float(max_cost)
+    except (TypeError, ValueError):
+        raise AccessParameterError(f"max_cost muss eine Zahl sein, erhalten: {max_cost!r}.") from None
+    if not value >= 0 or (required and math.isinf(value)):
+        raise AccessParameterError(
+            f"max_cost muss eine Zahl ≥ 0 sein, erhalten: {max_cost!r}."
+        )
+    return value
+
+
+# ---------------------------------------------------------------------------------
+# pairs
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    i: np.ndarray  # demand positions (int64)
+    j: np.ndarray  # supply positions (int64)
+    cost: np.ndarray  # float64
+    report: AccessReport
+
+
+def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) -> _Pairs:
+    """All pairs with ``cost <= max_cost`` via KD-trees, in chunks of demand points."""
+    radius = max_cost / spec.per_metre
+    search = radius * (1 + 1e-9) + 1e-9
+    sup_tree = cKDTree(sup.xy)
+    n = len(dem.xy)
+    # estimate pairs per demand point from a sample to size the chunks
+    sample = dem.xy[:: max(1, n // 2000)]
+    per_point = max(1.0, float(np.mean(sup_tree.query_ball_point(sample, search,
+                                                                  return_length=True))))
+    chunk = int(max(1000, min(n, _CHUNK_PAIRS / per_point)))
+    iis, jjs, ccs = [], [], []
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        tree = cKDTree(dem.xy[start:stop])
+        res = tree.sparse_distance_matrix(sup_tree, search, output_type="ndarray")
+        c = res["v"] * spec.per_metre
+        keep = c <= max_cost
+        iis.append(res["i"][keep].astype(np.int64) + start)
+        jjs.append(res["j"][keep].astype(np.int64))
+        ccs.append(c[keep])
+        del res
+    i = np.concatenate(iis) if iis else np.empty(0, np.int64)
+    j = np.concatenate(jjs) if jjs else np.empty(0, np.int64)
+    c = np.concatenate(ccs) if ccs else np.empty(0)
+    return _Pairs(i, j, c, _pair_report(dem, sup, i, j))
+
+
+def _pair_report(dem: _Points, sup: _Points, i: np.ndarray, j: np.ndarray, **extra: Any
+                 ) -> AccessReport:
+    reached = np.bincount(i, minlength=len(dem.xy)) > 0
+    used = np.bincount(j, minlength=len(sup.xy)) > 0
+    return AccessReport(
+        n_demand=len(dem.xy),
+        n_supply=len(sup.xy),
+        n_pairs=len(i),
+        demand_unreached=int((~reached).sum()),
+        supply_unused=int((~used).sum()),
+        **extra,
+    )
+
+
+_OD_DEST_NAMES = ("destination", "dest")
+
+
+def _od_pairs(dem: _Points, sup: _Points, table: pd.DataFrame, max_cost: float | None) -> _Pairs:
+    """Pairs from an origin–destination table (missing pairs are unreachable)."""
+    label = "Kostentabelle"
+    dest_col = next((c for c in _OD_DEST_NAMES if c in table.columns), None)
+    missing = [c for c in ("origin",) if c not in table.columns]
+    if dest_col is None:
+        missing.append("destination")
+    if "cost" not in table.columns:
+        missing.append("cost")
+    if missing:
+        raise ValidationError(
+            [
+                Problem(label, f"Pflichtspalte „{c}“ fehlt. Vorhandene Spalten: "
+                        f"{', '.join(map(str, table.columns))}.", column=c)
+                for c in missing
+            ],
+            title="Kostentabelle ist unvollständig",
+        )
+    for idx, what in ((dem.index, "Nachfrage"), (sup.index, "Angebot")):
+        if idx.has_duplicates:
+            dup = idx[idx.duplicated()].unique()[:5]
+            raise AccessParameterError(
+                f"Mit einer Kostentabelle muss der Index der Tabelle „{what}“ eindeutig sein; "
+                f"doppelt: {', '.join(map(str, dup))}."
+            )
+    problems: list[Problem] = []
+    raw_cost = table["cost"]
+    cost = pd.to_numeric(raw_cost, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    not_number = np.isnan(cost) & raw_cost.notna().to_numpy()
+    for pos in np.flatnonzero(not_number):
+        problems.append(Problem(label, f"„{raw_cost.iloc[pos]}“ ist keine Zahl.",
+                                row=int(pos) + 2, column="cost"))
+    for pos in np.flatnonzero(cost < 0):
+        problems.append(Problem(label, f"Kosten {cost[pos]:g} sind negativ; erwartet wird ≥ 0.",
+                                row=int(pos) + 2, column="cost"))
+    origin = table["origin"].astype(str).to_numpy()
+    dest = table[dest_col].astype(str).to_numpy()
+    key = pd.MultiIndex.from_arrays([origin, dest])
+    dup = key.duplicated()
+    for pos in np.flatnonzero(dup)[:50]:
+        problems.append(Problem(label, f"Paar „{origin[pos]}“ → „{dest[pos]}“ kommt mehrfach vor.",
+                                row=int(pos) + 2, column="origin"))
+    if problems:
+        raise ValidationError(problems, title="Kostentabelle enthält Fehler")
+    i = pd.Index(dem.index.astype(str)).get_indexer(origin)
+    j = pd.Index(sup.index.astype(str)).get_indexer(dest)
+    unknown_o = tuple(pd.unique(origin[i < 0]))
+    unknown_d = tuple(pd.unique(dest[j < 0]))
+    ok = (i >= 0) & (j >= 0) & ~np.isnan(cost)
+    n_known = int(ok.sum())
+    if max_cost is not None:
+        ok &= cost <= max_cost
+    i, j, c = i[ok].astype(np.int64), j[ok].astype(np.int64), cost[ok]
+    rep = _pair_report(
+        dem, sup, i, j,
+        od_missing_pairs=len(dem.xy) * len(sup.xy) - n_known,
+        od_unknown_origins=unknown_o,
+        od_unknown_destinations=unknown_d,
+    )
+    return _Pairs(i, j, c, rep)
+
+
+def _pairs(dem: _Points, sup: _Points, spec: _Euclid | pd.DataFrame, max_cost: float | None
+           ) -> _Pairs:
+    if isinstance(spec, pd.DataFrame):
+        return _od_pairs(dem, sup, spec, max_cost)
+    if max_cost is None:  # pragma: no cover - callers handle the dense case
+        raise AccessParameterError("max_cost fehlt.")
+    return _euclid_pairs(dem, sup, spec, max_cost)
+
+
+def _result(values: np.ndarray, dem: _Points, name: str, report: AccessReport) -> pd.Series:
+    out = pd.Series(values, index=dem.index, name=name)
+    out.attrs["report"] = report
+    return out
+
+
+def _prepare(demand: Any, supply: Any, demand_col: str | None, supply_col: str | None
+             ) -> tuple[_Points, _Points]:
+    dem = _points(demand, demand_col, "Nachfrage")
+    sup = _points(supply, supply_col, "Angebot")
+    return dem, sup
+
+
+# ---------------------------------------------------------------------------------
+# measures
+
+
+def nearest(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    k: int = 1,
+    *,
+    cost: str | pd.DataFrame = "euclidean",
+    detour: float | None = None,
+    speed_kmh: float | None = None,
+) -> pd.Series:
+    """Cost from each demand point to its ``k``-th nearest facility.
+
+    .. math:: n^{(k)}_i = \\operatorname{k\\text{-}min}_j \\; c_{ij}
+
+    Parameters
+    ----------
+    demand
+        Demand points (any CRS; polygons are replaced by representative points).
+    supply
+        Facilities.
+    k
+        1 for the nearest facility, 2 for the second nearest, …
+    cost, detour, speed_kmh
+        Cost definition, see the module documentation (default: straight-line km).
+
+    Returns
+    -------
+    pandas.Series
+        Cost (km or minutes or the unit of the cost table), indexed like ``demand``;
+        ``inf`` where fewer than ``k`` facilities are reachable (only possible with a
+        cost table, or when ``k`` exceeds the number of facilities).
+    """
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise AccessParameterError(f"k muss eine ganze Zahl ≥ 1 sein, erhalten: {k!r}.")
+    spec = _cost_spec(cost, detour, speed_kmh)
+    dem, sup = _prepare(demand, supply, None, None)
+    if isinstance(spec, pd.DataFrame):
+        pairs = _od_pairs(dem, sup, spec, None)
+        order = np.lexsort((pairs.cost, pairs.i))
+        i_sorted = pairs.i[order]
+        c_sorted = pairs.cost[order]
+        first = np.searchsorted(i_sorted, np.arange(len(dem.xy)))
+        counts = np.bincount(i_sorted, minlength=len(dem.xy))
+        values = np.full(len(dem.xy), np.inf)
+        has = counts >= k
+        values[has] = c_sorted[first[has] + k - 1]
+        return _result(values, dem, f"nearest_{k}", pairs.report)
+    dist, idx = cKDTree(sup.xy).query(dem.xy, k=[k])
+    values = dist[:, 0] * spec.per_metre
+    found = np.isfinite(values)
+    report = AccessReport(
+        n_demand=len(dem.xy), n_supply=len(sup.xy), n_pairs=int(found.sum()),
+        demand_unreached=int((~found).sum()),
+        supply_unused=int(len(sup.xy) - len(np.unique(idx[found, 0]))),
+    )
+    return _result(values, dem, f"nearest_{k}", report)
+
+
+def coverage(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    max_cost: float,
+    *,
+    cost: str | pd.DataFrame = "euclidean",
+    detour: float | None = None,
+    speed_kmh: float | None = None,
+) -> pd.Series:
+    """Whether each demand point has at least one facility within ``max_cost``.
+
+    .. math:: \\mathrm{cov}_i = [\\min_j c_{ij} \\le d_0]
+
+    Parameters
+    ----------
+    demand, supply
+        Demand points and facilities.
+    max_cost
+        Threshold :math:`d_0` (km, minutes, or the unit of the cost table); inclusive.
+    cost, detour, speed_kmh
+        Cost definition, see the module documentation.
+
+    Returns
+    -------
+    pandas.Series
+        Booleans indexed like ``demand``.
+    """
+    mc = _check_max_cost(max_cost, required=True)
+    assert mc is not None
+    spec = _cost_spec(cost, detour, speed_kmh)
+    dem, sup = _prepare(demand, supply, None, None)
+    if isinstance(spec, pd.DataFrame):
+        pairs = _od_pairs(dem, sup, spec, mc)
+        covered = np.bincount(pairs.i, minlength=len(dem.xy)) > 0
+        return _result(covered, dem, "coverage", pairs.report)
+    dist, idx = cKDTree(sup.xy).query(dem.xy, k=1)
+    covered = dist * spec.per_metre <= mc
+    report = AccessReport(
+        n_demand=len(dem.xy), n_supply=len(sup.xy), n_pairs=int(covered.sum()),
+        demand_unreached=int((~covered).sum()),
+    )
+    return _result(covered, dem, "coverage", report)
+
+
+def _step_weights(steps: Mapping[float, float]) -> Callable[[np.ndarray], np.ndarray]:
+    if not isinstance(steps, Mapping) or not steps:
+        raise AccessParameterError(
+            "weights muss ein nicht leeres Wörterbuch {Obergrenze: Gewicht} sein, "
+            "z. B. {10: 1.0, 20: 0.68, 30: 0.22}, oder „gaussian“."
+        )
+    bounds = np.array(sorted(float(b) for b in steps), dtype=float)
+    values = np.array([float(steps[b]) for b in sorted(steps, key=float)], dtype=float)
+    if np.any(bounds < 0) or np.any(~np.isfinite(values)) or np.any(values < 0):
+        raise AccessParameterError(
+            "Stufengewichte: Obergrenzen und Gewichte müssen Zahlen ≥ 0 sein, erhalten: "
+            f"{dict(steps)!r}."
+        )
+    lookup = np.append(values, 0.0)
+
+    def weight(c: np.ndarray) -> np.ndarray:
+        # first bound with c <= bound (PySAL step_fn), 0 beyond the last bound
+        return lookup[np.searchsorted(bounds, c, side="left")]
+
+    return weight
+
+
+def _gaussian(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
+    if sigma is None or not (np.isfinite(sigma) and sigma > 0):
+        raise AccessParameterError(
+            f"Für die Gauß-Gewichtung muss sigma eine positive Zahl sein, erhalten: {sigma!r}."
+        )
+    s2 = 2 * float(sigma) ** 2
+    return lambda c: np.exp(-c * c / s2)
+
+
+def _fca(
+    dem: _Points,
+    sup: _Points,
+    pairs: _Pairs,
+    weight: np.ndarray | None,
+) -> tuple[np.ndarray, AccessReport]:
+    n, m = len(dem.xy), len(sup.xy)
+    w = np.ones(len(pairs.i)) if weight is None else weight
+    mat = sparse.csr_array((w, (pairs.i, pairs.j)), shape=(n, m))
+    demand_in_reach = mat.T @ dem.weight  # D_j = sum_i P_i W(c_ij)
+    ratio = np.zeros(m)
+    positive = demand_in_reach > 0
+    ratio[positive] = sup.weight[positive] / demand_in_reach[positive]
+    reached_supply = np.bincount(pairs.j, minlength=m) > 0
+    zero_demand = int((reached_supply & ~positive).sum())
+    access = mat @ ratio  # A_i = sum_j R_j W(c_ij)
+    report = AccessReport(**{**pairs.report.__dict__, "supply_zero_demand": zero_demand})
+    return access, report
+
+
+def _normalise(values: np.ndarray, dem: _Points) -> np.ndarray:
+    total = dem.weight.sum()
+    mean = (values * dem.weight).sum() / total if total > 0 else np.nan
+    return values / mean
+
+
+def two_step_fca(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    max_cost: float,
+    *,
+    demand_col: str = "population",
+    supply_col: str | None = None,
+    cost: str | pd.DataFrame = "euclidean",
+    detour: float | None = None,
+    speed_kmh: float | None = None,
+    normalize: bool = False,
+) -> pd.Series:
+    """Two-step floating catchment area (2SFCA) of Luo & Wang (2003).
+
+    Step 1, for each facility :math:`j` with supply :math:`S_j`:
+    :math:`R_j = S_j / \\sum_{k:\\, c_{kj} \\le d_0} P_k`.
+    Step 2, for each demand point :math:`i`:
+    :math:`A_i = \\sum_{j:\\, c_{ij} \\le d_0} R_j`.
+
+    Parameters
+    ----------
+    demand
+        Demand points with population column ``demand_col``.
+    supply
+        Facilities; capacity column ``supply_col`` (``None``: every facility counts 1).
+    max_cost
+        Catchment :math:`d_0` (inclusive) in cost units (km by default).
+    demand_col, supply_col
+        Column names.
+    cost, detour, speed_kmh
+        Cost definition, see the module documentation.
+    normalize
+        Divide by the population-weighted mean of :math:`A` (PySAL ``normalize=True``).
+
+    Returns
+    -------
+    pandas.Series
+        :math:`A_i` in supply units per inhabitant (e.g. facilities per inhabitant;
+        multiply by 10,000 for "per 10,000 inhabitants"), indexed like ``demand``;
+        0 where no facility is in reach. Identical to PySAL ``Access.two_stage_fca``
+        (see the module documentation for the degenerate cases).
+
+    References
+    ----------
+    Luo, W., & Wang, F. (2003). *Environment and Planning B* 30(6), 865–884.
+    """
+    mc = _check_max_cost(max_cost, required=True)
+    spec = _cost_spec(cost, detour, speed_kmh)
+    dem, sup = _prepare(demand, supply, demand_col, supply_col)
+    pairs = _pairs(dem, sup, spec, mc)
+    values, report = _fca(dem, sup, pairs, None)
+    if normalize:
+        values = _normalise(values, dem)
+    return _result(values, dem, "2sfca", report)
+
+
+def enhanced_two_step_fca(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    weights: Mapping[float, float] | str | Callable[[np.ndarray], np.ndarray] = E2SFCA_STEPS,
+    max_cost: float | None = None,
+    *,
+    sigma: float | None = None,
+    demand_col: str = "population",
+    supply_col: str | None = None,
+    cost: str | pd.DataFrame = "euclidean",
+    detour: float | None = None,
+    speed_kmh: float | None = None,
+    normalize: bool = False,
+) -> pd.Series:
+    """Enhanced two-step floating catchment area (E2SFCA) of Luo & Qi (2009).
+
+    With a distance-decay weight :math:`W(c)`:
+    :math:`R_j = S_j / \\sum_{k:\\, c_{kj} \\le d_0} P_k W(c_{kj})` and
+    :math:`A_i = \\sum_{j:\\, c_{ij} \\le d_0} R_j W(c_{ij})`.
+
+    Parameters
+    ----------
+    demand, supply
+        Demand points and facilities.
+    weights
+        Step weights ``{upper_bound: weight}`` over cost zones: a pair with cost
+        :math:`c` gets the weight of the smallest bound with :math:`c \\le` bound and 0
+        beyond the largest bound (PySAL ``weights.step_fn``); default
+        :data:`E2SFCA_STEPS` (Luo & Qi 2009, minutes). ``"gaussian"``:
+        :math:`W(c) = \\exp(-c^2 / (2\\sigma^2))` (PySAL ``weights.gaussian``; needs
+        ``sigma`` and ``max_cost``). A vectorised callable ``f(costs) -> weights`` is
+        also accepted.
+    max_cost
+        Catchment :math:`d_0` (inclusive); defaults to the largest step bound.
+    sigma
+        Width of the gaussian weight, in cost units.
+    demand_col, supply_col, cost, detour, speed_kmh, normalize
+        As in :func:`two_step_fca`.
+
+    Returns
+    -------
+    pandas.Series
+        :math:`A_i` in supply units per (weighted) inhabitant, indexed like ``demand``;
+        identical to PySAL ``Access.enhanced_two_stage_fca`` with the same weight
+        function and ``max_cost``.
+
+    References
+    ----------
+    Luo, W., & Qi, Y. (2009). *Health & Place* 15(4), 1100–1107.
+    """
+    if isinstance(weights, str):
+        if weights != "gaussian":
+            raise AccessParameterError(
+                f"weights={weights!r} ist unbekannt; erlaubt sind Stufengewichte "
+                "{Obergrenze: Gewicht}, „gaussian“ oder eine Funktion."
+            )
+        fn = _gaussian(sigma)  # type: ignore[arg-type]
+        mc = _check_max_cost(max_cost, required=True)
+    elif callable(weights):
+        fn = weights
+        mc = _check_max_cost(max_cost, required=True)
+    else:
+        fn = _step_weights(weights)
+        if max_cost is None:
+            max_cost = max(float(b) for b in weights)
+        mc = _check_max_cost(max_cost, required=True)
+    spec = _cost_spec(cost, detour, speed_kmh)
+    dem, sup = _prepare(demand, supply, demand_col, supply_col)
+    pairs = _pairs(dem, sup, spec, mc)
+    w = np.asarray(fn(pairs.cost), dtype=float)
+    if w.shape != pairs.cost.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
+        raise AccessParameterError(
+            "Die Gewichtsfunktion muss für jede Kosten-Zahl ein endliches Gewicht ≥ 0 liefern."
+        )
+    values, report = _fca(dem, sup, pairs, w)
+    if normalize:
+        values = _normalise(values, dem)
+    return _result(values, dem, "e2sfca", report)
+
+
+def gravity(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    beta: float,
+    max_cost: float | None = None,
+    *,
+    scale: float = 1.0,
+    min_cost: float = 1.0,
+    demand_col: str | None = None,
+    supply_col: str | None = None,
+    cost: str | pd.DataFrame = "euclidean",
+    detour: float | None = None,
+    speed_kmh: float | None = None,
+    normalize: bool = False,
+) -> pd.Series:
+    """Gravity (potential) accessibility of Hansen (1959).
+
+    .. math:: G_i = \\sum_{j:\\, c_{ij} \\le d_0} S_j
+              \\left(\\frac{\\max(c_{ij}, c_{\\min})}{s}\\right)^{-\\beta}
+
+    This is PySAL ``Access.weighted_catchment`` with
+    ``weight_fn=weights.gravity(scale=s, alpha=-beta, min_dist=c_min)``.
+
+    Parameters
+    ----------
+    demand, supply
+        Demand points and facilities (``demand_col`` is only used for ``normalize``).
+    beta
+        Distance-decay exponent :math:`\\beta \\ge 0` (0: count of facilities in reach).
+    max_cost
+        Optional catchment :math:`d_0` (inclusive). Without it all facilities count;
+        this is computed in blocks of demand points, never as one dense matrix.
+    scale
+        Cost scale :math:`s` (cost units), default 1 (1 km or 1 minute).
+    min_cost
+        Costs below :math:`c_{\\min}` count as :math:`c_{\\min}` (default 1 km or 1
+        minute), because :math:`c^{-\\beta}` is infinite at :math:`c = 0`.
+    supply_col, cost, detour, speed_kmh
+        As in :func:`two_step_fca`.
+    normalize
+        Divide by the population-weighted mean (needs ``demand_col``).
+
+    Returns
+    -------
+    pandas.Series
+        :math:`G_i` in supply units (weighted by :math:`(c/s)^{-\\beta}`), indexed like
+        ``demand``; 0 where no facility is in reach.
+
+    References
+    ----------
+    Hansen, W. G. (1959). *Journal of the American Institute of Planners* 25(2), 73–76.
+    """
+    for name, value in (("beta", beta), ("min_cost", min_cost)):
+        if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
+            raise AccessParameterError(f"{name} muss eine Zahl ≥ 0 sein, erhalten: {value!r}.")
+    if not isinstance(scale, (int, float, np.number)) or not np.isfinite(scale) or scale <= 0:
+        raise AccessParameterError(f"scale muss eine positive Zahl sein, erhalten: {scale!r}.")
+    if beta > 0 and min_cost <= 0:
+        raise AccessParameterError(
+            "min_cost muss > 0 sein, sonst wird die Gewichtung bei Entfernung 0 unendlich."
+        )
+    if normalize and demand_col is None:
+        demand_col = "population"
+    mc = _check_max_cost(max_cost, required=False)
+    spec = _cost_spec(cost, detour, speed_kmh)
+    dem, sup = _prepare(demand, supply, demand_col, supply_col)
+
+    def weight(c: np.ndarray) -> np.ndarray:
+        return np.power(np.maximum(c, min_cost) / scale, -float(beta))
+
+    if mc is None and isinstance(spec, _Euclid):
+        values, report = _gravity_dense(dem, sup, spec, weight)
+    else:
+        pairs = _pairs(dem, sup, spec, mc)
+        contrib = sup.weight[pairs.j] * weight(pairs.cost)
+        values = np.bincount(pairs.i, weights=contrib, minlength=len(dem.xy))
+        report = pairs.report
+    if normalize:
+        values = _normalise(values, dem)
+    return _result(values, dem, "gravity", report)
+
+
+def _gravity_dense(
+    dem: _Points, sup: _Points, spec: _Euclid, weight: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, AccessReport]:
+    """Gravity over all pairs, in blocks of demand points (bounded memory)."""
+    n, m = len(dem.xy), len(sup.xy)
+    out = np.empty(n)
+    block = max(1, _CHUNK_PAIRS // max(1, m))
+    for start in range(0, n, block):
+        xy = dem.xy[start:start + block]
+        d = np.hypot(xy[:, :1] - sup.xy[None, :, 0], xy[:, 1:] - sup.xy[None, :, 1])
+        out[start:start + block] = weight(d * spec.per_metre) @ sup.weight
+    report = AccessReport(n_demand=n, n_supply=m, n_pairs=n * m)
+    return out, report
+
+
+# ---------------------------------------------------------------------------------
+# population points and aggregation
+
+
+_POINT_CACHE: weakref.WeakKeyDictionary[Any, dict[float, gpd.GeoDataFrame]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def population_points(region: Region, cell_km: float = 1.0) -> gpd.GeoDataFrame:
+    """Spread each municipality's population over grid cells clipped to its polygon.
+
+    A square grid of ``cell_km`` km, aligned to multiples of ``cell_km`` in
+    EPSG:25832, is intersected with every municipality polygon. Each piece gets the
+    population share of its area (uniform density within a municipality):
+    :math:`P_{piece} = P_{muni} \\cdot a_{piece} / a_{muni}`, so the points of a
+    municipality add up to its population exactly (up to rounding). The point of a
+    piece is its centroid, or a point on its surface when the centroid lies outside the
+    piece. Uniform spreading ignores where people actually live inside a municipality;
+    it is a better demand model than one centre per municipality for large, rural
+    municipalities.
+
+    Parameters
+    ----------
+    region
+        The region; its municipalities need ``population`` and polygon geometries.
+    cell_km
+        Edge length of the grid cells in km.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``ags``, ``population``, ``area_km2`` (of the piece) and ``geometry``
+        (Point, EPSG:25832), with a fresh RangeIndex. Results are cached per region and
+        cell size.
+    """
+    if not (isinstance(cell_km, (int, float)) and np.isfinite(cell_km) and cell_km > 0):
+        raise AccessParameterError(f"cell_km muss eine positive Zahl sein, erhalten: {cell_km!r}.")
+    try:
+        cache = _POINT_CACHE.setdefault(region, {})
+    except TypeError:  # not weak-referenceable
+        cache = {}
+    if float(cell_km) in cache:
+        return cache[float(cell_km)].copy()
+    muni = region.municipalities
+    if len(muni) == 0:
+        raise EmptyInputError("Die Region enthält keine Gemeinden.")
+    if muni.crs != CRS:
+        muni = muni.to_crs(CRS)
+    pop = pd.to_numeric(muni["population"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(pop).any():
+        rows = np.flatnonzero(np.isnan(pop))
+        raise ValidationError(
+            [Problem("Gemeinden", "Einwohnerzahl fehlt.", row=int(r) + 2, column="population")
+             for r in rows],
+            title="Tabelle „Gemeinden“ enthält Fehler",
+        )
+    polys = np.asarray(muni.geometry.values, dtype=object)
+    size = float(cell_km) * 1000.0
+    bounds = shapely.bounds(polys)
+    ix0 = np.floor(bounds[:, 0] / size).astype(np.int64)
+    iy0 = np.floor(bounds[:, 1] / size).astype(np.int64)
+    nx = np.floor(bounds[:, 2] / size).astype(np.int64) - ix0 + 1
+    ny = np.floor(bounds[:, 3] / size).astype(np.int64) - iy0 + 1
+    counts = nx * ny
+    owner = np.repeat(np.arange(len(polys)), counts)
+    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    cx = ix0[owner] + local % nx[owner]
+    cy = iy0[owner] + local // nx[owner]
+    cells = shapely.box(cx * size, cy * size, (cx + 1) * size, (cy + 1) * size)
+    shapely.prepare(polys)
+    hit = shapely.intersects(polys[owner], cells)
+    owner, cells = owner[hit], cells[hit]
+    pieces = shapely.intersection(cells, polys[owner])
+    area = shapely.area(pieces)
+    keep = area > 0
+    owner, pieces, area = owner[keep], pieces[keep], area[keep]
+    total = np.bincount(owner, weights=area, minlength=len(polys))
+    pts = shapely.centroid(pieces)
+    outside = ~shapely.contains(pieces, pts)
+    if outside.any():
+        pts[outside] = shapely.point_on_surface(pieces[outside])
+    share = np.divide(area, total[owner], out=np.zeros_like(area), where=total[owner] > 0)
+    out = gpd.GeoDataFrame(
+        {
+            "ags": pd.Series(muni.index.to_numpy()[owner], dtype=object),
+            "population": pop[owner] * share,
+            "area_km2": area / 1e6,
+        },
+        geometry=gpd.GeoSeries(pts, crs=CRS),
+        crs=CRS,
+    )
+    cache[float(cell_km)] = out
+    return out.copy()
+
+
+def _group_keys(demand: pd.DataFrame, by: str | pd.Series) -> pd.Series:
+    if isinstance(by, pd.Series):
+        return by
+    if by in demand.columns:
+        return demand[by]
+    if demand.index.name == by:
+        return pd.Series(demand.index, index=demand.index)
+    raise ValidationError(
+        [Problem("Nachfrage", f"Spalte „{by}“ zum Zusammenfassen fehlt.", column=by)],
+        title="Tabelle „Nachfrage“ ist unvollständig",
+    )
+
+
+def aggregate(
+    values: pd.Series,
+    demand: pd.DataFrame,
+    *,
+    by: str | pd.Series = "ags",
+    demand_col: str = "population",
+    threshold: float | None = None,
+) -> pd.DataFrame:
+    """Summarise a per-point measure per municipality (or any group).
+
+    Parameters
+    ----------
+    values
+        A measure indexed like ``demand`` (costs from :func:`nearest`, booleans from
+        :func:`coverage`, or 2SFCA values).
+    demand
+        The demand points with ``demand_col`` and the grouping column ``by``.
+    by
+        Grouping column (default ``"ags"``), the index name, or a Series.
+    demand_col
+        Population column.
+    threshold
+        Optional cost threshold for ``population_beyond`` / ``share_within``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group: ``population``; ``mean`` — population-weighted mean
+        :math:`\\sum P_i v_i / \\sum P_i` (``inf`` if any inhabited point has ``inf``;
+        NaN for groups without inhabitants); with ``threshold``: ``population_beyond``
+        (population with value ``> threshold``) and ``share_within`` (share 0–1 of the
+        population with value ``<= threshold``).
+    """
+    if not values.index.equals(demand.index):
+        raise AccessParameterError(
+            "values und demand müssen denselben Index haben (Ergebnis einer Maßzahl für "
+            "genau diese Nachfragepunkte)."
+        )
+    pop = pd.to_numeric(demand[demand_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(pop).any():
+        raise ValidationError(
+            [Problem("Nachfrage", "Einwohnerzahl fehlt.", row=int(r) + 2, column=demand_col)
+             for r in np.flatnonzero(np.isnan(pop))],
+            title="Tabelle „Nachfrage“ enthält Fehler",
+        )
+    keys = _group_keys(demand, by)
+    codes, uniques = pd.factorize(keys.to_numpy(), sort=True)
+    if (codes < 0).any():
+        raise ValidationError(
+            [Problem("Nachfrage", "Gruppenschlüssel fehlt.", row=int(r) + 2,
+                     column=by if isinstance(by, str) else None)
+             for r in np.flatnonzero(codes < 0)],
+            title="Tabelle „Nachfrage“ enthält Fehler",
+        )
+    k = len(uniques)
+    v = values.to_numpy(dtype=float, na_value=np.nan)
+    inhabited = pop > 0
+    # uninhabited points do not count (avoids 0 * inf); NaN of an inhabited point -> NaN
+    weighted = np.where(inhabited, pop * np.nan_to_num(v, nan=0.0, posinf=np.inf), 0.0)
+    total = np.bincount(codes, weights=pop, minlength=k)
+    nan_count = np.bincount(codes, weights=(inhabited & np.isnan(v)), minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(codes, weights=weighted, minlength=k) / total
+    mean[(total <= 0) | (nan_count > 0)] = np.nan
+    out = pd.DataFrame({"population": total, "mean": mean}, index=pd.Index(uniques))
+    if threshold is not None:
+        beyond = np.bincount(codes, weights=np.where(v > threshold, pop, 0.0), minlength=k)
+        out["population_beyond"] = beyond
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["share_within"] = np.where(total > 0, 1 - beyond / np.where(total > 0, total, 1),
+                                           np.nan)
+    out.index.name = by if isinstance(by, str) else by.name
+    return out
+
+
+def weighted_mean(values: pd.Series, demand: pd.DataFrame, *, by: str | pd.Series = "ags",
+                  demand_col: str = "population") -> pd.Series:
+    """Population-weighted mean of ``values`` per group (see :func:`aggregate`)."""
+    return aggregate(values, demand, by=by, demand_col=demand_col)["mean"]
+
+
+def population_beyond(costs: pd.Series, demand: pd.DataFrame, threshold: float, *,
+                      by: str | pd.Series = "ags", demand_col: str = "population") -> pd.Series:
+    """Population per group whose cost is greater than ``threshold``."""
+    return aggregate(costs, demand, by=by, demand_col=demand_col,
+                     threshold=threshold)["population_beyond"]
+
+
+def share_covered(covered: pd.Series, demand: pd.DataFrame, *, by: str | pd.Series = "ags",
+                  demand_col: str = "population") -> pd.Series:
+    """Share (0–1) of the population per group with ``covered`` true."""
+    return aggregate(covered.astype(float), demand, by=by, demand_col=demand_col)["mean"]
