@@ -1,0 +1,51 @@
+"""Readers for real data: official register and boundaries, facility lists, OSM, iCal.
+
+* :func:`kulturplan.sources.destatis.read_register` – Destatis municipality register
+* :func:`kulturplan.sources.bkg.read_boundaries` – BKG administrative boundaries
+* :func:`kulturplan.sources.build.build_region` – joins both into a :class:`~kulturplan.Region`
+* :func:`kulturplan.sources.facilities.read_table` / ``write_template`` – facility lists
+* :func:`kulturplan.sources.osm.read_overpass` – OpenStreetMap (Overpass JSON, GeoJSON)
+* :func:`kulturplan.sources.ical.read_events` – iCalendar event feeds
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "bkg",
+    "build",
+    "build_region",
+    "destatis",
+    "facilities",
+    "find_data_dir",
+    "ical",
+    "osm",
+    "read_boundaries",
+    "read_events",
+    "read_overpass",
+    "read_register",
+    "reference_files",
+]
+
+_FUNCTIONS = {
+    "build_region": "build",
+    "read_boundaries": "bkg",
+    "read_register": "destatis",
+    "read_overpass": "osm",
+    "read_events": "ical",
+    "find_data_dir": "build",
+    "reference_files": "build",
+    "ImportReport": "build",
+    "BuildResult": "build",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in {"bkg", "build", "destatis", "facilities", "ical", "osm"}:
+        return importlib.import_module(f"kulturplan.sources.{name}")
+    if name in _FUNCTIONS:
+        module = importlib.import_module(f"kulturplan.sources.{_FUNCTIONS[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module 'kulturplan.sources' has no attribute {name!r}")

@@ -1,0 +1,602 @@
+"""Shared helpers for reading messy tables (CSV and XLSX) from users and offices.
+
+Everything here works on the *spreadsheet view* of a file: rows are numbered as
+a user sees them in Excel (header = row 1), columns keep the names the user
+typed. Problems are collected as :class:`~kulturplan.errors.Problem` objects so
+that a reader can report all of them at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kulturplan.errors import InputFileError, Problem
+
+DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
+"""Column separators recognised in CSV files, in order of preference on ties."""
+
+_DELIMITER_NAMES = {";": "Semikolon", ",": "Komma", "\t": "Tabulator", "|": "senkrechter Strich"}
+
+GERMANY_BBOX: tuple[float, float, float, float] = (5.8, 47.2, 15.1, 55.1)
+"""Bounding box of Germany as (lon_min, lat_min, lon_max, lat_max) in WGS84 degrees."""
+
+
+# --------------------------------------------------------------------------------------
+# files and encodings
+# --------------------------------------------------------------------------------------
+def display_name(path: str | Path) -> str:
+    """Return the file name users see in messages („Gemeinden.csv“)."""
+    return Path(path).name
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Return the content of ``path``; missing, unreadable or empty files raise German errors.
+
+    Raises
+    ------
+    kulturplan.errors.InputFileError
+        If the file does not exist, is a folder, cannot be read or is empty.
+    """
+    p = Path(path)
+    name = display_name(p)
+    if not p.exists():
+        raise InputFileError(f"{name}: Die Datei wurde nicht gefunden ({p}).")
+    if p.is_dir():
+        raise InputFileError(f"{name}: Erwartet wird eine Datei, gefunden wurde ein Ordner.")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:  # pragma: no cover - permissions
+        raise InputFileError(f"{name}: Die Datei kann nicht gelesen werden ({exc}).") from None
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise InputFileError(
+            f"{name}, Zeile 1: Die Datei ist leer; erwartet wird eine Kopfzeile mit "
+            "Spaltennamen und darunter Datenzeilen."
+        )
+    return data
+
+
+def detect_encoding(data: bytes) -> str:
+    """Return the text encoding of ``data``: ``utf-8-sig``, ``utf-8`` or ``cp1252``.
+
+    Files exported from German offices are UTF-8 with a byte order mark, plain
+    UTF-8 or Windows-1252/Latin-1 (Excel's "CSV (Trennzeichen-getrennt)").
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` with :func:`detect_encoding`; return ``(text, encoding)``.
+
+    Bytes undefined in Windows-1252 (0x81, 0x8D, …) fall back to Latin-1, which
+    can decode every byte.
+    """
+    encoding = detect_encoding(data)
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def file_kind(data: bytes) -> str:
+    """Return ``"xlsx"``, ``"xls"`` or ``"text"`` from the first bytes of a file."""
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "text"
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if "\x00" in sample:
+        return True
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t\f")
+    return control > max(2, len(sample) // 100)
+
+
+# --------------------------------------------------------------------------------------
+# the raw table
+# --------------------------------------------------------------------------------------
+@dataclass
+class RawTable:
+    """Cells of a table as read, before any interpretation.
+
+    Attributes
+    ----------
+    source
+        File name for messages.
+    header
+        Column names as the user typed them.
+    rows
+        Data rows (lists of cell values: ``str`` for CSV; ``str``, ``int``,
+        ``float``, ``datetime`` or ``None`` for XLSX), padded to ``len(header)``.
+    row_numbers
+        Spreadsheet row of each data row (header = row 1 in a plain table).
+    problems
+        Problems found while reading (e.g. rows with too many fields).
+    encoding, delimiter
+        Detected text encoding and column separator (CSV only).
+    """
+
+    source: str
+    header: list[str]
+    rows: list[list[Any]]
+    row_numbers: list[int]
+    problems: list[Problem] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+
+    def frame(self) -> pd.DataFrame:
+        """Return the cells as an object DataFrame (one column per header cell)."""
+        frame = pd.DataFrame(
+            self.rows if self.rows else np.empty((0, len(self.header))),
+            columns=range(len(self.header)),
+            dtype=object,
+        )
+        frame.columns = self.header
+        return frame
+
+
+def sniff_delimiter(lines: Sequence[str]) -> str:
+    """Return the most plausible column separator of CSV ``lines``.
+
+    The separator that splits the header into the most fields wins; on a tie the
+    one giving the most consistent field counts over the first lines, then the
+    order of :data:`DELIMITERS`.
+    """
+    head = [ln for ln in lines if ln.strip()][:20]
+    if not head:
+        return ","
+    best, best_score = ",", (-1, -1)
+    for delim in DELIMITERS:
+        try:
+            counts = [len(r) for r in csv.reader(head, delimiter=delim)]
+        except csv.Error:
+            continue
+        header_fields = counts[0] if counts else 0
+        same = sum(1 for c in counts if c == header_fields)
+        score = (header_fields if header_fields > 1 else 0, same)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def read_csv(
+    path: str | Path, data: bytes | None = None, *, delimiter: str | None = None
+) -> RawTable:
+    """Read a CSV file into a :class:`RawTable` (header = first non-empty row).
+
+    Parameters
+    ----------
+    path
+        The file (used for messages; read unless ``data`` is given).
+    data
+        The file content, if already read.
+    delimiter
+        Column separator; sniffed when ``None``.
+
+    Raises
+    ------
+    kulturplan.errors.InputFileError
+        For empty, binary or unparsable files.
+    """
+    name = display_name(path)
+    if data is None:
+        data = read_bytes(path)
+    text, encoding = decode(data)
+    if _looks_binary(text):
+        raise InputFileError(
+            f"{name}, Zeile 1: Die Datei ist keine Tabelle (CSV oder Excel-Arbeitsmappe); "
+            "sie enthält Binärdaten. Bitte als .csv oder .xlsx speichern."
+        )
+    lines = text.splitlines()
+    if delimiter is None:
+        delimiter = sniff_delimiter(lines)
+    csv.field_size_limit(10_000_000)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputFileError(
+            f"{name}: Die CSV-Datei kann nicht gelesen werden ({exc}). Bitte prüfen, ob "
+            "Anführungszeichen richtig gesetzt sind."
+        ) from None
+    start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if start is None:
+        raise InputFileError(f"{name}, Zeile 1: Die Datei ist leer; erwartet wird eine Kopfzeile.")
+    header = [c.strip() for c in records[start]]
+    table = RawTable(name, header, [], [], encoding=encoding, delimiter=delimiter)
+    width = len(header)
+    for i in range(start + 1, len(records)):
+        record = records[i]
+        if not any(c.strip() for c in record):
+            continue
+        row = i + 1
+        if len(record) > width and any(c.strip() for c in record[width:]):
+            table.problems.append(
+                Problem(
+                    name,
+                    f"Die Zeile hat {len(record)} Felder, die Kopfzeile aber nur {width}. "
+                    f"Ist der Spaltentrenner ({_DELIMITER_NAMES.get(delimiter, delimiter)}) "
+                    "richtig, und sind Texte mit Trennzeichen in Anführungszeichen gesetzt?",
+                    row=row,
+                    column=header[-1] if header else None,
+                )
+            )
+        cells = (record + [""] * width)[:width]
+        table.rows.append(cells)
+        table.row_numbers.append(row)
+    return table
+
+
+def xlsx_rows(
+    path: str | Path, data: bytes | None = None, *, sheet: str | None = None
+) -> tuple[str, list[tuple[int, list[Any]]]]:
+    """Return ``(sheet name, [(excel row, cell values), …])`` of a workbook sheet.
+
+    The sheet named ``sheet`` is used, else the first visible sheet. Empty rows
+    are skipped; trailing empty cells are cut.
+
+    Raises
+    ------
+    kulturplan.errors.InputFileError
+        If the file is no readable Excel workbook or the sheet does not exist.
+    """
+    import openpyxl
+
+    name = display_name(path)
+    if data is None:
+        data = read_bytes(path)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        raise InputFileError(
+            f"{name}, Zeile 1: Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx) "
+            f"({type(exc).__name__}). Bitte in Excel/LibreOffice als .xlsx oder CSV speichern."
+        ) from None
+    except Exception as exc:  # openpyxl raises assorted errors for broken packages
+        raise InputFileError(
+            f"{name}, Zeile 1: Die Excel-Arbeitsmappe ist beschädigt ({type(exc).__name__})."
+        ) from None
+    try:
+        if sheet is not None:
+            if sheet not in book.sheetnames:
+                raise InputFileError(
+                    f"{name}: Tabellenblatt „{sheet}“ fehlt; vorhanden: "
+                    + ", ".join(book.sheetnames)
+                    + "."
+                )
+            ws = book[sheet]
+        else:
+            visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+            ws = visible[0] if visible else book.worksheets[0]
+        out: list[tuple[int, list[Any]]] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = list(values)
+            while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
+                cells.pop()
+            if cells:
+                out.append((number, cells))
+        return ws.title, out
+    except InputFileError:
+        raise
+    except Exception as exc:
+        raise InputFileError(
+            f"{name}: Die Excel-Arbeitsmappe kann nicht gelesen werden ({type(exc).__name__})."
+        ) from None
+    finally:
+        book.close()
+
+
+def read_xlsx(path: str | Path, data: bytes | None = None, *, sheet: str | None = None) -> RawTable:
+    """Read a plain workbook sheet (header in its first non-empty row) into a RawTable."""
+    name = display_name(path)
+    title, rows = xlsx_rows(path, data, sheet=sheet)
+    if not rows:
+        raise InputFileError(
+            f"{name}, Tabellenblatt „{title}“, Zeile 1: Das Tabellenblatt ist leer; erwartet "
+            "wird eine Kopfzeile mit Spaltennamen."
+        )
+    header_row, header_cells = rows[0]
+    header = [cell_text(c) for c in header_cells]
+    width = len(header)
+    table = RawTable(name, header, [], [], sheet=title)
+    for number, cells in rows[1:]:
+        if len(cells) > width:
+            table.problems.append(
+                Problem(
+                    name,
+                    f"In der Zeile stehen Werte rechts der letzten benannten Spalte "
+                    f"(„{cell_text(cells[width])}“); bitte eine Spaltenüberschrift ergänzen.",
+                    row=number,
+                    column=header[-1] if header else None,
+                )
+            )
+        table.rows.append((cells + [None] * width)[:width])
+        table.row_numbers.append(number)
+    del header_row
+    return table
+
+
+def read_any(
+    path: str | Path, *, sheet: str | None = None, delimiter: str | None = None
+) -> RawTable:
+    """Read a CSV or XLSX table, deciding by the file's content, not its name."""
+    name = display_name(path)
+    data = read_bytes(path)
+    kind = file_kind(data)
+    if kind == "xls":
+        raise InputFileError(
+            f"{name}: Das alte Excel-Format (.xls) wird nicht unterstützt; bitte als .xlsx "
+            "oder CSV speichern."
+        )
+    if kind == "xlsx":
+        return read_xlsx(path, data, sheet=sheet)
+    if Path(path).suffix.lower() in {".xlsx", ".xlsm"}:
+        raise InputFileError(
+            f"{name}, Zeile 1: Die Datei ist keine Excel-Arbeitsmappe (.xlsx), obwohl sie so "
+            "heißt. Bitte in Excel/LibreOffice öffnen und als .xlsx oder CSV speichern."
+        )
+    return read_csv(path, data, delimiter=delimiter)
+
+
+# --------------------------------------------------------------------------------------
+# names
+# --------------------------------------------------------------------------------------
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def normalise_name(text: Any) -> str:
+    """Lower-case ASCII key of a header or category text: „Längengrad“ → ``laengengrad``."""
+    t = unicodedata.normalize("NFC", str(text)).lower().translate(_UMLAUTS)
+    t = unicodedata.normalize("NFKD", t)
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]", "", t)
+
+
+def normalise_label(text: Any) -> str:
+    """Normalise a free-text name for matching: lower case, umlauts, single spaces."""
+    t = unicodedata.normalize("NFC", str(text)).lower().translate(_UMLAUTS)
+    t = re.sub(r"[^a-z0-9]+", " ", t)
+    return t.strip()
+
+
+def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Return up to ``n`` candidates similar to ``value`` (difflib), best first."""
+    cands = list(dict.fromkeys(candidates))
+    keyed = {normalise_label(c): c for c in cands}
+    hits = difflib.get_close_matches(normalise_label(value), list(keyed), n=n, cutoff=0.5)
+    return [keyed[h] for h in hits]
+
+
+def cell_text(value: Any) -> str:
+    """Text of a cell as a user would read it ("" for empty cells)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
+def is_empty(value: Any) -> bool:
+    """Whether a cell counts as empty."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+# --------------------------------------------------------------------------------------
+# numbers
+# --------------------------------------------------------------------------------------
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+_PLAIN = re.compile(r"^[+-]?\d+$")
+_SPACE_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+([.,]\d+)?$")
+_DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+_DECIMAL = re.compile(r"^[+-]?(\d+[.,]\d*|[.,]\d+)$")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+
+
+def parse_number(value: Any, *, integer: bool = False) -> float:
+    """Parse one number as written in German tables.
+
+    Accepts spaces (``90 164``) and dots (``1.234.567``) as thousands separators
+    and a decimal comma (``9,43751``) or point (``53.02``). A single dot group
+    such as ``51.774`` is read as a decimal point unless ``integer`` is true
+    (then ``1.234`` is one thousand two hundred thirty-four).
+
+    Returns
+    -------
+    float
+        ``nan`` for an empty cell.
+
+    Raises
+    ------
+    ValueError
+        With a German message if the text is not a number (or not a whole number
+        when ``integer`` is true).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"„{value}“ ist keine Zahl.")
+    if value is None or value is pd.NA:
+        return math.nan
+    if isinstance(value, (int, np.integer)):
+        return float(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+    else:
+        raw = str(value)
+        text = _SPACES.sub(" ", raw).strip()
+        if not text:
+            return math.nan
+        compact = text.replace(" ", "")
+        if _PLAIN.match(compact):
+            number = float(compact)
+        elif _SPACE_THOUSANDS.match(text):
+            number = float(compact.replace(",", "."))
+        elif _DOT_THOUSANDS.match(text) and (integer or "," in text or text.count(".") > 1):
+            number = float(text.replace(".", "").replace(",", "."))
+        elif _DECIMAL.match(compact):
+            number = float(compact.replace(",", "."))
+        elif _SCIENTIFIC.match(compact):
+            number = float(compact)
+        else:
+            shown = raw.strip()
+            if len(shown) > 40:
+                shown = shown[:37] + "…"
+            raise ValueError(f"„{shown}“ ist keine Zahl (erwartet z. B. 1 234 oder 9,43751).")
+    if not math.isfinite(number):
+        raise ValueError(f"„{value}“ ist keine endliche Zahl.")
+    if integer and not float(number).is_integer():
+        raise ValueError(f"„{value}“ ist keine ganze Zahl.")
+    return number
+
+
+def parse_numbers(
+    values: Sequence[Any],
+    *,
+    source: str,
+    column: str,
+    rows: Sequence[int],
+    integer: bool = False,
+) -> tuple[np.ndarray, list[Problem]]:
+    """Parse a column with :func:`parse_number`; unparsable cells become problems.
+
+    Each distinct value is parsed once, so long columns stay fast.
+
+    Returns
+    -------
+    (numpy.ndarray, list of Problem)
+        Floats (``nan`` where empty or invalid) and one problem per invalid cell.
+    """
+    cache: dict[Any, float | str] = {}
+    out = np.full(len(values), np.nan)
+    problems: list[Problem] = []
+    for i, value in enumerate(values):
+        try:
+            key: Any = (type(value), value)
+            hash(key)
+        except TypeError:
+            key = (type(value), repr(value))
+        result = cache.get(key)
+        if result is None:
+            try:
+                result = parse_number(value, integer=integer)
+            except ValueError as exc:
+                result = str(exc)
+            cache[key] = result
+        if isinstance(result, str):
+            problems.append(Problem(source, result, row=rows[i], column=column))
+        else:
+            out[i] = result
+    return out, problems
+
+
+def check_unique(
+    keys: Sequence[Any], *, source: str, column: str, rows: Sequence[int], what: str = "Schlüssel"
+) -> list[Problem]:
+    """One problem per repeated key, naming the row of its first occurrence."""
+    first: dict[Any, int] = {}
+    problems = []
+    for key, row in zip(keys, rows):
+        if is_empty(key):
+            continue
+        if key in first:
+            problems.append(
+                Problem(
+                    source,
+                    f"{what} „{key}“ kommt doppelt vor (zuerst in Zeile {first[key]}); jeder "
+                    f"{what} darf nur einmal vorkommen.",
+                    row=row,
+                    column=column,
+                )
+            )
+        else:
+            first[key] = row
+    return problems
+
+
+def find_columns(
+    header: Sequence[str], synonyms: dict[str, Sequence[str]], mapping: dict[str, str] | None = None
+) -> dict[str, int]:
+    """Map canonical field names to header positions.
+
+    Parameters
+    ----------
+    header
+        Column names as in the file.
+    synonyms
+        Canonical field → accepted spellings (compared with :func:`normalise_name`).
+    mapping
+        Explicit ``{file column: canonical field}`` given by the user; wins over
+        synonyms.
+
+    Returns
+    -------
+    dict
+        Canonical field → column position, for the fields found.
+    """
+    keys = [normalise_name(h) for h in header]
+    found: dict[str, int] = {}
+    if mapping:
+        for file_col, field_name in mapping.items():
+            nk = normalise_name(file_col)
+            if nk in keys:
+                found[field_name] = keys.index(nk)
+    for field_name, names in synonyms.items():
+        if field_name in found:
+            continue
+        for name in (field_name, *names):
+            nk = normalise_name(name)
+            if nk in keys and keys.index(nk) not in found.values():
+                found[field_name] = keys.index(nk)
+                break
+    return found
+
+
+def missing_column_problem(source: str, column: str, header: Sequence[str]) -> Problem:
+    """Problem for a required column that is missing, listing the columns present."""
+    present = ", ".join(f"„{h}“" for h in header if h) or "keine"
+    hint = ""
+    if len(header) == 1 and any(d in header[0] for d in DELIMITERS if d != ","):
+        hint = " Vermutlich ist der Spaltentrenner falsch (die Kopfzeile wurde nicht geteilt)."
+    elif len(header) == 1:
+        hint = (
+            " Die Kopfzeile hat nur eine Spalte – ist der Spaltentrenner Komma, Semikolon "
+            "oder Tabulator?"
+        )
+    return Problem(
+        source,
+        f"Pflichtspalte „{column}“ fehlt (Zeile 1, Kopfzeile). Vorhandene Spalten: {present}.{hint}",
+        row=1,
+        column=column,
+    )
+
+
+def in_germany(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Boolean mask of WGS84 points inside :data:`GERMANY_BBOX`."""
+    x0, y0, x1, y1 = GERMANY_BBOX
+    return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)

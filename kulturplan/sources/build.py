@@ -1,0 +1,645 @@
+"""Build a :class:`~kulturplan.Region` from official files and the user's own lists.
+
+:func:`build_region` joins the Destatis municipality register and BKG boundaries
+by AGS for one Kreis (5 digits), one Land (2 digits) or all of Germany, adds
+facility lists (Excel/CSV or OpenStreetMap) and event calendars (iCal), and
+returns the region together with an :class:`ImportReport` that lists everything
+that did not fit: municipalities without boundary (they get a fallback geometry
+flagged in ``geometry_source``), boundaries without register record, unusable
+facility rows, unmatched events. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from kulturplan.errors import KulturplanError, Problem
+from kulturplan.region import CRS, Region, ValidationReport
+from kulturplan.sources import _tables as T
+from kulturplan.sources import bkg, destatis
+
+GEOMETRY_SOURCES: dict[str, str] = {
+    "grenze": "Fläche aus der Grenzdatei (BKG)",
+    "ersatz_mittelpunkt": "Ersatz: Kreisfläche mit der amtlichen Fläche um den Gemeindemittelpunkt",
+    "ersatz_kreismitte": "Ersatz: Kreisfläche um die Mitte der übrigen Gemeinden des Kreises",
+}
+"""Values of the ``geometry_source`` column of municipalities built here."""
+
+MUNICIPALITY_COLUMNS: tuple[str, ...] = (
+    "name",
+    "population",
+    "area_km2",
+    "kreis_ags",
+    "kreis_name",
+    "verband",
+    "male",
+    "female",
+    "postcode",
+    "lon",
+    "lat",
+    "urban_degree",
+    "geometry_source",
+    "geometry",
+)
+
+OSM_SOURCE: dict[str, str] = {
+    "name": "OpenStreetMap",
+    "licence": "Open Database License (ODbL) 1.0",
+    "attribution": "© OpenStreetMap contributors",
+    "date": "",
+}
+
+KINDS: dict[str, str] = {
+    "gemeinde_ohne_grenze": "Gemeinde ohne Grenzfläche",
+    "grenze_ohne_gemeinde": "Grenzfläche ohne Gemeinde",
+    "gemeinde_nicht_uebernommen": "Gemeinde nicht übernommen",
+    "einrichtung": "Einrichtung",
+    "veranstaltung": "Veranstaltung",
+    "hinweis": "Hinweis",
+}
+"""Kinds of report entries (id → German label)."""
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One entry of an :class:`ImportReport`: a kind (see :data:`KINDS`) and a problem."""
+
+    kind: str
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What happened while building a region, for the user to read.
+
+    Attributes
+    ----------
+    region_name, ags_prefix
+        The area built.
+    counts
+        Key figures with German labels (e.g. "Gemeinden im Gemeindeverzeichnis").
+    entries
+        Every record that did not fit, each with file, row, column and a German hint.
+    """
+
+    region_name: str
+    ags_prefix: str
+    counts: dict[str, int] = field(default_factory=dict)
+    entries: tuple[ReportEntry, ...] = ()
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """The problems of all entries."""
+        return tuple(e.problem for e in self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def of_kind(self, kind: str) -> list[Problem]:
+        """Problems of one kind (see :data:`KINDS`)."""
+        return [e.problem for e in self.entries if e.kind == kind]
+
+    def to_frame(self) -> pd.DataFrame:
+        """All entries as a table with German column names."""
+        return pd.DataFrame(
+            [
+                {
+                    "Art": KINDS.get(e.kind, e.kind),
+                    "Quelle": e.problem.source,
+                    "Zeile": e.problem.row,
+                    "Spalte": e.problem.column,
+                    "Hinweis": e.problem.message,
+                }
+                for e in self.entries
+            ],
+            columns=["Art", "Quelle", "Zeile", "Spalte", "Hinweis"],
+        ).astype({"Zeile": "Int64"})
+
+    def summary(self) -> pd.DataFrame:
+        """Key figures as a two-column table (Kennzahl, Wert)."""
+        return pd.DataFrame(
+            {"Kennzahl": list(self.counts), "Wert": list(self.counts.values())}
+        )
+
+    def to_validation_report(self) -> ValidationReport:
+        """The entries as a :class:`kulturplan.ValidationReport`."""
+        return ValidationReport(self.problems)
+
+    def __str__(self) -> str:
+        def de(n: int) -> str:
+            return f"{n:,}".replace(",", ".")
+
+        where = f" ({self.ags_prefix})" if self.ags_prefix else ""
+        lines = [f"Importbericht: {self.region_name}{where}"]
+        width = max((len(k) for k in self.counts), default=0)
+        lines += [f"  {k:<{width}}  {de(v):>10}" for k, v in self.counts.items()]
+        if not self.entries:
+            lines.append("Keine Hinweise: alle Datensätze wurden übernommen.")
+            return "\n".join(lines)
+        lines.append(f"Hinweise ({len(self.entries)}):")
+        for kind, label in KINDS.items():
+            items = self.of_kind(kind)
+            if items:
+                lines.append(f"  {label} ({len(items)}):")
+                lines += [f"    - {p}" for p in items]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td style='text-align:right'>"
+            f"{v:,}".replace(",", ".") + "</td></tr>"
+            for k, v in self.counts.items()
+        )
+        table = self.to_frame().to_html(index=False, na_rep="", escape=True)
+        return (
+            f"<h4>Importbericht: {html.escape(self.region_name)}</h4>"
+            f"<table>{rows}</table>"
+            + (f"<p>{len(self.entries)} Hinweise:</p>{table}" if self.entries else
+               "<p>Keine Hinweise: alle Datensätze wurden übernommen.</p>")
+        )
+
+
+class BuildResult(NamedTuple):
+    """Result of :func:`build_region`: ``region, report = build_region(...)``."""
+
+    region: Region
+    report: ImportReport
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+def _de(n: float) -> str:
+    return f"{int(round(n)):,}".replace(",", ".")
+
+
+def _km2(x: float) -> str:
+    return f"{x:.2f}".replace(".", ",")
+
+
+def _normalise_prefix(ags_prefix: str | int | None) -> str:
+    if ags_prefix is None:
+        return ""
+    text = str(ags_prefix).strip()
+    if text.upper() in {"", "DE", "DEUTSCHLAND", "ALLE"}:
+        return ""
+    if not text.isdigit() or len(text) > 8:
+        raise KulturplanError(
+            f"AGS-Präfix „{ags_prefix}“ ist ungültig; erwartet werden 2 Ziffern (Land, z. B. "
+            "„05“), 5 Ziffern (Kreis, z. B. „05762“) oder leer für ganz Deutschland."
+        )
+    return text
+
+
+def _circles(
+    lon: np.ndarray, lat: np.ndarray, area_km2: np.ndarray, index: Any = None
+) -> gpd.GeoSeries:
+    """Circles of the given area (km²) around WGS84 points, in EPSG:25832."""
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=index)
+    points = points.to_crs(CRS)
+    area = np.where(np.isfinite(area_km2) & (area_km2 > 0), area_km2, 0.01)
+    radius = np.sqrt(area / np.pi) * 1000.0
+    return gpd.GeoSeries(shapely.buffer(points.to_numpy(), radius, quad_segs=16), crs=CRS,
+                         index=points.index)
+
+
+def _as_register(register: Any) -> destatis.Register:
+    if isinstance(register, destatis.Register):
+        return register
+    if register is None:
+        raise KulturplanError("Das Gemeindeverzeichnis (register) fehlt.")
+    return destatis.read_register(register)
+
+
+def _as_boundaries(boundaries: Any) -> tuple[gpd.GeoDataFrame, dict[str, str] | None]:
+    if isinstance(boundaries, gpd.GeoDataFrame):
+        path = boundaries.attrs.get("path")
+        return boundaries, (bkg.source_info(path) if path else None)
+    if boundaries is None:
+        raise KulturplanError("Die Grenzdatei (boundaries) fehlt.")
+    frame = bkg.read_boundaries(boundaries, level="GEM")
+    return frame, bkg.source_info(frame.attrs.get("path", boundaries))
+
+
+def _paths(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path, pd.DataFrame)):
+        return [value]
+    return list(value)
+
+
+def find_data_dir(start: str | Path | None = None) -> Path | None:
+    """Find the shared reference data folder (``shared/data``) above ``start``.
+
+    Looks for ``shared/data`` in ``start`` and each of its parents, so that
+    ``../shared/data`` (from the project root) and ``../../shared/data`` (from
+    ``notebooks/``) are both found. Returns ``None`` when it does not exist.
+    """
+    here = Path(start) if start is not None else Path.cwd()
+    here = here.resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def reference_files(data_dir: str | Path | None = None) -> dict[str, Path] | None:
+    """Paths of the reference register and boundaries in ``data_dir``, if both exist.
+
+    Returns
+    -------
+    dict or None
+        ``{"register": …/destatis/*.csv, "boundaries": …/bkg-vg5000-*/VG5000_GEM.shp}``
+        or ``None`` when the folder or a file is missing.
+    """
+    folder = Path(data_dir) if data_dir is not None else find_data_dir()
+    if folder is None or not folder.is_dir():
+        return None
+    registers = sorted((folder / "destatis").glob("Auszug*.csv")) + sorted(
+        (folder / "destatis").glob("*.xlsx")
+    )
+    shapes = sorted(folder.glob("bkg-*/*_GEM.shp")) + sorted(folder.glob("bkg-*/*.gpkg"))
+    if not registers or not shapes:
+        return None
+    return {"register": registers[0], "boundaries": shapes[0]}
+
+
+# --------------------------------------------------------------------------------------
+# the join
+# --------------------------------------------------------------------------------------
+def join_municipalities(
+    register: destatis.Register, boundaries: gpd.GeoDataFrame, ags_prefix: str = ""
+) -> tuple[gpd.GeoDataFrame, list[ReportEntry], dict[str, int]]:
+    """Join register records and boundary polygons by AGS.
+
+    Register municipalities without polygon get a circle of their official area
+    around the register centre point (``geometry_source="ersatz_mittelpunkt"``);
+    without a centre point, inhabited ones get the circle around the mean centre
+    of their Kreis (``"ersatz_kreismitte"``) and uninhabited ones are left out.
+    All of these, and boundaries without register record, are reported.
+
+    Returns
+    -------
+    (GeoDataFrame, list of ReportEntry, dict)
+        Municipalities (index ``ags``), report entries, counts.
+    """
+    reg = register.select(ags_prefix)
+    if len(reg) == 0:
+        raise KulturplanError(
+            f"{register.source}: Keine Gemeinde hat einen AGS, der mit „{ags_prefix}“ beginnt. "
+            "Bitte den Schlüssel prüfen (z. B. 05762 für den Kreis Höxter)."
+        )
+    bnd = boundaries[boundaries.index.str.startswith(ags_prefix)] if ags_prefix else boundaries
+    bsource = boundaries.attrs.get("source", "Grenzdatei")
+    matched = reg.index.intersection(bnd.index)
+    only_reg = reg.index.difference(bnd.index)
+    only_bnd = bnd.index.difference(reg.index)
+
+    muni = reg.drop(columns=["source_row", "text_code", "land"]).copy()
+    geometry = gpd.GeoSeries([None] * len(muni), index=muni.index, crs=CRS)
+    geometry.loc[matched] = bnd.geometry.loc[matched].to_numpy()
+    source = pd.Series("grenze", index=muni.index, dtype=object)
+
+    entries: list[ReportEntry] = []
+    dropped: list[str] = []
+    # where does a lost municipality's centre lie? (suggests the successor)
+    hint_poly: dict[str, str] = {}
+    lost = reg.loc[only_reg]
+    has_point = lost["lon"].notna() & lost["lat"].notna()
+    if has_point.any():
+        pts = gpd.GeoSeries(
+            gpd.points_from_xy(lost.loc[has_point, "lon"], lost.loc[has_point, "lat"]),
+            index=lost.index[has_point],
+            crs="EPSG:4326",
+        ).to_crs(CRS)
+        ip, ib = boundaries.sindex.query(pts, predicate="intersects")
+        for i, b in zip(ip, ib):
+            hint_poly.setdefault(pts.index[i], boundaries.index[b])
+        circles = _circles(
+            lost.loc[has_point, "lon"].to_numpy(),
+            lost.loc[has_point, "lat"].to_numpy(),
+            lost.loc[has_point, "area_km2"].to_numpy(),
+            index=lost.index[has_point],
+        )
+        geometry.loc[circles.index] = circles.to_numpy()
+        source.loc[circles.index] = "ersatz_mittelpunkt"
+    for ags in lost.index[~has_point]:
+        rec = lost.loc[ags]
+        same_kreis = reg[(reg["kreis_ags"] == rec["kreis_ags"]) & reg["lon"].notna()]
+        if rec["population"] > 0 and len(same_kreis):
+            circle = _circles(
+                np.array([same_kreis["lon"].mean()]),
+                np.array([same_kreis["lat"].mean()]),
+                np.array([rec["area_km2"]]),
+            )
+            geometry.loc[ags] = circle.iloc[0]
+            source.loc[ags] = "ersatz_kreismitte"
+        else:
+            dropped.append(ags)
+
+    for ags in only_reg:
+        rec = reg.loc[ags]
+        where = ""
+        succ = hint_poly.get(ags)
+        if succ is not None:
+            succ_name = boundaries.loc[succ, "name"]
+            state = "ebenfalls in der Grenzdatei ohne Gegenstück im Verzeichnis" if succ in only_bnd \
+                else "im Verzeichnis vorhanden"
+            where = (
+                f" Der Gemeindemittelpunkt liegt in der Fläche {succ} „{succ_name}“ ({state}) – "
+                "vermutlich eine Gebietsänderung zwischen den Ständen beider Dateien."
+            )
+        if ags in dropped:
+            kind = "gemeinde_nicht_uebernommen"
+            msg = (
+                f"AGS {ags} „{rec['name']}“ ({_de(rec['population'])} Einw., "
+                f"{_km2(rec['area_km2'])} km²) hat keine Fläche in {bsource} und keinen "
+                "Gemeindemittelpunkt; da unbewohnt, wird der Datensatz nicht in die Region "
+                "übernommen."
+            )
+        else:
+            kind = "gemeinde_ohne_grenze"
+            how = (
+                "Kreisfläche mit der amtlichen Fläche um den Gemeindemittelpunkt"
+                if source.loc[ags] == "ersatz_mittelpunkt"
+                else "Kreisfläche um die Mitte der übrigen Gemeinden des Kreises"
+            )
+            msg = (
+                f"AGS {ags} „{rec['name']}“ ({_de(rec['population'])} Einw., "
+                f"{_km2(rec['area_km2'])} km²) hat keine Fläche in {bsource}; "
+                f"Ersatzgeometrie: {how} (geometry_source = „{source.loc[ags]}“).{where}"
+            )
+        entries.append(
+            ReportEntry(
+                kind,
+                Problem(register.source, msg, row=int(rec["source_row"]), column="AGS"),
+            )
+        )
+    if len(only_bnd):
+        reg_all = register.municipalities
+        centres = reg_all[reg_all["lon"].notna()]
+        pts = gpd.GeoSeries(
+            gpd.points_from_xy(centres["lon"], centres["lat"]), index=centres.index,
+            crs="EPSG:4326",
+        ).to_crs(CRS)
+        polys = bnd.loc[only_bnd]
+        ip, ib = polys.sindex.query(pts, predicate="intersects")
+        inside: dict[str, list[str]] = {}
+        for i, b in zip(ip, ib):
+            inside.setdefault(polys.index[b], []).append(pts.index[i])
+        for ags in only_bnd:
+            rec = bnd.loc[ags]
+            contained = inside.get(ags, [])
+            hint = ""
+            if contained:
+                hint = " Im Gemeindeverzeichnis liegen hier die Mittelpunkte von " + ", ".join(
+                    f"{a} „{reg_all.loc[a, 'name']}“" for a in sorted(contained)
+                ) + "."
+            entries.append(
+                ReportEntry(
+                    "grenze_ohne_gemeinde",
+                    Problem(
+                        bsource,
+                        f"AGS {ags} „{rec['name']}“ fehlt im Gemeindeverzeichnis "
+                        f"({register.source}); die Fläche wird nicht übernommen, weil "
+                        f"Einwohnerzahl und amtliche Fläche fehlen.{hint}",
+                        column="AGS",
+                    ),
+                )
+            )
+    muni["geometry_source"] = source
+    keep = ~muni.index.isin(dropped)
+    muni = gpd.GeoDataFrame(muni[keep], geometry=geometry[keep], crs=CRS)
+    muni = muni[[c for c in MUNICIPALITY_COLUMNS if c in muni.columns]]
+    counts = {
+        "Gemeinden im Gemeindeverzeichnis": int(len(reg)),
+        "davon bewohnt": int((reg["population"] > 0).sum()),
+        "Einwohner:innen (Verzeichnis)": int(reg["population"].sum()),
+        f"Flächen in der Grenzdatei ({bsource})": int(len(bnd)),
+        "Gemeinden mit Fläche (AGS gefunden)": int(len(matched)),
+        "Gemeinden ohne Fläche (Ersatzgeometrie)": int(len(only_reg) - len(dropped)),
+        "Gemeinden nicht übernommen": int(len(dropped)),
+        "Flächen ohne Gemeinde im Verzeichnis": int(len(only_bnd)),
+        "Gemeinden in der Region": int(len(muni)),
+        "Einwohner:innen in der Region": int(muni["population"].sum()),
+    }
+    return muni, entries, counts
+
+
+# --------------------------------------------------------------------------------------
+# facilities and events
+# --------------------------------------------------------------------------------------
+def _read_facilities(
+    items: Sequence[Any], mapping: dict[str, str] | None
+) -> tuple[gpd.GeoDataFrame | None, list[Problem], bool]:
+    frames: list[gpd.GeoDataFrame] = []
+    problems: list[Problem] = []
+    used_osm = False
+    for item in items:
+        if isinstance(item, pd.DataFrame):
+            frame = item if isinstance(item, gpd.GeoDataFrame) else gpd.GeoDataFrame(item)
+            frames.append(frame.to_crs(CRS) if frame.crs is not None else frame)
+            continue
+        path = Path(item)
+        if path.suffix.lower() in {".json", ".geojson", ".osm"}:
+            from kulturplan.sources import osm
+
+            frame = osm.read_overpass(path, problems=problems)
+            used_osm = True
+        else:
+            from kulturplan.sources import facilities as fac_mod
+
+            frame = fac_mod.read_table(path, mapping, problems=problems)
+        frames.append(frame)
+    if not frames:
+        return None, problems, used_osm
+    combined = pd.concat(frames)
+    dup = combined.index.duplicated(keep="first")
+    for fid in combined.index[dup]:
+        problems.append(
+            Problem(
+                "Einrichtungen",
+                f"Kennung „{fid}“ kommt in mehreren Dateien vor; nur die erste Einrichtung wird "
+                "übernommen.",
+                column="facility_id",
+            )
+        )
+    combined = combined[~dup]
+    return gpd.GeoDataFrame(combined, geometry="geometry", crs=CRS), problems, used_osm
+
+
+def _attach_events(
+    events: pd.DataFrame, municipalities: gpd.GeoDataFrame
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Give events with coordinates but no venue an AGS; list events that stay unplaced."""
+    events = events.copy()
+    if "ags" not in events.columns:
+        events["ags"] = None
+    need = events["facility_id"].isna() & events["ags"].isna()
+    has_geo = need & events["lon"].notna() & events["lat"].notna()
+    if has_geo.any():
+        pts = gpd.GeoSeries(
+            gpd.points_from_xy(events.loc[has_geo, "lon"], events.loc[has_geo, "lat"]),
+            index=events.index[has_geo],
+            crs="EPSG:4326",
+        ).to_crs(CRS)
+        ip, im = municipalities.sindex.query(pts, predicate="intersects")
+        hit = pd.Series(municipalities.index[im], index=pts.index[ip])
+        hit = hit[~hit.index.duplicated()]
+        events.loc[hit.index, "ags"] = hit.to_numpy()
+    problems = []
+    unplaced = events["facility_id"].isna() & events["ags"].isna()
+    no_cat = events["category"].isna()
+    for eid in events.index[unplaced & ~no_cat]:
+        rec = events.loc[eid]
+        problems.append(
+            Problem(
+                str(rec.get("source", "Kalender")),
+                f"Veranstaltung „{rec['title']}“ am {rec['start']:%d.%m.%Y}: Ort "
+                f"„{rec.get('location') or '–'}“ liegt in keiner Gemeinde der Region und passt "
+                "zu keiner Einrichtung; sie wird nicht übernommen.",
+                row=None,
+                column="LOCATION",
+            )
+        )
+    usable = ~unplaced & ~no_cat
+    return events[usable], problems
+
+
+# --------------------------------------------------------------------------------------
+# the public function
+# --------------------------------------------------------------------------------------
+def build_region(
+    ags_prefix: str | int | None,
+    register: str | Path | destatis.Register,
+    boundaries: str | Path | gpd.GeoDataFrame,
+    facilities: str | Path | Iterable[str | Path] | gpd.GeoDataFrame | None = None,
+    events: str | Path | Iterable[str | Path] | None = None,
+    *,
+    name: str | None = None,
+    mapping: dict[str, str] | None = None,
+    max_venue_distance_m: float = 300.0,
+) -> BuildResult:
+    """Build a region for a Kreis, a Land or all of Germany from official files.
+
+    Parameters
+    ----------
+    ags_prefix
+        ``"05762"`` (Kreis Höxter), ``"05"`` (Nordrhein-Westfalen), ``""``/``None``
+        (Germany).
+    register
+        Destatis municipality register (path, or a :class:`destatis.Register`).
+    boundaries
+        BKG municipality boundaries (path, or a GeoDataFrame from
+        :func:`kulturplan.sources.bkg.read_boundaries`).
+    facilities
+        Facility lists: CSV/XLSX (:func:`kulturplan.sources.facilities.read_table`)
+        and/or OpenStreetMap exports (``.json``/``.geojson``,
+        :func:`kulturplan.sources.osm.read_overpass`).
+    events
+        iCalendar files (:func:`kulturplan.sources.ical.read_events`); venues are
+        matched to the facilities by name and coordinates.
+    name
+        Region name; by default from the register (e.g. "Landkreis Mittelsachsen").
+    mapping
+        Column mapping for the facility lists.
+    max_venue_distance_m
+        Largest distance between an event's coordinates and a facility to match.
+
+    Returns
+    -------
+    BuildResult
+        ``(region, report)``; the report's problems are also in ``region.report``.
+
+    Raises
+    ------
+    kulturplan.errors.KulturplanError
+        For unreadable files or an AGS prefix selecting no municipality.
+    """
+    prefix = _normalise_prefix(ags_prefix)
+    reg = _as_register(register)
+    bnd, bnd_source = _as_boundaries(boundaries)
+    muni, entries, counts = join_municipalities(reg, bnd, prefix)
+    if bnd.attrs.get("water_parts"):
+        entries.append(
+            ReportEntry(
+                "hinweis",
+                Problem(
+                    bnd.attrs.get("source", "Grenzdatei"),
+                    f"{bnd.attrs['water_parts']} Wasserflächen (GF 1/2) wurden nicht "
+                    "berücksichtigt; gezählt werden nur Landflächen.",
+                    column="GF",
+                ),
+            )
+        )
+    sources: list[dict[str, str]] = [reg.source_info()]
+    if bnd_source:
+        sources.append(bnd_source)
+
+    fac, fac_problems, used_osm = _read_facilities(_paths(facilities), mapping)
+    entries += [ReportEntry("einrichtung", p) for p in fac_problems]
+    if used_osm:
+        sources.append(dict(OSM_SOURCE))
+
+    ev_frame = None
+    event_paths = _paths(events)
+    if event_paths:
+        from kulturplan.sources import ical
+
+        ev_problems: list[Problem] = []
+        frames = [
+            ical.read_events(p, facilities=fac, max_distance_m=max_venue_distance_m,
+                             problems=ev_problems)
+            for p in event_paths
+        ]
+        all_events = pd.concat(frames) if frames else None
+        if all_events is not None and len(all_events):
+            all_events = all_events[~all_events.index.duplicated(keep="first")]
+            ev_frame, p2 = _attach_events(all_events, muni)
+            ev_problems += p2
+        entries += [ReportEntry("veranstaltung", p) for p in ev_problems]
+        sources.append(
+            {
+                "name": "Veranstaltungskalender (iCalendar): "
+                + ", ".join(Path(p).name for p in event_paths),
+                "licence": "",
+                "attribution": "",
+                "date": "",
+            }
+        )
+
+    region_name = name or reg.region_name(prefix)
+    region = Region(
+        municipalities=muni,
+        facilities=fac,
+        events=ev_frame,
+        name=region_name,
+        kreis_ags=prefix or None,
+        sources=tuple(sources),
+    )
+    # problems the Region found (e.g. facilities outside every municipality)
+    for p in region.report.problems:
+        kind = "veranstaltung" if p.source == "Veranstaltungen" else "einrichtung"
+        entries.append(ReportEntry(kind, p))
+    if fac is not None:
+        counts["Einrichtungen übernommen"] = int(len(region.facilities))
+        counts["Einrichtungen außerhalb der Region"] = int(
+            (~region.facilities["ags"].isin(region.municipalities.index)).sum()
+        )
+    if event_paths:
+        counts["Veranstaltungen übernommen"] = int(len(region.events))
+    report = ImportReport(region_name, prefix, counts, tuple(entries))
+    object.__setattr__(region, "report", report.to_validation_report())
+    return BuildResult(region, report)

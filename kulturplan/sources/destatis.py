@@ -1,0 +1,556 @@
+"""The official municipality register of Destatis (Gemeindeverzeichnis, GV-ISys extract).
+
+The register lists every German municipality with area, population (total, male,
+female), postcode, the coordinates of the municipal centre and the settlement type
+(Grad der Verstädterung), together with records for Länder (``satzart`` 10),
+Regierungsbezirke (20), Regionen (30), Kreise (40) and Gemeindeverbände (50).
+Municipalities are records of ``satzart`` 60; their AGS is
+``land + rb + kreis + gemeinde``.
+
+Two layouts are read:
+
+* the CSV extract (``AuszugGV4QAktuell_2020.csv``): one header row with technical
+  names (``satzart``, ``land``, …, ``bevoelkerung``), UTF-8 with BOM or Latin-1,
+  spaces as thousands separators, decimal commas in the coordinates;
+* the official XLSX workbook with its multi-row header (title rows, a group row
+  such as "Amtlicher Regionalschlüssel (ARS)" over "Land | RB | Kreis | VB | Gem",
+  a row numbering the columns, data below, footnotes at the end).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kulturplan.errors import InputFileError, Problem, ValidationError
+from kulturplan.sources import _tables as T
+
+LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+
+RECORD_TYPES: dict[str, str] = {
+    "10": "Land",
+    "20": "Regierungsbezirk",
+    "30": "Region",
+    "40": "Kreis",
+    "50": "Gemeindeverband",
+    "60": "Gemeinde",
+}
+"""Record types (``satzart``) of the register."""
+
+KREIS_TYPES: dict[str, str] = {
+    "41": "Kreisfreie Stadt",
+    "42": "Stadtkreis",
+    "43": "Kreis",
+    "44": "Landkreis",
+    "45": "Regionalverband",
+}
+"""Text codes (``textkennzeichen``) of Kreis records."""
+
+REQUIRED: tuple[str, ...] = (
+    "satzart",
+    "land",
+    "rb",
+    "kreis",
+    "gemeinde",
+    "gemeindename",
+    "flaeche",
+    "bevoelkerung",
+)
+"""Columns the register must have (technical names of the CSV extract)."""
+
+_KEY_WIDTHS: dict[str, int] = {"land": 2, "rb": 1, "kreis": 2, "vb": 4, "gemeinde": 3}
+
+
+def _register_field(key: str, group: str = "") -> str | None:
+    """Canonical register column of a header cell (``key``) below a group header."""
+    both = group + key
+    if "verstaedterung" in both:
+        return "verstaedterungbezeichnung" if "bez" in key else "verstaedterungschluessel"
+    if "reisegebiet" in both:
+        return "bezeichnung" if "bez" in key else "schluessel"
+    rules: list[tuple[str, str]] = [
+        (r"^satz", "satzart"),
+        (r"^textkenn", "textkennzeichen"),
+        (r"^land$", "land"),
+        (r"^(rb|regierungsbezirk)$", "rb"),
+        (r"^kreis$", "kreis"),
+        (r"^(vb|gemeindeverband)$", "vb"),
+        (r"^(gem|gemeinde)$", "gemeinde"),
+        (r"gemeindename|^name$", "gemeindename"),
+        (r"^flaeche", "flaeche"),
+        (r"^(insgesamt|bevoelkerung|einwohner)", "bevoelkerung"),
+        (r"^maennlich", "maennlich"),
+        (r"^weiblich", "weiblich"),
+        (r"^jekm", "jekm2"),
+        (r"^(postleit|plz)", "postleitzahl"),
+        (r"^laengengrad", "laengengrad"),
+        (r"^breitengrad", "breitengrad"),
+        (r"^schluessel$", "schluessel"),
+        (r"^bezeichnung$", "bezeichnung"),
+    ]
+    for pattern, name in rules:
+        if re.search(pattern, key):
+            return name
+    return None
+
+
+@dataclass(frozen=True)
+class Register:
+    """The parsed municipality register.
+
+    Attributes
+    ----------
+    municipalities
+        One row per municipality record (``satzart`` 60), index ``ags`` (8-digit
+        string). Columns: ``name``, ``kreis_ags``, ``kreis_name``, ``verband``
+        (Gemeindeverband), ``land``, ``area_km2``, ``population``, ``male``,
+        ``female``, ``postcode``, ``lon``, ``lat`` (WGS84 centre; ``NaN`` when the
+        register has none), ``urban_degree`` (1 dicht, 2 mittel, 3 gering
+        besiedelt), ``text_code`` and ``source_row`` (row in the file, header = 1).
+    kreise
+        One row per Kreis (``satzart`` 40), index ``kreis_ags`` (5 digits):
+        ``name``, ``kreis_type`` (e.g. "Landkreis"), ``display_name``
+        ("Landkreis Mittelsachsen"), ``land``, ``land_name`` and the sums
+        ``n_municipalities``, ``population``, ``area_km2`` of its municipalities.
+    laender
+        Länder (``satzart`` 10), index ``land`` (2 digits), column ``name``.
+    source
+        File name, for messages and the region's source list.
+    encoding
+        Detected text encoding (CSV only).
+    """
+
+    municipalities: pd.DataFrame
+    kreise: pd.DataFrame
+    laender: pd.DataFrame
+    source: str
+    path: Path
+    encoding: str | None = None
+
+    def source_info(self) -> dict[str, str]:
+        """Source entry for :attr:`kulturplan.Region.sources`."""
+        return {
+            "name": f"Gemeindeverzeichnis (GV-ISys), Statistisches Bundesamt – {self.source}",
+            "licence": LICENCE,
+            "attribution": f"© Statistisches Bundesamt (Destatis), {publication_year(self.path)}",
+            "date": "",
+        }
+
+    def select(self, ags_prefix: str | None) -> pd.DataFrame:
+        """Municipalities whose AGS starts with ``ags_prefix`` (all when empty)."""
+        if not ags_prefix:
+            return self.municipalities
+        return self.municipalities[self.municipalities.index.str.startswith(ags_prefix)]
+
+    def region_name(self, ags_prefix: str | None) -> str:
+        """German name of the area selected by ``ags_prefix``."""
+        if not ags_prefix:
+            return "Deutschland"
+        if len(ags_prefix) == 5 and ags_prefix in self.kreise.index:
+            return str(self.kreise.loc[ags_prefix, "display_name"])
+        if len(ags_prefix) == 2 and ags_prefix in self.laender.index:
+            return str(self.laender.loc[ags_prefix, "name"])
+        if len(ags_prefix) == 8 and ags_prefix in self.municipalities.index:
+            return str(self.municipalities.loc[ags_prefix, "name"])
+        return f"Gebiet {ags_prefix}"
+
+
+def publication_year(path: str | Path) -> int:
+    """Year of publication of a register extract.
+
+    The quarterly extract of Gebietsstand 31.12.YYYY (``…_YYYY.csv``) is published
+    in YYYY+1; without a year in the file name the file's modification year is used.
+    """
+    p = Path(path)
+    match = re.search(r"(19|20)\d{2}", p.stem)
+    if match:
+        return int(match.group(0)) + 1
+    try:
+        return pd.Timestamp(p.stat().st_mtime, unit="s").year
+    except OSError:
+        return pd.Timestamp.now().year
+
+
+# --------------------------------------------------------------------------------------
+# reading the two layouts into a RawTable with canonical column names
+# --------------------------------------------------------------------------------------
+def _is_record_start(cells: list[Any]) -> bool:
+    return (
+        len(cells) >= 3
+        and T.cell_text(cells[0]) in RECORD_TYPES
+        and T.cell_text(cells[2]).isdigit()
+    )
+
+
+def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> T.RawTable:
+    """Read the official XLSX layout (multi-row header) into canonical columns."""
+    name = T.display_name(path)
+    title, rows = T.xlsx_rows(path, data, sheet=sheet)
+    if sheet is None and not any(_is_record_start(c) for _, c in rows[:200]):
+        # the data sheet is often not the first one (Deckblatt, Erläuterungen …)
+        import openpyxl
+        import io as _io
+
+        book = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
+        names = list(book.sheetnames)
+        book.close()
+        for other in names:
+            if other == title:
+                continue
+            t2, r2 = T.xlsx_rows(path, data, sheet=other)
+            if any(_is_record_start(c) for _, c in r2[:200]):
+                title, rows = t2, r2
+                break
+    start = next((i for i, (_, c) in enumerate(rows) if _is_record_start(c)), None)
+    if start is None:
+        raise InputFileError(
+            f"{name}, Tabellenblatt „{title}“: Keine Datenzeile des Gemeindeverzeichnisses "
+            "gefunden (erwartet: Satzart 10–60 in Spalte A, Land-Schlüssel in Spalte C)."
+        )
+    header_rows = []
+    for _, cells in rows[:start]:
+        texts = [T.cell_text(c) for c in cells]
+        filled = [t for t in texts if t]
+        if len(filled) <= 1:
+            continue  # title line
+        if all(t.isdigit() for t in filled) and [int(t) for t in filled] == list(
+            range(1, len(filled) + 1)
+        ):
+            continue  # column numbering 1, 2, 3, …
+        header_rows.append(texts)
+    width = max(len(c) for _, c in rows)
+    if not header_rows:
+        raise InputFileError(
+            f"{name}, Tabellenblatt „{title}“: Die Kopfzeilen über den Daten fehlen."
+        )
+    grid = [(r + [""] * width)[:width] for r in header_rows]
+    # forward-fill group headers to the right where the row below has a sub-header
+    for level in range(len(grid) - 1):
+        current = ""
+        for j in range(width):
+            if grid[level][j]:
+                current = grid[level][j]
+            elif current and any(grid[k][j] for k in range(level + 1, len(grid))):
+                grid[level][j] = current
+            else:
+                current = ""
+    header: list[str] = []
+    for j in range(width):
+        parts = [grid[k][j] for k in range(len(grid)) if grid[k][j]]
+        if not parts:
+            header.append(f"Spalte {j + 1}")
+            continue
+        key = T.normalise_name(parts[-1])
+        group = T.normalise_name(" ".join(parts[:-1]))
+        canonical = _register_field(key, group)
+        header.append(canonical or " ".join(parts))
+    table = T.RawTable(name, header, [], [], sheet=title)
+    for number, cells in rows[start:]:
+        texts = [T.cell_text(c) for c in cells]
+        if T.cell_text(cells[0]) not in RECORD_TYPES and sum(1 for t in texts if t) <= 1:
+            continue  # footnote below the table
+        table.rows.append((cells + [None] * width)[:width])
+        table.row_numbers.append(number)
+    return table
+
+
+def _csv_register(path: Path, data: bytes) -> T.RawTable:
+    table = T.read_csv(path, data)
+    names = []
+    for h in table.header:
+        canonical = _register_field(T.normalise_name(h))
+        names.append(canonical or h)
+    table.header = names
+    return table
+
+
+def read_register(path: str | Path, *, sheet: str | None = None) -> Register:
+    """Read the Destatis municipality register (GV-ISys extract) as CSV or XLSX.
+
+    Parameters
+    ----------
+    path
+        CSV extract (UTF-8 with or without BOM, or Latin-1; separator sniffed) or
+        the official XLSX workbook.
+    sheet
+        Sheet of the workbook; by default the first sheet holding register records.
+
+    Returns
+    -------
+    Register
+        Municipalities, Kreise and Länder.
+
+    Raises
+    ------
+    kulturplan.errors.InputFileError
+        If the file is missing, empty or not a table.
+    kulturplan.errors.ValidationError
+        With every problem found: missing columns, unknown record types, malformed
+        keys, duplicate AGS, text in number columns, missing population or area.
+    """
+    p = Path(path)
+    name = T.display_name(p)
+    data = T.read_bytes(p)
+    kind = T.file_kind(data)
+    if kind == "xls":
+        raise InputFileError(
+            f"{name}: Das alte Excel-Format (.xls) wird nicht unterstützt; bitte als .xlsx "
+            "oder CSV speichern."
+        )
+    if kind == "xlsx":
+        table = _xlsx_register(p, data, sheet)
+    elif p.suffix.lower() in {".xlsx", ".xlsm"}:
+        raise InputFileError(
+            f"{name}, Zeile 1: Die Datei ist keine Excel-Arbeitsmappe (.xlsx), obwohl sie so "
+            "heißt."
+        )
+    else:
+        table = _csv_register(p, data)
+    return _parse_register(table, p)
+
+
+def _parse_register(table: T.RawTable, path: Path) -> Register:
+    name = table.source
+    problems = list(table.problems)
+    missing = [c for c in REQUIRED if c not in table.header]
+    if missing:
+        raise ValidationError(
+            [T.missing_column_problem(name, c, table.header) for c in missing],
+            title=f"{name}: Das Gemeindeverzeichnis ist unvollständig",
+        )
+    col = {c: table.header.index(c) for c in dict.fromkeys(table.header)}
+    rows = table.rows
+    numbers = table.row_numbers
+
+    def cells(field: str) -> list[Any]:
+        j = col.get(field)
+        return [r[j] for r in rows] if j is not None else [None] * len(rows)
+
+    satzart = [T.cell_text(v) for v in cells("satzart")]
+    for value, row in zip(satzart, numbers):
+        if value not in RECORD_TYPES:
+            problems.append(
+                Problem(
+                    name,
+                    f"Satzart „{value}“ ist unbekannt; erwartet wird 10, 20, 30, 40, 50 "
+                    "oder 60." if value else "Satzart fehlt; erwartet wird 10, 20, 30, 40, "
+                    "50 oder 60.",
+                    row=row,
+                    column="satzart",
+                )
+            )
+    sa = np.array(satzart, dtype=object)
+    is_muni = sa == "60"
+    idx = np.flatnonzero(is_muni)
+    mrows = [numbers[i] for i in idx]
+
+    def key_part(field: str, positions: np.ndarray, *, required: bool) -> list[str]:
+        width = _KEY_WIDTHS[field]
+        out = []
+        values = cells(field)
+        for i in positions:
+            text = T.cell_text(values[i])
+            if text.isdigit() and len(text) <= width:
+                out.append(text.zfill(width))
+                continue
+            if text or required:
+                problems.append(
+                    Problem(
+                        name,
+                        f"Schlüsselteil „{text}“ ist ungültig; erwartet werden {width} "
+                        "Ziffer(n)." if text else f"Schlüsselteil fehlt; erwartet werden "
+                        f"{width} Ziffer(n).",
+                        row=numbers[i],
+                        column=field,
+                    )
+                )
+            out.append("?" * width if text or required else "0" * width)
+        return out
+
+    land = key_part("land", idx, required=True)
+    rb = key_part("rb", idx, required=True)
+    kreis = key_part("kreis", idx, required=True)
+    vb = key_part("vb", idx, required=False) if "vb" in col else ["0000"] * len(idx)
+    gem = key_part("gemeinde", idx, required=True)
+    ags = [a + b + c + d for a, b, c, d in zip(land, rb, kreis, gem)]
+    problems += T.check_unique(ags, source=name, column="AGS", rows=mrows, what="AGS")
+
+    def number(field: str, *, integer: bool, required: bool) -> np.ndarray:
+        values = cells(field)
+        picked = [values[i] for i in idx]
+        out, probs = T.parse_numbers(
+            picked, source=name, column=field, rows=mrows, integer=integer
+        )
+        problems.extend(probs)
+        if required:
+            empty = [k for k, v in enumerate(picked) if T.is_empty(v)]
+            problems.extend(
+                Problem(name, "Wert fehlt; erwartet wird eine Zahl.", row=mrows[k], column=field)
+                for k in empty
+            )
+        negative = np.flatnonzero(out < 0)
+        problems.extend(
+            Problem(
+                name,
+                f"Wert {out[k]:g} ist negativ; erwartet wird eine Zahl ≥ 0.",
+                row=mrows[k],
+                column=field,
+            )
+            for k in negative
+        )
+        return out
+
+    area = number("flaeche", integer=False, required=True)
+    population = number("bevoelkerung", integer=True, required=True)
+    male = number("maennlich", integer=True, required=False)
+    female = number("weiblich", integer=True, required=False)
+    lon_raw = cells("laengengrad")
+    lat_raw = cells("breitengrad")
+    lon, p1 = T.parse_numbers([lon_raw[i] for i in idx], source=name, column="laengengrad",
+                              rows=mrows)
+    lat, p2 = T.parse_numbers([lat_raw[i] for i in idx], source=name, column="breitengrad",
+                              rows=mrows)
+    problems += p1 + p2
+    no_point = (lon == 0) | (lat == 0)
+    lon[no_point] = np.nan
+    lat[no_point] = np.nan
+    bad_point = ~np.isnan(lon) & ~T.in_germany(lon, lat)
+    problems.extend(
+        Problem(
+            name,
+            f"Mittelpunkt ({lon[k]:g}, {lat[k]:g}) liegt nicht in Deutschland (Längengrad "
+            "5,8–15,1, Breitengrad 47,2–55,1).",
+            row=mrows[k],
+            column="laengengrad",
+        )
+        for k in np.flatnonzero(bad_point)
+    )
+    degree_raw = cells("verstaedterungschluessel")
+    degree = []
+    for k, i in enumerate(idx):
+        text = T.cell_text(degree_raw[i])
+        if not text:
+            degree.append(pd.NA)
+        elif text.isdigit() and int(text) in (1, 2, 3):
+            degree.append(int(text))
+        else:
+            problems.append(
+                Problem(
+                    name,
+                    f"Grad der Verstädterung „{text}“ ist ungültig; erwartet 01, 02 oder 03.",
+                    row=mrows[k],
+                    column="verstaedterungschluessel",
+                )
+            )
+            degree.append(pd.NA)
+    postcode_raw = cells("postleitzahl")
+    postcode = []
+    for i in idx:
+        text = T.cell_text(postcode_raw[i])
+        postcode.append(text.zfill(5) if text.isdigit() and len(text) == 4 else (text or None))
+    names_raw = cells("gemeindename")
+    muni_names = []
+    for k, i in enumerate(idx):
+        text = T.cell_text(names_raw[i])
+        if not text:
+            problems.append(Problem(name, "Gemeindename fehlt.", row=mrows[k], column="gemeindename"))
+        muni_names.append(text)
+    text_codes = [T.cell_text(v) for v in cells("textkennzeichen")]
+
+    # names of Länder, Kreise and Gemeindeverbände from their own records
+    def record_keys(kind: str, fields: tuple[str, ...]) -> dict[str, tuple[str, str, int]]:
+        pos = np.flatnonzero(sa == kind)
+        columns = {f: cells(f) for f in fields}
+        parts = [[T.cell_text(columns[f][i]) for i in pos] for f in fields]
+        out: dict[str, tuple[str, str, int]] = {}
+        for k, i in enumerate(pos):
+            key_cells = [parts[j][k] for j in range(len(fields))]
+            if not all(c.isdigit() for c in key_cells):
+                continue
+            key = "".join(c.zfill(_KEY_WIDTHS[f]) for c, f in zip(key_cells, fields))
+            out[key] = (T.cell_text(names_raw[i]), text_codes[i], numbers[i])
+        return out
+
+    laender_rec = record_keys("10", ("land",))
+    kreise_rec = record_keys("40", ("land", "rb", "kreis"))
+    verband_rec = record_keys("50", ("land", "rb", "kreis", "vb")) if "vb" in col else {}
+
+    if problems:
+        raise ValidationError(
+            problems, title=f"{name}: Das Gemeindeverzeichnis enthält Fehler"
+        )
+
+    kreis_ags = [a + b + c for a, b, c in zip(land, rb, kreis)]
+    munis = pd.DataFrame(
+        {
+            "ags": pd.Series(ags, dtype=object),
+            "name": pd.Series(muni_names, dtype=object),
+            "kreis_ags": pd.Series(kreis_ags, dtype=object),
+            "kreis_name": pd.Series(
+                [kreise_rec.get(k, ("", "", 0))[0] or None for k in kreis_ags], dtype=object
+            ),
+            "verband": pd.Series(
+                [
+                    verband_rec.get(k + v, ("", "", 0))[0] or None
+                    for k, v in zip(kreis_ags, vb)
+                ],
+                dtype=object,
+            ),
+            "land": pd.Series(land, dtype=object),
+            "area_km2": area,
+            "population": population,
+            "male": male,
+            "female": female,
+            "postcode": pd.Series(postcode, dtype=object),
+            "lon": lon,
+            "lat": lat,
+            "urban_degree": pd.array(degree, dtype="Int64"),
+            "text_code": pd.Series([text_codes[i] for i in idx], dtype=object),
+            "source_row": np.asarray(mrows, dtype=int),
+        }
+    ).set_index("ags")
+
+    stats = munis.groupby("kreis_ags").agg(
+        n_municipalities=("name", "size"),
+        population=("population", "sum"),
+        area_km2=("area_km2", "sum"),
+    )
+    laender = pd.DataFrame(
+        {"name": pd.Series({k: v[0] for k, v in laender_rec.items()}, dtype=object)}
+    )
+    laender.index.name = "land"
+    krows = []
+    for key, (kname, code, _) in kreise_rec.items():
+        ktype = KREIS_TYPES.get(code, "Kreis")
+        if code in ("43", "44") and not kname.lower().startswith(("region", "kreis", "landkreis")):
+            display = f"{ktype} {kname}"
+        else:
+            display = kname
+        krows.append(
+            {
+                "kreis_ags": key,
+                "name": kname,
+                "kreis_type": ktype,
+                "display_name": display,
+                "land": key[:2],
+                "land_name": laender_rec.get(key[:2], ("", "", 0))[0] or None,
+            }
+        )
+    kreise = pd.DataFrame(
+        krows, columns=["kreis_ags", "name", "kreis_type", "display_name", "land", "land_name"]
+    ).set_index("kreis_ags")
+    kreise = kreise.join(stats, how="left")
+    kreise["n_municipalities"] = kreise["n_municipalities"].fillna(0).astype(int)
+    return Register(
+        municipalities=munis,
+        kreise=kreise,
+        laender=laender,
+        source=name,
+        path=path,
+        encoding=table.encoding,
+    )
