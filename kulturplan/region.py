@@ -137,6 +137,15 @@ def normalise_ags(values: pd.Series, *, width: int = 8) -> pd.Series:
     strings (validation reports them); missing values stay missing.
     """
 
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        # fast path (all values are text): same result as ``fix`` below, vectorised
+        text = pd.Series(values, dtype=object).str.strip()
+        short = text.str.fullmatch(r"\d+") & (text.str.len() < width)
+        text = text.where(~short, text.str.zfill(width))
+        out = np.array(text.to_numpy(dtype=object), dtype=object)
+        out[text.isna().to_numpy()] = None
+        return pd.Series(out, index=values.index, dtype=object)
+
     def fix(value: Any) -> Any:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
             return None
@@ -586,7 +595,8 @@ def _validate_funding(
                 column="category",
             )
         )
-    keys = frame[["year", "ags", "category", "source"]].astype(str).agg("|".join, axis=1)
+    parts = frame[["year", "ags", "category", "source"]].astype(str)
+    keys = parts["year"] + "|" + parts["ags"] + "|" + parts["category"] + "|" + parts["source"]
     problems += _check_unique(keys, table, "year,ags,category,source")
     if problems:
         raise ValidationError(problems, title="Tabelle „Förderung“ enthält Fehler")

@@ -1,0 +1,963 @@
+"""The fictional demo district "Landkreis Musterland".
+
+:func:`musterland` builds a deterministic, realistic and clearly fictional region:
+an irregular district outline in EPSG:25832, municipalities as Voronoi cells of
+seeded centres clipped to the outline, populations with a rank-size shape, age
+groups, settlement types, cultural facilities, associations (Vereine), one year of
+events, three years of funding and a resident survey. Keys use the Land prefix
+``99``, which no real German Land has, so the demo can never be mistaken for, or
+clash with, official data.
+
+Every number is drawn from ``numpy.random.default_rng(seed)``: the same seed gives
+an identical region. ``n_municipalities`` scales the district (the outline grows
+with its square root, so densities stay realistic) for benchmarks with thousands
+of municipalities; everything is vectorised.
+
+Run ``python -m kulturplan.demo data/musterland`` to write the demo region folder.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from kulturplan import catalog
+from kulturplan.region import CRS, Region
+
+__all__ = ["ATTRIBUTION", "SURVEY_AGE_GROUPS", "SURVEY_CATEGORIES", "musterland"]
+
+ATTRIBUTION = "Fiktive Demodaten (kulturplan)"
+"""Attribution of the demo data, shown on maps and in reports."""
+
+SURVEY_CATEGORIES: tuple[str, ...] = (
+    "bibliothek",
+    "musikschule",
+    "museum",
+    "theater",
+    "kino",
+    "soziokulturelles_zentrum",
+    "volkshochschule",
+)
+"""Categories asked about in the demo survey (``interesse_<id>``, ``zufriedenheit_<id>``)."""
+
+SURVEY_AGE_GROUPS: tuple[str, ...] = ("14-17", "18-29", "30-49", "50-64", "65+")
+"""Age groups of the demo survey respondents."""
+
+YEAR = 2025
+FUNDING_YEARS = (2023, 2024, 2025)
+_BASE_N = 24  # the reference district: 24 municipalities on about 40 x 50 km
+_CENTRE = (500_000.0, 5_700_000.0)
+
+# --- municipality names --------------------------------------------------------------
+_PREFIXES = (
+    "Linden", "Birk", "Eichen", "Buchen", "Tannen", "Erlen", "Eschen", "Ahorn", "Weiden",
+    "Hasel", "Holder", "Rosen", "Mühl", "Stein", "Berg", "Wald", "Wiesen", "Bach", "Brunn",
+    "Sonnen", "Kirch", "Hof", "Feld", "Heide", "Moos", "Fuchs", "Hasen", "Falken", "Raben",
+    "Adler", "Kranich", "Otter", "Biber", "Hirsch", "Wolfs", "Lerchen", "Schwanen", "Eulen",
+    "Kalten", "Grün", "Roth", "Weiß", "Schön", "Hohen", "Tiefen", "Breiten", "Lang", "Espen",
+    "Kronen", "Silber",
+)
+_SUFFIXES = (
+    "au", "hausen", "dorf", "feld", "berg", "bach", "heim", "ingen", "stadt", "rode",
+    "hagen", "burg", "born", "brück", "furt", "wald", "tal", "kirchen", "weiler", "hofen",
+    "stedt", "beck", "leben", "grund", "horst", "hain", "wang", "scheid", "ried", "winkel",
+)
+_QUALIFIERS = ("Ober", "Nieder", "Groß", "Klein", "Alt", "Neu")
+
+# --- facilities: rate per 10,000 inhabitants, size exponent, minimum population -------
+#     (larger places have more and larger facilities; small villages have none)
+_FACILITY_RATES: dict[str, tuple[float, float, float]] = {
+    "bibliothek": (1.5, 0.8, 1500),
+    "musikschule": (1.0, 1.0, 4000),
+    "museum": (1.2, 1.0, 2000),
+    "theater": (0.3, 1.6, 5000),
+    "kino": (0.4, 1.5, 5000),
+    "soziokulturelles_zentrum": (0.3, 1.5, 5000),
+    "jugendkunstschule": (0.2, 1.5, 8000),
+    "volkshochschule": (0.8, 0.8, 3000),
+    "veranstaltungsraum": (5.0, 0.8, 1500),
+    "galerie": (0.8, 1.3, 2000),
+    "heimatverein_archiv": (3.0, 0.7, 1200),
+}
+# name templates: (first facility in a town, first facility in a village, further ones)
+_FACILITY_NAMES: dict[str, tuple[str, str, str]] = {
+    "bibliothek": ("Stadtbibliothek {m}", "Gemeindebücherei {m}", "Zweigbibliothek {m}"),
+    "musikschule": ("Musikschule {m}", "Musikschule Zweigstelle {m}", "Musikschule Zweigstelle {m}"),
+    "museum": ("Stadtmuseum {m}", "Heimatmuseum {m}", "Museumsscheune {m}"),
+    "theater": ("Stadttheater {m}", "Freilichtbühne {m}", "Kleinkunstbühne {m}"),
+    "kino": ("Filmtheater {m}", "Dorfkino {m}", "Programmkino {m}"),
+    "soziokulturelles_zentrum": ("Kulturzentrum {m}", "Kulturscheune {m}", "Kulturhaus {m}"),
+    "jugendkunstschule": ("Jugendkunstschule {m}", "Jugendkunstschule {m}", "Jugendkunstschule Atelier {m}"),
+    "volkshochschule": ("Volkshochschule {m}", "VHS-Außenstelle {m}", "VHS-Außenstelle {m}"),
+    "veranstaltungsraum": ("Stadthalle {m}", "Bürgerhaus {m}", "Dorfgemeinschaftshaus {m}"),
+    "galerie": ("Galerie am Markt {m}", "Galerie {m}", "Kunstraum {m}"),
+    "heimatverein_archiv": ("Stadtarchiv {m}", "Heimatstube {m}", "Heimatstube {m}"),
+}
+_ORTSTEILE = ("", "-Nord", "-Süd", "-Ost", "-West", "-Mitte", "-Oberdorf", "-Unterdorf",
+              "-Am Bach", "-Kirchberg", "-Neubau", "-Feldmark")
+# typical places (capacity), opening hours per week, events per year, spread of locations
+_FACILITY_TRAITS: dict[str, tuple[float, float, float, bool]] = {
+    "bibliothek": (40, 20, 30, False),
+    "musikschule": (80, 35, 15, False),
+    "museum": (60, 20, 18, False),
+    "theater": (350, 15, 60, False),
+    "kino": (150, 30, 35, False),
+    "soziokulturelles_zentrum": (200, 30, 70, False),
+    "jugendkunstschule": (30, 20, 25, False),
+    "volkshochschule": (40, 30, 35, False),
+    "veranstaltungsraum": (200, 10, 14, True),
+    "galerie": (40, 12, 9, False),
+    "heimatverein_archiv": (25, 4, 5, True),
+}
+_OPERATORS = ("kommunal", "verein", "privat", "kirchlich")
+_OPERATOR_P: dict[str, tuple[float, float, float, float]] = {
+    "bibliothek": (0.70, 0.05, 0.0, 0.25),
+    "musikschule": (0.60, 0.30, 0.10, 0.0),
+    "museum": (0.50, 0.40, 0.10, 0.0),
+    "theater": (0.40, 0.40, 0.20, 0.0),
+    "kino": (0.05, 0.15, 0.80, 0.0),
+    "soziokulturelles_zentrum": (0.20, 0.80, 0.0, 0.0),
+    "jugendkunstschule": (0.50, 0.50, 0.0, 0.0),
+    "volkshochschule": (1.0, 0.0, 0.0, 0.0),
+    "veranstaltungsraum": (0.70, 0.15, 0.0, 0.15),
+    "galerie": (0.10, 0.40, 0.50, 0.0),
+    "heimatverein_archiv": (0.30, 0.70, 0.0, 0.0),
+}
+
+# --- organisations (Vereine) ------------------------------------------------------------
+_ORG_SHARE: dict[str, float] = {
+    "musikschule": 0.34, "heimatverein_archiv": 0.20, "theater": 0.10,
+    "veranstaltungsraum": 0.10, "galerie": 0.06, "soziokulturelles_zentrum": 0.06,
+    "museum": 0.05, "bibliothek": 0.04, "kino": 0.02, "jugendkunstschule": 0.02,
+    "volkshochschule": 0.01,
+}
+_ORG_NAMES: dict[str, tuple[str, ...]] = {
+    "musikschule": ("Musikverein {m}", "Gesangverein Harmonie {m}", "Männerchor {m}",
+                    "Frauenchor {m}", "Posaunenchor {m}", "Spielmannszug {m}",
+                    "Blasorchester {m}", "Kammerchor {m}", "Jugendblasorchester {m}",
+                    "Gospelchor {m}", "Big Band {m}", "Mandolinenorchester {m}"),
+    "theater": ("Theaterverein {m}", "Laienspielschar {m}", "Volksbühne {m}",
+                "Kinder- und Jugendtheater {m}", "Mundartbühne {m}"),
+    "heimatverein_archiv": ("Heimatverein {m}", "Geschichtsverein {m}",
+                            "Heimat- und Verkehrsverein {m}", "Trachtenverein {m}",
+                            "Arbeitskreis Ortschronik {m}"),
+    "veranstaltungsraum": ("Dorfgemeinschaft {m}", "Bürgerhausverein {m}", "Kulturring {m}",
+                           "Förderverein Dorfgemeinschaftshaus {m}"),
+    "galerie": ("Kunstverein {m}", "Malkreis {m}", "Künstlergemeinschaft {m}"),
+    "soziokulturelles_zentrum": ("Kulturinitiative {m}", "Kulturverein {m}", "Soziokultur {m}"),
+    "museum": ("Museumsverein {m}", "Förderverein Heimatmuseum {m}", "Freundeskreis Museum {m}"),
+    "bibliothek": ("Förderverein Bücherei {m}", "Literaturkreis {m}", "Lesepaten {m}"),
+    "kino": ("Filmclub {m}", "Kinoverein {m}"),
+    "jugendkunstschule": ("Kunstwerkstatt {m}", "Förderverein Jugendkunstschule {m}"),
+    "volkshochschule": ("Förderverein Volkshochschule {m}", "Bildungswerk {m}"),
+}
+_ORG_MEMBERS: dict[str, float] = {
+    "musikschule": 70, "heimatverein_archiv": 110, "theater": 35, "veranstaltungsraum": 90,
+    "galerie": 30, "soziokulturelles_zentrum": 60, "museum": 80, "bibliothek": 40,
+    "kino": 45, "jugendkunstschule": 40, "volkshochschule": 50,
+}
+_TARGETS = ("kinder", "jugendliche", "familien", "erwachsene", "senioren", "alle")
+
+# --- events -------------------------------------------------------------------------------
+_EVENT_TITLES: dict[str, tuple[str, ...]] = {
+    "bibliothek": ("Lesung", "Vorlesestunde", "Bilderbuchkino", "Bücherflohmarkt",
+                   "Autorenlesung", "Spielenachmittag"),
+    "musikschule": ("Schülerkonzert", "Vorspielabend", "Konzert", "Tag der offenen Tür",
+                    "Chorkonzert", "Platzkonzert"),
+    "museum": ("Führung", "Ausstellungseröffnung", "Museumsfest", "Vortrag",
+               "Familiensonntag", "Sonderausstellung"),
+    "theater": ("Theateraufführung", "Premiere", "Komödie", "Kindertheater", "Kabarett",
+                "Mundarttheater"),
+    "kino": ("Filmabend", "Open-Air-Kino", "Kinderkino", "Seniorenkino", "Filmgespräch"),
+    "soziokulturelles_zentrum": ("Konzert", "Poetry Slam", "Repair-Café", "Kulturcafé",
+                                 "Workshop", "Tanzabend", "Flohmarkt"),
+    "jugendkunstschule": ("Malkurs", "Ferienwerkstatt", "Ausstellung", "Töpferkurs",
+                          "Fotoworkshop"),
+    "volkshochschule": ("Vortrag", "Kurs", "Exkursion", "Lesung", "Workshop"),
+    "veranstaltungsraum": ("Dorffest", "Konzert", "Theaterabend", "Kulturabend",
+                           "Adventsmarkt", "Tanz in den Mai", "Seniorennachmittag"),
+    "galerie": ("Vernissage", "Finissage", "Künstlergespräch", "Ausstellung"),
+    "heimatverein_archiv": ("Heimatabend", "Ortsrundgang", "Vortrag zur Ortsgeschichte",
+                            "Tag des offenen Denkmals", "Erzählcafé"),
+}
+# start hours to choose from, duration in hours, probability of free entry
+_EVENT_TIMES: dict[str, tuple[tuple[int, ...], float, float]] = {
+    "bibliothek": ((10, 15, 16, 19), 1.5, 0.75),
+    "musikschule": ((15, 17, 18, 19), 1.5, 0.6),
+    "museum": ((11, 14, 15, 18), 2.0, 0.3),
+    "theater": ((15, 19, 20), 2.5, 0.1),
+    "kino": ((15, 17, 20), 2.0, 0.05),
+    "soziokulturelles_zentrum": ((14, 19, 20), 3.0, 0.35),
+    "jugendkunstschule": ((10, 14, 15), 2.0, 0.2),
+    "volkshochschule": ((9, 18, 19), 2.0, 0.15),
+    "veranstaltungsraum": ((11, 14, 19), 4.0, 0.45),
+    "galerie": ((11, 18, 19), 2.0, 0.85),
+    "heimatverein_archiv": ((10, 14, 19), 2.5, 0.7),
+}
+# share of target groups per category, order of _TARGETS
+_EVENT_TARGETS: dict[str, tuple[float, ...]] = {
+    "bibliothek": (0.35, 0.08, 0.12, 0.25, 0.10, 0.10),
+    "musikschule": (0.20, 0.20, 0.15, 0.10, 0.05, 0.30),
+    "museum": (0.10, 0.05, 0.20, 0.25, 0.10, 0.30),
+    "theater": (0.15, 0.05, 0.10, 0.30, 0.05, 0.35),
+    "kino": (0.15, 0.15, 0.10, 0.25, 0.10, 0.25),
+    "soziokulturelles_zentrum": (0.05, 0.20, 0.10, 0.30, 0.05, 0.30),
+    "jugendkunstschule": (0.45, 0.35, 0.10, 0.05, 0.0, 0.05),
+    "volkshochschule": (0.05, 0.05, 0.05, 0.55, 0.20, 0.10),
+    "veranstaltungsraum": (0.05, 0.05, 0.20, 0.15, 0.15, 0.40),
+    "galerie": (0.02, 0.03, 0.05, 0.50, 0.10, 0.30),
+    "heimatverein_archiv": (0.03, 0.02, 0.10, 0.25, 0.30, 0.30),
+}
+
+# --- funding: typical yearly municipal budget per facility (EUR) --------------------------
+_FUNDING_BASE: dict[str, float] = {
+    "bibliothek": 90_000, "musikschule": 250_000, "museum": 80_000, "theater": 400_000,
+    "kino": 20_000, "soziokulturelles_zentrum": 60_000, "jugendkunstschule": 80_000,
+    "volkshochschule": 150_000, "veranstaltungsraum": 25_000, "galerie": 10_000,
+    "heimatverein_archiv": 8_000,
+}
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Municipal centres and attributes used by the generators of the other tables."""
+
+    ags: np.ndarray
+    name: np.ndarray
+    pop: np.ndarray
+    area_km2: np.ndarray
+    size_class: np.ndarray  # 0 Mittelzentrum, 1 Kleinstadt/Grundzentrum, 2 Dorf
+    x: np.ndarray
+    y: np.ndarray
+    geometry: np.ndarray
+    ages: np.ndarray  # (n, 5) integer age groups in catalog.AGE_GROUPS order
+
+
+def _round_cm(values: np.ndarray) -> np.ndarray:
+    """Round coordinates to centimetres as the region folder stores them (exactly)."""
+    return np.round(np.asarray(values, dtype=float) * 100.0) / 100.0
+
+
+# --- geometry ---------------------------------------------------------------------------------
+def _outline(rng: np.random.Generator, n: int) -> shapely.Polygon:
+    """Irregular district outline of about 40 x 50 km for 24 municipalities."""
+    scale = math.sqrt(n / _BASE_N)
+    k = 96
+    theta = np.linspace(0.0, 2.0 * math.pi, k, endpoint=False)
+    a, b = 20_000.0 * scale, 25_000.0 * scale
+    radius = a * b / np.sqrt((b * np.cos(theta)) ** 2 + (a * np.sin(theta)) ** 2)
+    wobble = np.ones(k)
+    for j in range(2, 7):
+        wobble += rng.uniform(0.02, 0.09) / (j - 1) * np.cos(j * theta + rng.uniform(0, 2 * math.pi))
+    wobble *= 1.0 + rng.normal(0.0, 0.012, k)
+    rot = rng.uniform(-0.3, 0.3)
+    cx = _CENTRE[0] + rng.uniform(-20_000, 20_000)
+    cy = _CENTRE[1] + rng.uniform(-20_000, 20_000)
+    r = radius * wobble
+    x = cx + r * np.cos(theta + rot)
+    y = cy + r * np.sin(theta + rot)
+    return shapely.Polygon(np.column_stack([_round_cm(x), _round_cm(y)]))
+
+
+def _centres(rng: np.random.Generator, outline: shapely.Polygon, n: int) -> np.ndarray:
+    """``n`` well-spread points inside ``outline`` (jittered grid, seeded)."""
+    minx, miny, maxx, maxy = outline.bounds
+    cell = math.sqrt(outline.area / n)
+    while True:
+        xs = np.arange(minx + cell / 2, maxx, cell)
+        ys = np.arange(miny + cell / 2, maxy, cell)
+        gx, gy = np.meshgrid(xs, ys)
+        px = gx.ravel() + rng.uniform(-0.3, 0.3, gx.size) * cell
+        py = gy.ravel() + rng.uniform(-0.3, 0.3, gy.size) * cell
+        inner = outline.buffer(-0.15 * cell)
+        inside = shapely.contains_xy(inner, px, py)
+        if inside.sum() >= n:
+            break
+        cell *= 0.97
+    idx = np.flatnonzero(inside)
+    idx = np.sort(rng.choice(idx, size=n, replace=False))
+    return np.column_stack([_round_cm(px[idx]), _round_cm(py[idx])])
+
+
+def _municipal_polygons(outline: shapely.Polygon, centres: np.ndarray) -> np.ndarray:
+    """Voronoi cells of ``centres`` clipped to ``outline``, in the order of ``centres``."""
+    points = shapely.multipoints(centres)
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(points, extend_to=outline.buffer(1_000), ordered=True)
+    )
+    clipped = shapely.intersection(cells, outline)
+    clipped = shapely.set_precision(clipped, 0.01)  # centimetre grid, stays valid
+    # keep polygonal parts only (an intersection may touch the outline in a line)
+    bad = ~np.isin(shapely.get_type_id(clipped), [3, 6])
+    if bad.any():
+        parts = [
+            shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"])
+            for g in clipped[bad]
+        ]
+        clipped[bad] = parts
+    return clipped
+
+
+# --- names --------------------------------------------------------------------------------------
+def _names(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` unique fictional German-sounding place names."""
+    base = [p + s for p in _PREFIXES for s in _SUFFIXES if not p.lower().endswith(s)]
+    base = list(dict.fromkeys(base))
+    order = rng.permutation(len(base))
+    names = [base[i] for i in order]
+    if n > len(names):
+        extra = [q + base[i].lower() for q in _QUALIFIERS for i in order]
+        names += extra
+    if n > len(names):
+        roman = ("II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+        names += [f"{b} {r}" for r in roman for b in list(names)]
+    names = list(dict.fromkeys(names))
+    if n > len(names):  # pragma: no cover - more than ~150,000 municipalities
+        raise ValueError("Zu viele Gemeinden für den Namensgenerator.")
+    return np.array(names[:n], dtype=object)
+
+
+# --- population -----------------------------------------------------------------------------------
+def _class_counts(n: int) -> tuple[int, int]:
+    """Number of Mittelzentren and small towns for ``n`` municipalities."""
+    n_mz = max(1, round(n / _BASE_N))
+    n_town = min(max(n - n_mz, 0), max(1 if n >= 3 else 0, round(n * 4 / _BASE_N)))
+    return n_mz, n_town
+
+
+def _populations(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Populations by rank (descending) and their size class (0, 1, 2)."""
+    n_mz, n_town = _class_counts(n)
+    n_village = n - n_mz - n_town
+    size_class = np.repeat([0, 1, 2], [n_mz, n_town, n_village])
+    expected = 137_000 * n / _BASE_N
+    for _ in range(1000):
+        mz = rng.uniform(25_000, 35_000, n_mz)
+        town = rng.uniform(8_000, 15_000, n_town)
+        village = 1_000 + 4_000 * rng.random(n_village) ** 0.8
+        pop = np.round(np.concatenate([mz, town, village])).astype(np.int64)
+        total = pop.sum()
+        # 120-180 thousand for 24 municipalities; keep a safety margin inside that range
+        if n < 12 or 125_000 / 137_000 <= total / expected <= 175_000 / 137_000:
+            break
+    order = np.argsort(-pop, kind="stable")
+    return pop[order], size_class
+
+
+def _age_groups(rng: np.random.Generator, pop: np.ndarray, size_class: np.ndarray) -> np.ndarray:
+    """Integer age groups summing exactly to ``pop`` (largest remainder method)."""
+    base = np.array([0.055, 0.11, 0.125, 0.48, 0.23])
+    older = np.array([-0.004, -0.005, -0.02, 0.004, 0.025])  # villages are older
+    share = base + older * (size_class[:, None] == 2) - older * (size_class[:, None] == 0)
+    share = rng.gamma(share * 3000.0)
+    share /= share.sum(axis=1, keepdims=True)
+    raw = share * pop[:, None]
+    low = np.floor(raw).astype(np.int64)
+    rest = pop - low.sum(axis=1)
+    rank = np.argsort(np.argsort(-(raw - low), axis=1, kind="stable"), axis=1, kind="stable")
+    return low + (rank < rest[:, None])
+
+
+def _keys(
+    n: int, centres: np.ndarray, names: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """AGS and Kreis keys with the fictional Land prefix ``99``.
+
+    Up to 999 municipalities form one Kreis ``99001``; larger demo regions are cut
+    into compact Kreise of about 24 municipalities (Regierungsbezirk digit 0-9).
+    Within a Kreis, municipality numbers follow the alphabetical order of the names,
+    as in the official register.
+    """
+    if n <= 999:
+        kreis = np.zeros(n, dtype=np.int64)
+    else:
+        g = max(1, round(math.sqrt(n / _BASE_N)))
+        x, y = centres[:, 0], centres[:, 1]
+        cx = np.minimum(((x - x.min()) / (np.ptp(x) + 1e-9) * g).astype(int), g - 1)
+        cy = np.minimum(((y - y.min()) / (np.ptp(y) + 1e-9) * g).astype(int), g - 1)
+        _, kreis = np.unique(cy * g + cx, return_inverse=True)
+        if kreis.max() >= 990:  # pragma: no cover - far beyond benchmark sizes
+            raise ValueError("Zu viele Kreise für den AGS-Präfix 99.")
+    rb = kreis // 99
+    kk = kreis % 99 + 1
+    kreis_ags = np.array([f"99{r}{k:02d}" for r, k in zip(rb, kk)], dtype=object)
+    frame = pd.DataFrame({"kreis": kreis_ags, "name": names})
+    frame = frame.sort_values(["kreis", "name"], kind="stable")
+    frame["nr"] = frame.groupby("kreis").cumcount() + 1
+    frame = frame.sort_index()
+    if frame["nr"].max() > 999:  # pragma: no cover - grid cells hold about 24
+        raise ValueError("Mehr als 999 Gemeinden in einem Kreis.")
+    ags = (frame["kreis"] + frame["nr"].map("{:03d}".format)).to_numpy(dtype=object)
+    return ags, kreis_ags
+
+
+def _municipalities(rng: np.random.Generator, n: int) -> tuple[gpd.GeoDataFrame, _Places]:
+    outline = _outline(rng, n)
+    centres = _centres(rng, outline, n)
+    polygons = _municipal_polygons(outline, centres)
+    pop, size_class = _populations(rng, n)
+    # the largest place lies near the middle of the district, the others at random
+    middle = np.array(outline.centroid.coords[0])
+    dist = np.hypot(*(centres - middle).T)
+    first = int(np.argmin(dist))
+    rest = rng.permutation(np.delete(np.arange(n), first))
+    slot = np.concatenate([[first], rest])  # slot[i]: centre of the i-th largest place
+    pop_at = np.empty(n, dtype=np.int64)
+    class_at = np.empty(n, dtype=np.int64)
+    pop_at[slot] = pop
+    class_at[slot] = size_class
+    names = _names(rng, n)
+    ags, kreis_ags = _keys(n, centres, names)
+    ages = _age_groups(rng, pop_at, class_at)
+    area = np.round(shapely.area(polygons) / 1e6, 2)
+    density = pop_at / area
+    urban = np.where(density >= 500, 1, np.where(density >= 150, 2, 3))
+    central = np.array(["Mittelzentrum", "Grundzentrum", "kein zentraler Ort"], dtype=object)
+    data = {
+        "ags": ags,
+        "name": names,
+        "kreis_ags": kreis_ags,
+        "population": pop_at,
+        "area_km2": area,
+        "urban_degree": urban,
+        "central_place": central[class_at],
+    }
+    for j, col in enumerate(catalog.AGE_GROUPS):
+        data[col] = ages[:, j]
+    frame = gpd.GeoDataFrame(pd.DataFrame(data), geometry=polygons, crs=CRS)
+    frame = frame.sort_values("ags", kind="stable").reset_index(drop=True)
+    order = np.argsort(ags, kind="stable")
+    places = _Places(
+        ags=ags[order],
+        name=names[order],
+        pop=pop_at[order].astype(float),
+        area_km2=area[order],
+        size_class=class_at[order],
+        x=centres[order, 0],
+        y=centres[order, 1],
+        geometry=polygons[order],
+        ages=ages[order],
+    )
+    return frame, places
+
+
+# --- facilities --------------------------------------------------------------------------------
+def _fill(template: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Vectorised ``template.format(m=name)`` for object arrays."""
+    parts = pd.Series(template).str.split("{m}", n=1, regex=False)
+    head = parts.str[0].to_numpy(dtype=object)
+    tail = parts.str[1].fillna("").to_numpy(dtype=object)
+    return head + names + tail
+
+
+def _cumcount(*keys: np.ndarray) -> np.ndarray:
+    """Running number (0, 1, …) of each row within groups of equal ``keys``."""
+    return pd.DataFrame({str(i): k for i, k in enumerate(keys)}).groupby(
+        [str(i) for i in range(len(keys))], sort=False
+    ).cumcount().to_numpy()
+
+
+def _points_near(
+    rng: np.random.Generator, p: _Places, muni: np.ndarray, sigma: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points around the centres of ``muni`` (normal jitter), inside their polygon."""
+    x = np.array(p.x[muni], dtype=float)
+    y = np.array(p.y[muni], dtype=float)
+    todo = np.arange(len(muni))
+    for _ in range(12):
+        if todo.size == 0:
+            break
+        nx = _round_cm(p.x[muni[todo]] + rng.normal(0.0, 1.0, todo.size) * sigma[todo])
+        ny = _round_cm(p.y[muni[todo]] + rng.normal(0.0, 1.0, todo.size) * sigma[todo])
+        ok = shapely.contains_xy(p.geometry[muni[todo]], nx, ny)
+        x[todo[ok]] = nx[ok]
+        y[todo[ok]] = ny[ok]
+        todo = todo[~ok]
+    # points never drawn inside stay at the municipal centre (always inside its cell)
+    return x, y
+
+
+def _facilities(
+    rng: np.random.Generator, p: _Places
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Facilities and, per facility, its running number within municipality and category."""
+    cats = catalog.category_ids()
+    n = len(p.ags)
+    rate = np.array([_FACILITY_RATES.get(c, (0.3, 1.0, 5000))[0] for c in cats])
+    expo = np.array([_FACILITY_RATES.get(c, (0.3, 1.0, 5000))[1] for c in cats])
+    minp = np.array([_FACILITY_RATES.get(c, (0.3, 1.0, 5000))[2] for c in cats])
+    pop = p.pop[:, None]
+    lam = rate * (pop / 10_000) ** expo * np.clip((pop - minp) / (0.5 * minp), 0.0, 1.0)
+    counts = rng.poisson(lam)
+    counts[p.size_class == 0] = np.maximum(counts[p.size_class == 0], 1)  # full offer in MZ
+    muni = np.repeat(np.repeat(np.arange(n), len(cats)), counts.ravel())
+    cat = np.repeat(np.tile(np.arange(len(cats)), n), counts.ravel())
+    k = _cumcount(muni, cat)
+    # mobile library stops in villages without a library
+    no_library = np.flatnonzero((counts[:, cats.index("bibliothek")] == 0) & (p.size_class == 2))
+    n_mobile = min(len(no_library), max(1, round(2 * n / _BASE_N)))
+    mobile_muni = np.sort(rng.choice(no_library, size=n_mobile, replace=False))
+    muni = np.concatenate([muni, mobile_muni])
+    cat = np.concatenate([cat, np.full(n_mobile, cats.index("bibliothek"))])
+    k = np.concatenate([k, np.zeros(n_mobile, dtype=k.dtype)])
+    mobile = np.concatenate([np.zeros(len(k) - n_mobile, bool), np.ones(n_mobile, bool)])
+    m = len(muni)
+    cat_ids = np.array(cats, dtype=object)[cat]
+    traits = np.array([_FACILITY_TRAITS.get(c, (50, 10, 10, False)) for c in cats], dtype=float)
+    spread = traits[cat, 3].astype(bool)
+    town_radius = 250.0 + 350.0 * np.sqrt(p.pop[muni] / 10_000)
+    sigma = np.where(spread, 0.28 * np.sqrt(p.area_km2[muni]) * 1000.0, town_radius)
+    sigma = np.where(mobile, 150.0, sigma)
+    x, y = _points_near(rng, p, muni, sigma)
+
+    # operator from category-specific shares
+    op_p = np.array([_OPERATOR_P.get(c, (0.5, 0.5, 0.0, 0.0)) for c in cats])
+    op_cum = np.cumsum(op_p, axis=1)[cat]
+    operator = np.array(_OPERATORS, dtype=object)[
+        np.minimum((rng.random(m)[:, None] > op_cum).sum(axis=1), 3)
+    ]
+    operator[mobile] = "kommunal"
+
+    # names
+    tmpl = np.array([_FACILITY_NAMES.get(c, ("{m}", "{m}", "{m}")) for c in cats], dtype=object)
+    town = p.size_class[muni] < 2
+    first = np.where(town, tmpl[cat, 0], tmpl[cat, 1])
+    template = np.where(k == 0, first, tmpl[cat, 2])
+    kirchlich = (cat_ids == "bibliothek") & (operator == "kirchlich")
+    template = np.where(kirchlich & (k == 0), "Katholische öffentliche Bücherei {m}", template)
+    template = np.where(mobile, "Fahrbibliothek – Haltestelle {m}", template)
+    ortsteil = np.array(
+        list(_ORTSTEILE) + [f" {i}" for i in range(len(_ORTSTEILE), int(k.max()) + 2)],
+        dtype=object,
+    )
+    names = _fill(template.astype(object), p.name[muni]) + ortsteil[k]
+
+    size = (p.pop[muni] / 10_000) ** 0.3
+    branch = np.where(k > 0, 0.6, 1.0)
+    capacity = traits[cat, 0] * size * branch * rng.lognormal(0.0, 0.25, m)
+    capacity = np.maximum(5.0, np.round(capacity / 5.0) * 5.0)
+    unknown = rng.random(m) < np.where(cat_ids == "heimatverein_archiv", 0.4, 0.15)
+    capacity[unknown | mobile] = np.nan
+    hours = traits[cat, 1] * (p.pop[muni] / 10_000) ** 0.25 * branch * rng.lognormal(0.0, 0.2, m)
+    hours = np.clip(np.round(hours * 2.0) / 2.0, 1.0, 70.0)
+    hours[mobile] = 2.0
+    hours[rng.random(m) < 0.1] = np.nan
+    barrier_free = rng.random(m) < np.where(town, 0.7, 0.45)
+    barrier_free[mobile] = False
+
+    width = max(5, len(str(m)))
+    order = np.lexsort((k, cat, muni))  # by municipality, category, running number
+    frame = pd.DataFrame(
+        {
+            "facility_id": [f"F{i + 1:0{width}d}" for i in range(m)],
+            "name": names[order],
+            "category": cat_ids[order],
+            "ags": p.ags[muni][order],
+            "capacity": capacity[order],
+            "operator": operator[order],
+            "hours_per_week": hours[order],
+            "barrier_free": barrier_free[order],
+            "mobile": mobile[order],
+        }
+    )
+    for col in ("name", "category", "operator"):
+        frame[col] = frame[col].astype("str")
+    gdf = gpd.GeoDataFrame(frame, geometry=shapely.points(x[order], y[order]), crs=CRS)
+    return gdf, k[order]
+
+
+# --- organisations ----------------------------------------------------------------------------
+def _organisations(rng: np.random.Generator, p: _Places) -> pd.DataFrame:
+    cats = catalog.category_ids()
+    count = rng.poisson(p.pop / 1000.0 * 2.5)
+    muni = np.repeat(np.arange(len(p.ags)), count)
+    m = len(muni)
+    share = np.array([_ORG_SHARE.get(c, 0.0) for c in cats])
+    cat = rng.choice(len(cats), size=m, p=share / share.sum())
+    order = np.lexsort((cat, muni))
+    muni, cat = muni[order], cat[order]
+    k = _cumcount(muni, cat)
+    n_tmpl = np.array([len(_ORG_NAMES.get(c, ("{m}",))) for c in cats])
+    offset = rng.integers(0, 1_000, size=m)
+    first_offset = pd.Series(offset).groupby([muni, cat]).transform("first").to_numpy()
+    j = (first_offset + k) % n_tmpl[cat]
+    flat = [t for c in cats for t in _ORG_NAMES.get(c, ("{m}",))]
+    start = np.concatenate([[0], np.cumsum(n_tmpl)[:-1]])
+    template = np.array(flat, dtype=object)[start[cat] + j]
+    lap = k // n_tmpl[cat]
+    names = _fill(template, p.name[muni]) + np.where(
+        lap > 0, " " + pd.Series(lap + 1).astype(str).to_numpy(dtype=object), ""
+    ) + " e. V."
+    med = np.array([_ORG_MEMBERS.get(c, 50) for c in cats])[cat]
+    members = np.maximum(7, np.round(med * rng.lognormal(0.0, 0.6, m))).astype(np.int64)
+    volunteers = np.maximum(1, rng.binomial(members, rng.uniform(0.1, 0.45, m))).astype(np.int64)
+    cat_ids = np.array(cats, dtype=object)[cat]
+    # target groups: "alle" or one to three specific groups
+    p_target = np.where(
+        np.isin(cat_ids, ["jugendkunstschule", "bibliothek"])[:, None],
+        [0.7, 0.4, 0.3, 0.2, 0.1],
+        [0.15, 0.25, 0.3, 0.5, 0.35],
+    )
+    chosen = rng.random((m, 5)) < p_target
+    none = ~chosen.any(axis=1)
+    chosen[none, rng.integers(0, 5, none.sum())] = True
+    is_all = rng.random(m) < 0.3
+    labels = np.array(_TARGETS[:5], dtype=object)
+    groups = [
+        ["alle"] if a else list(labels[row]) for a, row in zip(is_all, chosen)
+    ]
+    width = max(5, len(str(m)))
+    frame = pd.DataFrame(
+        {
+            "org_id": [f"V{i + 1:0{width}d}" for i in range(m)],
+            "name": names,
+            "category": cat_ids,
+            "ags": p.ags[muni],
+            "members": members,
+            "volunteers": volunteers,
+            "target_groups": pd.Series(groups, dtype=object),
+        }
+    )
+    for col in ("name", "category"):
+        frame[col] = frame[col].astype("str")
+    return frame
+
+
+# --- events -------------------------------------------------------------------------------------
+def _day_weights() -> np.ndarray:
+    days = np.arange(np.datetime64(f"{YEAR}-01-01"), np.datetime64(f"{YEAR + 1}-01-01"))
+    weekday = (days.astype("datetime64[D]").view("int64") - 4) % 7  # 0 = Monday
+    w_day = np.array([0.6, 0.8, 0.9, 1.0, 1.4, 1.6, 1.3])[weekday]
+    month = days.astype("datetime64[M]").astype(int) % 12
+    w_month = np.array([0.8, 0.9, 1.0, 1.0, 1.1, 1.0, 0.75, 0.7, 1.0, 1.1, 1.15, 1.2])[month]
+    w = w_day * w_month
+    return w / w.sum()
+
+
+def _events(
+    rng: np.random.Generator,
+    p: _Places,
+    fac: gpd.GeoDataFrame,
+    running: np.ndarray,
+    org: pd.DataFrame,
+) -> pd.DataFrame:
+    cats = catalog.category_ids()
+    cat_index = {c: i for i, c in enumerate(cats)}
+    ags_index = pd.Index(p.ags)
+    traits = np.array([_FACILITY_TRAITS.get(c, (50, 10, 10, False)) for c in cats], dtype=float)
+
+    # events at facilities (mobile library stops hold none)
+    f_cat = fac["category"].map(cat_index).to_numpy()
+    f_muni = ags_index.get_indexer(fac["ags"])
+    lam = traits[f_cat, 2] * (p.pop[f_muni] / 10_000) ** 0.2 * np.where(running > 0, 0.5, 1.0)
+    lam = np.where(fac["mobile"].to_numpy(), 0.0, lam)
+    n_f = rng.poisson(lam)
+    ev_fac = np.repeat(np.arange(len(fac)), n_f)
+
+    # events of organisations: at a venue of their municipality when there is one
+    n_o = rng.poisson(4.0, len(org))
+    ev_org = np.repeat(np.arange(len(org)), n_o)
+    o_muni = ags_index.get_indexer(org["ags"])[ev_org]
+    venues = np.flatnonzero(~fac["mobile"].to_numpy())
+    v_muni = f_muni[venues]
+    order = np.argsort(v_muni, kind="stable")
+    venues, v_muni = venues[order], v_muni[order]
+    first = np.searchsorted(v_muni, np.arange(len(p.ags)))
+    n_venues = np.bincount(v_muni, minlength=len(p.ags))
+    has_venue = (n_venues[o_muni] > 0) & (rng.random(len(ev_org)) < 0.75)
+    pick = first[o_muni] + np.floor(rng.random(len(ev_org)) * np.maximum(n_venues[o_muni], 1))
+    o_venue = np.where(has_venue, venues[np.minimum(pick.astype(int), len(venues) - 1)], -1)
+
+    e = len(ev_fac) + len(ev_org)
+    cat = np.concatenate([f_cat[ev_fac], org["category"].map(cat_index).to_numpy()[ev_org]])
+    venue = np.concatenate([ev_fac, o_venue])
+    muni = np.concatenate([f_muni[ev_fac], o_muni])
+    organiser = np.concatenate([np.full(len(ev_fac), -1), ev_org])
+
+    # dates and times
+    day = rng.choice(365, size=e, p=_day_weights())
+    hours_opts = [_EVENT_TIMES.get(c, ((19,), 2.0, 0.3))[0] for c in cats]
+    n_opts = np.array([len(h) for h in hours_opts])
+    h_table = np.zeros((len(cats), n_opts.max()), dtype=np.int64)
+    for i, h in enumerate(hours_opts):
+        h_table[i, : len(h)] = h
+    hour = h_table[cat, (rng.random(e) * n_opts[cat]).astype(int)]
+    minute = np.where(rng.random(e) < 0.3, 30, 0)
+    start = (
+        np.datetime64(f"{YEAR}-01-01T00:00", "us")
+        + day.astype("timedelta64[D]")
+        + hour.astype("timedelta64[h]")
+        + minute.astype("timedelta64[m]")
+    )
+    dur = np.array([_EVENT_TIMES.get(c, ((19,), 2.0, 0.3))[1] for c in cats])[cat]
+    dur = dur + rng.choice([-0.5, 0.0, 0.0, 0.5, 1.0], size=e)
+    end = start + (dur * 60).astype("timedelta64[m]")
+
+    # target group, title, entry, attendance
+    tp = np.array([_EVENT_TARGETS.get(c, (0, 0, 0, 0, 0, 1)) for c in cats])
+    tcum = np.cumsum(tp / tp.sum(axis=1, keepdims=True), axis=1)[cat]
+    target = np.array(_TARGETS, dtype=object)[
+        np.minimum((rng.random(e)[:, None] > tcum).sum(axis=1), len(_TARGETS) - 1)
+    ]
+    n_titles = np.array([len(_EVENT_TITLES.get(c, ("Veranstaltung",))) for c in cats])
+    t_start = np.concatenate([[0], np.cumsum(n_titles)[:-1]])
+    flat = [t for c in cats for t in _EVENT_TITLES.get(c, ("Veranstaltung",))]
+    kind = np.array(flat, dtype=object)[t_start[cat] + (rng.random(e) * n_titles[cat]).astype(int)]
+    place = np.where(
+        venue >= 0,
+        fac["name"].to_numpy(dtype=object)[np.maximum(venue, 0)],
+        p.name[muni],
+    )
+    title = kind + " – " + place
+    free_p = np.array([_EVENT_TIMES.get(c, ((19,), 2.0, 0.3))[2] for c in cats])[cat]
+    free = rng.random(e) < free_p
+    cap = np.where(venue >= 0, fac["capacity"].to_numpy()[np.maximum(venue, 0)], np.nan)
+    att = np.where(
+        np.isnan(cap),
+        np.round(rng.lognormal(math.log(35), 0.6, e)),
+        np.round(cap * rng.uniform(0.2, 0.95, e)),
+    )
+    att = np.maximum(att, 3.0)
+    att[rng.random(e) >= 0.4] = np.nan
+
+    order = np.lexsort((venue, muni, start))
+    width = max(6, len(str(e)))
+    fac_ids = fac.index.to_numpy(dtype=object) if fac.index.name == "facility_id" else (
+        fac["facility_id"].to_numpy(dtype=object)
+    )
+    org_ids = org["org_id"].to_numpy(dtype=object)
+    frame = pd.DataFrame(
+        {
+            "event_id": [f"E{i + 1:0{width}d}" for i in range(e)],
+            "title": title[order],
+            "category": np.array(cats, dtype=object)[cat][order],
+            "start": start[order],
+            "end": end[order],
+            "facility_id": pd.Series(
+                np.where(venue >= 0, fac_ids[np.maximum(venue, 0)], None)[order], dtype="str"
+            ),
+            "ags": p.ags[muni][order],
+            "org_id": pd.Series(
+                np.where(organiser >= 0, org_ids[np.maximum(organiser, 0)], None)[order],
+                dtype="str",
+            ),
+            "target_group": target[order],
+            "free_entry": free[order],
+            "attendance": att[order],
+        }
+    )
+    for col in ("title", "category", "target_group"):
+        frame[col] = frame[col].astype("str")
+    return frame
+
+
+# --- funding --------------------------------------------------------------------------------------
+def _funding(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame) -> pd.DataFrame:
+    cats = catalog.category_ids()
+    n, c = len(p.ags), len(cats)
+    ags_index = pd.Index(p.ags)
+    f_muni = ags_index.get_indexer(fac["ags"])
+    f_cat = fac["category"].map({k: i for i, k in enumerate(cats)}).to_numpy()
+    stationary = ~fac["mobile"].to_numpy()
+    present = np.zeros((n, c), dtype=np.int64)
+    np.add.at(present, (f_muni[stationary], f_cat[stationary]), 1)
+    kommunal = np.zeros((n, c), dtype=np.int64)
+    own = stationary & (fac["operator"].to_numpy() == "kommunal")
+    np.add.at(kommunal, (f_muni[own], f_cat[own]), 1)
+    base = np.array([_FUNDING_BASE.get(k, 20_000) for k in cats])
+    size = np.sqrt(p.pop / 10_000)[:, None]
+    years = np.array(FUNDING_YEARS)
+    ny = len(years)
+    growth = 1.025 ** (years - years[0])
+    sources = list(catalog.FUNDING_SOURCES)
+    columns = [*cats, "allgemein"]
+    amount = np.zeros((ny, n, len(sources), c + 1))
+    s = {k: i for i, k in enumerate(sources)}
+    village = (p.size_class == 2)[:, None]
+
+    def persistent(level: np.ndarray) -> np.ndarray:  # (n, c') -> (ny, n, c')
+        g = growth.reshape((ny,) + (1,) * level.ndim)
+        return level[None] * g * rng.lognormal(0.0, 0.05, (ny, *level.shape))
+
+    def projects(prob: np.ndarray, low: float, high: float) -> np.ndarray:
+        hit = rng.random((ny, *prob.shape)) < prob[None]
+        return hit * rng.uniform(low, high, (ny, *prob.shape))
+
+    has = present > 0
+    # Kommune: own facilities plus a general culture budget (Vereinsförderung)
+    amount[:, :, s["kommune"], :c] = persistent(
+        kommunal * base * size * rng.lognormal(0.0, 0.3, (n, c))
+    )
+    amount[:, :, s["kommune"], c] = persistent(p.pop * rng.uniform(2.0, 8.0, n))
+    # Kreis: music school and adult education subsidies, general Kreiskulturförderung
+    kreis = np.zeros((n, c + 1))
+    for key, share in (("musikschule", 0.3), ("volkshochschule", 0.4)):
+        j = cats.index(key)
+        kreis[:, j] = has[:, j] * share * base[j] * size[:, 0] * rng.lognormal(0.0, 0.2, n)
+    kreis[:, c] = (rng.random(n) < 0.6) * rng.uniform(2_000, 15_000, n)
+    amount[:, :, s["kreis"]] = persistent(kreis)
+    # Land, Bund, EU (LEADER in villages), foundations, others: project funding
+    amount[:, :, s["land"], :c] = projects(has * 0.25, 0.5, 1.5) * (0.15 * base * size)[None]
+    amount[:, :, s["land"], c] = projects(np.full(n, 0.1), 2_000, 20_000)
+    amount[:, :, s["bund"], :c] = projects(has * 0.03, 5_000, 50_000)
+    eu_p = np.zeros((n, c + 1))
+    eu_p[:, c] = 0.12 * village[:, 0]
+    for key in ("heimatverein_archiv", "veranstaltungsraum"):
+        eu_p[:, cats.index(key)] = 0.05 * village[:, 0] * has[:, cats.index(key)]
+    amount[:, :, s["eu"]] = projects(eu_p, 10_000, 80_000)
+    amount[:, :, s["stiftung"], :c] = projects(has * 0.08, 2_000, 25_000)
+    amount[:, :, s["sonstige"], c] = projects(np.full(n, 0.1), 1_000, 10_000)
+    amount = np.round(amount / 100.0) * 100.0
+
+    yi, mi, si, ci = np.nonzero(amount > 0)
+    frame = pd.DataFrame(
+        {
+            "year": years[yi].astype(np.int64),
+            "ags": p.ags[mi],
+            "category": np.array(columns, dtype=object)[ci],
+            "source": np.array(sources, dtype=object)[si],
+            "amount_eur": amount[yi, mi, si, ci],
+        }
+    )
+    for col in ("category", "source"):
+        frame[col] = frame[col].astype("str")
+    return frame
+
+
+# --- survey ----------------------------------------------------------------------------------------
+def _survey(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame) -> pd.DataFrame:
+    n = len(p.ags)
+    size = max(1, round(800 * n / _BASE_N))
+    muni = np.sort(rng.choice(n, size=size, p=p.pop / p.pop.sum()))
+    a = p.ages.astype(float)
+    groups = np.column_stack(
+        [a[:, 1] * 4 / 12, a[:, 2], a[:, 3] * 20 / 35, a[:, 3] * 15 / 35, a[:, 4]]
+    )
+    propensity = np.array([0.5, 0.7, 1.0, 1.2, 1.1])
+    prob = groups * propensity
+    cum = np.cumsum(prob / prob.sum(axis=1, keepdims=True), axis=1)[muni]
+    g = np.minimum((rng.random(size)[:, None] > cum).sum(axis=1), 4)
+    # post-stratification weights by age group (population share / sample share)
+    pop_share = groups.sum(axis=0) / groups.sum()
+    sample_share = np.bincount(g, minlength=5) / size
+    w = np.divide(pop_share, sample_share, out=np.zeros(5), where=sample_share > 0)
+    weight = w[g] / w[g].mean()
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"B{i + 1:0{max(5, len(str(size)))}d}" for i in range(size)],
+            "ags": p.ags[muni],
+            "age_group": np.array(SURVEY_AGE_GROUPS, dtype=object)[g],
+            "weight": np.round(weight, 4),
+        }
+    )
+    frame["age_group"] = frame["age_group"].astype("str")
+    f_muni = pd.Index(p.ags).get_indexer(fac["ags"])
+    cuts = np.array([-1.5, -0.5, 0.5, 1.5])
+    # interest by age group (young: film, sociocultural; older: museum, theatre)
+    age_effect = {
+        "bibliothek": (0.5, 0.0, 0.3, 0.1, 0.2),
+        "musikschule": (0.6, 0.1, 0.4, 0.0, -0.3),
+        "museum": (-0.5, -0.3, 0.0, 0.3, 0.5),
+        "theater": (-0.2, -0.1, 0.1, 0.3, 0.4),
+        "kino": (0.8, 0.7, 0.3, 0.0, -0.4),
+        "soziokulturelles_zentrum": (0.4, 0.6, 0.2, -0.1, -0.4),
+        "volkshochschule": (-0.6, -0.2, 0.2, 0.3, 0.3),
+    }
+    for cat in SURVEY_CATEGORIES:
+        local = np.zeros(n, bool)
+        local[f_muni[(fac["category"] == cat).to_numpy() & ~fac["mobile"].to_numpy()]] = True
+        interest = np.array(age_effect.get(cat, (0,) * 5))[g] + rng.normal(0.0, 1.0, size)
+        interest = 1.0 + np.searchsorted(cuts, interest).astype(float)
+        interest[rng.random(size) < 0.04] = np.nan
+        satisf = (
+            -0.2 + 0.9 * local[muni] + 0.3 * np.log10(p.pop[muni] / 3_000)
+            + rng.normal(0.0, 1.0, size)
+        )
+        satisf = 1.0 + np.searchsorted(cuts, satisf).astype(float)
+        satisf[rng.random(size) < np.where(local[muni], 0.06, 0.25)] = np.nan
+        frame[f"interesse_{cat}"] = interest
+        frame[f"zufriedenheit_{cat}"] = satisf
+    return frame
+
+
+# --- public ------------------------------------------------------------------------------------------
+def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
+    """Build the fictional demo district "Landkreis Musterland".
+
+    Parameters
+    ----------
+    seed
+        Seed of ``numpy.random.default_rng``; the same seed gives an identical region.
+    n_municipalities
+        Number of municipalities. 24 gives a typical rural Landkreis (about 40 x 50 km,
+        120–180 thousand inhabitants); thousands give benchmark regions with the same
+        rules (several fictional Kreise, Land prefix ``99``).
+
+    Returns
+    -------
+    Region
+        With municipalities (Voronoi cells clipped to the outline, age groups,
+        settlement type, ``central_place``), facilities of every catalog category,
+        organisations (Vereine, no personal data), one year of events (2025), funding
+        2023–2025 by source and category, and a survey of about 800 respondents per
+        24 municipalities. All data are fictional.
+    """
+    n = int(n_municipalities)
+    if n < 1:
+        raise ValueError("n_municipalities muss mindestens 1 sein.")
+    rng = np.random.default_rng(seed)
+    municipalities, places = _municipalities(rng, n)
+    facilities, running = _facilities(rng, places)
+    organisations = _organisations(rng, places)
+    events = _events(rng, places, facilities, running, organisations)
+    funding = _funding(rng, places, facilities)
+    survey = _survey(rng, places, facilities)
+    single = n <= 999
+    return Region(
+        municipalities=municipalities,
+        facilities=facilities,
+        organisations=organisations,
+        events=events,
+        funding=funding,
+        survey=survey,
+        name="Landkreis Musterland" if single else "Musterland (fiktive Demoregion)",
+        kreis_ags="99001" if single else "99",
+        sources=(
+            {
+                "name": "Landkreis Musterland – fiktive Demodaten",
+                "licence": "CC0 1.0 (gemeinfrei)",
+                "attribution": ATTRIBUTION,
+                "date": "2025-12-31",
+            },
+        ),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the demo region folder: ``python -m kulturplan.demo data/musterland``."""
+    import argparse
+
+    from kulturplan.io import write_region
+
+    parser = argparse.ArgumentParser(
+        prog="python -m kulturplan.demo",
+        description="Schreibt den fiktiven Landkreis Musterland als Regionsordner.",
+    )
+    parser.add_argument("path", help="Zielordner, z. B. data/musterland")
+    parser.add_argument("--seed", type=int, default=0, help="Zufallsstartwert (Standard 0)")
+    parser.add_argument("--gemeinden", type=int, default=_BASE_N, dest="n",
+                        help="Zahl der Gemeinden (Standard 24)")
+    args = parser.parse_args(argv)
+    region = musterland(seed=args.seed, n_municipalities=args.n)
+    write_region(region, args.path)
+    print(f"{region!r} geschrieben nach {args.path}")  # CLI output, not library
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
