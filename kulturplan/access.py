@@ -283,7 +283,9 @@ def _points(
         arr[~is_point] = shapely.point_on_surface(arr[~is_point])
     xy = shapely.get_coordinates(arr)
     if len(xy) != len(arr):  # pragma: no cover - guarded above
-        raise AccessParameterError(f"{table}: Geometrien konnten nicht in Punkte umgewandelt werden.")
+        raise AccessParameterError(
+            f"{table}: Geometrien konnten nicht in Punkte umgewandelt werden."
+        )
     bad_xy = ~np.isfinite(xy).all(axis=1)
     if bad_xy.any():
         raise ValidationError(
@@ -342,7 +344,9 @@ def _check_max_cost(max_cost: Any, *, required: bool) -> float | None:
     try:
         value = float(max_cost)
     except (TypeError, ValueError):
-        raise AccessParameterError(f"max_cost muss eine Zahl sein, erhalten: {max_cost!r}.") from None
+        raise AccessParameterError(
+            f"max_cost muss eine Zahl sein, erhalten: {max_cost!r}."
+        ) from None
     if not value >= 0 or (required and math.isinf(value)):
         raise AccessParameterError(
             f"max_cost muss eine Zahl ≥ 0 sein, erhalten: {max_cost!r}."
@@ -1053,7 +1057,8 @@ def aggregate(
     v = values.to_numpy(dtype=float, na_value=np.nan)
     inhabited = pop > 0
     # uninhabited points do not count (avoids 0 * inf); NaN of an inhabited point -> NaN
-    weighted = np.where(inhabited, pop * np.nan_to_num(v, nan=0.0, posinf=np.inf), 0.0)
+    with np.errstate(invalid="ignore"):
+        weighted = np.where(inhabited, pop * np.nan_to_num(v, nan=0.0, posinf=np.inf), 0.0)
     total = np.bincount(codes, weights=pop, minlength=k)
     nan_count = np.bincount(codes, weights=(inhabited & np.isnan(v)), minlength=k)
     with np.errstate(invalid="ignore", divide="ignore"):
