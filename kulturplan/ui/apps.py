@@ -1,0 +1,174 @@
+"""The two dashboards: Kreisübersicht and Versorgungslücken.
+
+Each is a widget box built from library components; the dashboard notebooks only call
+``Kreisuebersicht.from_env()`` / ``Versorgungsluecken.from_env()``. Loading problems are
+shown as a German message (and logged), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import logging
+import sys
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+
+from kulturplan import catalog
+from kulturplan.errors import KulturplanError
+from kulturplan.ui import style
+from kulturplan.ui.data import ENV_VAR, DashboardData
+from kulturplan.ui.explorer import IndicatorExplorer
+from kulturplan.ui.gaps import GapExplorer, GapModel
+from kulturplan.viz.prepare import format_number, source_table
+
+log = logging.getLogger("kulturplan.ui")
+if not log.handlers:
+    # In a Jupyter/Voilà kernel ``sys.stderr`` is sent to the page; ``sys.__stderr__`` is the
+    # terminal of the server (``make start``), where problems belong.
+    _handler = logging.StreamHandler(sys.__stderr__)
+    _handler.setFormatter(logging.Formatter("[kulturplan] %(levelname)s %(message)s"))
+    log.addHandler(_handler)
+    log.propagate = False
+
+REACH_KM = 10.0
+"""Straight-line distance of the key figures "within reach of a library / music school"."""
+
+
+def _subtitle(data: DashboardData) -> str:
+    muni = data.region.municipalities
+    return (
+        f"{format_number(len(muni), 0)} Gemeinden · "
+        f"{format_number(muni['population'].sum(), 0)} Einwohner:innen"
+    )
+
+
+def sources_html(data: DashboardData) -> str:
+    """Data sources with their dates and licences (German)."""
+    table = source_table(data.region)
+    if table.empty:
+        return '<div class="kp-sources">Für diese Region sind keine Quellen angegeben.</div>'
+    table = table.fillna("")
+    return '<div class="kp-sources">' + style.table_html(table) + "</div>"
+
+
+def facility_counts(data: DashboardData) -> pd.Series:
+    """Facilities per category (catalog order, German plural labels), only present ones."""
+    cats = catalog.categories()
+    counts = data.region.facilities["category"].value_counts()
+    ids = [c for c in cats.index if counts.get(c, 0) > 0]
+    return pd.Series(
+        [int(counts[c]) for c in ids], index=[str(cats.at[c, "label_plural"]) for c in ids]
+    )
+
+
+class _App(w.VBox):
+    """Common frame: style sheet, header, content, sources."""
+
+    title = "Kulturplan"
+
+    @classmethod
+    def from_env(cls, env: str = ENV_VAR, **kwargs: Any) -> w.VBox:
+        """Build the dashboard for ``$KULTURPLAN_REGION`` (default: demo district).
+
+        Returns an error box with a German message when the data cannot be loaded.
+        """
+        try:
+            data = DashboardData.from_env(env)
+            return cls(data, **kwargs)
+        except KulturplanError as exc:
+            log.exception("Dashboard %s: Daten konnten nicht geladen werden", cls.title)
+            return w.VBox([style.css(), style.header(cls.title), style.error_box(str(exc))])
+        except Exception:  # noqa: BLE001 - users see a message, the log keeps the traceback
+            log.exception("Dashboard %s: unerwarteter Fehler", cls.title)
+            return w.VBox(
+                [
+                    style.css(),
+                    style.header(cls.title),
+                    style.error_box(
+                        "Ein unerwarteter Fehler ist aufgetreten. Die Einzelheiten stehen im "
+                        "Protokoll des Servers (Terminal von „make start“)."
+                    ),
+                ]
+            )
+
+
+class Kreisuebersicht(_App):
+    """Kreisübersicht: key figures, indicator map and ranking, profile, data sources."""
+
+    title = "Kreisübersicht"
+
+    def __init__(self, data: DashboardData, **kwargs: Any) -> None:
+        self.data = data
+        self.gap_model = GapModel(data.region)
+        self.key_figures = w.HTML(self._key_figures_html())
+        self.explorer = IndicatorExplorer(data)
+        children = [
+            style.css(),
+            style.header(f"{self.title} – {data.region.name}", _subtitle(data)),
+            self.key_figures,
+            style.section("Indikatoren nach Gemeinden"),
+            w.HTML(
+                '<div class="kp-text">Indikator und Sparte wählen; eine Gemeinde in der '
+                "Liste, auf der Karte oder in der Rangfolge anklicken, um ihr Profil zu "
+                "sehen.</div>"
+            ),
+            self.explorer,
+            style.section("Datenquellen"),
+            w.HTML(sources_html(data)),
+        ]
+        super().__init__(children=children, **kwargs)
+
+    def reach_share(self, category: str, km: float = REACH_KM) -> float:
+        """Share (percent) of inhabitants within ``km`` (straight line) of ``category``."""
+        table = self.gap_model.table(category, km, "km")
+        total = float(table["einwohner"].sum())
+        return (1 - float(table["einwohner_ausserhalb"].sum()) / total) * 100 if total else 0.0
+
+    def key_figure_values(self) -> dict[str, str]:
+        """The key figures as German text (label → formatted number)."""
+        muni = self.data.region.municipalities
+        km = format_number(REACH_KM, 0)
+        return {
+            "Einwohner:innen": format_number(muni["population"].sum(), 0),
+            "Gemeinden": format_number(len(muni), 0),
+            "Kultureinrichtungen": format_number(len(self.data.region.facilities), 0),
+            f"wohnen höchstens {km} km (Luftlinie) von einer Bibliothek": (
+                f"{format_number(self.reach_share('bibliothek'), 1)} %"
+            ),
+            f"wohnen höchstens {km} km (Luftlinie) von einer Musikschule": (
+                f"{format_number(self.reach_share('musikschule'), 1)} %"
+            ),
+        }
+
+    def _key_figures_html(self) -> str:
+        cards = style.cards_html((v, k) for k, v in self.key_figure_values().items())
+        counts = facility_counts(self.data)
+        chips = " · ".join(
+            f"<b>{format_number(n, 0)}</b> {html_lib.escape(label)}" for label, n in counts.items()
+        )
+        return cards + f'<div class="kp-text">Einrichtungen nach Sparten: {chips}</div>'
+
+
+class Versorgungsluecken(_App):
+    """Versorgungslücken: inhabitants beyond a reachability standard, where and which places."""
+
+    title = "Versorgungslücken"
+
+    def __init__(self, data: DashboardData, **kwargs: Any) -> None:
+        self.data = data
+        self.explorer = GapExplorer(data)
+        children = [
+            style.css(),
+            style.header(f"{self.title} – {data.region.name}", _subtitle(data)),
+            w.HTML(
+                '<div class="kp-text">Sparte und Schwelle wählen: Wie viele Einwohner:innen '
+                "wohnen weiter entfernt als die Schwelle von der nächsten Einrichtung, wo "
+                "wohnen sie (Punkte auf der Karte), und welche Gemeinden sind betroffen?</div>"
+            ),
+            self.explorer,
+            style.section("Datenquellen"),
+            w.HTML(sources_html(data)),
+        ]
+        super().__init__(children=children, **kwargs)

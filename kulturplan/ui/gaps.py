@@ -1,0 +1,348 @@
+"""Versorgungslücken: who lives beyond a reachability standard, and where.
+
+:class:`GapModel` spreads each municipality's population over a grid
+(:func:`kulturplan.access.population_points`), computes the cost to the nearest facility
+of a category once per category and unit (:func:`kulturplan.access.nearest`) and then
+answers every threshold by filtering, so a slider move is cheap. :class:`GapExplorer`
+shows the result as map, chart and table and offers the table as an Excel download
+(aggregated numbers only — no personal data).
+"""
+
+from __future__ import annotations
+
+import base64
+import html as html_lib
+import io
+from typing import Any
+
+import geopandas as gpd
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import traitlets as t
+
+from kulturplan import catalog
+from kulturplan.region import Region
+from kulturplan.ui import style
+from kulturplan.ui.data import DashboardData
+from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
+from kulturplan.viz import charts, prepare
+from kulturplan.viz.leaflet import LeafletMap
+from kulturplan.viz.prepare import format_number
+from kulturplan.viz.spec import map_spec
+
+UNIT_TEXT = {"km": "km Luftlinie", "min": "Minuten Fahrzeit (geschätzt)"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GAP_POINT_STYLE = {"radius": 3, "weight": 0, "fillOpacity": 0.8, "fillColor": "#b4532a"}
+
+COLUMNS_DE: dict[str, str] = {
+    "name": "Gemeinde",
+    "einwohner": "Einwohner:innen",
+    "einwohner_ausserhalb": "Einwohner:innen außerhalb",
+    "anteil_ausserhalb": "Anteil außerhalb (%)",
+    "mittlere_entfernung": "Mittlere Entfernung/Fahrzeit",
+}
+
+
+class GapModel:
+    """Population beyond a reachability threshold, per municipality and grid cell.
+
+    Parameters
+    ----------
+    region
+        The region.
+    cell_km
+        Grid size of the population points in km.
+    """
+
+    def __init__(self, region: Region, *, cell_km: float = 1.0) -> None:
+        from kulturplan import access
+
+        self.region = region
+        self.cell_km = float(cell_km)
+        self.points = access.population_points(region, cell_km=self.cell_km)
+        self._costs: dict[tuple[str, str], pd.Series] = {}
+
+    def costs(self, category: str, unit: str = "km") -> pd.Series:
+        """Cost (km or minutes) from every population point to the nearest facility.
+
+        ``inf`` when the region has no facility of ``category``.
+        """
+        key = (category, unit)
+        if key not in self._costs:
+            from kulturplan import access
+
+            fac = self.region.facilities
+            supply = fac[fac["category"] == category]
+            if len(supply) == 0:
+                cost = pd.Series(np.inf, index=self.points.index, dtype=float)
+            else:
+                cost = access.nearest(
+                    self.points, supply, cost="minutes" if unit == "min" else "euclidean"
+                )
+            self._costs[key] = cost
+        return self._costs[key]
+
+    def table(self, category: str, threshold: float, unit: str = "km") -> pd.DataFrame:
+        """Per municipality: inhabitants, inhabitants beyond ``threshold``, share, mean cost.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index AGS (all municipalities), columns ``name``, ``einwohner``,
+            ``einwohner_ausserhalb``, ``anteil_ausserhalb`` (percent) and
+            ``mittlere_entfernung`` (population-weighted mean cost), sorted by
+            inhabitants beyond (descending), then name.
+        """
+        from kulturplan import access
+
+        cost = self.costs(category, unit)
+        agg = access.aggregate(cost, self.points, threshold=float(threshold))
+        muni = self.region.municipalities
+        agg = agg.reindex(muni.index)
+        pop = muni["population"].astype(float)
+        beyond = agg["population_beyond"].fillna(0.0).round()
+        share = np.where(pop > 0, beyond / pop * 100, np.nan)
+        frame = pd.DataFrame(
+            {
+                "name": muni["name"].astype(str),
+                "einwohner": pop,
+                "einwohner_ausserhalb": beyond,
+                "anteil_ausserhalb": share,
+                "mittlere_entfernung": agg["mean"].replace([np.inf], np.nan),
+            },
+            index=muni.index,
+        )
+        return frame.sort_values(["einwohner_ausserhalb", "name"], ascending=[False, True])
+
+    def beyond_points(self, category: str, threshold: float, unit: str = "km") -> gpd.GeoDataFrame:
+        """Inhabited population points beyond ``threshold`` (EPSG:25832)."""
+        cost = self.costs(category, unit)
+        mask = (cost > threshold) & (self.points["population"] > 0)
+        return self.points[mask.to_numpy()]
+
+
+def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
+                title: str = "", attribution: str = "") -> bytes:
+    """The gap table as an .xlsx file (German headers, aggregated numbers only)."""
+    out = frame.rename(columns=COLUMNS_DE).copy()
+    out.index.name = "AGS"
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        out.to_excel(writer, sheet_name=sheet[:31], startrow=3)
+        ws = writer.sheets[sheet[:31]]
+        ws["A1"] = title
+        ws["A2"] = attribution
+        for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26)):
+            ws.column_dimensions[col].width = width
+    return buf.getvalue()
+
+
+def download_link(data: bytes, filename: str, text: str) -> str:
+    """HTML link offering ``data`` as a file download (data URI, works offline)."""
+    b64 = base64.b64encode(data).decode("ascii")
+    return (
+        f'<div class="kp-download"><a download="{html_lib.escape(filename)}" '
+        f'href="data:{XLSX_MIME};base64,{b64}">{html_lib.escape(text)}</a></div>'
+    )
+
+
+def _point_collection(points: gpd.GeoDataFrame, names: pd.Series, unit_label: str,
+                      cost: pd.Series) -> dict[str, Any]:
+    if len(points) == 0:
+        return {"type": "FeatureCollection", "features": []}
+    ll = points.geometry.to_crs(prepare.WGS84)
+    lat = np.round(ll.y.to_numpy(), 4)
+    lon = np.round(ll.x.to_numpy(), 4)
+    feats = []
+    for i, (y, x, a, p) in enumerate(zip(lat, lon, points["ags"], points["population"])):
+        c = cost.iloc[i]
+        dist = "keine Einrichtung" if not np.isfinite(c) else f"{format_number(c, 1)} {unit_label}"
+        feats.append({
+            "type": "Feature",
+            "properties": {
+                "tooltip": f"{names.get(a, a)}: etwa {format_number(p, 0)} Einw., "
+                           f"nächste Einrichtung {dist}",
+                "style": dict(GAP_POINT_STYLE),
+            },
+            "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
+        })
+    return {"type": "FeatureCollection", "features": feats}
+
+
+class GapExplorer(w.VBox):
+    """Choose a category and a threshold; see inhabitants beyond it, where, and which places.
+
+    Attributes
+    ----------
+    category, threshold, unit
+        Synced with the category picker and the threshold slider.
+    summary
+        Current result as a table (see :meth:`GapModel.table`).
+    """
+
+    category = t.Unicode("bibliothek").tag(sync=True)
+    threshold = t.Float(10.0).tag(sync=True)
+    unit = t.Unicode("km").tag(sync=True)
+
+    def __init__(
+        self,
+        data: DashboardData,
+        *,
+        category: str = "bibliothek",
+        threshold: float = 10.0,
+        unit: str = "km",
+        cell_km: float = 1.0,
+        map_height: str = "600px",
+        **kwargs: Any,
+    ) -> None:
+        self.data = data
+        self.model = GapModel(data.region, cell_km=cell_km)
+        self.category_picker = CategoryFilter(include_all=False, value=category)
+        self.slider = ThresholdSlider(unit=unit, value=threshold)
+        self.headline = w.HTML()
+        spec = map_spec(
+            data.region, None, title="Anteil außerhalb", unit="%", higher_is_better=False,
+            categories=[category], geometries=data.geometries,
+        )
+        self.map = LeafletMap(spec, height=map_height)
+        import ipyleaflet
+
+        self.gap_layer = ipyleaflet.GeoJSON(
+            data={"type": "FeatureCollection", "features": []},
+            point_style=dict(GAP_POINT_STYLE), name="Wohnorte außerhalb",
+        )
+        self.map.widget.add(self.gap_layer)
+        self.map.widget.remove(self.map.facilities)  # keep facilities above the points
+        self.map.widget.add(self.map.facilities)
+        self.gap_layer.on_hover(self.map._on_hover)
+        self.chart = go.FigureWidget(data=[go.Bar()], layout=charts.BASE_LAYOUT)
+        self.table = w.HTML()
+        self.download = w.HTML()
+        self.summary = pd.DataFrame()
+        controls = w.HBox([self.category_picker, self.slider],
+                          layout=w.Layout(flex_flow="row wrap", gap="8px 32px",
+                                          align_items="flex-start"))
+        top = w.HBox(
+            [
+                w.Box([self.map.widget], layout=w.Layout(flex="3 1 560px", min_width="420px")),
+                w.Box([self.chart], layout=w.Layout(flex="2 1 420px", min_width="360px")),
+            ],
+            layout=w.Layout(flex_flow="row wrap", gap="16px", width="100%"),
+        )
+        super().__init__(
+            children=[controls, self.headline, top,
+                      style.section("Gemeinden unterhalb des Standards"),
+                      self.download, self.table],
+            **kwargs,
+        )
+        t.link((self.category_picker, "value"), (self, "category"))
+        t.link((self.slider, "value"), (self, "threshold"))
+        t.link((self.slider, "unit"), (self, "unit"))
+        self.refresh()
+
+    @t.observe("category", "threshold", "unit")
+    def _on_change(self, change: dict[str, Any]) -> None:
+        if hasattr(self, "chart"):
+            self.refresh()
+
+    # -- texts ------------------------------------------------------------------------------
+    @property
+    def category_label(self) -> str:
+        return catalog.category_label(self.category)
+
+    @property
+    def threshold_text(self) -> str:
+        return f"{format_number(self.threshold, 0)} {UNIT_TEXT[self.unit]}"
+
+    def below_standard(self) -> pd.DataFrame:
+        """Municipalities with inhabitants beyond the threshold, most affected first."""
+        return self.summary[self.summary["einwohner_ausserhalb"] > 0]
+
+    def export_frame(self) -> pd.DataFrame:
+        """The table offered for download (numbers, German headers applied on export)."""
+        frame = self.below_standard().copy()
+        frame["anteil_ausserhalb"] = frame["anteil_ausserhalb"].round(1)
+        frame["mittlere_entfernung"] = frame["mittlere_entfernung"].round(1)
+        return frame
+
+    # -- update -----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute for the current category/threshold and update every view in place."""
+        cat, thr, unit = self.category, float(self.threshold), self.unit
+        self.summary = self.model.table(cat, thr, unit)
+        total = float(self.summary["einwohner"].sum())
+        beyond = float(self.summary["einwohner_ausserhalb"].sum())
+        share = beyond / total * 100 if total else 0.0
+        n_fac = int((self.data.region.facilities["category"] == cat).sum())
+        plural = catalog.category_label(cat, plural=True)
+        n_bad = len(self.below_standard())
+        self.headline.value = style.cards_html(
+            [
+                (format_number(beyond, 0), f"Einwohner:innen weiter als {self.threshold_text} "
+                 f"von der nächsten Einrichtung „{self.category_label}“"),
+                (f"{format_number(share, 1)} %", "Anteil an allen Einwohner:innen"),
+                (format_number(n_bad, 0), "Gemeinden mit Betroffenen"),
+                (format_number(n_fac, 0), f"{plural} in der Region"),
+            ]
+        ) + (
+            '<div class="kp-note">Einwohner:innen sind gleichmäßig auf ein '
+            f"{format_number(self.model.cell_km, 0)}-km-Raster je Gemeinde verteilt; "
+            "Entfernungen als Luftlinie, Fahrzeiten geschätzt mit Umwegfaktor 1,3 und "
+            "50 km/h.</div>"
+        )
+        # map: municipalities by share beyond (lower is better) + affected grid points
+        shares = self.summary["anteil_ausserhalb"]
+        spec = self.map.spec.with_values(
+            shares, title=f"Anteil außerhalb ({self.threshold_text})", unit="%",
+            higher_is_better=False,
+        )
+        if spec.facilities.empty or set(spec.facilities["category"]) != {cat}:
+            spec = spec.with_facilities(prepare.facility_points(self.data.region, [cat]))
+        self.map.update(spec)
+        pts = self.model.beyond_points(cat, thr, unit)
+        cost = self.model.costs(cat, unit).loc[pts.index]
+        self.gap_layer.data = _point_collection(
+            pts, self.data.names, "km" if unit == "km" else "min", cost
+        )
+        trace, layout = charts.gap_props(
+            self.summary,
+            title=f"<b>Betroffene je Gemeinde</b>: weiter als {self.threshold_text} "
+            f"von „{self.category_label}“",
+        )
+        charts.apply_props(self.chart, trace, layout)
+        self._update_table()
+
+    def _update_table(self) -> None:
+        frame = self.below_standard()
+        if frame.empty:
+            self.table.value = (
+                '<div class="kp-text">Alle Gemeinden erfüllen den Standard: niemand wohnt '
+                f"weiter als {self.threshold_text} von der nächsten Einrichtung "
+                f"„{self.category_label}“ entfernt.</div>"
+            )
+            self.download.value = ""
+            return
+        unit = "km" if self.unit == "km" else "min"
+        shown = pd.DataFrame(
+            {
+                "Gemeinde": frame["name"],
+                "Einwohner:innen": [format_number(v, 0) for v in frame["einwohner"]],
+                "außerhalb": [format_number(v, 0) for v in frame["einwohner_ausserhalb"]],
+                "Anteil": [f"{format_number(v, 1)} %" for v in frame["anteil_ausserhalb"]],
+                f"Mittel ({unit})": [format_number(v, 1) for v in frame["mittlere_entfernung"]],
+            },
+            index=frame.index,
+        )
+        self.table.value = style.table_html(
+            shown, right=("Einwohner:innen", "außerhalb", "Anteil", f"Mittel ({unit})")
+        )
+        name = f"versorgungsluecken_{self.category}_{format_number(self.threshold, 0)}{unit}.xlsx"
+        data = excel_bytes(
+            self.export_frame(),
+            title=f"Versorgungslücken {self.data.region.name}: {self.category_label}, "
+            f"Schwelle {self.threshold_text}",
+            attribution=prepare.attribution(self.data.region),
+        )
+        self.download.value = download_link(data, name, "Tabelle als Excel herunterladen")

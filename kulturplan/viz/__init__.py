@@ -1,0 +1,75 @@
+"""Maps and charts: one map-building layer for dashboards (ipyleaflet) and reports (folium).
+
+* :mod:`kulturplan.viz.prepare` — simplified geometries, colour scale, facility markers,
+  attribution, German number formatting (shared by both renderers);
+* :mod:`kulturplan.viz.spec` — :class:`MapSpec`, the renderer-independent map;
+* :mod:`kulturplan.viz.leaflet` — ipyleaflet renderer for dashboards (in-place updates);
+* :mod:`kulturplan.viz.folium_map` — offline folium renderer for notebooks/HTML reports;
+* :mod:`kulturplan.viz.charts` — plotly charts (ranking, profile, gaps).
+"""
+
+from __future__ import annotations
+
+from kulturplan.viz.prepare import (
+    GEOBASIS_ATTRIBUTION,
+    ColourScale,
+    attribution,
+    display_geometries,
+    facility_points,
+    format_number,
+    source_table,
+)
+from kulturplan.viz.spec import MapSpec, map_spec
+
+__all__ = [
+    "GEOBASIS_ATTRIBUTION",
+    "ColourScale",
+    "MapSpec",
+    "attribution",
+    "display_geometries",
+    "facility_points",
+    "folium_map",
+    "format_number",
+    "indicator_map",
+    "map_spec",
+    "source_table",
+]
+
+
+def folium_map(*args, **kwargs):  # noqa: ANN002, ANN003 - thin lazy wrapper
+    """See :func:`kulturplan.viz.folium_map.folium_map` (imported lazily)."""
+    from kulturplan.viz.folium_map import folium_map as _folium_map
+
+    return _folium_map(*args, **kwargs)
+
+
+def indicator_map(region, table, indicator, *, categories=None, **kwargs):  # noqa: ANN001, ANN003
+    """Offline folium map of one catalog indicator (for notebooks and HTML reports).
+
+    Parameters
+    ----------
+    region
+        The :class:`~kulturplan.Region`.
+    table
+        Indicator table (index AGS, one column per indicator id).
+    indicator
+        Indicator id (column of ``table``, row of the indicator catalog).
+    categories
+        Facility categories to draw; ``None`` = all, ``()`` = none.
+    **kwargs
+        Passed to :func:`kulturplan.viz.folium_map.folium_map` (``cluster``, ``tiles``).
+    """
+    from kulturplan.viz.folium_map import folium_map as _folium_map
+    from kulturplan.viz.spec import map_spec as _map_spec
+    from kulturplan.viz.charts import indicator_meta
+
+    meta = indicator_meta(indicator)
+    spec = _map_spec(
+        region,
+        table[indicator],
+        title=meta["label"],
+        unit=meta["unit"],
+        higher_is_better=meta["higher_is_better"],
+        categories=categories,
+    )
+    return _folium_map(spec, **kwargs)

@@ -1,0 +1,333 @@
+"""plotly charts with German labels: ranking, municipality profile, supply gaps.
+
+Every chart is built from a pure ``*_props`` function returning the trace and layout
+properties, so a dashboard can update a ``go.FigureWidget`` in place
+(:func:`apply_props`) instead of replacing it. No chart loads plotly.js from a CDN:
+in Voilà they are ``FigureWidget``\\ s (plotly's bundled anywidget front-end), in HTML
+reports use ``fig.to_html(include_plotlyjs=True)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kulturplan import catalog
+from kulturplan.viz import prepare
+from kulturplan.viz.prepare import ColourScale, format_number
+
+FONT = "Source Sans Pro, Segoe UI, Arial, sans-serif"
+BETTER = "#1d5a8a"
+WORSE = "#d08c3c"
+NEUTRAL = "#9aa5ad"
+
+BASE_LAYOUT: dict[str, Any] = {
+    "template": "plotly_white",
+    "separators": ",.",
+    "font": {"family": FONT, "size": 15, "color": "#222"},
+    "margin": {"l": 10, "r": 30, "t": 60, "b": 50},
+    "hoverlabel": {"font": {"family": FONT, "size": 14}},
+    "showlegend": False,
+}
+
+
+def indicator_meta(indicator: str) -> dict[str, Any]:
+    """Label, unit, direction and description of an indicator from the catalog.
+
+    Unknown ids get their id as label (so a new indicator column still shows).
+    """
+    cat = catalog.indicators()
+    if indicator in cat.index:
+        row = cat.loc[indicator]
+        return {
+            "id": indicator,
+            "label": str(row["label"]),
+            "unit": str(row["unit"]),
+            "higher_is_better": bool(row["higher_is_better"]),
+            "description": str(row.get("description", "")),
+        }
+    return {
+        "id": indicator,
+        "label": indicator,
+        "unit": "",
+        "higher_is_better": True,
+        "description": "",
+    }
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    if line:
+        lines.append(line)
+    return "<br>".join(lines)
+
+
+# -- ranking ----------------------------------------------------------------------------
+def ranking_order(values: pd.Series, *, higher_is_better: bool = True) -> list[str]:
+    """AGS ordered best first; missing values last (ties by AGS for stability)."""
+    frame = pd.DataFrame({"v": values.astype(float), "k": values.index.astype(str)})
+    frame = frame.sort_values(["v", "k"], ascending=[not higher_is_better, True], na_position="last")
+    return frame["k"].tolist()
+
+
+def ranking_props(
+    values: pd.Series,
+    names: pd.Series,
+    *,
+    label: str,
+    unit: str = "",
+    higher_is_better: bool = True,
+    selected: str | None = None,
+    scale: ColourScale | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Trace and layout properties of the ranking bar chart (best at the top).
+
+    Returns
+    -------
+    (trace, layout)
+        ``trace`` for a horizontal ``go.Bar``; ``layout`` for ``fig.layout``.
+        The bar colours are those of the map (same :class:`ColourScale`).
+    """
+    vals = values.reindex(names.index).astype(float)
+    scale = scale or ColourScale.from_values(vals, higher_is_better=higher_is_better, unit=unit)
+    order = ranking_order(vals, higher_is_better=higher_is_better)
+    ordered = vals.reindex(order)
+    colours = scale.colour(ordered)
+    line_w = [3 if a == selected else 0 for a in order]
+    d = scale.decimals
+    texts = [format_number(v, d) if pd.notna(v) else "keine Angabe" for v in ordered]
+    y = [str(names.get(a, a)) for a in order]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [None if pd.isna(v) else float(v) for v in ordered],
+        "y": y,
+        "customdata": [[a, t] for a, t in zip(order, texts)],
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {
+            "color": colours,
+            "line": {"color": prepare.HIGHLIGHT_COLOUR, "width": line_w},
+        },
+        "hovertemplate": "<b>%{y}</b><br>%{customdata[1]} " + unit + "<extra></extra>",
+        "name": label,
+    }
+    finite = ordered.dropna()
+    median = float(finite.median()) if len(finite) else None
+    shapes = []
+    annotations = []
+    if median is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "x0": median,
+                "x1": median,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#555", "width": 1.5, "dash": "dot"},
+            }
+        )
+        annotations.append(
+            {
+                "x": median,
+                "y": 1.0,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": f"Median {format_number(median, d)}",
+                "showarrow": False,
+                "font": {"size": 13, "color": "#555"},
+            }
+        )
+    direction = "höher ist besser" if higher_is_better else "niedriger ist besser"
+    layout = {
+        **BASE_LAYOUT,
+        "title": {"text": f"<b>Rangfolge</b>: {label}", "x": 0, "xanchor": "left"},
+        "height": max(260, 90 + 26 * len(order)),
+        "xaxis": {"title": {"text": f"{unit} ({direction})" if unit else direction},
+                  "rangemode": "tozero", "zeroline": True},
+        "yaxis": {"autorange": "reversed", "automargin": True, "type": "category",
+                  "categoryorder": "array", "categoryarray": y},
+        "shapes": shapes,
+        "annotations": annotations,
+        "bargap": 0.25,
+    }
+    return trace, layout
+
+
+def ranking_figure(values: pd.Series, names: pd.Series, **kwargs: Any) -> go.Figure:
+    """Ranking bar chart of one indicator (see :func:`ranking_props`)."""
+    trace, layout = ranking_props(values, names, **kwargs)
+    return go.Figure(data=[trace], layout=layout)
+
+
+# -- profile -----------------------------------------------------------------------------
+PROFILE_CAP = 300.0
+
+
+def profile_frame(values: pd.Series, medians: pd.Series) -> pd.DataFrame:
+    """Values of one municipality against the median of its peers, per indicator.
+
+    Parameters
+    ----------
+    values, medians
+        Indexed by indicator id: the municipality's value and its peers' median.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index indicator id; columns ``label``, ``unit``, ``higher_is_better``,
+        ``value``, ``peer_median``, ``index`` (value ÷ peer median × 100, NaN when the
+        median is 0 or missing) and ``better`` (True/False, NA when equal or unknown).
+    """
+    rows = []
+    for ind in values.index:
+        meta = indicator_meta(ind)
+        value = pd.to_numeric(values.get(ind), errors="coerce")
+        med = pd.to_numeric(medians.get(ind), errors="coerce")
+        idx = value / med * 100 if pd.notna(value) and pd.notna(med) and med != 0 else np.nan
+        if pd.isna(value) or pd.isna(med) or value == med:
+            better = pd.NA
+        else:
+            better = bool((value > med) == meta["higher_is_better"])
+        rows.append(
+            {
+                "indicator": ind,
+                "label": meta["label"],
+                "unit": meta["unit"],
+                "higher_is_better": meta["higher_is_better"],
+                "value": float(value) if pd.notna(value) else np.nan,
+                "peer_median": float(med) if pd.notna(med) else np.nan,
+                "index": float(idx) if pd.notna(idx) else np.nan,
+                "better": better,
+            }
+        )
+    columns = ["indicator", "label", "unit", "higher_is_better", "value", "peer_median",
+               "index", "better"]
+    return pd.DataFrame(rows, columns=columns).set_index("indicator")
+
+
+def profile_props(
+    profile: pd.DataFrame, *, name: str, peer_text: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Trace and layout of the profile chart: index (peer median = 100) per indicator."""
+    idx = profile["index"].clip(upper=PROFILE_CAP)
+    colours = [
+        BETTER if b is True else WORSE if b is False else NEUTRAL for b in profile["better"]
+    ]
+    d_val = [prepare.decimals_for([v, m]) for v, m in zip(profile["value"], profile["peer_median"])]
+    texts = []
+    hover = []
+    for (_, row), d in zip(profile.iterrows(), d_val):
+        v, m = format_number(row["value"], d), format_number(row["peer_median"], d)
+        texts.append(f"{v} (Median {m})")
+        hover.append(f"{name}: {v} {row['unit']}<br>Median Vergleichsgruppe: {m} {row['unit']}")
+    x = [100.0 if pd.isna(i) else float(i) for i in idx]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": [xi - 100.0 for xi in x],
+        "base": [100.0] * len(x),
+        "y": [_wrap(lbl, 38) for lbl in profile["label"]],
+        "marker": {"color": colours},
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": hover,
+        "hovertemplate": "<b>%{y}</b><br>%{customdata}<extra></extra>",
+    }
+    top = max([PROFILE_CAP * 0.5, *[xi for xi in x if np.isfinite(xi)]]) + 60
+    layout = {
+        **BASE_LAYOUT,
+        "title": {
+            "text": f"<b>Profil {name}</b><br><span style='font-size:13px;color:#555'>"
+            f"im Vergleich zum Median {peer_text} (= 100); blau = besser, ocker = schlechter"
+            "</span>",
+            "x": 0,
+            "xanchor": "left",
+        },
+        "height": max(300, 110 + 46 * len(profile)),
+        "margin": {"l": 10, "r": 30, "t": 90, "b": 50},
+        "xaxis": {"title": {"text": "Index (Median der Vergleichsgruppe = 100)"},
+                  "range": [0, top]},
+        "yaxis": {"autorange": "reversed", "automargin": True},
+        "shapes": [
+            {"type": "line", "x0": 100, "x1": 100, "yref": "paper", "y0": 0, "y1": 1,
+             "line": {"color": "#555", "width": 1.5}}
+        ],
+        "annotations": [],
+    }
+    return trace, layout
+
+
+def profile_figure(profile: pd.DataFrame, *, name: str, peer_text: str) -> go.Figure:
+    """Profile chart of one municipality (see :func:`profile_props`)."""
+    trace, layout = profile_props(profile, name=name, peer_text=peer_text)
+    return go.Figure(data=[trace], layout=layout)
+
+
+# -- gaps --------------------------------------------------------------------------------
+def gap_props(
+    gaps: pd.DataFrame, *, title: str, top: int = 25
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Bars of inhabitants beyond the threshold per municipality (most affected first).
+
+    ``gaps`` has columns ``name`` and ``einwohner_ausserhalb`` (see
+    :func:`kulturplan.ui.gaps.gap_table`).
+    """
+    frame = gaps[gaps["einwohner_ausserhalb"] > 0].sort_values(
+        ["einwohner_ausserhalb", "name"], ascending=[False, True]
+    ).head(top)
+    texts = [format_number(v, 0) for v in frame["einwohner_ausserhalb"]]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": frame["einwohner_ausserhalb"].astype(float).tolist(),
+        "y": frame["name"].astype(str).tolist(),
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": WORSE},
+        "hovertemplate": "<b>%{y}</b><br>%{text} Einw. außerhalb<extra></extra>",
+    }
+    layout = {
+        **BASE_LAYOUT,
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "height": max(260, 100 + 26 * max(len(frame), 1)),
+        "xaxis": {"title": {"text": "Einwohner:innen außerhalb der Schwelle"},
+                  "rangemode": "tozero"},
+        "yaxis": {"autorange": "reversed", "automargin": True, "type": "category"},
+        "annotations": []
+        if len(frame)
+        else [
+            {"text": "Alle Einwohner:innen erreichen das Angebot innerhalb der Schwelle.",
+             "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
+             "font": {"size": 16, "color": "#555"}}
+        ],
+    }
+    return trace, layout
+
+
+def gap_figure(gaps: pd.DataFrame, *, title: str, top: int = 25) -> go.Figure:
+    """Bar chart of inhabitants beyond the threshold (see :func:`gap_props`)."""
+    trace, layout = gap_props(gaps, title=title, top=top)
+    return go.Figure(data=[trace], layout=layout)
+
+
+def apply_props(fig: go.Figure, trace: dict[str, Any], layout: dict[str, Any]) -> None:
+    """Update ``fig`` (e.g. a ``FigureWidget``) in place with new trace/layout props."""
+    trace = {k: v for k, v in trace.items() if k != "type"}
+    with fig.batch_update():
+        fig.data[0].update(trace, overwrite=True)
+        fig.layout.update(layout, overwrite=True)

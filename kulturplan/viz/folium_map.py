@@ -1,0 +1,250 @@
+"""Offline folium maps for notebooks and exported HTML reports.
+
+folium loads Leaflet, jQuery, Bootstrap and Font Awesome from CDNs by default; offline
+(municipal networks, the test machine) the map then stays blank. :class:`OfflineMap`
+inlines the vendored Leaflet (and, for clustering, Leaflet.markercluster) from
+``kulturplan/viz/assets`` into the HTML instead and loads nothing else: facilities are
+CircleMarkers, so no icon fonts are needed, and no base tiles are drawn by default.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from folium.plugins import MarkerCluster
+from jinja2 import Template
+
+from kulturplan.viz.spec import HOVER_STYLE, MapSpec
+
+_CDN_TAG = re.compile(
+    r"<script[^>]+src=[\"']https?://[^>]*>\s*</script>|<link[^>]+href=[\"']https?://[^>]*>",
+    re.IGNORECASE,
+)
+_CSS_IMAGE = re.compile(r"url\(images/[^)]*\)")
+
+
+@lru_cache(maxsize=None)
+def asset(relative: str) -> str:
+    """Text of a vendored asset, e.g. ``"leaflet/leaflet.js"``."""
+    return (
+        resources.files("kulturplan.viz")
+        .joinpath("assets", *relative.split("/"))
+        .read_text(encoding="utf-8")
+    )
+
+
+def _inline_css(relative: str) -> str:
+    # Leaflet's CSS names marker/layer-control images we do not ship or use.
+    return "<style>" + _CSS_IMAGE.sub("none", asset(relative)) + "</style>"
+
+
+def _inline_js(relative: str) -> str:
+    return "<script>" + asset(relative).replace("</script", "<\\/script") + "</script>"
+
+
+class OfflineMap(folium.Map):
+    """A :class:`folium.Map` that inlines Leaflet instead of loading it from a CDN.
+
+    Parameters are those of :class:`folium.Map`; ``tiles`` defaults to ``None``
+    (plain light background).
+    """
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+    def __init__(self, *args: Any, tiles: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, tiles=tiles, **kwargs)
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        figure.header.add_child(Element(_inline_css("leaflet/leaflet.css")), name="leaflet_css")
+        figure.header.add_child(Element(_inline_js("leaflet/leaflet.js")), name="leaflet")
+        figure.header.add_child(
+            Element(
+                "<style>.leaflet-container{background:#f7f7f5;"
+                "font-family:'Source Sans Pro','Segoe UI',Arial,sans-serif;}</style>"
+            ),
+            name="kulturplan_css",
+        )
+        super().render(**kwargs)
+
+    def to_html(self) -> str:
+        """Return the complete, self-contained HTML page of the map."""
+        return to_html(self)
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        """Show the map in a notebook as an ``<iframe srcdoc>`` (no "Trust" notice)."""
+        page = html_lib.escape(self.to_html())
+        return (
+            f'<iframe srcdoc="{page}" style="width:100%;height:560px;border:none;" '
+            'title="Karte"></iframe>'
+        )
+
+
+class OfflineMarkerCluster(MarkerCluster):
+    """:class:`folium.plugins.MarkerCluster` with vendored Leaflet.markercluster."""
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        figure.header.add_child(
+            Element(
+                _inline_css("markercluster/MarkerCluster.css")
+                + _inline_css("markercluster/MarkerCluster.Default.css")
+            ),
+            name="markercluster_css",
+        )
+        figure.header.add_child(
+            Element(_inline_js("markercluster/leaflet.markercluster.js")),
+            name="markercluster",
+        )
+        super().render(**kwargs)
+
+
+class _Attribution(MacroElement):
+    """Set the attribution line of the map (data sources)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.text|tojson }});
+            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text = text
+
+
+def _legend_html(spec: MapSpec) -> str:
+    esc = html_lib.escape
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:14px;'
+        f'background:{colour};border:1px solid #999;margin-right:6px;'
+        f'vertical-align:-2px"></span>{esc(label)}</div>'
+        for label, colour in spec.legend()
+    )
+    fac = spec.facility_legend()
+    fac_rows = "".join(
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+        f'background:{colour};border:1px solid #fff;margin:0 8px 0 2px"></span>{esc(label)}</div>'
+        for label, colour in fac
+    )
+    fac_block = (
+        f'<div style="margin-top:6px;font-weight:600">Einrichtungen</div>{fac_rows}'
+        if fac_rows
+        else ""
+    )
+    note = f'<div style="color:#666;margin-top:4px">{esc(spec.scale.note)}</div>' if rows else ""
+    return (
+        '<div class="kp-legend" style="position:fixed;top:12px;right:12px;z-index:1000;'
+        "background:rgba(255,255,255,.93);padding:8px 10px;border-radius:4px;"
+        "box-shadow:0 1px 4px rgba(0,0,0,.25);font:13px/1.45 'Segoe UI',Arial,sans-serif;"
+        'max-width:280px">'
+        f'<div style="font-weight:600;margin-bottom:4px">{esc(spec.legend_title())}</div>'
+        f"{rows}{note}{fac_block}</div>"
+    )
+
+
+def folium_map(
+    spec: MapSpec,
+    *,
+    cluster: bool = False,
+    tiles: Any = None,
+    height: str = "100%",
+) -> OfflineMap:
+    """Draw a :class:`~kulturplan.viz.spec.MapSpec` as an offline folium map.
+
+    Parameters
+    ----------
+    spec
+        What to draw (see :func:`kulturplan.viz.map_spec`).
+    cluster
+        Cluster facility markers (vendored Leaflet.markercluster).
+    tiles
+        Optional folium tiles (need network); ``None`` = plain background.
+    height
+        CSS height of the map inside its page.
+
+    Returns
+    -------
+    OfflineMap
+        Render with :meth:`OfflineMap.to_html` or display it in a notebook.
+    """
+    (s, w), (n, e) = spec.bounds()
+    fmap = OfflineMap(location=list(spec.center()), tiles=tiles, height=height, zoom_start=10)
+    fmap.fit_bounds([[s, w], [n, e]])
+    data = spec.feature_collection()
+    folium.GeoJson(
+        data,
+        name="Gemeinden",
+        style_function=lambda feature: feature["properties"]["style"],
+        highlight_function=lambda feature: HOVER_STYLE,
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+    ).add_to(fmap)
+    fac = spec.facilities
+    if not fac.empty:
+        target: Any = OfflineMarkerCluster(name="Einrichtungen") if cluster else folium.FeatureGroup(
+            name="Einrichtungen"
+        )
+        target.add_to(fmap)
+        for lat, lon, tip, colour in zip(fac["lat"], fac["lon"], fac["tooltip"], fac["colour"]):
+            folium.CircleMarker(
+                location=[float(lat), float(lon)],
+                radius=4,
+                weight=1,
+                color="#ffffff",
+                fill=True,
+                fill_color=colour,
+                fill_opacity=0.95,
+                tooltip=str(tip),
+            ).add_to(target)
+    _Attribution(html_lib.escape(spec.attribution) + " | Leaflet").add_to(fmap)
+    fmap.get_root().html.add_child(Element(_legend_html(spec)), name="kp_legend")
+    return fmap
+
+
+def strip_cdn(page: str) -> str:
+    """Remove any ``<script src=http…>`` / ``<link href=http…>`` left in ``page``."""
+    return _CDN_TAG.sub("", page)
+
+
+def cdn_references(page: str) -> list[str]:
+    """Return every remote ``<script src>``/``<link href>`` tag of ``page``."""
+    return _CDN_TAG.findall(page)
+
+
+def to_html(fmap: folium.Map) -> str:
+    """Render ``fmap`` to a self-contained HTML page without CDN references."""
+    page = fmap.get_root().render()
+    page = strip_cdn(page)
+    return page.replace("<head>", '<head><meta charset="utf-8"><title>Karte</title>', 1)
+
+
+def save_html(fmap: folium.Map, path: str) -> None:
+    """Write the self-contained HTML of ``fmap`` to ``path`` (UTF-8, atomic)."""
+    import os
+    import tempfile
+
+    page = to_html(fmap)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(page)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,174 @@
+"""ipyleaflet renderer of a :class:`~kulturplan.viz.spec.MapSpec` for dashboards.
+
+Leaflet ships inside ipyleaflet's front-end, so the map draws offline in Voilà. Changing
+the indicator or the selected municipality replaces only the data of one GeoJSON layer
+and the legend (no page rebuild, geometries stay simplified and rounded); no base tiles
+are loaded unless asked for.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from collections.abc import Callable
+from typing import Any
+
+import ipyleaflet
+import ipywidgets as w
+
+from kulturplan.viz import prepare
+from kulturplan.viz.spec import FACILITY_STYLE, HOVER_STYLE, MapSpec
+
+INFO_DEFAULT = "Gemeinde mit der Maus berühren oder anklicken"
+
+
+def _legend_html(spec: MapSpec) -> str:
+    esc = html_lib.escape
+    rows = "".join(
+        f'<div class="kp-legend-row"><span class="kp-swatch" style="background:{c}"></span>'
+        f"{esc(label)}</div>"
+        for label, c in spec.legend()
+    )
+    fac = spec.facility_legend()
+    fac_rows = "".join(
+        f'<div class="kp-legend-row"><span class="kp-dot" style="background:{c}"></span>'
+        f"{esc(label)}</div>"
+        for label, c in fac
+    )
+    fac_block = f'<div class="kp-legend-head">Einrichtungen</div>{fac_rows}' if fac_rows else ""
+    return (
+        '<div class="kp-legend">'
+        f'<div class="kp-legend-head">{esc(spec.legend_title())}</div>{rows}'
+        f'<div class="kp-legend-note">{esc(spec.scale.note)}</div>{fac_block}</div>'
+    )
+
+
+LEGEND_CSS = """
+<style>
+.kp-legend{font:14px/1.5 'Source Sans Pro','Segoe UI',Arial,sans-serif;background:rgba(255,255,255,.94);
+ padding:8px 12px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);max-width:290px;color:#222}
+.kp-legend-head{font-weight:600;margin:2px 0 4px}
+.kp-legend-note{color:#666;font-size:12.5px;margin-top:2px}
+.kp-swatch{display:inline-block;width:16px;height:14px;border:1px solid #999;margin-right:8px;vertical-align:-2px}
+.kp-dot{display:inline-block;width:10px;height:10px;border-radius:50%;border:1px solid #fff;
+ box-shadow:0 0 0 1px #bbb;margin:0 10px 0 3px}
+.kp-info{font:15px/1.4 'Source Sans Pro','Segoe UI',Arial,sans-serif;background:rgba(255,255,255,.94);
+ padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);color:#222}
+.leaflet-container{background:#f4f4f1 !important}
+.leaflet-control-attribution{font-size:12.5px !important;background:rgba(255,255,255,.9) !important}
+</style>
+"""
+
+
+class LeafletMap:
+    """An ipyleaflet choropleth with facility markers, legend, info box and attribution.
+
+    Parameters
+    ----------
+    spec
+        What to draw.
+    height
+        CSS height of the map widget.
+    tiles
+        Optional base tiles (``xyzservices`` provider or ``ipyleaflet.TileLayer``);
+        ``None`` (default) draws on a plain light background and loads nothing.
+
+    Attributes
+    ----------
+    widget
+        The ``ipyleaflet.Map`` to display.
+    choropleth
+        GeoJSON layer of the municipalities (``properties.style`` per feature).
+    facilities
+        GeoJSON layer of the facilities (CircleMarkers).
+    """
+
+    def __init__(self, spec: MapSpec, *, height: str = "560px", tiles: Any = None) -> None:
+        self.spec = spec
+        self._click: list[Callable[[str], None]] = []
+        self.choropleth = ipyleaflet.GeoJSON(
+            data=spec.feature_collection(),
+            hover_style=HOVER_STYLE,
+            name="Gemeinden",
+        )
+        self.facilities = ipyleaflet.GeoJSON(
+            data=spec.facility_collection(),
+            point_style=dict(FACILITY_STYLE),
+            name="Einrichtungen",
+        )
+        layers: list[Any] = [self.choropleth, self.facilities]
+        if tiles is not None:
+            tile_layer = (
+                tiles if isinstance(tiles, ipyleaflet.TileLayer) else ipyleaflet.basemap_to_tiles(tiles)
+            )
+            layers.insert(0, tile_layer)
+        self.widget = ipyleaflet.Map(
+            layers=tuple(layers),
+            center=spec.center(),
+            zoom=9,
+            zoom_snap=0.25,
+            scroll_wheel_zoom=True,
+            attribution_control=False,
+            layout=w.Layout(height=height, width="100%"),
+        )
+        self.attribution = ipyleaflet.AttributionControl(
+            position="bottomright", prefix=self._attribution_text(spec)
+        )
+        self.legend_html = w.HTML(LEGEND_CSS + _legend_html(spec))
+        self.legend = ipyleaflet.WidgetControl(widget=self.legend_html, position="topright")
+        self.info_html = w.HTML(f'<div class="kp-info">{INFO_DEFAULT}</div>')
+        self.info = ipyleaflet.WidgetControl(widget=self.info_html, position="bottomleft")
+        for control in (self.attribution, self.legend, self.info):
+            self.widget.add(control)
+        self.widget.fit_bounds([list(b) for b in spec.bounds()])
+        self.choropleth.on_hover(self._on_hover)
+        self.choropleth.on_click(self._on_click)
+
+    @staticmethod
+    def _attribution_text(spec: MapSpec) -> str:
+        return html_lib.escape(spec.attribution) + " | Kartendarstellung: Leaflet"
+
+    # -- updates (in place) ---------------------------------------------------------------
+    def update(self, spec: MapSpec) -> None:
+        """Show ``spec``: restyle the municipality layer, refresh legend and markers."""
+        old = self.spec
+        self.spec = spec
+        self.choropleth.data = spec.feature_collection()
+        if not spec.facilities.equals(old.facilities):
+            self.facilities.data = spec.facility_collection()
+        self.legend_html.value = LEGEND_CSS + _legend_html(spec)
+        text = self._attribution_text(spec)
+        if self.attribution.prefix != text:
+            self.attribution.prefix = text
+
+    def styles(self) -> dict[str, dict[str, Any]]:
+        """Current style per AGS as sent to the browser."""
+        return {
+            f["id"]: f["properties"]["style"] for f in self.choropleth.data.get("features", [])
+        }
+
+    def legend_text(self) -> str:
+        """Plain legend text (for tests and screen readers)."""
+        parts = [self.spec.legend_title(), *[label for label, _ in self.spec.legend()]]
+        return " | ".join(parts)
+
+    # -- events ---------------------------------------------------------------------------
+    def on_click(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(ags)`` when a municipality is clicked."""
+        self._click.append(callback)
+
+    def _on_hover(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
+        props = (feature or {}).get("properties", {})
+        tip = props.get("tooltip") or INFO_DEFAULT
+        self.info_html.value = f'<div class="kp-info">{html_lib.escape(str(tip))}</div>'
+
+    def _on_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
+        ags = (feature or {}).get("properties", {}).get("ags") or (feature or {}).get("id")
+        if ags:
+            for cb in self._click:
+                cb(str(ags))
+
+    def payload_bytes(self) -> int:
+        """Bytes of GeoJSON the map sends (municipalities + facilities)."""
+        return prepare.payload_bytes(self.choropleth.data) + prepare.payload_bytes(
+            self.facilities.data
+        )

@@ -1,0 +1,248 @@
+"""Renderer-independent description of a choropleth map (:class:`MapSpec`).
+
+Both renderers — :mod:`kulturplan.viz.leaflet` (ipyleaflet, dashboards) and
+:mod:`kulturplan.viz.folium_map` (folium, notebooks and HTML reports) — draw a
+:class:`MapSpec`; nothing about colours, legends, tooltips or attribution is decided
+by a renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from kulturplan.region import Region
+from kulturplan.viz import prepare
+from kulturplan.viz.prepare import ColourScale
+
+BASE_STYLE: dict[str, Any] = {
+    "color": prepare.BORDER_COLOUR,
+    "weight": 1,
+    "opacity": 1.0,
+    "fillOpacity": 0.85,
+}
+SELECTED_STYLE: dict[str, Any] = {"color": prepare.HIGHLIGHT_COLOUR, "weight": 4}
+HOVER_STYLE: dict[str, Any] = {"weight": 3, "color": "#555555"}
+FACILITY_STYLE: dict[str, Any] = {
+    "radius": 4,
+    "weight": 1,
+    "color": "#ffffff",
+    "opacity": 1.0,
+    "fillOpacity": 0.95,
+}
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """Everything a choropleth map of one indicator shows.
+
+    Attributes
+    ----------
+    geometries
+        Display outlines (EPSG:4326, simplified, rounded), index AGS, column ``name``.
+    values
+        Indicator value per AGS (NaN = no value).
+    scale
+        Colour scale with legend.
+    title
+        Legend title (German indicator label).
+    unit
+        Unit of the values.
+    facilities
+        Facility markers from :func:`kulturplan.viz.prepare.facility_points`.
+    attribution
+        Attribution text of every data source.
+    selected
+        AGS of the highlighted municipality, if any.
+    """
+
+    geometries: gpd.GeoDataFrame
+    values: pd.Series
+    scale: ColourScale
+    title: str = ""
+    unit: str = ""
+    facilities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    attribution: str = ""
+    selected: str | None = None
+
+    # -- per municipality ----------------------------------------------------------------
+    @property
+    def names(self) -> pd.Series:
+        return self.geometries["name"]
+
+    def fill_colours(self) -> pd.Series:
+        """Fill colour per AGS."""
+        vals = self.values.reindex(self.geometries.index)
+        return pd.Series(self.scale.colour(vals), index=self.geometries.index, dtype=object)
+
+    def tooltips(self) -> pd.Series:
+        """German tooltip per AGS."""
+        return prepare.municipality_tooltips(
+            self.names,
+            self.values,
+            label=self.title,
+            unit=self.unit,
+            decimals=self.scale.decimals,
+        )
+
+    def styles(self) -> dict[str, dict[str, Any]]:
+        """Leaflet path style per AGS (fill colour; the selected one outlined)."""
+        out = {}
+        for ags, colour in self.fill_colours().items():
+            style = {**BASE_STYLE, "fillColor": colour}
+            if ags == self.selected:
+                style.update(SELECTED_STYLE)
+            out[str(ags)] = style
+        return out
+
+    def feature_collection(self) -> dict[str, Any]:
+        """GeoJSON of the municipalities with ``name``, ``value``, ``tooltip``, ``style``."""
+        vals = self.values.reindex(self.geometries.index)
+        props = pd.DataFrame(
+            {
+                "name": self.names.astype(object),
+                "value": vals.round(6).astype(object).where(vals.notna(), None),
+                "tooltip": self.tooltips(),
+            },
+            index=self.geometries.index,
+        )
+        data = prepare.feature_collection(self.geometries, props)
+        styles = self.styles()
+        for feature in data["features"]:
+            feature["properties"]["style"] = styles[feature["id"]]
+        return data
+
+    def facility_collection(self) -> dict[str, Any]:
+        """GeoJSON points of the facilities with ``tooltip`` and ``style``."""
+        fac = self.facilities
+        if fac.empty:
+            return {"type": "FeatureCollection", "features": []}
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": str(fid),
+                    "properties": {
+                        "tooltip": tip,
+                        "category": cat,
+                        "style": {**FACILITY_STYLE, "fillColor": colour},
+                    },
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                }
+                for fid, lat, lon, tip, cat, colour in zip(
+                    fac.index,
+                    fac["lat"],
+                    fac["lon"],
+                    fac["tooltip"],
+                    fac["category"],
+                    fac["colour"],
+                )
+            ],
+        }
+
+    def legend(self) -> list[tuple[str, str]]:
+        """Legend entries of the choropleth (best class first)."""
+        return self.scale.legend()
+
+    def legend_title(self) -> str:
+        if not self.unit or self.unit in self.title:
+            return self.title
+        return f"{self.title} ({self.unit})"
+
+    def facility_legend(self) -> list[tuple[str, str]]:
+        return prepare.facility_legend(self.facilities) if not self.facilities.empty else []
+
+    def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """``((south, west), (north, east))``."""
+        minx, miny, maxx, maxy = self.geometries.total_bounds
+        return (float(miny), float(minx)), (float(maxy), float(maxx))
+
+    def center(self) -> tuple[float, float]:
+        (s, w), (n, e) = self.bounds()
+        return (s + n) / 2, (w + e) / 2
+
+    def with_values(
+        self,
+        values: pd.Series,
+        *,
+        title: str,
+        unit: str = "",
+        higher_is_better: bool = True,
+    ) -> MapSpec:
+        """Return a copy showing another indicator (new scale, same geometries)."""
+        scale = ColourScale.from_values(
+            values.reindex(self.geometries.index),
+            higher_is_better=higher_is_better,
+            unit=unit,
+        )
+        return replace(self, values=values, scale=scale, title=title, unit=unit)
+
+    def with_selected(self, ags: str | None) -> MapSpec:
+        return replace(self, selected=ags)
+
+    def with_facilities(self, facilities: pd.DataFrame) -> MapSpec:
+        return replace(self, facilities=facilities)
+
+
+def map_spec(
+    region: Region,
+    values: pd.Series | None = None,
+    *,
+    title: str = "",
+    unit: str = "",
+    higher_is_better: bool = True,
+    categories: Iterable[str] | None = (),
+    tolerance_m: float = prepare.DEFAULT_TOLERANCE_M,
+    precision: int = prepare.DEFAULT_PRECISION,
+    extra_attribution: Iterable[str] = (),
+    geometries: gpd.GeoDataFrame | None = None,
+) -> MapSpec:
+    """Build the :class:`MapSpec` of an indicator map of ``region``.
+
+    Parameters
+    ----------
+    region
+        The region (municipalities, facilities, sources).
+    values
+        Indicator values indexed by AGS; ``None`` draws plain outlines.
+    title, unit, higher_is_better
+        From the indicator catalog (label, unit, direction).
+    categories
+        Facility categories to draw as markers; ``None`` = all, ``()`` = none.
+    tolerance_m, precision
+        Simplification (metres) and coordinate rounding (decimals) for display.
+    extra_attribution
+        Attributions beyond the region's sources.
+    geometries
+        Precomputed :func:`~kulturplan.viz.prepare.display_geometries` (reused
+        between maps of the same region).
+    """
+    geoms = (
+        geometries
+        if geometries is not None
+        else prepare.display_geometries(
+            region.municipalities, tolerance_m=tolerance_m, precision=precision
+        )
+    )
+    if values is None:
+        values = pd.Series(np.nan, index=geoms.index, dtype=float)
+    scale = ColourScale.from_values(
+        values.reindex(geoms.index), higher_is_better=higher_is_better, unit=unit
+    )
+    cats = None if categories is None else tuple(categories)
+    fac = prepare.facility_points(region, cats, precision=precision)
+    return MapSpec(
+        geometries=geoms,
+        values=values.astype(float),
+        scale=scale,
+        title=title,
+        unit=unit,
+        facilities=fac,
+        attribution=prepare.attribution(region, extra_attribution),
+    )

@@ -1,0 +1,183 @@
+"""Tests of kulturplan.ui without a browser: set widget values, assert on state and outputs."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from viz_fixtures import tiny_region, tiny_table
+
+from kulturplan.ui import DashboardData, IndicatorExplorer
+from kulturplan.ui.apps import Kreisuebersicht, Versorgungsluecken
+from kulturplan.ui.gaps import GapExplorer, GapModel
+from kulturplan.ui.widgets import CategoryFilter, IndicatorPicker, MunicipalityPicker, ThresholdSlider
+from kulturplan.viz import prepare
+
+
+@pytest.fixture
+def data() -> DashboardData:
+    return DashboardData(tiny_region(), tiny_table())
+
+
+def test_municipality_picker_sorted_names_and_value(data):
+    picker = MunicipalityPicker(data.names, value="99001002")
+    labels = [label for label, _ in picker.dropdown.options]
+    assert labels == ["– Gemeinde wählen –", "Adorf", "Bestadt", "Cedorf", "Dehausen"]
+    picker.dropdown.value = "99001004"
+    assert picker.value == "99001004"
+
+
+def test_indicator_picker_follows_category_filter():
+    ids = ["einrichtungen_gesamt_je_10000", "einrichtungen_je_10000__bibliothek",
+           "einrichtungen_je_10000__museum", "sparten_anzahl"]
+    picker = IndicatorPicker(ids, value="sparten_anzahl")
+    assert picker.dropdown.options[0] == ("Kultureinrichtungen je 10.000 Einw.",
+                                          "einrichtungen_gesamt_je_10000")
+    picker.category = "museum"
+    assert picker.options == ["einrichtungen_je_10000__museum"]
+    assert picker.value == "einrichtungen_je_10000__museum"
+    picker.category = ""
+    assert picker.options == ids
+    cat = CategoryFilter()
+    assert cat.dropdown.options[0] == ("Alle Sparten", "")
+    assert ("Musikschulen", "musikschule") in cat.dropdown.options
+
+
+def test_threshold_slider_units():
+    slider = ThresholdSlider()
+    assert (slider.value, slider.unit, slider.text) == (10.0, "km", "10 km (Luftlinie)")
+    slider.units.value = "min"
+    assert (slider.value, slider.slider.min, slider.slider.max) == (20.0, 5.0, 60.0)
+    assert slider.text == "20 Minuten (Auto, geschätzt)"
+    slider.value = 35
+    assert slider.slider.value == 35
+
+
+def test_explorer_indicator_change_restyles_map_and_ranking(data):
+    ex = IndicatorExplorer(data, ags="99001001")
+    layer = ex.map.choropleth
+    assert ex.indicator == "einrichtungen_gesamt_je_10000"
+    assert ex.ranking_order() == ["99001003", "99001001", "99001002", "99001004"]
+    assert ex.map.styles()["99001004"]["fillColor"] == prepare.PALETTE[0]
+    figure = ex.ranking
+    ex.picker.dropdown.value = "vereine_je_10000"
+    assert ex.indicator == "vereine_je_10000"
+    assert ex.map.choropleth is layer and ex.ranking is figure  # updated in place
+    assert ex.map.styles()["99001004"]["fillColor"] == prepare.PALETTE[-1]
+    assert ex.map.styles()["99001001"]["fillColor"] == prepare.NAN_COLOUR
+    assert list(ex.ranking.data[0].y) == ["Dehausen", "Cedorf", "Bestadt", "Adorf"]
+    assert "Kulturvereine je 10.000 Einw." in ex.ranking.layout.title.text
+    assert "keine Angabe" in ex.map.legend_text()
+    assert "Kulturvereine" in ex.description.value
+    assert "© GeoBasis-DE / BKG 2021" in ex.map.attribution.prefix
+
+
+def test_explorer_selection_from_map_and_list_shows_profile(data):
+    ex = IndicatorExplorer(data, ags="99001001")
+    feature = next(f for f in ex.map.choropleth.data["features"] if f["id"] == "99001002")
+    ex.map.choropleth._handle_mouse_events(None, {"event": "click", "feature": feature}, None)
+    assert ex.ags == "99001002"
+    assert ex.municipality.dropdown.value == "99001002"
+    assert ex.map.styles()["99001002"]["color"] == prepare.HIGHLIGHT_COLOUR
+    assert ex.map.styles()["99001001"]["color"] == prepare.BORDER_COLOUR
+    assert "Profil Bestadt" in ex.profile.layout.title.text
+    # Bestadt (urban 2, 20 000) vs. Adorf (urban 2, 10 000): different size classes
+    # -> no peer; compared with the median of all other municipalities.
+    labels = list(ex.profile.data[0].y)
+    assert any("Kultureinrichtungen" in lbl for lbl in labels)
+    assert "sel" in ex.table.value and "Bestadt" in ex.table.value
+    ex.municipality.dropdown.value = "99001004"
+    assert "Profil Dehausen" in ex.profile.layout.title.text
+    widths = list(ex.ranking.data[0].marker.line.width)
+    assert widths[list(ex.ranking.data[0].y).index("Dehausen")] == 3
+
+
+def test_explorer_table_german_numbers(data):
+    ex = IndicatorExplorer(data)
+    frame = ex.table_frame()
+    assert frame["Gemeinde"].tolist() == ["Cedorf", "Adorf", "Bestadt", "Dehausen"]
+    assert frame["Einwohner"].tolist() == ["4.000", "10.000", "20.000", "1.000"]
+    assert frame["je 10.000 Einw."].tolist() == ["2,5", "2,0", "0,5", "0,0"]
+
+
+def test_explorer_category_filter_limits_markers(data):
+    ex = IndicatorExplorer(data)
+    assert len(ex.map.facilities.data["features"]) == 4
+    ex.category_filter.dropdown.value = "bibliothek"
+    assert ex.indicator == "einrichtungen_je_10000__bibliothek"
+    assert {f["id"] for f in ex.map.facilities.data["features"]} == {"f1", "f3"}
+
+
+def test_gap_model_by_hand():
+    region = tiny_region()
+    model = GapModel(region, cell_km=1.0)
+    # 1 km cells, centres at x.5 km; libraries at (5, 5) and (15, 5) km in a 40 x 10 km strip.
+    table = model.table("bibliothek", 10.0, "km")
+    # Dehausen (30-40 km): every cell is > 10 km from (15, 5) -> all 1 000 beyond.
+    assert table.at["99001004", "einwohner_ausserhalb"] == 1000
+    assert table.at["99001004", "anteil_ausserhalb"] == 100.0
+    # Adorf and Bestadt: every cell within 10 km of its own library (max 5*sqrt2 km).
+    assert table.at["99001001", "einwohner_ausserhalb"] == 0
+    assert table.at["99001002", "einwohner_ausserhalb"] == 0
+    # Cedorf (20-30 km): cells with dist to (15,5) > 10 km. Count by hand over the grid:
+    xs = np.arange(20.5, 30.0, 1.0)
+    ys = np.arange(0.5, 10.0, 1.0)
+    gx, gy = np.meshgrid(xs, ys)
+    beyond = (np.hypot(gx - 15, gy - 5) > 10).sum()
+    assert table.at["99001003", "einwohner_ausserhalb"] == pytest.approx(4000 * beyond / 100)
+    assert list(table.index[:2]) == ["99001003", "99001004"]  # most affected first
+    assert table.at["99001004", "mittlere_entfernung"] == pytest.approx(
+        np.average(np.hypot(np.arange(30.5, 40, 1.0)[None, :] - 15,
+                            np.arange(0.5, 10, 1.0)[:, None] - 5))
+    )
+    nothing = model.table("kino", 10.0, "km")
+    assert nothing["einwohner_ausserhalb"].sum() == 35_000
+
+
+def test_gap_explorer_threshold_and_download(data):
+    gx = GapExplorer(data, category="bibliothek", threshold=10.0)
+    assert gx.below_standard().index.tolist() == ["99001003", "99001004"]
+    n_points = len(gx.gap_layer.data["features"])
+    gx.slider.slider.value = 5.0
+    assert gx.threshold == 5.0
+    assert len(gx.gap_layer.data["features"]) > n_points
+    assert gx.below_standard().index[0] in {"99001002", "99001003"}
+    assert list(gx.chart.data[0].y)[0] == gx.summary["name"].iloc[0]
+    assert "weiter als 5 km Luftlinie" in gx.headline.value
+    # shares beyond: Dehausen 100 % -> lightest colour (lower is better)
+    assert gx.map.styles()["99001004"]["fillColor"] == prepare.PALETTE[0]
+    link = re.search(r'href="data:[^;]+;base64,([^"]+)"', gx.download.value)
+    assert link and 'download="versorgungsluecken_bibliothek_5km.xlsx"' in gx.download.value
+    xlsx = pd.read_excel(io.BytesIO(base64.b64decode(link.group(1))), skiprows=3)
+    assert list(xlsx.columns) == ["AGS", "Gemeinde", "Einwohner:innen",
+                                  "Einwohner:innen außerhalb", "Anteil außerhalb (%)",
+                                  "Mittlere Entfernung/Fahrzeit"]
+    assert xlsx["Gemeinde"].tolist() == gx.below_standard()["name"].tolist()
+    assert not xlsx.astype(str).apply(lambda c: c.str.contains("@")).any().any()
+    gx.category_picker.dropdown.value = "museum"
+    assert gx.category == "museum"
+    assert {f["id"] for f in gx.map.facilities.data["features"]} == {"f4"}
+
+
+def test_apps_key_figures_and_sources(data):
+    app = Kreisuebersicht(data)
+    figures = app.key_figure_values()
+    assert figures["Einwohner:innen"] == "35.000"
+    assert figures["Gemeinden"] == "4"
+    assert figures["Kultureinrichtungen"] == "4"
+    html = app.children[-1].value
+    assert "Testdaten" in html and "2024-01-01" in html and "© GeoBasis-DE / BKG 2021" in html
+    gaps = Versorgungsluecken(data)
+    assert gaps.explorer.category == "bibliothek"
+
+
+def test_from_env_shows_german_error_not_traceback(monkeypatch, tmp_path):
+    monkeypatch.setenv("KULTURPLAN_REGION", str(tmp_path / "fehlt"))
+    box = Kreisuebersicht.from_env()
+    text = box.children[-1].value
+    assert "Die Daten konnten nicht geladen werden" in text
+    assert "existiert nicht" in text and "Traceback" not in text

@@ -1,0 +1,193 @@
+"""Tests of kulturplan.viz: shared preparation, MapSpec, offline folium, ipyleaflet, charts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from viz_fixtures import tiny_region, tiny_table
+
+from kulturplan.viz import charts, prepare
+from kulturplan.viz.folium_map import cdn_references, folium_map, to_html
+from kulturplan.viz.leaflet import LeafletMap
+from kulturplan.viz.prepare import ColourScale, format_number
+from kulturplan.viz.spec import map_spec
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (1234.5, 1, "1.234,5"),
+        (142794, 0, "142.794"),
+        (0.126, 2, "0,13"),
+        (-3.0, 1, "-3,0"),
+        (float("nan"), 1, "–"),
+        (None, 1, "–"),
+    ],
+)
+def test_format_number_german(value, decimals, expected):
+    assert format_number(value, decimals) == expected
+
+
+def test_colour_scale_quantiles_dark_means_better():
+    values = pd.Series([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.5])
+    scale = ColourScale.from_values(values, higher_is_better=True)
+    # quantile edges of 0..10.5 in 5 classes
+    assert scale.edges == pytest.approx((0.0, 2.0, 4.0, 6.0, 8.0, 10.5))
+    colours = scale.colour(values)
+    assert colours[0] == prepare.PALETTE[0]  # lowest value: lightest
+    assert colours[-1] == prepare.PALETTE[-1]  # highest value: darkest (better)
+    legend = scale.legend()
+    assert legend[0] == ("8,0 bis 10,5", prepare.PALETTE[-1])  # best class first
+    assert legend[-1] == ("0,0 bis unter 2,0", prepare.PALETTE[0])
+
+
+def test_colour_scale_reversed_when_lower_is_better_and_nan_grey():
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, np.nan])
+    scale = ColourScale.from_values(values, higher_is_better=False, unit="km")
+    colours = scale.colour(values)
+    assert colours[0] == prepare.PALETTE[-1]  # 1 km: darkest (better)
+    assert colours[5] == prepare.PALETTE[0]  # 6 km: lightest
+    assert colours[6] == prepare.NAN_COLOUR
+    assert scale.legend()[-1] == ("keine Angabe", prepare.NAN_COLOUR)
+    assert scale.legend()[0][1] == prepare.PALETTE[-1]
+
+
+def test_colour_scale_counts_are_discrete_classes():
+    scale = ColourScale.from_values([0, 1, 1, 2], higher_is_better=True)
+    assert scale.labels() == ["0", "1", "2"]
+    assert scale.colour([0, 1, 2]) == [prepare.PALETTE[0], prepare.PALETTE[2], prepare.PALETTE[4]]
+
+
+def test_display_geometries_simplified_rounded_in_wgs84():
+    region = tiny_region()
+    geoms = prepare.display_geometries(region.municipalities, tolerance_m=50, precision=5)
+    assert geoms.crs == "EPSG:4326"
+    assert list(geoms.index) == list(region.municipalities.index)
+    coords = np.concatenate([np.asarray(g.exterior.coords) for g in geoms.geometry])
+    assert np.allclose(coords, np.round(coords, 5))
+    # 10 km squares stay 4 corners (+ closing point) and ~ 10 km wide: 500 000 E, UTM 32
+    first = np.asarray(geoms.geometry.iloc[0].exterior.coords)
+    assert len(first) == 5
+    assert first[:, 0].min() == pytest.approx(9.0, abs=0.01)
+
+
+def test_facility_points_catalog_colour_tooltip_no_personal_data():
+    pts = prepare.facility_points(tiny_region())
+    assert list(pts.index) == ["f1", "f2", "f3", "f4"]
+    assert pts.at["f1", "colour"] == "#1f77b4"  # bibliothek in categories.yaml
+    assert pts.at["f4", "tooltip"] == "Heimatmuseum Cedorf (Museum) – Cedorf"
+    assert "contact_email" not in pts.columns
+    assert not pts.astype(str).apply(lambda c: c.str.contains("@")).any().any()
+    assert list(prepare.facility_points(tiny_region(), ["museum"]).index) == ["f4"]
+
+
+def test_attribution_names_every_source():
+    text = prepare.attribution(tiny_region())
+    assert text == "Daten: © Testamt 2024 | © GeoBasis-DE / BKG 2021"
+
+
+def _spec(indicator="einrichtungen_gesamt_je_10000", **kwargs):
+    region, table = tiny_region(), tiny_table()
+    meta = charts.indicator_meta(indicator)
+    return map_spec(region, table[indicator], title=meta["label"], unit=meta["unit"],
+                    higher_is_better=meta["higher_is_better"], **kwargs)
+
+
+def test_map_spec_styles_tooltips_and_legend_title():
+    spec = _spec(categories=None).with_selected("99001002")
+    styles = spec.styles()
+    # 2.5 (Cedorf) is the best value -> darkest
+    assert styles["99001003"]["fillColor"] == prepare.PALETTE[-1]
+    assert styles["99001004"]["fillColor"] == prepare.PALETTE[0]
+    assert styles["99001002"]["color"] == prepare.HIGHLIGHT_COLOUR
+    fc = spec.feature_collection()
+    props = {f["id"]: f["properties"] for f in fc["features"]}
+    assert props["99001001"]["tooltip"] == "Adorf: 2,0 je 10.000 Einw."
+    assert spec.legend_title() == "Kultureinrichtungen je 10.000 Einw."
+    assert len(spec.facility_collection()["features"]) == 4
+
+
+def test_folium_html_is_offline_and_complete():
+    fmap = folium_map(_spec(categories=None), cluster=True)
+    page = to_html(fmap)
+    assert cdn_references(page) == []
+    for cdn in ("cdn.jsdelivr", "cdnjs", "code.jquery", "bootstrapcdn", "fontawesome"):
+        assert cdn not in page
+    assert "L.map(" in page and "Leaflet 1.9.4" in page  # vendored Leaflet inlined
+    assert "markerClusterGroup" in page
+    assert "Testamt 2024 | \\u00a9 GeoBasis-DE / BKG 2021 | Leaflet" in page  # JSON-escaped ©
+    assert "Make this Notebook Trusted" not in fmap._repr_html_()
+    assert "Adorf: 2,0 je 10.000 Einw." in page
+
+
+def test_leaflet_map_restyles_in_place():
+    spec = _spec(categories=None)
+    lmap = LeafletMap(spec)
+    layer = lmap.choropleth
+    assert [ly for ly in lmap.widget.layers if ly.base] == []  # no tiles by default
+    assert lmap.styles()["99001004"]["fillColor"] == prepare.PALETTE[0]
+    table = tiny_table()
+    meta = charts.indicator_meta("vereine_je_10000")
+    lmap.update(spec.with_values(table["vereine_je_10000"], title=meta["label"],
+                                 unit=meta["unit"], higher_is_better=True))
+    assert lmap.choropleth is layer  # same layer, new style
+    assert lmap.styles()["99001004"]["fillColor"] == prepare.PALETTE[-1]  # 10 = best now
+    assert lmap.styles()["99001001"]["fillColor"] == prepare.NAN_COLOUR
+    assert "Kulturvereine je 10.000 Einw." in lmap.legend_text()
+    assert "keine Angabe" in lmap.legend_text()
+    assert "© GeoBasis-DE / BKG 2021" in lmap.attribution.prefix
+
+
+def test_leaflet_click_reports_ags():
+    lmap = LeafletMap(_spec())
+    clicked = []
+    lmap.on_click(clicked.append)
+    feature = lmap.choropleth.data["features"][2]
+    lmap.choropleth._handle_mouse_events(None, {"event": "click", "feature": feature}, None)
+    assert clicked == ["99001003"]
+    lmap.choropleth._handle_mouse_events(None, {"event": "mouseover", "feature": feature}, None)
+    assert "Cedorf: 2,5 je 10.000 Einw." in lmap.info_html.value
+
+
+def test_ranking_props_order_colours_and_median():
+    table, names = tiny_table(), tiny_region().municipalities["name"]
+    trace, layout = charts.ranking_props(
+        table["einrichtungen_gesamt_je_10000"], names, label="X", unit="je 10.000 Einw.",
+        higher_is_better=True, selected="99001001",
+    )
+    assert trace["y"] == ["Cedorf", "Adorf", "Bestadt", "Dehausen"]
+    assert trace["x"] == [2.5, 2.0, 0.5, 0.0]
+    assert trace["marker"]["line"]["width"] == [0, 3, 0, 0]
+    assert layout["annotations"][0]["text"] == "Median 1,2"  # (2.0 + 0.5) / 2 = 1.25
+    assert layout["separators"] == ",."
+    lower, _ = charts.ranking_props(table["einrichtungen_gesamt_je_10000"], names, label="X",
+                                    higher_is_better=False)
+    assert lower["y"] == ["Dehausen", "Bestadt", "Adorf", "Cedorf"]
+    nan_trace, _ = charts.ranking_props(table["vereine_je_10000"], names, label="V")
+    assert nan_trace["y"][-1] == "Adorf" and nan_trace["text"][-1] == "keine Angabe"
+
+
+def test_profile_frame_index_and_direction():
+    frame = charts.profile_frame(
+        pd.Series({"einrichtungen_gesamt_je_10000": 3.0, "sparten_anzahl": 1.0,
+                   "vereine_je_10000": 2.0}),
+        pd.Series({"einrichtungen_gesamt_je_10000": 2.0, "sparten_anzahl": 2.0,
+                   "vereine_je_10000": 0.0}),
+    )
+    assert frame.at["einrichtungen_gesamt_je_10000", "index"] == pytest.approx(150.0)
+    assert frame.at["sparten_anzahl", "index"] == pytest.approx(50.0)
+    assert np.isnan(frame.at["vereine_je_10000", "index"])  # median 0: no index
+    assert bool(frame.at["einrichtungen_gesamt_je_10000", "better"]) is True
+    assert bool(frame.at["sparten_anzahl", "better"]) is False
+    assert bool(frame.at["vereine_je_10000", "better"]) is True  # 2 > 0, higher is better
+
+
+def test_plotly_figure_html_needs_no_cdn():
+    fig = charts.ranking_figure(tiny_table()["sparten_anzahl"],
+                                tiny_region().municipalities["name"], label="Sparten")
+    page = fig.to_html(include_plotlyjs=True, full_html=True)
+    assert "cdn.plot.ly" not in page.split("</script>")[-1]
+    assert not any(
+        tag for tag in cdn_references(page)
+    )
