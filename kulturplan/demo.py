@@ -495,11 +495,17 @@ def _facilities(
     lam = rate * (pop / 10_000) ** expo * np.clip((pop - minp) / (0.5 * minp), 0.0, 1.0)
     counts = rng.poisson(lam)
     counts[p.size_class == 0] = np.maximum(counts[p.size_class == 0], 1)  # full offer in MZ
+    # the smallest villages (15 % of them, at least two) have no cultural facility at all
+    villages = np.flatnonzero(p.size_class == 2)
+    n_empty = min(len(villages), max(2, math.ceil(0.15 * len(villages))))
+    empty = villages[np.argsort(p.pop[villages], kind="stable")[:n_empty]]
+    counts[empty] = 0
     muni = np.repeat(np.repeat(np.arange(n), len(cats)), counts.ravel())
     cat = np.repeat(np.tile(np.arange(len(cats)), n), counts.ravel())
     k = _cumcount(muni, cat)
     # mobile library stops in villages without a library
     no_library = np.flatnonzero((counts[:, cats.index("bibliothek")] == 0) & (p.size_class == 2))
+    no_library = np.setdiff1d(no_library, empty)
     n_mobile = min(len(no_library), max(1, round(2 * n / _BASE_N)))
     mobile_muni = np.sort(rng.choice(no_library, size=n_mobile, replace=False))
     muni = np.concatenate([muni, mobile_muni])

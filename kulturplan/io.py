@@ -1,0 +1,639 @@
+"""Read and write a region folder.
+
+A region folder holds one :class:`~kulturplan.region.Region`::
+
+    musterland/
+        region.toml             name, Kreis AGS, sources, format version, table list
+                                and the column types of every table
+        municipalities.geojson  geometry tables: GeoJSON in EPSG:25832, one feature
+        facilities.geojson      per line, coordinates rounded to centimetres
+        organisations.csv       other tables: CSV, UTF-8, comma-separated
+        events.csv
+        funding.csv
+        survey.csv
+        report.csv              (only if the region has validation notes)
+
+Reading restores the column types recorded in ``region.toml`` (AGS as text with
+leading zeros, integers, booleans, datetimes, lists such as ``target_groups``
+stored as ``;``-joined text) and validates the tables again through ``Region``.
+A region written and read back is equal to the original
+(:func:`kulturplan.testing.assert_region_equal`), provided its coordinates were
+already on a centimetre grid (the demo's are).
+
+Writes are atomic: the folder is built beside the target under a hidden temporary
+name and then renamed into place. An existing folder is only replaced if it is a
+region folder written by kulturplan and holds nothing else; anything else is
+refused, so user input is never destroyed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import math
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.geometry
+
+from kulturplan.errors import InputFileError, KulturplanError, Problem, ValidationError
+from kulturplan.region import CRS, KEYS, TABLE_LABELS, TABLES, Region, ValidationReport
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "read_region", "write_region"]
+
+FORMAT = "kulturplan-region"
+"""Value of ``format`` in every ``region.toml``."""
+
+FORMAT_VERSION = 1
+"""Version of the folder layout written by this module."""
+
+MANIFEST = "region.toml"
+REPORT_FILE = "report.csv"
+GEO_TABLES = ("municipalities", "facilities")
+LIST_SEPARATOR = ";"
+_CRS_URN = "urn:ogc:def:crs:EPSG::25832"
+
+
+# --- column types --------------------------------------------------------------------------
+def _dtype_code(series: pd.Series) -> str:
+    """Name of the stored type of ``series`` (written to ``region.toml``)."""
+    dtype = series.dtype
+    if isinstance(dtype, gpd.array.GeometryDtype):
+        return "geometry"
+    if dtype == object:
+        values = series.dropna()
+        if len(values) and values.map(lambda v: isinstance(v, (list, tuple))).all():
+            return "list"
+        return "object"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    return str(dtype)
+
+
+def _to_text(series: pd.Series, code: str) -> pd.Series:
+    """Values of ``series`` as CSV text (missing values stay missing)."""
+    if code == "list":
+        return series.map(
+            lambda v: LIST_SEPARATOR.join(map(str, v)) if isinstance(v, (list, tuple)) else v
+        )
+    return series
+
+
+def _to_json_values(series: pd.Series, code: str) -> list[Any]:
+    """Values of ``series`` as JSON-compatible Python objects (``None`` for missing)."""
+    missing = series.isna().to_numpy()
+    if code == "list":
+        values = _to_text(series, code).tolist()
+    elif code.startswith("datetime64"):
+        values = [None if m else v.isoformat() for v, m in zip(series, missing)]
+    elif code in ("bool", "boolean"):
+        values = [None if m else bool(v) for v, m in zip(series, missing)]
+    elif code.startswith(("int", "uint", "Int", "UInt")):
+        values = [None if m else int(v) for v, m in zip(series, missing)]
+    elif code.startswith(("float", "Float")):
+        values = [None if m else float(v) for v, m in zip(series, missing)]
+    else:
+        values = [None if m else str(v) for v, m in zip(series, missing)]
+    return values
+
+
+def _from_text(
+    values: pd.Series, code: str, source: str, column: str
+) -> tuple[pd.Series, list[Problem]]:
+    """Convert stored values (text or JSON values) back to the type ``code``."""
+    problems: list[Problem] = []
+    raw = pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object)
+    raw = raw.where(raw.notna(), None)
+
+    def bad(mask: np.ndarray, expected: str) -> None:
+        for pos in np.flatnonzero(mask):
+            problems.append(
+                Problem(
+                    source,
+                    f"„{raw.iloc[pos]}“ ist kein gültiger Wert; erwartet wird {expected}.",
+                    row=int(pos) + 2,
+                    column=column,
+                )
+            )
+
+    present = raw.notna().to_numpy()
+    if code in ("str", "string"):
+        out = pd.Series(raw.map(lambda v: v if v is None else str(v)), dtype=code)
+    elif code == "object":
+        out = raw.map(lambda v: v if v is None else str(v))
+    elif code == "list":
+        out = raw.map(
+            lambda v: [] if v is None or v == "" else str(v).split(LIST_SEPARATOR)
+        ).astype(object)
+    elif code == "category":
+        out = raw.astype("category")
+    elif code in ("bool", "boolean"):
+        truth = {"true": True, "false": False, "1": True, "0": False}
+        conv = raw.map(lambda v: v if v is None or isinstance(v, bool) else truth.get(str(v).lower()))
+        bad(present & conv.isna().to_numpy(), "wahr/falsch (True/False)")
+        if code == "bool" and not present.all():
+            bad(~present, "wahr/falsch (True/False); der Wert fehlt")
+            out = conv.fillna(False).astype(bool)
+        else:
+            out = conv.astype(code)
+    elif code.startswith("datetime64"):
+        aware = "," in code
+        conv = pd.to_datetime(raw.astype("str"), format="ISO8601", errors="coerce", utc=aware)
+        bad(present & conv.isna().to_numpy(), "ein Datum wie 2025-05-17 19:30:00")
+        if aware:
+            conv = conv.dt.tz_convert(code.split(",", 1)[1].strip(" ]"))
+        out = conv.astype(code)
+    elif code.startswith(("int", "uint", "Int", "UInt", "float", "Float")):
+        conv = pd.to_numeric(raw, errors="coerce")
+        bad(present & conv.isna().to_numpy(), "eine Zahl")
+        if code.startswith(("int", "uint")) and not present.all():
+            bad(~present, "eine ganze Zahl; der Wert fehlt")
+            conv = conv.fillna(0)
+        out = conv.astype(code)
+    else:
+        try:
+            out = raw.astype(code)
+        except (TypeError, ValueError):
+            out = raw
+            problems.append(Problem(source, f"Unbekannter Spaltentyp „{code}“.", column=column))
+    out.index = values.index
+    return out, problems
+
+
+# --- writing -----------------------------------------------------------------------------------
+def _schema(frame: pd.DataFrame, key: str | None) -> dict[str, str]:
+    columns: dict[str, str] = {}
+    if key is not None and frame.index.name == key:
+        columns[key] = _dtype_code(frame.index.to_series())
+    for col in frame.columns:
+        columns[str(col)] = _dtype_code(frame[col])
+    return columns
+
+
+def _round_cm(coords: np.ndarray) -> np.ndarray:
+    return np.round(coords * 100.0) / 100.0
+
+
+def _geojson_text(frame: gpd.GeoDataFrame, table: str, columns: dict[str, str]) -> str:
+    """GeoJSON FeatureCollection with one feature per line (diffable)."""
+    geo_col = frame.geometry.name
+    props = {
+        col: _to_json_values(frame[col], code) if col in frame.columns else None
+        for col, code in columns.items()
+        if code != "geometry"
+    }
+    if frame.index.name in props and props[frame.index.name] is None:
+        props[frame.index.name] = _to_json_values(
+            frame.index.to_series(), columns[frame.index.name]
+        )
+    geoms = shapely.transform(frame[geo_col].to_numpy(), _round_cm)
+    names = list(props)
+    head = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "name": table,
+            "crs": {"type": "name", "properties": {"name": _CRS_URN}},
+        },
+        ensure_ascii=False,
+    )
+    lines = [head[:-1] + ', "features": [']
+    rows = list(zip(*(props[c] for c in names))) if names else [()] * len(frame)
+    for i, (geom, row) in enumerate(zip(geoms, rows)):
+        feature = {
+            "type": "Feature",
+            "properties": dict(zip(names, row)),
+            "geometry": None if geom is None else shapely.geometry.mapping(geom),
+        }
+        sep = "," if i < len(frame) - 1 else ""
+        lines.append(json.dumps(feature, ensure_ascii=False, allow_nan=False) + sep)
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
+
+
+def _csv_text(frame: pd.DataFrame, columns: dict[str, str]) -> str:
+    out = pd.DataFrame(index=range(len(frame)))
+    for col, code in columns.items():
+        values = frame.index.to_series() if col not in frame.columns else frame[col]
+        out[col] = _to_text(values, code).to_numpy()
+    return out.to_csv(index=False, lineterminator="\n", na_rep="")
+
+
+def _report_text(report: ValidationReport) -> str:
+    frame = pd.DataFrame(
+        {
+            "source": [p.source for p in report.problems],
+            "row": pd.array([p.row for p in report.problems], dtype="Int64"),
+            "column": [p.column for p in report.problems],
+            "message": [p.message for p in report.problems],
+        }
+    )
+    return frame.to_csv(index=False, lineterminator="\n", na_rep="")
+
+
+def _manifest_text(region: Region, tables: dict[str, dict[str, Any]], report: bool) -> str:
+    import tomli_w
+
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": region.name,
+    }
+    if region.kreis_ags is not None:
+        doc["kreis_ags"] = region.kreis_ags
+    if report:
+        doc["report"] = REPORT_FILE
+    doc["sources"] = [{k: str(v) for k, v in s.items()} for s in region.sources]
+    doc["tables"] = tables
+    header = (
+        "# kulturplan-Regionsordner. Geschrieben von kulturplan.io.write_region;\n"
+        "# die Spaltentypen unter [tables.*.columns] stellen die Daten beim Lesen wieder her.\n"
+    )
+    return header + tomli_w.dumps(doc)
+
+
+def _write_file(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _existing_region_files(path: Path) -> set[str]:
+    """Names a region folder at ``path`` may hold; raises if it is not one."""
+    manifest = path / MANIFEST
+    if not manifest.is_file():
+        raise KulturplanError(
+            f"„{path}“ existiert bereits und ist kein kulturplan-Regionsordner (es fehlt "
+            f"„{MANIFEST}“). Der Ordner wird nicht überschrieben; bitte einen anderen Zielordner "
+            "wählen."
+        )
+    try:
+        doc = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise KulturplanError(
+            f"„{manifest}“ ist nicht lesbar ({exc}); „{path}“ wird nicht überschrieben."
+        ) from exc
+    if doc.get("format") != FORMAT:
+        raise KulturplanError(
+            f"„{manifest}“ stammt nicht von kulturplan (format = „{doc.get('format')}“); "
+            f"„{path}“ wird nicht überschrieben."
+        )
+    allowed = {MANIFEST, REPORT_FILE}
+    allowed |= {str(t.get("file")) for t in doc.get("tables", {}).values()}
+    return allowed
+
+
+def _check_target(path: Path) -> bool:
+    """Return whether ``path`` exists (and may be replaced); raise if it must not be."""
+    if not path.exists():
+        return False
+    if not path.is_dir():
+        raise KulturplanError(
+            f"„{path}“ ist eine Datei, kein Regionsordner; sie wird nicht überschrieben."
+        )
+    entries = {p.name for p in path.iterdir()}
+    if not entries:
+        return True  # an empty folder holds nothing that could be lost
+    allowed = _existing_region_files(path)
+    extra = sorted(entries - allowed)
+    if extra:
+        raise KulturplanError(
+            f"Der Regionsordner „{path}“ enthält weitere Dateien ({', '.join(extra)}), die "
+            "kulturplan nicht geschrieben hat. Er wird nicht überschrieben; bitte die Dateien "
+            "sichern oder einen anderen Zielordner wählen."
+        )
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux ``renameat2``); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(
+        ctypes.c_int(at_fdcwd), os.fsencode(a), ctypes.c_int(at_fdcwd), os.fsencode(b),
+        ctypes.c_uint(rename_exchange),
+    )
+    return result == 0
+
+
+@contextlib.contextmanager
+def _temporary_folder(target: Path) -> Iterator[Path]:
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        yield tmp
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
+    """Write ``region`` as a region folder at ``path``, atomically.
+
+    Parameters
+    ----------
+    region
+        The region to write.
+    path
+        Target folder. If it exists, it must be a region folder written by kulturplan
+        (with ``region.toml`` and no other files) or empty; it is then replaced as a
+        whole. Anything else is refused.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+
+    Raises
+    ------
+    kulturplan.errors.KulturplanError
+        If ``path`` is a file or a folder that is not a kulturplan region folder.
+    """
+    if not isinstance(region, Region):
+        raise TypeError("write_region erwartet eine kulturplan.Region.")
+    target = Path(path).absolute()
+    exists = _check_target(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _temporary_folder(target) as tmp:
+        tables: dict[str, dict[str, Any]] = {}
+        for table in TABLES:
+            frame = getattr(region, table)
+            key = KEYS[table]
+            columns = _schema(frame, key)
+            if table in GEO_TABLES:
+                file = f"{table}.geojson"
+                text = _geojson_text(frame, table, columns)
+            else:
+                file = f"{table}.csv"
+                text = _csv_text(frame, columns)
+            _write_file(tmp / file, text)
+            entry: dict[str, Any] = {"file": file, "rows": len(frame)}
+            if key is not None:
+                entry["key"] = key
+            entry["columns"] = columns
+            tables[table] = entry
+        if region.report:
+            _write_file(tmp / REPORT_FILE, _report_text(region.report))
+        _write_file(tmp / MANIFEST, _manifest_text(region, tables, bool(region.report)))
+        if not exists:
+            os.rename(tmp, target)
+        elif not _exchange(tmp, target):
+            old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+            os.rename(target, old)
+            os.rename(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        # after an exchange, ``tmp`` holds the old folder and is removed on exit
+    return target
+
+
+# --- reading -----------------------------------------------------------------------------------
+def _read_text(file: Path) -> str:
+    if not file.is_file():
+        raise InputFileError(f"Datei „{file}“ fehlt im Regionsordner.")
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"Datei „{file}“ ist nicht UTF-8-kodiert (Byte {exc.start})."
+        ) from exc
+    except OSError as exc:
+        raise InputFileError(f"Datei „{file}“ kann nicht gelesen werden: {exc}.") from exc
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    if not folder.exists():
+        raise InputFileError(f"Regionsordner „{folder}“ nicht gefunden.")
+    if not folder.is_dir():
+        raise InputFileError(f"„{folder}“ ist kein Ordner; erwartet wird ein Regionsordner.")
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        raise InputFileError(
+            f"„{manifest}“ fehlt – „{folder}“ ist kein kulturplan-Regionsordner."
+        )
+    try:
+        doc = tomllib.loads(_read_text(manifest))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(f"Datei „{manifest}“ ist keine gültige TOML-Datei: {exc}.") from exc
+    if doc.get("format") != FORMAT:
+        raise InputFileError(
+            f"Datei „{manifest}“: format = „{doc.get('format')}“, erwartet „{FORMAT}“."
+        )
+    version = doc.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise InputFileError(
+            f"Datei „{manifest}“: Formatversion „{version}“ wird nicht unterstützt (bekannt bis "
+            f"{FORMAT_VERSION}); bitte kulturplan aktualisieren."
+        )
+    tables = doc.get("tables")
+    if not isinstance(tables, dict):
+        raise InputFileError(f"Datei „{manifest}“: Abschnitt [tables] fehlt.")
+    return doc
+
+
+def _crs_of(collection: dict[str, Any], file: Path) -> str:
+    crs = collection.get("crs")
+    if crs is None:
+        return "EPSG:4326"  # RFC 7946: GeoJSON without crs is WGS 84
+    try:
+        name = str(crs["properties"]["name"])
+    except (KeyError, TypeError) as exc:
+        raise InputFileError(f"Datei „{file}“: Angabe „crs“ ist unlesbar.") from exc
+    if name.replace("::", ":").upper().endswith("EPSG:25832"):
+        return CRS
+    return name
+
+
+def _read_geojson(file: Path) -> tuple[pd.DataFrame, list[Any], str]:
+    text = _read_text(file)
+    try:
+        collection = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"Datei „{file}“ ist kein gültiges GeoJSON (Zeile {exc.lineno}, Spalte {exc.colno}): "
+            f"{exc.msg}."
+        ) from exc
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise InputFileError(f"Datei „{file}“ ist keine GeoJSON-FeatureCollection.")
+    features = collection.get("features") or []
+    problems: list[Problem] = []
+    geoms: list[Any] = []
+    records: list[dict[str, Any]] = []
+    for i, feature in enumerate(features):
+        try:
+            geom = feature.get("geometry")
+            geoms.append(None if geom is None else shapely.geometry.shape(geom))
+        except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+            geoms.append(None)
+            problems.append(
+                Problem(str(file), "Geometrie ist unlesbar.", row=i + 2, column="geometry")
+            )
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        records.append(props if isinstance(props, dict) else {})
+    if problems:
+        raise ValidationError(problems, title=f"Datei „{file}“ enthält Fehler")
+    return pd.DataFrame.from_records(records, index=range(len(records))), geoms, _crs_of(
+        collection, file
+    )
+
+
+def _read_csv(file: Path) -> pd.DataFrame:
+    _read_text(file)  # clear errors for missing files and wrong encodings
+    try:
+        return pd.read_csv(
+            file, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise InputFileError(f"Datei „{file}“ ist leer (nicht einmal eine Kopfzeile).") from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputFileError(f"Datei „{file}“ ist keine lesbare CSV-Datei: {exc}") from exc
+
+
+def _read_table(
+    folder: Path, table: str, entry: dict[str, Any]
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    file = folder / str(entry.get("file", ""))
+    columns: dict[str, str] = dict(entry.get("columns") or {})
+    source = str(file)
+    if str(file).endswith((".geojson", ".json")):
+        raw, geoms, crs = _read_geojson(file)
+    else:
+        raw, geoms, crs = _read_csv(file), None, None
+    problems: list[Problem] = []
+    rows = entry.get("rows")
+    if isinstance(rows, int) and rows != len(raw):
+        problems.append(
+            Problem(
+                source,
+                f"Die Datei enthält {len(raw)} Zeilen, laut „{MANIFEST}“ aber {rows}; sie ist "
+                "unvollständig oder wurde verändert.",
+            )
+        )
+    data: dict[str, Any] = {}
+    for col, code in columns.items():
+        if code == "geometry":
+            continue
+        if col not in raw.columns:
+            if len(raw):
+                problems.append(
+                    Problem(source, f"Spalte „{col}“ fehlt (laut „{MANIFEST}“).", column=col)
+                )
+            continue
+        data[col], p = _from_text(raw[col], code, source, col)
+        problems += p
+    extra = [c for c in raw.columns if c not in columns]
+    for col in extra:  # columns added by a user are kept as text
+        data[col] = raw[col].astype("str")
+    if problems:
+        return None, problems
+    if len(raw) == 0:
+        return None, []
+    frame = pd.DataFrame(data, index=range(len(raw)))
+    if geoms is not None:
+        geo_name = next((c for c, t in columns.items() if t == "geometry"), "geometry")
+        order = [c for c in columns if c in frame.columns or c == geo_name] + extra
+        frame[geo_name] = gpd.GeoSeries(geoms, index=frame.index, crs=crs)
+        frame = gpd.GeoDataFrame(frame[order], geometry=geo_name, crs=crs)
+    return frame, problems
+
+
+def _read_report(folder: Path, doc: dict[str, Any]) -> tuple[Problem, ...]:
+    name = doc.get("report")
+    if not name:
+        return ()
+    raw = _read_csv(folder / str(name))
+    problems = []
+    for row in raw.itertuples(index=False):
+        r = getattr(row, "row", None)
+        c = getattr(row, "column", None)
+        problems.append(
+            Problem(
+                str(row.source),
+                str(row.message),
+                row=None if r is None or (isinstance(r, float) and math.isnan(r)) else int(r),
+                column=None if c is None or (isinstance(c, float) and math.isnan(c)) else str(c),
+            )
+        )
+    return tuple(problems)
+
+
+def read_region(path: str | os.PathLike[str]) -> Region:
+    """Read a region folder written by :func:`write_region`.
+
+    Parameters
+    ----------
+    path
+        The folder holding ``region.toml``.
+
+    Returns
+    -------
+    Region
+        Validated again; column types are restored from ``region.toml``.
+
+    Raises
+    ------
+    kulturplan.errors.InputFileError
+        If the folder, ``region.toml`` or a table file is missing or unreadable.
+    kulturplan.errors.ValidationError
+        With every problem found, each naming its file, row and column.
+    """
+    folder = Path(path)
+    doc = _read_manifest(folder)
+    entries: dict[str, Any] = doc["tables"]
+    frames: dict[str, pd.DataFrame | None] = {}
+    problems: list[Problem] = []
+    if "municipalities" not in entries:
+        raise InputFileError(
+            f"Datei „{folder / MANIFEST}“: Tabelle „municipalities“ (Gemeinden) fehlt."
+        )
+    for table in TABLES:
+        if table in entries:
+            frames[table], p = _read_table(folder, table, dict(entries[table]))
+            problems += p
+    if problems:
+        raise ValidationError(problems, title=f"Regionsordner „{folder}“ enthält Fehler")
+    if frames.get("municipalities") is None:
+        raise InputFileError(
+            f"Datei „{folder / entries['municipalities']['file']}“ enthält keine Gemeinden."
+        )
+    files = {t: str(folder / str(entries[t]["file"])) for t in entries if t in TABLE_LABELS}
+    by_label = {TABLE_LABELS[t]: f for t, f in files.items()}
+    try:
+        region = Region(
+            **frames,
+            name=str(doc.get("name", folder.name)),
+            kreis_ags=doc.get("kreis_ags"),
+            sources=tuple(dict(s) for s in doc.get("sources", [])),
+        )
+    except ValidationError as exc:
+        renamed = [replace(p, source=by_label.get(p.source, p.source)) for p in exc.problems]
+        raise ValidationError(
+            renamed, title=f"Regionsordner „{folder}“ enthält Fehler"
+        ) from exc
+    stored = _read_report(folder, doc)
+    if stored:
+        fresh = set(region.report.problems)
+        merged = tuple(p for p in stored if p not in fresh) + region.report.problems
+        object.__setattr__(region, "report", ValidationReport(merged))  # frozen dataclass
+    return region
