@@ -502,16 +502,16 @@ def _attach_events(
     problems = []
     unplaced = events["facility_id"].isna() & events["ags"].isna()
     no_cat = events["category"].isna()
-    for eid in events.index[unplaced & ~no_cat]:
+    for eid in events.index[unplaced & ~no_cat & events["lat"].notna()]:
         rec = events.loc[eid]
         problems.append(
             Problem(
                 str(rec.get("source", "Kalender")),
-                f"Veranstaltung „{rec['title']}“ am {rec['start']:%d.%m.%Y}: Ort "
-                f"„{rec.get('location') or '–'}“ liegt in keiner Gemeinde der Region und passt "
-                "zu keiner Einrichtung; sie wird nicht übernommen.",
+                f"Veranstaltung „{rec['title']}“ am {rec['start']:%d.%m.%Y}: Die Koordinaten "
+                f"(GEO {rec['lat']:g}; {rec['lon']:g}) liegen in keiner Gemeinde der Region; "
+                "sie wird nicht übernommen.",
                 row=None,
-                column="LOCATION",
+                column="GEO",
             )
         )
     usable = ~unplaced & ~no_cat

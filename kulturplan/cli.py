@@ -1,0 +1,154 @@
+"""Command line of kulturplan (``kulturplan …``).
+
+``kulturplan build-region --ags 05762 --register GV.csv --boundaries VG5000_GEM.shp
+--out data/hoexter`` builds a region folder from the official register and
+boundaries (plus optional facility lists and calendars) and prints the import
+report. Exit codes: 0 success, 2 bad input or usage (German message on stderr,
+no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from kulturplan.errors import KulturplanError
+
+_TRANSLATIONS: list[tuple[str, str]] = [
+    (r"the following arguments are required: (.*)", r"diese Angaben fehlen: \1"),
+    (r"unrecognized arguments: (.*)", r"unbekannte Angaben: \1"),
+    (r"argument (\S+): expected one argument", r"Angabe \1: erwartet einen Wert"),
+    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)",
+     r"Angabe \1: ungültige Auswahl \2 (möglich: \3)"),
+    (r"invalid choice: (.*) \(choose from (.*)\)", r"ungültige Auswahl \1 (möglich: \2)"),
+]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        return super().add_usage(usage, actions, groups, "Aufruf: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser with German usage line, section titles and error messages."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "Argumente"
+        self._optionals.title = "Optionen"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="Diese Hilfe anzeigen und beenden.")
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, repl in _TRANSLATIONS:
+            message = re.sub(pattern, repl, message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: Fehler: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="kulturplan",
+        description="kulturplan – Analyse- und Planungswerkzeug für die kulturelle "
+        "Grundversorgung in Landkreisen.",
+    )
+    sub = parser.add_subparsers(dest="command", title="Befehle", metavar="BEFEHL",
+                                parser_class=_Parser)
+    build = sub.add_parser(
+        "build-region",
+        help="Region aus Gemeindeverzeichnis (Destatis) und Grenzen (BKG) bauen.",
+        description=(
+            "Baut einen Regionsordner aus dem Gemeindeverzeichnis (GV-ISys-Auszug von "
+            "Destatis, CSV oder XLSX) und den Verwaltungsgrenzen des BKG (VG250/VG5000), "
+            "optional mit Einrichtungslisten (CSV/XLSX oder OpenStreetMap-JSON) und "
+            "Veranstaltungskalendern (.ics), und zeigt den Importbericht."
+        ),
+        epilog=(
+            "Beispiel:\n  kulturplan build-region --ags 05762 \\\n"
+            "    --register ../shared/data/destatis/AuszugGV4QAktuell_2020.csv \\\n"
+            "    --boundaries ../shared/data/bkg-vg5000-2021/VG5000_GEM.shp \\\n"
+            "    --out data/hoexter"
+        ),
+    )
+    build.add_argument("--ags", required=True, metavar="SCHLÜSSEL",
+                       help="Kreis (5 Ziffern, z. B. 05762), Land (2 Ziffern) oder „DE“ für "
+                       "ganz Deutschland.")
+    build.add_argument("--register", required=True, metavar="DATEI",
+                       help="Gemeindeverzeichnis von Destatis (CSV oder XLSX).")
+    build.add_argument("--boundaries", required=True, metavar="DATEI",
+                       help="Gemeindegrenzen des BKG (Shapefile, GeoPackage, GeoJSON oder "
+                       "Ordner).")
+    build.add_argument("--facilities", action="append", default=[], metavar="DATEI",
+                       help="Einrichtungsliste (CSV/XLSX) oder OpenStreetMap-Export "
+                       "(.json/.geojson); mehrfach möglich.")
+    build.add_argument("--events", action="append", default=[], metavar="DATEI",
+                       help="Veranstaltungskalender (.ics); mehrfach möglich.")
+    build.add_argument("--name", default=None, help="Name der Region (Standard: aus dem "
+                       "Gemeindeverzeichnis, z. B. „Kreis Höxter“).")
+    build.add_argument("--out", required=True, metavar="ORDNER",
+                       help="Zielordner der Region (wird neu angelegt oder ersetzt, wenn er "
+                       "eine kulturplan-Region enthält).")
+    template = sub.add_parser(
+        "template",
+        help="Excel-Vorlage für eine Einrichtungsliste schreiben.",
+        description="Schreibt eine Excel-Vorlage mit Auswahlliste für die Sparte und "
+        "Eingabehinweisen.",
+    )
+    template.add_argument("out", metavar="DATEI", help="Ziel-Datei (.xlsx); wird nicht "
+                          "überschrieben.")
+    return parser
+
+
+def _build_region(args: argparse.Namespace) -> int:
+    from kulturplan.io import write_region
+    from kulturplan.sources.build import build_region
+
+    region, report = build_region(
+        args.ags,
+        register=args.register,
+        boundaries=args.boundaries,
+        facilities=args.facilities or None,
+        events=args.events or None,
+        name=args.name,
+    )
+    path = write_region(region, args.out)
+    print(report)
+    print()
+    print(f"Region „{region.name}“ geschrieben nach: {path}")
+    print("Quellen: " + region.attribution)
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from kulturplan.sources.facilities import write_template
+
+    path = write_template(args.out)
+    print(f"Vorlage geschrieben: {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 success, 2 error)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "build-region":
+            return _build_region(args)
+        if args.command == "template":
+            return _template(args)
+    except KulturplanError as exc:
+        print(f"kulturplan: Fehler: {exc}", file=sys.stderr)
+        return 2
+    return 2  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
