@@ -155,7 +155,9 @@ def test_peer_comparison_on_tiny_region(tiny_region):
 
 
 def test_peer_comparison_errors(tiny_region, values, municipalities):
-    with pytest.raises(KulturplanError, match=r"enthält Gemeinden, die nicht zur Region gehören: A1"):
+    with pytest.raises(
+        KulturplanError, match=r"enthält Gemeinden, die nicht zur Region gehören: A1"
+    ):
         peer_comparison(tiny_region, values)
     with pytest.raises(KulturplanError, match=r"Indikator\(en\) nicht in der Tabelle: „z“"):
         peer_comparison(municipalities, values, ["x", "z"])
@@ -203,7 +205,9 @@ def test_change_errors(tiny_region):
         KulturplanError, match=r"fehlen Spalte\(n\) „betrag“\. Vorhandene Spalten: year, ags"
     ):
         change_between_years(f, "betrag", 2024, 2025)
-    with pytest.raises(KulturplanError, match=r"zwei verschiedene Jahre gebraucht, beide sind 2025"):
+    with pytest.raises(
+        KulturplanError, match=r"zwei verschiedene Jahre gebraucht, beide sind 2025"
+    ):
         change_between_years(f, "amount_eur", 2025, 2025)
     with pytest.raises(
         KulturplanError,

@@ -78,7 +78,8 @@ def test_zscore_index_unchanged_by_shift(table, weights, shift, col):
 @given(_tables(), weights_st, st.floats(0.01, 1000), st.sampled_from(["i0", "i1", "i2"]))
 def test_zscore_index_unchanged_by_positive_scaling(table, weights, factor, col):
     before = composite_index(table, None, weights, "zscore", HIB)
-    after = composite_index(table.assign(**{col: table[col] * factor}), None, weights, "zscore", HIB)
+    scaled = table.assign(**{col: table[col] * factor})
+    after = composite_index(scaled, None, weights, "zscore", HIB)
     np.testing.assert_allclose(after.to_numpy(), before.to_numpy(), atol=1e-9)
 
 
@@ -124,7 +125,7 @@ def test_shannon_between_zero_and_log_k(per_municipality):
     ags = [f"99{k:06d}" for k in range(len(per_municipality))]
     facilities = pd.DataFrame(
         {
-            "ags": [a for a, cats in zip(ags, per_municipality) for _ in cats],
+            "ags": [a for a, cats in zip(ags, per_municipality, strict=False) for _ in cats],
             "category": [c for cats in per_municipality for c in cats],
         }
     )
@@ -133,7 +134,7 @@ def test_shannon_between_zero_and_log_k(per_municipality):
         assert shannon_diversity(facilities, population).isna().all()
         return
     h = shannon_diversity(facilities, population)
-    for a, cats in zip(ags, per_municipality):
+    for a, cats in zip(ags, per_municipality, strict=False):
         k = len(set(cats))
         assert h[a] >= 0.0
         assert h[a] <= (math.log(k) if k else 0.0) + 1e-12

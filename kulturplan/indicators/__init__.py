@@ -37,6 +37,7 @@ import importlib
 import importlib.util
 import inspect
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 import pandas as pd
 
@@ -65,6 +66,11 @@ __all__ = [
     "peer_comparison",
     "size_class",
 ]
+
+
+# Results of the compute() call in progress, so that a method calling compute() itself
+# (the composite index) reuses what is already computed for the same region and year.
+_RUNNING: ContextVar[tuple | None] = ContextVar("kulturplan_indicators_running", default=None)
 
 
 def catalog() -> pd.DataFrame:
@@ -137,9 +143,25 @@ def compute(
         unknown = [i for i in wanted if i not in cat.index]
         if unknown:
             raise _unknown_ids_error(unknown, list(cat.index))
+    running = _RUNNING.get()
+    if running is not None and running[0] is region and running[1] == year:
+        results: dict[tuple, pd.Series | pd.DataFrame] = running[2]
+        token = None
+    else:
+        results = {}
+        token = _RUNNING.set((region, year, results))
+    try:
+        return _compute(region, wanted, cat, year, results)
+    finally:
+        if token is not None:
+            _RUNNING.reset(token)
+
+
+def _compute(
+    region, wanted: list[str], cat: pd.DataFrame, year: int | None, results: dict
+) -> pd.DataFrame:
     index = pd.Index(region.municipalities.index, name="ags")
     columns: dict[str, pd.Series] = {}
-    results: dict[tuple, pd.Series | pd.DataFrame] = {}
     for ind in wanted:
         row = cat.loc[ind]
         params = dict(row["params"] or {})

@@ -114,7 +114,9 @@ def check_year(year: object) -> int | None:
     if year is None:
         return None
     if isinstance(year, bool):
-        raise KulturplanError(f"Jahr „{year}“ ist ungültig; erwartet wird eine Jahreszahl wie 2024.")
+        raise KulturplanError(
+            f"Jahr „{year}“ ist ungültig; erwartet wird eine Jahreszahl wie 2024."
+        )
     try:
         value = int(year)  # type: ignore[call-overload]
     except (TypeError, ValueError):
@@ -122,5 +124,7 @@ def check_year(year: object) -> int | None:
             f"Jahr „{year}“ ist ungültig; erwartet wird eine Jahreszahl wie 2024."
         ) from None
     if value != year and not (isinstance(year, str) and year.strip().isdigit()):
-        raise KulturplanError(f"Jahr „{year}“ ist ungültig; erwartet wird eine Jahreszahl wie 2024.")
+        raise KulturplanError(
+            f"Jahr „{year}“ ist ungültig; erwartet wird eine Jahreszahl wie 2024."
+        )
     return value

@@ -21,6 +21,8 @@ Conventions (also in :mod:`kulturplan.indicators`):
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -191,21 +193,29 @@ def events_per_1000_by_target_group(
     rows = _events_of_year(events, population, year)
     if rows is None or "target_group" not in rows.columns:
         return nan_frame(population, keys)
-    groups = (
-        rows["target_group"]
-        .astype(object)
-        .where(rows["target_group"].notna(), "")
-        .astype(str)
-        .str.strip()
-        .str.lower()
-        .str.split(TARGET_GROUP_SEPARATORS, regex=True)
+    # split only the distinct cell values (few), then count events per (ags, cell value)
+    codes, uniques = pd.factorize(rows["target_group"].astype(object), use_na_sentinel=True)
+    split = pd.Series(
+        [
+            sorted({g for g in re.split(TARGET_GROUP_SEPARATORS, str(u).strip().lower()) if g})
+            for u in uniques
+        ],
+        dtype=object,
     )
-    # one row per event and named group; a group named twice in one cell counts once
-    long = pd.DataFrame(
-        {"ags": rows["ags"].to_numpy(), "target_group": groups.to_numpy(), "_e": range(len(rows))}
-    ).explode("target_group")
-    long = long.drop_duplicates(["_e", "target_group"])
-    return per_capita(count_table(long, population, "target_group", keys), population, 1_000)
+    mapping = pd.DataFrame({"code": np.arange(len(uniques)), "target_group": split}).explode(
+        "target_group"
+    )  # a group named twice in one cell counts once (set above)
+    per_cell = (
+        pd.DataFrame({"ags": rows["ags"].astype(object).to_numpy(), "code": codes})
+        .loc[lambda f: f["code"] >= 0]
+        .groupby(["ags", "code"])
+        .size()
+        .rename("n")
+        .reset_index()
+    )
+    long = per_cell.merge(mapping.dropna(), on="code")
+    counts = count_table(long, population, "target_group", keys, weights="n")
+    return per_capita(counts, population, 1_000)
 
 
 # -- organisations -----------------------------------------------------------------------

@@ -41,7 +41,13 @@ from kulturplan import catalog as _catalog
 from kulturplan.errors import KulturplanError
 from kulturplan.indicators._registry import register
 
-__all__ = ["DEFAULT_COMPONENTS", "NORMALISATIONS", "composite_index", "normalise", "normalise_table"]
+__all__ = [
+    "DEFAULT_COMPONENTS",
+    "NORMALISATIONS",
+    "composite_index",
+    "normalise",
+    "normalise_table",
+]
 
 NORMALISATIONS: dict[str, str] = {
     "zscore": "z-Standardisierung",

@@ -106,10 +106,7 @@ def _loo_median(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         def remaining(t: int) -> np.ndarray:
             return np.where(t < pos, s[t], s[min(t + 1, m - 1)])
 
-        if r % 2 == 1:
-            med = remaining(r // 2)
-        else:
-            med = (remaining(r // 2 - 1) + remaining(r // 2)) / 2.0
+        med = remaining(r // 2) if r % 2 == 1 else (remaining(r // 2 - 1) + remaining(r // 2)) / 2.0
         medians[valid] = med
     return medians, counts
 
