@@ -360,16 +360,22 @@ def _check_max_cost(max_cost: Any, *, required: bool) -> float | None:
 
 @dataclass(frozen=True)
 class _Pairs:
-    i: np.ndarray  # demand positions (int64)
-    j: np.ndarray  # supply positions (int64)
+    i: np.ndarray  # demand positions (int32 or int64)
+    j: np.ndarray  # supply positions
     cost: np.ndarray  # float64
     report: AccessReport
 
 
 def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) -> _Pairs:
-    """All pairs with ``cost <= max_cost`` via KD-trees, in chunks of demand points."""
+    """All pairs with ``cost <= max_cost`` via KD-trees, in chunks of demand points.
+
+    Each chunk of demand points gets its own KD-tree and is joined with the supply tree
+    by :meth:`scipy.spatial.cKDTree.sparse_distance_matrix`; only pairs within the
+    search radius are ever materialised. Positions are stored as int32 and costs as
+    float64 (16 bytes per pair).
+    """
     radius = max_cost / spec.per_metre
-    search = radius * (1 + 1e-9) + 1e-9
+    search = radius * (1 + 1e-9) + 1e-9  # then filtered exactly in cost units
     sup_tree = cKDTree(sup.xy)
     n = len(dem.xy)
     # estimate pairs per demand point from a sample to size the chunks
@@ -380,17 +386,23 @@ def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) ->
     iis, jjs, ccs = [], [], []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        tree = cKDTree(dem.xy[start:stop])
-        res = tree.sparse_distance_matrix(sup_tree, search, output_type="ndarray")
+        res = cKDTree(dem.xy[start:stop]).sparse_distance_matrix(
+            sup_tree, search, output_type="ndarray"
+        )
         c = res["v"] * spec.per_metre
         keep = c <= max_cost
-        iis.append(res["i"][keep].astype(np.int64) + start)
-        jjs.append(res["j"][keep].astype(np.int64))
+        ii = res["i"][keep].astype(np.int32)
+        ii += start
+        iis.append(ii)
+        jjs.append(res["j"][keep].astype(np.int32))
         ccs.append(c[keep])
-        del res
-    i = np.concatenate(iis) if iis else np.empty(0, np.int64)
-    j = np.concatenate(jjs) if jjs else np.empty(0, np.int64)
+        del res, c, keep
+    i = np.concatenate(iis) if iis else np.empty(0, np.int32)
+    del iis
+    j = np.concatenate(jjs) if jjs else np.empty(0, np.int32)
+    del jjs
     c = np.concatenate(ccs) if ccs else np.empty(0)
+    del ccs
     return _Pairs(i, j, c, _pair_report(dem, sup, i, j))
 
 
@@ -639,7 +651,8 @@ def _fca(
 ) -> tuple[np.ndarray, AccessReport]:
     n, m = len(dem.xy), len(sup.xy)
     w = np.ones(len(pairs.i)) if weight is None else weight
-    mat = sparse.csr_array((w, (pairs.i, pairs.j)), shape=(n, m))
+    # COO: matrix-vector products need no sorting or format conversion
+    mat = sparse.coo_array((w, (pairs.i, pairs.j)), shape=(n, m))
     demand_in_reach = mat.T @ dem.weight  # D_j = sum_i P_i W(c_ij)
     ratio = np.zeros(m)
     positive = demand_in_reach > 0
