@@ -420,6 +420,23 @@ _DECIMAL = re.compile(r"^[+-]?(\d+[.,]\d*|[.,]\d+)$")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
 
 
+def _parse_text(text: str, integer: bool) -> float | None:
+    """Number in ``text`` (single spaces, stripped) or ``None`` if it is none."""
+    if " " in text:  # spaces only as thousands separators: „12 34“ is no number
+        if _SPACE_THOUSANDS.match(text):
+            return float(text.replace(" ", "").replace(",", "."))
+        return None
+    if _PLAIN.match(text):
+        return float(text)
+    if _DOT_THOUSANDS.match(text) and (integer or "," in text or text.count(".") > 1):
+        return float(text.replace(".", "").replace(",", "."))
+    if _DECIMAL.match(text):
+        return float(text.replace(",", "."))
+    if _SCIENTIFIC.match(text):
+        return float(text)
+    return None
+
+
 def parse_number(value: Any, *, integer: bool = False) -> float:
     """Parse one number as written in German tables.
 
@@ -452,22 +469,13 @@ def parse_number(value: Any, *, integer: bool = False) -> float:
         text = _SPACES.sub(" ", raw).strip()
         if not text:
             return math.nan
-        compact = text.replace(" ", "")
-        if _PLAIN.match(compact):
-            number = float(compact)
-        elif _SPACE_THOUSANDS.match(text):
-            number = float(compact.replace(",", "."))
-        elif _DOT_THOUSANDS.match(text) and (integer or "," in text or text.count(".") > 1):
-            number = float(text.replace(".", "").replace(",", "."))
-        elif _DECIMAL.match(compact):
-            number = float(compact.replace(",", "."))
-        elif _SCIENTIFIC.match(compact):
-            number = float(compact)
-        else:
+        parsed = _parse_text(text, integer)
+        if parsed is None:
             shown = raw.strip()
             if len(shown) > 40:
                 shown = shown[:37] + "…"
             raise ValueError(f"„{shown}“ ist keine Zahl (erwartet z. B. 1 234 oder 9,43751).")
+        number = parsed
     if not math.isfinite(number):
         raise ValueError(f"„{value}“ ist keine endliche Zahl.")
     if integer and not float(number).is_integer():
