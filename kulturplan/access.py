@@ -653,13 +653,14 @@ def _fca(
     w = np.ones(len(pairs.i)) if weight is None else weight
     # COO: matrix-vector products need no sorting or format conversion
     mat = sparse.coo_array((w, (pairs.i, pairs.j)), shape=(n, m))
-    demand_in_reach = mat.T @ dem.weight  # D_j = sum_i P_i W(c_ij)
+    # column vectors: scipy returns 0-d results for 1-D products of size 1
+    demand_in_reach = (mat.T @ dem.weight[:, None]).ravel()  # D_j = sum_i P_i W(c_ij)
     ratio = np.zeros(m)
     positive = demand_in_reach > 0
     ratio[positive] = sup.weight[positive] / demand_in_reach[positive]
     reached_supply = np.bincount(pairs.j, minlength=m) > 0
     zero_demand = int((reached_supply & ~positive).sum())
-    access = mat @ ratio  # A_i = sum_j R_j W(c_ij)
+    access = (mat @ ratio[:, None]).ravel()  # A_i = sum_j R_j W(c_ij)
     report = AccessReport(**{**pairs.report.__dict__, "supply_zero_demand": zero_demand})
     return access, report
 

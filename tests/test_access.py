@@ -204,6 +204,14 @@ def test_zero_distance_counts_and_zero_demand_facility(line):
     assert r.attrs["report"].supply_zero_demand == 1
 
 
+def test_single_demand_point_and_facility():
+    demand = points([(0, 0)], population=[4.0])
+    supply = points([(1000, 0)])
+    assert access.two_step_fca(demand, supply, 2.0).tolist() == [0.25]
+    assert access.enhanced_two_step_fca(demand, supply, {2: 0.5}).tolist() == [0.25]
+    assert access.two_step_fca(demand, supply, 0.5).tolist() == [0.0]
+
+
 def test_duplicate_points(line):
     demand, supply = line
     doubled = pd.concat([supply, supply.set_axis(["g0", "g1"])])
