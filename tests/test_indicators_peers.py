@@ -9,7 +9,12 @@ from conftest import AGS
 
 from kulturplan.errors import KulturplanError
 from kulturplan.indicators import change_between_years, compute, peer_comparison, size_class
-from kulturplan.indicators.peers import PEER_BASIS_SIZE, PEER_BASIS_SIZE_AND_TYPE, _loo_median
+from kulturplan.indicators.peers import (
+    PEER_BASIS_SIZE,
+    PEER_BASIS_SIZE_AND_TYPE,
+    PEER_COLUMN_LABELS,
+    _loo_median,
+)
 
 NAN = float("nan")
 
@@ -117,6 +122,7 @@ def test_peer_comparison_by_hand(municipalities, values):
     assert y["ratio"].iloc[:5].isna().all()
     assert got.index.names == ["ags", "indicator"]
     assert len(got) == 16
+    assert list(PEER_COLUMN_LABELS) == list(got.columns)
 
 
 def test_min_peers_controls_the_fallback(municipalities, values):

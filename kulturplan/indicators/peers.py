@@ -29,6 +29,7 @@ from kulturplan.errors import KulturplanError
 
 __all__ = [
     "PEER_BASIS_SIZE",
+    "PEER_COLUMN_LABELS",
     "PEER_BASIS_SIZE_AND_TYPE",
     "SIZE_CLASSES",
     "peer_comparison",
@@ -49,6 +50,18 @@ upper bound (exclusive), German label."""
 
 PEER_BASIS_SIZE_AND_TYPE = "Größenklasse und Siedlungstyp"
 PEER_BASIS_SIZE = "nur Größenklasse"
+
+PEER_COLUMN_LABELS: dict[str, str] = {
+    "value": "Wert der Gemeinde",
+    "peer_median": "Median der Vergleichsgemeinden",
+    "difference": "Abweichung vom Median",
+    "ratio": "Verhältnis zum Median",
+    "n_peers": "Zahl der Vergleichsgemeinden",
+    "peer_basis": "Vergleichsgruppe",
+    "size_class": "Gemeindegrößenklasse",
+    "urban_degree": "Grad der Verstädterung",
+}
+"""German labels of the columns of :func:`peer_comparison` (for tables shown to users)."""
 
 
 def size_class(population: pd.Series | float | int) -> pd.Series | str | float:
