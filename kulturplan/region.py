@@ -452,6 +452,7 @@ def _validate_keyed_table(
     *,
     check_category: bool,
     numeric: Iterable[str] = (),
+    collect: list[Problem] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     key = KEYS[table]
     frame = _with_key_column(frame, key)
@@ -488,7 +489,9 @@ def _validate_keyed_table(
                     column="ags",
                 )
             )
-    if problems:
+    if problems and collect is not None:
+        collect.extend(problems)  # the caller adds its own checks and raises once
+    elif problems:
         raise ValidationError(
             problems, title=f"Tabelle „{TABLE_LABELS[table]}“ enthält Fehler"
         )
@@ -501,10 +504,11 @@ def _validate_events(
     frame: pd.DataFrame, municipalities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
 ) -> tuple[pd.DataFrame, list[Problem]]:
     table = "events"
-    frame, report = _validate_keyed_table(
-        frame, table, municipalities, check_category=True, numeric=("attendance",)
-    )
     problems: list[Problem] = []
+    frame, report = _validate_keyed_table(
+        frame, table, municipalities, check_category=True, numeric=("attendance",),
+        collect=problems,
+    )
     for col in ("start", "end"):
         if col in frame.columns:
             parsed = pd.to_datetime(frame[col], errors="coerce")
@@ -515,7 +519,9 @@ def _validate_events(
                 problems.append(
                     Problem(
                         TABLE_LABELS[table],
-                        f"„{frame[col].iloc[pos]}“ ist kein gültiges Datum "
+                        "Wert fehlt."
+                        if pd.isna(frame[col].iloc[pos])
+                        else f"„{frame[col].iloc[pos]}“ ist kein gültiges Datum "
                         "(erwartet z. B. 2025-05-17 19:30).",
                         row=_row(pos),
                         column=col,
@@ -566,10 +572,11 @@ def _validate_funding(
     frame: pd.DataFrame, municipalities: gpd.GeoDataFrame
 ) -> tuple[pd.DataFrame, list[Problem]]:
     table = "funding"
-    frame, report = _validate_keyed_table(
-        frame, table, municipalities, check_category=False, numeric=("amount_eur", "year")
-    )
     problems: list[Problem] = []
+    frame, report = _validate_keyed_table(
+        frame, table, municipalities, check_category=False, numeric=("amount_eur", "year"),
+        collect=problems,
+    )
     allowed = set(catalog.FUNDING_SOURCES)
     bad = ~frame["source"].isin(allowed)
     for pos in np.flatnonzero(bad.to_numpy()):
