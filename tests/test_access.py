@@ -479,34 +479,30 @@ def test_matches_pysal_on_random_points():
     assert (ours["2sfca"] == 0).any()  # some demand points are out of reach
 
 
-def read_register_minimal(path: Path) -> gpd.GeoDataFrame:
-    """Municipality centres and populations of the Destatis register (satzart 60).
+def register_centres(path: Path) -> gpd.GeoDataFrame:
+    """Municipality centres and populations of the Destatis register (official importer).
 
-    Minimal private parser (UTF-8 BOM, spaces as thousands separators, decimal commas).
-    Records without coordinates (3 uninhabited "…999" areas such as coastal waters)
-    cannot be demand points and are left out explicitly.
+    Records without coordinates (3 uninhabited "…999" areas: coastal waters and the
+    German–Luxembourg condominium) cannot be demand points and are left out explicitly.
     """
-    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    g = raw[raw["satzart"] == "60"]
-    ags = (g["land"] + g["rb"] + g["kreis"] + g["gemeinde"]).to_numpy()
-    pop = pd.to_numeric(g["bevoelkerung"].str.replace(" ", "", regex=False)).to_numpy(float)
-    lon = pd.to_numeric(g["laengengrad"].str.replace(",", ".", regex=False)).to_numpy(float)
-    lat = pd.to_numeric(g["breitengrad"].str.replace(",", ".", regex=False)).to_numpy(float)
-    ok = np.isfinite(lon) & np.isfinite(lat) & (lon != 0) & (lat != 0)
-    frame = gpd.GeoDataFrame(
-        {"population": pop[ok]},
-        index=pd.Index(ags[ok], name="ags"),
-        geometry=gpd.points_from_xy(lon[ok], lat[ok]),
+    from kulturplan.sources.destatis import read_register
+
+    muni = read_register(path).municipalities
+    ok = muni["lon"].notna() & muni["lat"].notna()
+    muni = muni[ok]
+    return gpd.GeoDataFrame(
+        {"population": muni["population"].to_numpy(float)},
+        index=pd.Index(muni.index, name="ags"),
+        geometry=gpd.points_from_xy(muni["lon"], muni["lat"]),
         crs="EPSG:4326",
-    )
-    return frame.to_crs(CRS)
+    ).to_crs(CRS)
 
 
 @pytest.fixture(scope="module")
 def register_demand_supply():
     if not REGISTER.exists():
         pytest.skip(f"Reale Daten fehlen: {REGISTER} (../shared/data ist nicht vorhanden)")
-    demand = read_register_minimal(REGISTER)
+    demand = register_centres(REGISTER)
     rng = np.random.default_rng(2020)
     supply = demand.iloc[np.sort(rng.choice(len(demand), 2000, replace=False))][["geometry"]]
     supply = supply.set_axis(pd.Index([f"s{i:04d}" for i in range(2000)], name="fid"))
