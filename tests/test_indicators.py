@@ -343,6 +343,21 @@ def test_events_without_target_group_column_give_nan(tiny_region):
     assert list(got.columns) == list(kp.catalog.TARGET_GROUPS)
 
 
+def test_events_without_any_target_group_give_nan(tiny_region):
+    events = tiny_region.events.assign(target_group=None)
+    got = basic.events_per_1000_by_target_group(events, tiny_region.population)
+    assert got.isna().all().all()
+    # an unknown group counts for no column, the others still count
+    events = tiny_region.events.assign(
+        target_group=tiny_region.events["target_group"].replace({"alle": "Touristen"})
+    )
+    got = basic.events_per_1000_by_target_group(events, tiny_region.population)
+    assert _values(got["alle"]) == [0, 0, 0, 0]
+    assert _values(got["kinder"]) == pytest.approx(
+        EXPECTED_2025["veranstaltungen_zielgruppe_je_1000__kinder"]
+    )
+
+
 def test_event_years(tiny_region):
     assert basic.event_years(tiny_region.events) == [2024, 2025]
     assert basic.event_years(tiny_region.events.iloc[0:0]) == []

@@ -28,6 +28,11 @@ Conventions
   do not count; a municipality whose rows all lack the value gets ``NaN``.
 * Year-based indicators (events, funding) use the latest year of their table, or
   ``year``; a year without data gives ``NaN``.
+
+Reachability indicators (``kulturplan.indicators.reachability``, built on
+:mod:`kulturplan.access`) register themselves here too; their own conventions are in
+their catalog descriptions (e.g. 0 % within reach when the region has no facility of
+a category).
 """
 
 from __future__ import annotations

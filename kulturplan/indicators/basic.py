@@ -187,11 +187,12 @@ def events_per_1000_by_target_group(
     ("kinder; familien"); such an event counts once for each of them. Values are
     compared case-insensitively with the ids of ``catalog.TARGET_GROUPS``; events
     without a (known) target group count for no target group. Without a
-    ``target_group`` column the result is ``NaN`` (no data).
+    ``target_group`` column, or when no event of the year has one, the result is
+    ``NaN`` (no data).
     """
     keys = list(_catalog.TARGET_GROUPS)
     rows = _events_of_year(events, population, year)
-    if rows is None or "target_group" not in rows.columns:
+    if rows is None or "target_group" not in rows.columns or rows["target_group"].isna().all():
         return nan_frame(population, keys)
     # split only the distinct cell values (few), then count events per (ags, cell value)
     codes, uniques = pd.factorize(rows["target_group"].astype(object), use_na_sentinel=True)
