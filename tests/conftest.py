@@ -298,15 +298,14 @@ def make_tiny_region(population: dict[str, int] | None = None) -> kp.Region:
     )
 
 
-@pytest.fixture(scope="session")
-def _tiny_region_cached() -> kp.Region:
-    return make_tiny_region()
-
-
 @pytest.fixture
-def tiny_region(_tiny_region_cached) -> kp.Region:
-    """The hand-made 4-municipality region described in this module's docstring."""
-    return _tiny_region_cached
+def tiny_region() -> kp.Region:
+    """The hand-made 4-municipality region described in this module's docstring.
+
+    Built afresh for every test (about 50 ms), so a test that changes a table in place
+    cannot affect another test.
+    """
+    return make_tiny_region()
 
 
 @pytest.fixture
