@@ -70,6 +70,11 @@ _NO = {"nein", "n", "no", "false", "falsch", "0"}
 _PARTLY = {"teilweise", "teils", "eingeschraenkt", "bedingt"}
 
 
+def _de(x: float) -> str:
+    """Number with a German decimal comma."""
+    return f"{x:g}".replace(".", ",")
+
+
 def _label(field: str) -> str:
     return FIELDS[field][0]
 
@@ -299,7 +304,7 @@ def read_table(
             row_problems.append(
                 Problem(
                     source,
-                    f"Breitengrad ({lat[k]:g}) und Längengrad ({lon[k]:g}) sind vertauscht: in "
+                    f"Breitengrad ({_de(lat[k])}) und Längengrad ({_de(lon[k])}) sind vertauscht: in "
                     "Deutschland liegt der Breitengrad zwischen 47,2 und 55,1, der Längengrad "
                     "zwischen 5,8 und 15,1. Bitte die beiden Werte tauschen.",
                     row=rows[k],
@@ -311,7 +316,8 @@ def read_table(
             row_problems.append(
                 Problem(
                     source,
-                    f"Koordinaten ({lat[k]:g}, {lon[k]:g}) liegen außerhalb Deutschlands; "
+                    f"Koordinaten (Breitengrad {_de(lat[k])}, Längengrad {_de(lon[k])}) liegen "
+                    "außerhalb Deutschlands; "
                     "erwartet Breitengrad 47,2–55,1 und Längengrad 5,8–15,1 (Grad, WGS84).",
                     row=rows[k],
                     column=colname("lat") if bad_lat else colname("lon"),
@@ -393,7 +399,7 @@ def read_table(
     frame = gpd.GeoDataFrame(data, geometry=points.to_numpy(), crs=CRS)
 
     unused = [h for j, h in enumerate(header) if j not in cols.values() and h]
-    problems_out = collect + row_problems
+    problems_out = collect + sorted(row_problems, key=lambda p: p.row or 0)
     if problems is None:
         if problems_out:
             raise ValidationError(problems_out, title=f"{source}: Die Einrichtungsliste enthält "
