@@ -168,3 +168,40 @@ def test_demo_indicators_complete():
     total = (e * region.municipalities["population"]).sum() / 10_000
     n_lib = int((region.facilities["category"] == "bibliothek").sum())
     assert total == pytest.approx(n_lib, rel=1e-9)
+
+
+def test_population_beyond_by_hand(strips):
+    lib = reachability.population_beyond(strips, "bibliothek", 9.5)
+    # A: cells with a² + b² > 90.25 → 0+0+0+0+1+1+2+3+4+6 = 17 cells of 10 inhabitants
+    assert lib.loc["09999001", "beyond"] == pytest.approx(170.0)
+    assert lib.loc["09999001", "share_beyond"] == pytest.approx(17.0)
+    assert lib.loc["09999002", "beyond"] == pytest.approx(2000.0)  # all ≥ 10 km away
+    assert math.isnan(lib.loc["09999003", "share_beyond"])  # nobody lives in C
+    ms = reachability.population_beyond(strips, "musikschule", 20, "min")
+    km = 20 / 60 * 50 / 1.3
+    far = np.hypot(*(cell_centres(0.0) - [15.5, 5.5]).T) > km
+    assert ms.loc["09999001", "beyond"] == pytest.approx(10.0 * far.sum())
+    assert ms.loc["09999002", "beyond"] == 0.0
+    none = reachability.population_beyond(strips, "kino", 50)
+    assert none["beyond"].tolist() == [1000.0, 2000.0, 0.0]  # no cinema: everyone beyond
+
+
+def test_gap_table(strips):
+    table = reachability.gap_table(strips, {"bibliothek": (9.5, "km"), "kino": (20, "min")})
+    assert list(table.columns) == [
+        "Gemeinde", "Einwohner",
+        "Bibliothek > 9.5 km: Einw.", "Bibliothek > 9.5 km: Anteil (%)",
+        "Kino > 20 min: Einw.", "Kino > 20 min: Anteil (%)",
+    ]
+    total = table.loc["Summe"]
+    assert total["Einwohner"] == 3000.0
+    assert total["Bibliothek > 9.5 km: Einw."] == 2170
+    assert total["Bibliothek > 9.5 km: Anteil (%)"] == pytest.approx(72.3)
+    assert total["Kino > 20 min: Anteil (%)"] == 100.0
+
+
+def test_population_beyond_errors(strips):
+    with pytest.raises(kp.KulturplanError, match="Sparte „bücherei“ ist unbekannt"):
+        reachability.population_beyond(strips, "bücherei", 10)
+    with pytest.raises(kp.KulturplanError, match="unit='h' ist unbekannt"):
+        reachability.population_beyond(strips, "bibliothek", 10, "h")

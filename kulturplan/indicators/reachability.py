@@ -35,7 +35,9 @@ from kulturplan.indicators._registry import register
 
 __all__ = [
     "e2sfca_per_10k",
+    "gap_table",
     "mean_km_to_nearest",
+    "population_beyond",
     "share_within_minutes",
 ]
 
@@ -155,6 +157,112 @@ def e2sfca_per_10k(
         empty_value=0.0,
     )
     return frame * 10_000.0
+
+
+# -- gaps: inhabitants beyond a distance or travel time ----------------------------------------
+_UNITS = {"km": "euclidean", "min": "minutes"}
+
+
+def population_beyond(
+    region,
+    category: str,
+    threshold: float,
+    unit: str = "km",
+    *,
+    cell_km: float = CELL_KM,
+) -> pd.DataFrame:
+    """Inhabitants per municipality farther than ``threshold`` from the nearest facility.
+
+    Parameters
+    ----------
+    region
+        The :class:`~kulturplan.Region`.
+    category
+        Category id of the catalog, e.g. ``"bibliothek"``.
+    threshold
+        Distance in km (straight line) or estimated car minutes (see
+        :data:`kulturplan.access.DEFAULT_DETOUR`, :data:`kulturplan.access.DEFAULT_SPEED_KMH`).
+        A resident exactly at the threshold is *not* beyond it.
+    unit
+        ``"km"`` or ``"min"``.
+    cell_km
+        Grid size of the population points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index AGS (all municipalities): ``population``, ``beyond`` (inhabitants),
+        ``share_beyond`` (percent 0–100; NaN without inhabitants). Without any facility
+        of the category in the region every inhabitant is beyond.
+    """
+    if category not in _catalog.category_ids():
+        from kulturplan.errors import KulturplanError
+
+        raise KulturplanError(
+            f"Sparte „{category}“ ist unbekannt; erlaubt sind: "
+            f"{', '.join(_catalog.category_ids())}."
+        )
+    if unit not in _UNITS:
+        raise access.AccessParameterError(
+            f"unit={unit!r} ist unbekannt; erlaubt sind „km“ und „min“."
+        )
+    points = access.population_points(region, cell_km)
+    fac = _facility_points(region.facilities)
+    fac = fac[fac["category"] == category] if len(fac) else fac
+    if len(fac):
+        cost = access.nearest(points, fac, cost=_UNITS[unit])
+    else:
+        cost = pd.Series(np.inf, index=points.index)
+    table = access.aggregate(cost, points, by="ags", threshold=threshold)
+    index = pd.Index(region.municipalities.index, name="ags")
+    out = pd.DataFrame(
+        {
+            "population": table["population"].reindex(index).fillna(0.0),
+            "beyond": table["population_beyond"].reindex(index).fillna(0.0),
+        },
+        index=index,
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_beyond"] = np.where(
+            out["population"] > 0, out["beyond"] / out["population"] * 100.0, np.nan
+        )
+    return out
+
+
+def gap_table(region, criteria: dict[str, tuple[float, str]]) -> pd.DataFrame:
+    """Table of inhabitants beyond several thresholds, with German column labels.
+
+    Parameters
+    ----------
+    region
+        The :class:`~kulturplan.Region`.
+    criteria
+        ``{category: (threshold, unit)}``, e.g.
+        ``{"bibliothek": (10, "km"), "musikschule": (20, "min")}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality plus a last row „Summe“ (share of the whole region):
+        ``Gemeinde``, ``Einwohner`` and per criterion „<Sparte> > <Schwelle>: Einw.“ and
+        „… Anteil (%)“. Sorted as the municipalities table.
+    """
+    muni = region.municipalities
+    out = pd.DataFrame({"Gemeinde": muni["name"].astype(str),
+                        "Einwohner": muni["population"].astype(float)})
+    total = {"Gemeinde": "Summe", "Einwohner": float(muni["population"].sum())}
+    for category, (threshold, unit) in criteria.items():
+        part = population_beyond(region, category, threshold, unit)
+        label = f"{_catalog.category_label(category)} > {threshold:g} {unit}"
+        out[f"{label}: Einw."] = part["beyond"].round().to_numpy()
+        out[f"{label}: Anteil (%)"] = part["share_beyond"].round(1).to_numpy()
+        beyond = float(part["beyond"].sum())
+        total[f"{label}: Einw."] = round(beyond)
+        total[f"{label}: Anteil (%)"] = (
+            round(beyond / total["Einwohner"] * 100, 1) if total["Einwohner"] else np.nan
+        )
+    out.index.name = "ags"
+    return pd.concat([out, pd.DataFrame([total], index=pd.Index(["Summe"], name="ags"))])
 
 
 # -- registered catalog methods ----------------------------------------------------------
