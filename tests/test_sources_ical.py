@@ -1,0 +1,111 @@
+"""Tests of the iCalendar reader and venue matching."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from sources_helpers import FACILITIES_FIXTURE, ICS_FIXTURE
+
+from kulturplan.errors import InputFileError, Problem, ValidationError
+from kulturplan.sources import facilities, ical
+
+
+@pytest.fixture(scope="module")
+def fac():
+    return facilities.read_table(FACILITIES_FIXTURE)
+
+
+def test_events_times_and_fields():
+    ev = ical.read_events(ICS_FIXTURE)
+    assert ev.index.tolist() == [f"ev-{i}@test" for i in range(1, 7)]
+    # TZID=Europe/Berlin stays local; 16:00 UTC in June is 18:00 local (CEST)
+    assert ev.loc["ev-1@test", "start"] == pd.Timestamp("2025-05-17 19:30")
+    assert ev.loc["ev-1@test", "end"] == pd.Timestamp("2025-05-17 21:30")
+    assert ev.loc["ev-2@test", "start"] == pd.Timestamp("2025-06-01 18:00")
+    assert ev.loc["ev-4@test", "start"] == pd.Timestamp("2025-08-09")
+    assert bool(ev.loc["ev-4@test", "all_day"]) and not bool(ev.loc["ev-1@test", "all_day"])
+    assert ev.loc["ev-2@test", ["lat", "lon"]].tolist() == [51.7171, 9.1852]
+    assert ev.loc["ev-1@test", "categories"] == "Lesung"
+    assert ev.loc["ev-3@test", "category"] == "museum"  # CATEGORIES = catalog label
+    assert ev["recurring"].tolist() == [False] * 5 + [True]
+    assert ev["facility_id"].isna().all()  # no facilities given
+
+
+def test_venue_matching_by_name_parts_and_distance(fac):
+    problems: list[Problem] = []
+    ev = ical.read_events(ICS_FIXTURE, facilities=fac, problems=problems)
+    assert ev["facility_id"].to_dict() == {
+        "ev-1@test": "B1",  # LOCATION equals the facility name
+        "ev-2@test": "V1",  # "Stadthalle" alone is no name; GEO 11 m from V1
+        "ev-3@test": "M1",  # first comma-separated part of LOCATION
+        "ev-4@test": None,  # Festwiese: no facility within 300 m
+        "ev-5@test": None,  # Gasthof: unknown, no GEO
+        "ev-6@test": "B1",
+    }
+    assert ev["venue_match"].tolist() == ["name", "koordinaten", "name", None, None, "name"]
+    # category: CATEGORIES if it is a catalog term, else the venue's, else a title keyword
+    assert ev["category"].to_dict() == {
+        "ev-1@test": "bibliothek",
+        "ev-2@test": "veranstaltungsraum",
+        "ev-3@test": "museum",
+        "ev-4@test": "theater",
+        "ev-5@test": "theater",  # "Kabarett"
+        "ev-6@test": "bibliothek",
+    }
+    unmatched = [p for p in problems if p.column == "LOCATION"]
+    assert len(unmatched) == 2
+    assert "„Dorffest mit Theater“ am 09.08.2025: Ort „Festwiese Nieheim“ passt zu keiner " \
+        "Einrichtung" in unmatched[0].message
+    assert "über ihre Koordinaten (GEO) einer Gemeinde zugeordnet" in unmatched[0].message
+    assert "„Kabarettabend“" in unmatched[1].message
+    assert any(p.column == "RRULE" for p in problems)
+
+
+def test_distance_limit(fac):
+    ev = ical.read_events(ICS_FIXTURE, facilities=fac, max_distance_m=5)
+    assert pd.isna(ev.loc["ev-2@test", "facility_id"])
+
+
+def test_match_venues_tolerates_spelling():
+    f = gpd.GeoDataFrame(
+        {"name": ["Bürgerhaus Ottbergen"], "category": ["veranstaltungsraum"]},
+        geometry=gpd.points_from_xy([9.30], [51.72]), crs=4326,
+        index=pd.Index(["F1"], name="facility_id"),
+    )
+    events = pd.DataFrame({"location": ["BÜRGERHAUS  OTTBERGEN", "Buergerhaus Ottbergen",
+                                        None], "lat": [None, None, 51.7201],
+                           "lon": [None, None, 9.3001]})
+    fid, how = ical.match_venues(events, f)
+    assert fid.tolist() == ["F1", "F1", "F1"]  # case, spaces and ü = ue do not matter
+    assert how.tolist() == ["name", "name", "koordinaten"]
+
+
+def test_not_icalendar(tmp_path):
+    path = tmp_path / "termine.ics"
+    path.write_text("Termin: 17.05.2025 Lesung", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"termine\.ics, Zeile 1: Die Datei ist keine "
+                       r"iCalendar-Datei"):
+        ical.read_events(path)
+    empty = tmp_path / "leer.ics"
+    empty.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"leer\.ics: Die iCalendar-Datei enthält keine "
+                       r"Veranstaltungen"):
+        ical.read_events(empty)
+
+
+def test_missing_start(tmp_path):
+    path = tmp_path / "ohne_start.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:a\nSUMMARY:Ohne Beginn\nEND:VEVENT\n"
+        "BEGIN:VEVENT\nUID:b\nDTSTART:20250101T100000\nSUMMARY:Neujahrskonzert\nEND:VEVENT\n"
+        "END:VCALENDAR\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError, match=r"ohne_start\.ics, Spalte „DTSTART“: "
+                       r"Veranstaltung „Ohne Beginn“ \(UID a\): Beginn \(DTSTART\) fehlt"):
+        ical.read_events(path)
+    problems: list[Problem] = []
+    ev = ical.read_events(path, problems=problems)
+    assert ev.index.tolist() == ["b"]
+    assert ev.loc["b", "category"] == "musikschule"  # keyword "Konzert"
