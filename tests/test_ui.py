@@ -69,8 +69,8 @@ def test_explorer_indicator_change_restyles_map_and_ranking(data):
     assert ex.map.choropleth is layer and ex.ranking is figure  # updated in place
     assert ex.map.styles()["99001004"]["fillColor"] == prepare.PALETTE[-1]
     assert ex.map.styles()["99001001"]["fillColor"] == prepare.NAN_COLOUR
-    assert list(ex.ranking.data[0].y) == ["Dehausen", "Cedorf", "Bestadt", "Adorf"]
-    assert "Kulturvereine je 10.000 Einw." in ex.ranking.layout.title.text
+    assert list(ex.ranking.figure.data[0].y) == ["Dehausen", "Cedorf", "Bestadt", "Adorf"]
+    assert "Kulturvereine je 10.000 Einw." in ex.ranking.figure.layout.title.text
     assert "keine Angabe" in ex.map.legend_text()
     assert "Kulturvereine" in ex.description.value
     assert "© GeoBasis-DE / BKG 2021" in ex.map.attribution.prefix
@@ -84,16 +84,16 @@ def test_explorer_selection_from_map_and_list_shows_profile(data):
     assert ex.municipality.dropdown.value == "99001002"
     assert ex.map.styles()["99001002"]["color"] == prepare.HIGHLIGHT_COLOUR
     assert ex.map.styles()["99001001"]["color"] == prepare.BORDER_COLOUR
-    assert "Profil Bestadt" in ex.profile.layout.title.text
+    assert "Profil Bestadt" in ex.profile.figure.layout.title.text
     # Bestadt (urban 2, 20 000) vs. Adorf (urban 2, 10 000): different size classes
     # -> no peer; compared with the median of all other municipalities.
-    labels = list(ex.profile.data[0].y)
+    labels = list(ex.profile.figure.data[0].y)
     assert any("Kultureinrichtungen" in lbl for lbl in labels)
     assert "sel" in ex.table.value and "Bestadt" in ex.table.value
     ex.municipality.dropdown.value = "99001004"
-    assert "Profil Dehausen" in ex.profile.layout.title.text
-    widths = list(ex.ranking.data[0].marker.line.width)
-    assert widths[list(ex.ranking.data[0].y).index("Dehausen")] == 3
+    assert "Profil Dehausen" in ex.profile.figure.layout.title.text
+    widths = list(ex.ranking.figure.data[0].marker.line.width)
+    assert widths[list(ex.ranking.figure.data[0].y).index("Dehausen")] == 3
 
 
 def test_explorer_table_german_numbers(data):
@@ -146,7 +146,7 @@ def test_gap_explorer_threshold_and_download(data):
     assert gx.threshold == 5.0
     assert len(gx.gap_layer.data["features"]) > n_points
     assert gx.below_standard().index[0] in {"99001002", "99001003"}
-    assert list(gx.chart.data[0].y)[0] == gx.summary["name"].iloc[0]
+    assert list(gx.chart.figure.data[0].y)[0] == gx.summary["name"].iloc[0]
     assert "weiter als 5 km Luftlinie" in gx.headline.value
     # shares beyond: Dehausen 100 % -> lightest colour (lower is better)
     assert gx.map.styles()["99001004"]["fillColor"] == prepare.PALETTE[0]

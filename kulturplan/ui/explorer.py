@@ -11,11 +11,11 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-import plotly.graph_objects as go
 import traitlets as t
 
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
+from kulturplan.ui.figure import FigureView
 from kulturplan.ui.widgets import ALL, CategoryFilter, IndicatorPicker, MunicipalityPicker
 from kulturplan.viz import charts
 from kulturplan.viz.leaflet import LeafletMap
@@ -93,26 +93,26 @@ class IndicatorExplorer(w.VBox):
         self.map = LeafletMap(spec, height=map_height)
         self.map.on_click(self._on_map_click)
 
-        trace, layout = charts.ranking_props(
+        self.ranking = FigureView(charts.ranking_figure(
             values, data.names, label=meta["label"], unit=meta["unit"],
             higher_is_better=meta["higher_is_better"], selected=ags, scale=spec.scale,
-        )
-        self.ranking = go.FigureWidget(data=[trace], layout=layout)
-        self.ranking.data[0].on_click(self._on_bar_click)
-        self.profile = go.FigureWidget(data=[go.Bar()], layout=charts.BASE_LAYOUT)
+        ))
+        self.ranking.add_class("kp-ranking")
+        self.profile = FigureView()
+        self.profile.add_class("kp-profile")
         self.profile_note = w.HTML()
         self.table = w.HTML()
 
         controls = w.HBox(
             [self.category_filter, self.picker, self.municipality],
-            layout=w.Layout(flex_flow="row wrap", gap="8px 24px"),
+            layout=w.Layout(flex_flow="row wrap", grid_gap="8px 24px"),
         )
         top = w.HBox(
             [
                 w.Box([self.map.widget], layout=w.Layout(flex="3 1 560px", min_width="420px")),
                 w.Box([self.ranking], layout=w.Layout(flex="2 1 420px", min_width="360px")),
             ],
-            layout=w.Layout(flex_flow="row wrap", gap="16px", width="100%"),
+            layout=w.Layout(flex_flow="row wrap", grid_gap="16px", width="100%"),
         )
         bottom = w.HBox(
             [
@@ -121,7 +121,7 @@ class IndicatorExplorer(w.VBox):
                 w.VBox([style.section("Werte aller Gemeinden"), self.table],
                        layout=w.Layout(flex="2 1 420px", min_width="360px")),
             ],
-            layout=w.Layout(flex_flow="row wrap", gap="16px", width="100%"),
+            layout=w.Layout(flex_flow="row wrap", grid_gap="16px", width="100%"),
         )
         super().__init__(children=[controls, self.description, top, bottom], **kwargs)
         t.link((self.picker, "value"), (self, "indicator"))
@@ -149,7 +149,7 @@ class IndicatorExplorer(w.VBox):
 
     def ranking_order(self) -> list[str]:
         """AGS in the order of the ranking chart (best first)."""
-        return [c[0] for c in self.ranking.data[0].customdata]
+        return [c[0] for c in self.ranking.figure.data[0].customdata]
 
     # -- reactions --------------------------------------------------------------------------
     @t.observe("indicator")
@@ -190,11 +190,6 @@ class IndicatorExplorer(w.VBox):
         if ags in self.data.table.index:
             self.ags = ags
 
-    def _on_bar_click(self, trace: Any, points: Any, state: Any) -> None:
-        inds = getattr(points, "point_inds", [])
-        if inds:
-            self.ags = str(trace.customdata[inds[0]][0])
-
     # -- rendering --------------------------------------------------------------------------
     def _update_ranking(self) -> None:
         meta = self.meta
@@ -203,7 +198,7 @@ class IndicatorExplorer(w.VBox):
             higher_is_better=meta["higher_is_better"], selected=self.ags,
             scale=self.map.spec.scale,
         )
-        charts.apply_props(self.ranking, trace, layout)
+        self.ranking.update(trace, layout)
 
     def _describe(self) -> None:
         meta = self.meta
@@ -274,5 +269,5 @@ class IndicatorExplorer(w.VBox):
             )
         profile = charts.profile_frame(rows["value"], medians)
         trace, layout = charts.profile_props(profile, name=name, peer_text=peer_text)
-        charts.apply_props(self.profile, trace, layout)
+        self.profile.update(trace, layout)
         self.profile_note.value = f'<div class="kp-note">{note}</div>'

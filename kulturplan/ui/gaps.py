@@ -19,13 +19,13 @@ import geopandas as gpd
 import ipywidgets as w
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import traitlets as t
 
 from kulturplan import catalog
 from kulturplan.region import Region
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
+from kulturplan.ui.figure import FigureView
 from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
 from kulturplan.viz import charts, prepare
 from kulturplan.viz.leaflet import LeafletMap
@@ -217,19 +217,20 @@ class GapExplorer(w.VBox):
         self.map.widget.remove(self.map.facilities)  # keep facilities above the points
         self.map.widget.add(self.map.facilities)
         self.gap_layer.on_hover(self.map._on_hover)
-        self.chart = go.FigureWidget(data=[go.Bar()], layout=charts.BASE_LAYOUT)
+        self.chart = FigureView()
+        self.chart.add_class("kp-gapchart")
         self.table = w.HTML()
         self.download = w.HTML()
         self.summary = pd.DataFrame()
         controls = w.HBox([self.category_picker, self.slider],
-                          layout=w.Layout(flex_flow="row wrap", gap="8px 32px",
+                          layout=w.Layout(flex_flow="row wrap", grid_gap="8px 32px",
                                           align_items="flex-start"))
         top = w.HBox(
             [
                 w.Box([self.map.widget], layout=w.Layout(flex="3 1 560px", min_width="420px")),
                 w.Box([self.chart], layout=w.Layout(flex="2 1 420px", min_width="360px")),
             ],
-            layout=w.Layout(flex_flow="row wrap", gap="16px", width="100%"),
+            layout=w.Layout(flex_flow="row wrap", grid_gap="16px", width="100%"),
         )
         super().__init__(
             children=[controls, self.headline, top,
@@ -311,7 +312,7 @@ class GapExplorer(w.VBox):
             title=f"<b>Betroffene je Gemeinde</b>: weiter als {self.threshold_text} "
             f"von „{self.category_label}“",
         )
-        charts.apply_props(self.chart, trace, layout)
+        self.chart.update(trace, layout)
         self._update_table()
 
     def _update_table(self) -> None:

@@ -37,6 +37,7 @@ body, .jp-Notebook, .widget-html-content, .widget-label, .widget-dropdown select
 .kp-note { font-size: 14px; color: #666; }
 .kp-error { background: #fff4e5; border-left: 5px solid #d08c3c; padding: 12px 16px;
   font-size: 17px; max-width: 1000px; }
+.widget-hbox { gap: 12px 20px; }
 .kp-download a { font-size: 16px; background: #1d5a8a; color: #fff !important;
   padding: 7px 14px; border-radius: 4px; text-decoration: none; display: inline-block; }
 </style>

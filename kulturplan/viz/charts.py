@@ -3,7 +3,7 @@
 Every chart is built from a pure ``*_props`` function returning the trace and layout
 properties, so a dashboard can update a ``go.FigureWidget`` in place
 (:func:`apply_props`) instead of replacing it. No chart loads plotly.js from a CDN:
-in Voilà they are ``FigureWidget``\\ s (plotly's bundled anywidget front-end), in HTML
+in Voilà they are drawn by plotly's JupyterLab mime renderer (served locally, see :mod:`kulturplan.ui.figure`), in HTML
 reports use ``fig.to_html(include_plotlyjs=True)``.
 """
 
