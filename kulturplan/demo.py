@@ -580,7 +580,7 @@ def _facilities(
 # --- organisations ----------------------------------------------------------------------------
 def _organisations(rng: np.random.Generator, p: _Places) -> pd.DataFrame:
     cats = catalog.category_ids()
-    count = rng.poisson(p.pop / 1000.0 * 2.5)
+    count = np.maximum(1, rng.poisson(p.pop / 1000.0 * 2.5))  # every village has a Verein
     muni = np.repeat(np.arange(len(p.ags)), count)
     m = len(muni)
     share = np.array([_ORG_SHARE.get(c, 0.0) for c in cats])

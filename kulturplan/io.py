@@ -162,9 +162,10 @@ def _from_text(
     elif code.startswith(("int", "uint", "Int", "UInt", "float", "Float")):
         conv = pd.to_numeric(raw, errors="coerce")
         bad(present & conv.isna().to_numpy(), "eine Zahl")
-        if code.startswith(("int", "uint")) and not present.all():
-            bad(~present, "eine ganze Zahl; der Wert fehlt")
-            conv = conv.fillna(0)
+        if code.startswith(("int", "uint")):
+            if not present.all():
+                bad(~present, "eine ganze Zahl; der Wert fehlt")
+            conv = conv.fillna(0)  # only reached with problems reported above
         out = conv.astype(code)
     else:
         try:

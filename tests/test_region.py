@@ -645,7 +645,7 @@ def test_subset_errors(prefix: str, message: str) -> None:
 def test_subset_of_demo_by_kreis() -> None:
     from kulturplan.demo import musterland
 
-    region = musterland(seed=3, n_municipalities=1500)
+    region = musterland(seed=3, n_municipalities=1000)
     kreise = region.municipalities["kreis_ags"].value_counts()
     kreis = kreise.index[0]
     part = region.subset(kreis)
