@@ -22,7 +22,7 @@ start: install
 	@echo "  Kulturplan-Dashboards: http://localhost:$(PORT)/"
 	@echo "  (Beenden mit Strg+C)"
 	@echo ""
-	$(VENV)/bin/voila --port=$(PORT) --no-browser --Voila.ip=0.0.0.0 dashboards/
+	JUPYTER_PATH=$(CURDIR)/share/jupyter $(VENV)/bin/voila --port=$(PORT) --no-browser --Voila.ip=0.0.0.0 dashboards/
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
