@@ -1,0 +1,238 @@
+"""Small helpers for the notebooks: find the project and the reference data, German tables.
+
+The notebooks hold no logic; what they need beyond one library call lives here:
+
+* :func:`project_root`, :func:`demo_region` — find the project folder and load the demo;
+* :func:`shared_data_dir`, :func:`data_status` — find the official reference files
+  (``../shared/data`` or ``$KULTURPLAN_SHARED_DATA``) and explain in German how to get
+  them when they are missing;
+* :func:`key_figures`, :func:`facilities_by_category`, :func:`labelled` — German tables
+  for a coordinator.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from kulturplan import catalog
+from kulturplan.region import Region
+
+ENV_SHARED_DATA = "KULTURPLAN_SHARED_DATA"
+"""Environment variable that overrides the location of the reference data folder."""
+
+DEMO_FOLDER = Path("data") / "musterland"
+"""The demo region folder, relative to the project root."""
+
+
+def _is_project_root(folder: Path) -> bool:
+    return (folder / "pyproject.toml").is_file() and (
+        folder / "kulturplan" / "__init__.py"
+    ).is_file()
+
+
+def project_root(start: str | Path | None = None) -> Path | None:
+    """Find the kulturplan project folder (with ``pyproject.toml`` and ``kulturplan/``).
+
+    Looks in ``start`` (default: the working directory) and its parents, then next to
+    the installed package (an editable install lives in the project). Returns ``None``
+    when kulturplan is installed without its project folder.
+    """
+    here = (Path(start) if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_project_root(folder):
+            return folder
+    package_parent = Path(__file__).resolve().parents[1]
+    return package_parent if _is_project_root(package_parent) else None
+
+
+def demo_region(start: str | Path | None = None) -> Region:
+    """The demo district "Landkreis Musterland".
+
+    Reads the region folder ``data/musterland`` of the project when it exists (the
+    same data the dashboards show), else builds it with
+    :func:`kulturplan.demo.musterland` (``seed=0``, identical content).
+    """
+    root = project_root(start)
+    if root is not None and (root / DEMO_FOLDER / "region.toml").is_file():
+        from kulturplan.io import read_region
+
+        return read_region(root / DEMO_FOLDER)
+    from kulturplan.demo import musterland
+
+    return musterland(seed=0)
+
+
+def shared_data_dir(
+    start: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """Where the official reference files are expected.
+
+    ``$KULTURPLAN_SHARED_DATA`` if set, else ``../shared/data`` seen from the project
+    root (see :func:`project_root`), else ``shared/data`` in the working directory or
+    one of its parents. The folder need not exist (see :func:`data_status`).
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(ENV_SHARED_DATA, "").strip()
+    if value:
+        return Path(value).expanduser()
+    root = project_root(start)
+    if root is not None:
+        candidate = root.parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    from kulturplan.sources.build import find_data_dir
+
+    found = find_data_dir(start)
+    if found is not None:
+        return found
+    base = root.parent if root is not None else Path.cwd().resolve()
+    return base / "shared" / "data"
+
+
+def reference_files(folder: str | Path) -> dict[str, Path] | None:
+    """Register and boundary files in ``folder`` (``None`` when one is missing).
+
+    See :func:`kulturplan.sources.build.reference_files`.
+    """
+    from kulturplan.sources.build import reference_files as _reference_files
+
+    return _reference_files(folder) if Path(folder).is_dir() else None
+
+
+MISSING_DATA_HELP = """\
+### Die amtlichen Dateien fehlen noch
+
+Im Ordner `{folder}` liegen {what}. So beschaffen Sie sie (beide kostenlos, Lizenz
+*Datenlizenz Deutschland – Namensnennung – Version 2.0*):
+
+1. **Gemeindeverzeichnis vom Statistischen Bundesamt (Destatis)**: auf www.destatis.de unter
+   *Themen → Länder & Regionen → Regionales → Gemeindeverzeichnis* die Datei
+   „Alle politisch selbständigen Gemeinden mit ausgewählten Merkmalen“
+   (GV-ISys, **Auszug**, z. B. `AuszugGV4QAktuell.xlsx`) herunterladen.
+   Ablegen als `{folder}/destatis/AuszugGV4QAktuell.xlsx` (eine CSV-Fassung
+   `destatis/Auszug….csv` geht ebenso).
+2. **Verwaltungsgrenzen vom Bundesamt für Kartographie und Geodäsie (BKG)**: auf
+   gdz.bkg.bund.de unter *Open Data → Verwaltungsgebiete* den Datensatz
+   **VG250** (1:250 000, genau) oder **VG5000** (1:5 000 000, grob) im Format
+   *Shape, Ebenen* herunterladen und entpacken. Alle Dateien der Gemeindeebene
+   (`VG250_GEM.shp`, `.shx`, `.dbf`, `.prj`, `.cpg`) ablegen in
+   `{folder}/bkg-vg250/` (der Ordnername muss mit `bkg-` beginnen).
+
+Danach dieses Notebook neu ausführen. Einen anderen Ordner nennen Sie über die
+Umgebungsvariable `{env}`. Ohne Internet geht es auch: die Dateien auf einem anderen
+Rechner herunterladen und per USB-Stick kopieren. kulturplan selbst lädt nie etwas aus
+dem Internet.
+"""
+
+
+def data_status(folder: str | Path) -> str:
+    """German Markdown text: which reference files were found, or how to get them.
+
+    Parameters
+    ----------
+    folder
+        The reference data folder (see :func:`shared_data_dir`).
+
+    Returns
+    -------
+    str
+        Markdown; when files are missing, download instructions for the
+        Destatis register (GV-ISys Auszug) and the BKG boundaries (VG250/VG5000).
+    """
+    folder = Path(folder)
+    files = reference_files(folder)
+    if files is not None:
+        return (
+            "**Amtliche Dateien gefunden** in `{}`:\n\n"
+            "* Gemeindeverzeichnis: `{}` (© Statistisches Bundesamt (Destatis))\n"
+            "* Gemeindegrenzen: `{}` (© GeoBasis-DE / BKG)\n".format(
+                folder, files["register"].relative_to(folder),
+                files["boundaries"].relative_to(folder),
+            )
+        )
+    what = (
+        "keine Dateien – es gibt ihn nicht"
+        if not folder.is_dir()
+        else "nicht beide nötigen Dateien (Gemeindeverzeichnis und Gemeindegrenzen)"
+    )
+    return MISSING_DATA_HELP.format(folder=folder, what=what, env=ENV_SHARED_DATA)
+
+
+def _de(n: float) -> str:
+    return f"{round(n):,}".replace(",", ".")
+
+
+def key_figures(region: Region) -> pd.DataFrame:
+    """Key figures of a region as a German two-column table (Kennzahl, Wert).
+
+    Numbers are formatted the German way (``142.794``).
+    """
+    figures = {
+        "Gemeinden": len(region.municipalities),
+        "Einwohner:innen": float(region.municipalities["population"].sum()),
+        "Fläche (km²)": float(region.municipalities["area_km2"].sum()),
+        "Einrichtungen": len(region.facilities),
+        "Organisationen (Vereine u. a.)": len(region.organisations),
+        "Veranstaltungen": len(region.events),
+        "Förderdatensätze": len(region.funding),
+    }
+    return pd.DataFrame(
+        {"Kennzahl": list(figures), "Wert": [_de(v) for v in figures.values()]}
+    )
+
+
+def facilities_by_category(region: Region) -> pd.DataFrame:
+    """Number of facilities per category (Sparte) in catalog order, with German labels.
+
+    Categories without facilities are listed with 0.
+    """
+    ids = catalog.category_ids()
+    counts = region.facilities["category"].value_counts().reindex(ids, fill_value=0)
+    return pd.DataFrame(
+        {
+            "Sparte": [catalog.category_label(c, plural=True) for c in ids],
+            "Einrichtungen": counts.to_numpy(dtype=int),
+        }
+    )
+
+
+def labelled(table: pd.DataFrame, region: Region, ids: Sequence[str]) -> pd.DataFrame:
+    """Indicator columns ``ids`` of ``table`` with German headers and the municipality name.
+
+    Headers are ``"<label> (<unit>)"`` from the indicator catalog (the unit only when the
+    label does not name it already); the index stays the
+    AGS, the first column is ``Gemeinde``.
+    """
+    cat = catalog.indicators()
+    headers = {}
+    for i in ids:
+        if i in cat.index:
+            unit = cat.loc[i, "unit"]
+            unit = str(unit) if pd.notna(unit) else ""
+            label = str(cat.loc[i, "label"])
+            headers[i] = f"{label} ({unit})" if unit and unit not in label else label
+        else:
+            headers[i] = i
+    out = table.loc[:, list(ids)].rename(columns=headers)
+    out.insert(0, "Gemeinde", region.municipalities["name"].reindex(out.index))
+    return out
+
+
+def indicator_catalog() -> pd.DataFrame:
+    """The indicator catalog with German column names, for reading in a notebook."""
+    cat = catalog.indicators()
+    out = pd.DataFrame(
+        {
+            "Kennzahl": cat["label"],
+            "Einheit": cat["unit"].fillna(""),
+            "Höher ist besser": cat["higher_is_better"].map({True: "ja", False: "nein"}),
+            "Beschreibung": cat["description"].fillna(""),
+        },
+        index=cat.index,
+    )
+    out.index.name = "Kennung"
+    return out
