@@ -93,12 +93,10 @@ class IndicatorExplorer(w.VBox):
         self.map = LeafletMap(spec, height=map_height)
         self.map.on_click(self._on_map_click)
 
-        self.ranking = FigureView(charts.ranking_figure(
-            values, data.names, label=meta["label"], unit=meta["unit"],
-            higher_is_better=meta["higher_is_better"], selected=ags, scale=spec.scale,
-        ))
+        # figures are drawn once by _render_all() below (not once per trait change)
+        self.ranking = FigureView(draw=False)
         self.ranking.add_class("kp-ranking")
-        self.profile = FigureView()
+        self.profile = FigureView(draw=False)
         self.profile.add_class("kp-profile")
         self.profile_note = w.HTML()
         self.table = w.HTML()
@@ -130,6 +128,8 @@ class IndicatorExplorer(w.VBox):
         with self.hold_trait_notifications():
             self.indicator = start
             self.ags = ags
+        self._ready = True
+        self._update_ranking()
         self._describe()
         self._update_table()
         self._update_profile()
@@ -149,12 +149,12 @@ class IndicatorExplorer(w.VBox):
 
     def ranking_order(self) -> list[str]:
         """AGS in the order of the ranking chart (best first)."""
-        return [c[0] for c in self.ranking.figure.data[0].customdata]
+        return [c[0] for c in self.ranking.traces[0]["customdata"]]
 
     # -- reactions --------------------------------------------------------------------------
     @t.observe("indicator")
     def _on_indicator(self, change: dict[str, Any]) -> None:
-        if not hasattr(self, "map"):
+        if not getattr(self, "_ready", False):
             return
         meta = self.meta
         spec = self.map.spec.with_values(
@@ -169,7 +169,7 @@ class IndicatorExplorer(w.VBox):
 
     @t.observe("category")
     def _on_category(self, change: dict[str, Any]) -> None:
-        if not hasattr(self, "map"):
+        if not getattr(self, "_ready", False):
             return
         self.picker.category = change["new"]
         cats = None if not change["new"] else [change["new"]]
@@ -179,7 +179,7 @@ class IndicatorExplorer(w.VBox):
 
     @t.observe("ags")
     def _on_ags(self, change: dict[str, Any]) -> None:
-        if not hasattr(self, "map"):
+        if not getattr(self, "_ready", False):
             return
         self.map.update(self.map.spec.with_selected(change["new"]))
         self._update_ranking()

@@ -4,19 +4,20 @@
 every figure instance, which made the first render of a dashboard slow. The
 ``jupyterlab-plotly`` extension shipped with plotly is loaded by Voilà from the local
 server once (no CDN) and draws ``application/vnd.plotly.v1+json`` outputs; a
-``FigureView`` keeps the ``go.Figure`` in Python, updates its data in place and redraws
-only this output (a few kB of JSON).
+``FigureView`` keeps the figure as plain trace/layout dicts (built by the ``*_props``
+functions of :mod:`kulturplan.viz.charts`), replaces them in place and redraws only this
+output (a few kB of JSON). Building a validated ``go.Figure`` for every update cost
+about 0.1 s each; it is only built on demand (:attr:`FigureView.figure`).
 """
 
 from __future__ import annotations
 
-import json
+import copy
+import math
 from typing import Any
 
 import ipywidgets as w
-import plotly.graph_objects as go
 from IPython.display import display
-from plotly.io import to_json
 
 from kulturplan.viz import charts
 
@@ -24,39 +25,84 @@ MIMETYPE = "application/vnd.plotly.v1+json"
 CONFIG: dict[str, Any] = {"displayModeBar": False, "responsive": True, "locale": "de"}
 
 
-def mimebundle(fig: go.Figure) -> dict[str, Any]:
+def json_clean(value: Any) -> Any:
+    """``value`` with NaN/inf floats as ``None`` and numpy scalars as Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): json_clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_clean(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):  # numpy scalar
+        return json_clean(value.item())
+    if hasattr(value, "tolist"):  # numpy array
+        return json_clean(value.tolist())
+    return value
+
+
+def mimebundle(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, Any]:
     """The mime bundle plotly's renderer expects (JSON-clean figure plus config)."""
-    data = json.loads(to_json(fig, validate=False, remove_uids=False))
-    data["config"] = dict(CONFIG)
-    return {MIMETYPE: data, "text/plain": "Diagramm"}
+    fig = {"data": json_clean(data), "layout": json_clean(layout), "config": dict(CONFIG)}
+    return {MIMETYPE: fig, "text/plain": "Diagramm"}
 
 
 class FigureView(w.Output):
-    """Output widget showing one plotly figure; :meth:`update` changes it in place.
+    """Output widget showing one plotly bar chart; :meth:`update` changes it in place.
+
+    Parameters
+    ----------
+    trace, layout
+        Initial trace and layout properties (e.g. from
+        :func:`kulturplan.viz.charts.ranking_props`); an empty bar chart when omitted.
+    draw
+        Whether to send the figure right away (``False``: the owner calls
+        :meth:`update` before the widget is shown).
 
     Attributes
     ----------
-    figure
-        The ``go.Figure`` shown (tests read its data).
+    traces, fig_layout
+        The figure as plain dicts (what is sent to the browser); ``layout`` is the
+        widget's own CSS layout.
     renders
         Number of times the figure was sent to the browser.
     """
 
-    def __init__(self, figure: go.Figure | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        trace: dict[str, Any] | None = None,
+        layout: dict[str, Any] | None = None,
+        *,
+        draw: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.figure = figure if figure is not None else go.Figure(
-            data=[go.Bar()], layout=charts.BASE_LAYOUT
-        )
+        self.traces: list[dict[str, Any]] = [dict(trace) if trace else {"type": "bar"}]
+        self.fig_layout: dict[str, Any] = dict(layout) if layout else dict(charts.BASE_LAYOUT)
         self.renders = 0
-        self.redraw()
+        if draw:
+            self.redraw()
+
+    @property
+    def figure(self):  # noqa: ANN201 - plotly imported lazily
+        """The figure as a validated ``go.Figure`` (built on demand, e.g. for tests)."""
+        import plotly.graph_objects as go
+
+        return go.Figure(data=copy.deepcopy(self.traces), layout=copy.deepcopy(self.fig_layout))
 
     def update(self, trace: dict[str, Any], layout: dict[str, Any]) -> None:
-        """Apply new trace and layout properties and redraw."""
-        charts.apply_props(self.figure, trace, layout)
+        """Replace trace and layout properties and redraw."""
+        new = {k: v for k, v in trace.items()}
+        new.setdefault("type", self.traces[0].get("type", "bar"))
+        self.traces = [new]
+        self.fig_layout = {**self.fig_layout, **layout}
         self.redraw()
 
     def redraw(self) -> None:
         self.clear_output(wait=True)
         with self:
-            display(mimebundle(self.figure), raw=True)
+            display(mimebundle(self.traces, self.fig_layout), raw=True)
         self.renders += 1

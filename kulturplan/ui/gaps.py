@@ -217,7 +217,7 @@ class GapExplorer(w.VBox):
         self.map.widget.remove(self.map.facilities)  # keep facilities above the points
         self.map.widget.add(self.map.facilities)
         self.gap_layer.on_hover(self.map._on_hover)
-        self.chart = FigureView()
+        self.chart = FigureView(draw=False)  # drawn by refresh()
         self.chart.add_class("kp-gapchart")
         self.table = w.HTML()
         self.download = w.HTML()

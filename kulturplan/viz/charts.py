@@ -25,8 +25,34 @@ BETTER = "#1d5a8a"
 WORSE = "#d08c3c"
 NEUTRAL = "#9aa5ad"
 
+TEMPLATE: dict[str, Any] = {
+    # The parts of plotly's "plotly_white" template that a 2-D bar chart uses, as a plain
+    # dict: passing the name makes plotly expand and validate the whole template (about
+    # 9 kB per figure and 0.1 s per build); the look is the same.
+    "layout": {
+        "autotypenumbers": "strict",
+        "font": {"color": "#2a3f5f"},
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "xaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": "",
+                  "title": {"standoff": 15}, "zerolinecolor": "#EBF0F8", "automargin": True,
+                  "zerolinewidth": 2},
+        "yaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": "",
+                  "title": {"standoff": 15}, "zerolinecolor": "#EBF0F8", "automargin": True,
+                  "zerolinewidth": 2},
+        "shapedefaults": {"line": {"color": "#2a3f5f"}},
+        "annotationdefaults": {"arrowcolor": "#2a3f5f", "arrowhead": 0, "arrowwidth": 1},
+        "title": {"x": 0.05},
+    },
+    "data": {
+        "bar": [{"marker": {"line": {"color": "white", "width": 0.5}}, "type": "bar"}],
+    },
+}
+
 BASE_LAYOUT: dict[str, Any] = {
-    "template": "plotly_white",
+    "template": TEMPLATE,
     "separators": ",.",
     "font": {"family": FONT, "size": 15, "color": "#222"},
     "margin": {"l": 10, "r": 30, "t": 60, "b": 50},
