@@ -1,0 +1,200 @@
+"""Every notebook in ``notebooks/`` and ``dashboards/`` runs, and is stored clean.
+
+* Each notebook is executed with :mod:`nbclient` in its own folder (as JupyterLab and
+  Voilà do) on the ``python3`` kernel. jupyter_client starts that kernel with the
+  Python running the tests (``sys.executable``, i.e. ``.venv/bin/python``). A failing
+  cell fails the test with its number, source and error.
+* Stored notebooks carry no outputs, execution counts or execution metadata.
+* Executed outputs load nothing from the internet (no ``<script src=http…>`` /
+  ``<link href=http…>``, also not inside ``<iframe srcdoc>``) and need no "Trust".
+* Dashboards show no Python traceback anywhere (not even in a caught-and-printed error).
+* ``03_eigene_daten`` without the reference data explains in German what to download.
+
+One test per notebook (parametrised), so ``pytest -n 2`` spreads them over workers.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from kulturplan import reports
+from kulturplan.viz.folium_map import cdn_references
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+DASHBOARDS = sorted((ROOT / "dashboards").glob("*.ipynb"))
+ALL = NOTEBOOKS + DASHBOARDS
+CELL_TIMEOUT = 300  # seconds per cell
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [f"{p.parent.name}/{p.name}" for p in paths]
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    """Run ``path`` in its folder; fail with the failing cell's source and error."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        pytest.fail(_describe_failure(path, nb, exc), pytrace=False)
+    return nb
+
+
+def _describe_failure(path: Path, nb: nbformat.NotebookNode, exc: Exception) -> str:
+    for number, cell in enumerate(nb.cells, start=1):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            err = errors[0]
+            trace = ANSI.sub("", "\n".join(err.get("traceback", [])))
+            return (
+                f"{path.relative_to(ROOT)}: Zelle {number} schlägt fehl\n"
+                f"--- Quelltext ---\n{cell.source}\n"
+                f"--- Fehler: {err.get('ename')}: {err.get('evalue')} ---\n{trace}"
+            )
+    return f"{path.relative_to(ROOT)}: {ANSI.sub('', str(exc))}"
+
+
+def output_texts(nb: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """``(cell number, kind, text)`` of every output (HTML unescaped, for srcdoc)."""
+    texts = []
+    for number, cell in enumerate(nb.cells, start=1):
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type", "")
+            if kind == "stream":
+                texts.append((number, f"stream/{out.get('name')}", str(out.get("text", ""))))
+            elif kind == "error":
+                texts.append((number, "error", "\n".join(out.get("traceback", []))))
+            for mime, value in out.get("data", {}).items():
+                if isinstance(value, list):
+                    value = "".join(value)
+                if not isinstance(value, str):  # JSON mime types (plotly, widgets)
+                    value = json.dumps(value, ensure_ascii=False)
+                texts.append((number, mime, html.unescape(value) if mime == "text/html" else value))
+    return texts
+
+
+def _remote_assets(nb: nbformat.NotebookNode) -> list[Any]:
+    found = []
+    for number, mime, text in output_texts(nb):
+        if mime == "text/html":
+            found += [(number, tag) for tag in cdn_references(text)]
+            if "Make this Notebook Trusted" in text:
+                found.append((number, "Make this Notebook Trusted"))
+    return found
+
+
+# --------------------------------------------------------------------------------------
+def test_every_folder_has_notebooks() -> None:
+    names = {p.name for p in ALL}
+    assert {"01_erste_schritte.ipynb", "03_eigene_daten.ipynb"} <= names
+    assert DASHBOARDS, "dashboards/ enthält keine Notebooks"
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_stored_without_outputs(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    dirty = []
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        if cell.get("outputs"):
+            dirty.append(f"Zelle {number}: Ausgaben gespeichert")
+        if cell.get("execution_count") is not None:
+            dirty.append(f"Zelle {number}: execution_count = {cell.execution_count}")
+        if "execution" in cell.get("metadata", {}):
+            dirty.append(f"Zelle {number}: Ausführungszeiten in den Metadaten")
+    if "widgets" in nb.metadata:
+        dirty.append("Widget-Zustand in den Notebook-Metadaten")
+    assert not dirty, (
+        f"{path.relative_to(ROOT)} bitte ohne Ausgaben speichern "
+        "(jupyter nbconvert --clear-output --inplace): " + "; ".join(dirty)
+    )
+
+
+def _check_erste_schritte(nb: nbformat.NotebookNode) -> None:
+    texts = output_texts(nb)
+    plain = [t for _, mime, t in texts if mime == "text/plain"]
+    assert repr(reports.demo_region(ROOT)) in plain  # the demo region as stored
+    assert any(mime == "application/vnd.plotly.v1+json" for _, mime, _ in texts)
+    maps = [t for _, mime, t in texts if mime == "text/html" and "<iframe srcdoc=" in t]
+    assert len(maps) == 1 and "Kultureinrichtungen je 10.000 Einw." in maps[0]
+
+
+def _check_eigene_daten(nb: nbformat.NotebookNode) -> None:
+    if reports.reference_files(reports.shared_data_dir(ROOT)) is None:
+        pytest.skip("../shared/data fehlt (der Fall ohne Daten wird eigens getestet)")
+    html_out = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/html")
+    # import reports with the register's figures (issue 4 acceptance numbers)
+    assert "<h4>Importbericht: Landkreis Mittelsachsen</h4>" in html_out
+    assert "<h4>Importbericht: Kreis Höxter</h4>" in html_out
+    assert "<td>Gemeinden in der Region</td><td style='text-align:right'>53</td>" in html_out
+    assert "<td>Einwohner:innen in der Region</td><td style='text-align:right'>304.099</td>" in (
+        html_out
+    )
+    assert "<td>Gemeinden in der Region</td><td style='text-align:right'>10</td>" in html_out
+    assert "<td>Einwohner:innen in der Region</td><td style='text-align:right'>140.251</td>" in (
+        html_out
+    )
+    assert "<td>Einrichtungen übernommen</td><td style='text-align:right'>10</td>" in html_out
+    assert html_out.count("<iframe srcdoc=") == 2  # Mittelsachsen and Höxter maps
+
+
+CHECKS = {
+    "01_erste_schritte.ipynb": _check_erste_schritte,
+    "03_eigene_daten.ipynb": _check_eigene_daten,
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_runs(path: Path) -> None:
+    nb = execute(path)
+    assert _remote_assets(nb) == []
+    if path.name in CHECKS:
+        CHECKS[path.name](nb)
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=_ids(DASHBOARDS))
+def test_dashboard_runs_without_traceback(path: Path) -> None:
+    nb = execute(path)
+    shown = [(n, kind) for n, kind, text in output_texts(nb) if "Traceback" in text]
+    assert shown == [], f"{path.name}: Traceback in der Ausgabe von Zelle(n) {shown}"
+    assert _remote_assets(nb) == []
+
+
+def test_eigene_daten_without_reference_data_explains_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KULTURPLAN_SHARED_DATA", str(tmp_path))
+    nb = execute(ROOT / "notebooks" / "03_eigene_daten.ipynb")
+    markdown = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/markdown")
+    assert "Die amtlichen Dateien fehlen noch" in markdown
+    assert f"`{tmp_path}/destatis/AuszugGV4QAktuell.xlsx`" in markdown
+    assert f"`{tmp_path}/bkg-vg250/`" in markdown
+    for needed in ("Destatis", "GV-ISys", "BKG", "VG250", "VG5000", "KULTURPLAN_SHARED_DATA"):
+        assert needed in markdown
+    # the real-data sections are skipped, the facility-list part still runs
+    everything = "\n".join(t for _, _, t in output_texts(nb))
+    assert "Importbericht" not in everything
+    assert "Zeile 4, Spalte „Breitengrad“" in everything
+    assert "2 von 12 Zeilen werden wegen der oben genannten Probleme nicht übernommen." in (
+        everything
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing written into the data folder
