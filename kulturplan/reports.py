@@ -222,12 +222,33 @@ def labelled(table: pd.DataFrame, region: Region, ids: Sequence[str]) -> pd.Data
     return out
 
 
-def indicator_catalog() -> pd.DataFrame:
-    """The indicator catalog with German column names, for reading in a notebook."""
+PER_LABELS: dict[str, str] = {
+    "category": "je Sparte",
+    "source": "je Mittelgeber",
+    "target_group": "je Zielgruppe",
+}
+"""German names of the catalog's ``per`` values (indicator families)."""
+
+
+def indicator_catalog(*, families: bool = False) -> pd.DataFrame:
+    """The indicator catalog with German column names, for reading in a notebook.
+
+    Parameters
+    ----------
+    families
+        ``True``: one row per family (e.g. one row for "facilities per 10,000
+        inhabitants" instead of one per category), labelled with its first member
+        ("z. B. Bibliotheken je 10.000 Einw.") and the number of indicators in column
+        ``Anzahl``; the index is the family id. ``False``: one row per indicator id.
+    """
     cat = catalog.indicators()
+    per = cat["per"].map(PER_LABELS).fillna("")
+    label = cat["label"].astype(str)
+    if families:
+        label = label.where(per == "", "z. B. " + label)
     out = pd.DataFrame(
         {
-            "Kennzahl": cat["label"],
+            "Kennzahl": label,
             "Einheit": cat["unit"].fillna(""),
             "Höher ist besser": cat["higher_is_better"].map({True: "ja", False: "nein"}),
             "Beschreibung": cat["description"].fillna(""),
@@ -235,4 +256,12 @@ def indicator_catalog() -> pd.DataFrame:
         index=cat.index,
     )
     out.index.name = "Kennung"
+    if not families:
+        return out
+    family = cat["family"].astype(str)
+    first = ~family.duplicated()
+    out = out[first.to_numpy()].copy()
+    out.insert(1, "Aufteilung", per[first].to_numpy())
+    out.insert(2, "Anzahl", family.value_counts().reindex(family[first]).to_numpy())
+    out.index = pd.Index(family[first].to_numpy(), name="Kennung")
     return out

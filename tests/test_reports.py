@@ -121,3 +121,21 @@ def test_data_status_names_the_reference_files() -> None:
     assert text.startswith("**Amtliche Dateien gefunden**")
     assert "`destatis/AuszugGV4QAktuell_2020.csv`" in text
     assert "`bkg-vg5000-2021/VG5000_GEM.shp`" in text
+
+
+def test_indicator_catalog_one_row_per_family() -> None:
+    full = kp.indicators.catalog()
+    fam = reports.indicator_catalog(families=True)
+    assert fam.index.tolist() == list(dict.fromkeys(full["family"]))  # catalog order
+    assert fam["Anzahl"].sum() == len(full)
+    n_categories = len(kp.catalog.category_ids())
+    row = fam.loc["einrichtungen_je_10000"]
+    assert (row["Kennzahl"], row["Aufteilung"], row["Anzahl"]) == (
+        "z. B. Bibliotheken je 10.000 Einw.", "je Sparte", n_categories
+    )
+    row = fam.loc["foerderung_quelle_je_einw"]
+    assert (row["Aufteilung"], row["Anzahl"]) == ("je Mittelgeber", 7)
+    row = fam.loc["kulturversorgungsindex"]
+    assert (row["Kennzahl"], row["Aufteilung"], row["Anzahl"]) == (
+        "Kulturversorgungsindex", "", 1
+    )
