@@ -11,6 +11,7 @@ checks that map and ranking change. Screenshots and measured timings go to
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -78,14 +79,22 @@ def _log(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-@pytest.fixture(scope="module")
-def voila_url():
-    """Voilà serving dashboards/ with the repository's configuration."""
+@contextlib.contextmanager
+def _serve(cache: Path, region: Path | None = None, log_name: str = "voila.log"):
+    """Voilà serving dashboards/ with the repository's configuration.
+
+    ``cache`` is a fresh indicator cache folder (first renders are measured cold, as
+    after a fresh clone); ``region`` is passed as ``KULTURPLAN_REGION``.
+    """
     port = _free_port()
     env = dict(os.environ)
     env["JUPYTER_PATH"] = str(ROOT / "share" / "jupyter")
+    env["KULTURPLAN_CACHE_DIR"] = str(cache)
+    env.pop("KULTURPLAN_REGION", None)
+    if region is not None:
+        env["KULTURPLAN_REGION"] = str(region)
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "voila.log", "w", encoding="utf-8")  # noqa: SIM115
+    log = open(ARTIFACTS / log_name, "w", encoding="utf-8")  # noqa: SIM115
     voila = ROOT / ".venv" / "bin" / "voila"
     cmd = [str(voila) if voila.exists() else "voila", f"--port={port}", "--no-browser",
            "--Voila.ip=127.0.0.1", "dashboards/"]
@@ -93,7 +102,9 @@ def voila_url():
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_port(port, proc)
-        _log(f"Voilà bereit nach {time.monotonic() - t0:.1f} s (Port {port})")
+        what = "Demo" if region is None else region.name
+        _log(f"[{time.strftime('%Y-%m-%d %H:%M')}] Voilà ({what}) bereit nach "
+             f"{time.monotonic() - t0:.1f} s (Port {port})")
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -103,6 +114,13 @@ def voila_url():
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    """Voilà with the demo district."""
+    with _serve(tmp_path_factory.mktemp("cache")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

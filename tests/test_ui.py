@@ -181,3 +181,58 @@ def test_from_env_shows_german_error_not_traceback(monkeypatch, tmp_path):
     text = box.children[-1].value
     assert "Die Daten konnten nicht geladen werden" in text
     assert "existiert nicht" in text and "Traceback" not in text
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch, tmp_path):
+    """Tests never write to the user's cache folder."""
+    monkeypatch.setenv("KULTURPLAN_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _snapshot(folder):
+    return {p.relative_to(folder): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_indicator_table_cached_outside_region_folder(monkeypatch, tmp_path):
+    from kulturplan import indicators
+    from kulturplan.io import read_region, write_region
+    from kulturplan.ui import data as ui_data
+
+    folder = tmp_path / "region"
+    write_region(tiny_region(), folder)
+    before = _snapshot(folder)
+    monkeypatch.setenv("KULTURPLAN_REGION", str(folder))
+    first = DashboardData.from_env()
+    expected = indicators.compute(read_region(folder)).astype(float)
+    pd.testing.assert_frame_equal(first.table, expected)
+    cached = list((tmp_path / "cache").glob("indikatoren-*.pkl"))
+    assert len(cached) == 1
+    assert _snapshot(folder) == before  # nothing written into the input folder
+
+    def fail(*args, **kwargs):
+        raise AssertionError("compute() trotz Zwischenspeicher aufgerufen")
+
+    monkeypatch.setattr(indicators, "compute", fail)
+    second = DashboardData.from_env()
+    pd.testing.assert_frame_equal(second.table, expected)
+    # changed data give a new key (and therefore a fresh computation)
+    key = ui_data.region_fingerprint(folder)
+    (folder / "region.toml").write_text((folder / "region.toml").read_text() + "\n")
+    assert ui_data.region_fingerprint(folder) != key
+
+
+def test_cache_never_inside_region_folder(monkeypatch, tmp_path):
+    from kulturplan.io import write_region
+
+    folder = tmp_path / "region"
+    write_region(tiny_region(), folder)
+    before = _snapshot(folder)
+    monkeypatch.setenv("KULTURPLAN_REGION", str(folder))
+    monkeypatch.setenv("KULTURPLAN_CACHE_DIR", str(folder / "cache"))
+    DashboardData.from_env()
+    assert _snapshot(folder) == before and not (folder / "cache").exists()
+    monkeypatch.setenv("KULTURPLAN_CACHE_DIR", "off")
+    table = DashboardData.from_env().table
+    assert list(table.index) == ["99001001", "99001002", "99001003", "99001004"]
+    assert not (tmp_path / "cache").exists()  # switched off: nothing written anywhere

@@ -6,9 +6,12 @@ folder named by the environment variable ``KULTURPLAN_REGION``.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import tempfile
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +25,22 @@ from kulturplan.viz import prepare
 ENV_VAR = "KULTURPLAN_REGION"
 """Environment variable naming a region folder (``region.toml`` plus tables)."""
 
+CACHE_ENV_VAR = "KULTURPLAN_CACHE_DIR"
+"""Environment variable naming the cache folder of the dashboards' indicator tables;
+default ``$XDG_CACHE_HOME/kulturplan`` or ``~/.cache/kulturplan``. Set it to ``0`` or
+``off`` to switch the cache off."""
+
+DEMO_SEED = 0
+"""Seed of the demo district shown when no region folder is named."""
+
+log = logging.getLogger("kulturplan.ui")
+
+
+def region_folder_from_env(env: str = ENV_VAR) -> Path | None:
+    """The region folder named by ``$KULTURPLAN_REGION``, ``None`` for the demo district."""
+    folder = os.environ.get(env, "").strip()
+    return Path(folder).expanduser() if folder else None
+
 
 def load_region_from_env(env: str = ENV_VAR) -> Region:
     """Return the region named by ``$KULTURPLAN_REGION``, else the demo district.
@@ -31,9 +50,8 @@ def load_region_from_env(env: str = ENV_VAR) -> Region:
     kulturplan.errors.KulturplanError
         If the variable names a folder that does not exist or cannot be read.
     """
-    folder = os.environ.get(env, "").strip()
-    if folder:
-        path = Path(folder).expanduser()
+    path = region_folder_from_env(env)
+    if path is not None:
         if not path.exists():
             raise KulturplanError(
                 f"Der Regionsordner „{path}“ aus der Umgebungsvariable {env} existiert nicht. "
@@ -45,7 +63,91 @@ def load_region_from_env(env: str = ENV_VAR) -> Region:
         return read_region(path)
     from kulturplan.demo import musterland
 
-    return musterland(seed=0)
+    return musterland(seed=DEMO_SEED)
+
+
+# -- cache of the indicator table ------------------------------------------------------------
+def cache_dir() -> Path | None:
+    """Folder of the indicator-table cache (never inside a region folder); ``None`` = off."""
+    value = os.environ.get(CACHE_ENV_VAR, "").strip()
+    if value.lower() in {"0", "off", "false", "no"}:
+        return None
+    if value:
+        return Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "kulturplan"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of the package's source and catalogs: any code change invalidates the cache."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in {".py", ".yaml", ".toml"} and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def region_fingerprint(folder: Path | None) -> str:
+    """Hash of every file of a region folder (names and bytes); the demo has a fixed key."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    if folder is None:
+        digest.update(f"demo:musterland:{DEMO_SEED}".encode())
+        return digest.hexdigest()
+    folder = folder.resolve()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
+    """:func:`kulturplan.indicators.compute` of ``region``, cached per region folder.
+
+    The table is stored in :func:`cache_dir` under a hash of the region folder's files
+    and of the package's code, so changed data or code give a fresh computation. The
+    region folder itself is never written to; without a usable cache folder the table
+    is simply computed.
+    """
+    def compute() -> pd.DataFrame:
+        from kulturplan.indicators import compute as _compute
+
+        return _compute(region).astype(float)
+
+    where = cache_dir()
+    if where is None or (folder is not None and _inside(where, folder)):
+        return compute()
+    key = region_fingerprint(folder)
+    path = where / f"indikatoren-{key[:32]}.pkl"
+    if path.exists():
+        try:
+            table = pd.read_pickle(path)
+            if isinstance(table, pd.DataFrame) and table.index.equals(
+                pd.Index(region.municipalities.index)
+            ):
+                return table
+        except Exception:  # noqa: BLE001 - a broken cache file is recomputed
+            log.warning("Zwischenspeicher %s unlesbar; wird neu berechnet", path)
+    table = compute()
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=where, suffix=".tmp", delete=False) as fh:
+            tmp = Path(fh.name)
+        table.to_pickle(tmp)
+        os.replace(tmp, path)
+    except OSError:
+        log.info("Zwischenspeicher %s nicht beschreibbar; Indikatoren ohne Cache", where)
+    return table
 
 
 def usable_indicators(table: pd.DataFrame) -> list[str]:
@@ -85,7 +187,9 @@ class DashboardData:
 
     @classmethod
     def from_env(cls, env: str = ENV_VAR) -> DashboardData:
-        return cls(load_region_from_env(env))
+        """Region of ``$KULTURPLAN_REGION`` (or the demo) with its cached indicator table."""
+        region = load_region_from_env(env)
+        return cls(region, cached_indicator_table(region, region_folder_from_env(env)))
 
     @cached_property
     def geometries(self) -> gpd.GeoDataFrame:
