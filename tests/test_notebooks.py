@@ -9,6 +9,7 @@
   ``<link href=http…>``, also not inside ``<iframe srcdoc>``) and need no "Trust".
 * Dashboards show no Python traceback anywhere (not even in a caught-and-printed error).
 * ``03_eigene_daten`` without the reference data explains in German what to download.
+* Kernels get a fresh ``KULTURPLAN_CACHE_DIR`` (no stale cache, nothing in ``~/.cache``).
 
 One test per notebook (parametrised), so ``pytest -n 2`` spreads them over workers.
 """
@@ -35,6 +36,12 @@ DASHBOARDS = sorted((ROOT / "dashboards").glob("*.ipynb"))
 ALL = NOTEBOOKS + DASHBOARDS
 CELL_TIMEOUT = 300  # seconds per cell
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernels inherit the environment: dashboards start cold and leave ~/.cache alone."""
+    monkeypatch.setenv("KULTURPLAN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 def _ids(paths: list[Path]) -> list[str]:
