@@ -32,7 +32,7 @@ def __getattr__(name: str):  # lazy submodules keep `import kulturplan` fast
     import importlib
 
     if name in {"demo", "indicators", "access", "io", "sources", "viz", "ui", "planning",
-                "needs", "report"}:
+                "needs", "report", "overview"}:
         return importlib.import_module(f"kulturplan.{name}")
     if name in {"load_region", "write_region"}:
         io = importlib.import_module("kulturplan.io")

@@ -27,7 +27,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from kulturplan import reports
+from kulturplan import overview
 from kulturplan.viz.folium_map import cdn_references
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,14 +139,14 @@ def test_stored_without_outputs(path: Path) -> None:
 def _check_erste_schritte(nb: nbformat.NotebookNode) -> None:
     texts = output_texts(nb)
     plain = [t for _, mime, t in texts if mime == "text/plain"]
-    assert repr(reports.demo_region(ROOT)) in plain  # the demo region as stored
+    assert repr(overview.demo_region(ROOT)) in plain  # the demo region as stored
     assert any(mime == "application/vnd.plotly.v1+json" for _, mime, _ in texts)
     maps = [t for _, mime, t in texts if mime == "text/html" and "<iframe srcdoc=" in t]
     assert len(maps) == 1 and "Kultureinrichtungen je 10.000 Einw." in maps[0]
 
 
 def _check_eigene_daten(nb: nbformat.NotebookNode) -> None:
-    if reports.reference_files(reports.shared_data_dir(ROOT)) is None:
+    if overview.reference_files(overview.shared_data_dir(ROOT)) is None:
         pytest.skip("../shared/data fehlt (der Fall ohne Daten wird eigens getestet)")
     html_out = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/html")
     text = " ".join(re.sub(r"<[^>]+>", " ", html_out).split())  # tags → spaces

@@ -1,4 +1,4 @@
-"""Tests of the notebook helpers in :mod:`kulturplan.reports` (tiny region of conftest)."""
+"""Tests of the notebook helpers in :mod:`kulturplan.overview` (tiny region of conftest)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 import kulturplan as kp
-from kulturplan import reports
+from kulturplan import overview
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_key_figures_of_tiny_region(tiny_region: kp.Region) -> None:
-    table = reports.key_figures(tiny_region)
+    table = overview.key_figures(tiny_region)
     assert table.to_dict("list") == {
         "Kennzahl": [
             "Gemeinden",
@@ -32,7 +32,7 @@ def test_key_figures_of_tiny_region(tiny_region: kp.Region) -> None:
 
 
 def test_facilities_by_category_in_catalog_order_with_zeros(tiny_region: kp.Region) -> None:
-    table = reports.facilities_by_category(tiny_region)
+    table = overview.facilities_by_category(tiny_region)
     assert table["Sparte"].tolist()[:3] == ["Bibliotheken", "Musikschulen", "Museen"]
     counts = dict(zip(table["Sparte"], table["Einrichtungen"], strict=True))
     assert counts == {
@@ -57,7 +57,7 @@ def test_labelled_adds_names_and_german_headers(tiny_region: kp.Region) -> None:
          "eigene_spalte": [1, 2, 3, 4]},
         index=pd.Index(["99001001", "99001002", "99001003", "99001004"], name="ags"),
     )
-    out = reports.labelled(table, tiny_region, ["foerderung_je_einw", "eigene_spalte"])
+    out = overview.labelled(table, tiny_region, ["foerderung_je_einw", "eigene_spalte"])
     assert out.columns.tolist() == [
         "Gemeinde",
         "Öffentliche Kulturförderung je Einw. (EUR je Einw.)",
@@ -66,58 +66,58 @@ def test_labelled_adds_names_and_german_headers(tiny_region: kp.Region) -> None:
     assert out["Gemeinde"].tolist() == ["Aheim", "Bedorf", "Cestadt", "Dewald"]
     assert out.index.tolist() == table.index.tolist()
     # unit already in the label: not repeated
-    assert reports.labelled(table, tiny_region, ["sparten_anzahl"]).columns[1] == (
+    assert overview.labelled(table, tiny_region, ["sparten_anzahl"]).columns[1] == (
         "Anzahl vorhandener Sparten"
     )
 
 
 def test_indicator_catalog_has_german_columns() -> None:
-    cat = reports.indicator_catalog()
+    cat = overview.indicator_catalog()
     assert cat.columns.tolist() == ["Kennzahl", "Einheit", "Höher ist besser", "Beschreibung"]
     assert cat.loc["einrichtungen_gesamt_je_10000", "Höher ist besser"] == "ja"
     assert len(cat) == len(kp.indicators.catalog())
 
 
 def test_project_root_from_subfolder_and_elsewhere(tmp_path: Path) -> None:
-    assert reports.project_root(ROOT / "notebooks") == ROOT
-    assert reports.project_root(ROOT) == ROOT
+    assert overview.project_root(ROOT / "notebooks") == ROOT
+    assert overview.project_root(ROOT) == ROOT
     # outside the project: the folder of the (editable) installed package
-    assert reports.project_root(tmp_path) == ROOT
+    assert overview.project_root(tmp_path) == ROOT
 
 
 def test_demo_region_reads_the_stored_demo_folder() -> None:
-    region = reports.demo_region(ROOT / "notebooks")
+    region = overview.demo_region(ROOT / "notebooks")
     stored = kp.load_region(ROOT / "data" / "musterland")
     assert repr(region) == repr(stored)
     assert region.municipalities.index.tolist() == stored.municipalities.index.tolist()
 
 
 def test_shared_data_dir_env_var_wins(tmp_path: Path) -> None:
-    env = {reports.ENV_SHARED_DATA: str(tmp_path / "nicht-da")}
-    assert reports.shared_data_dir(ROOT, environ=env) == tmp_path / "nicht-da"
-    default = reports.shared_data_dir(ROOT, environ={})
+    env = {overview.ENV_SHARED_DATA: str(tmp_path / "nicht-da")}
+    assert overview.shared_data_dir(ROOT, environ=env) == tmp_path / "nicht-da"
+    default = overview.shared_data_dir(ROOT, environ={})
     assert default == ROOT.parent / "shared" / "data"
 
 
 def test_data_status_explains_download_when_files_missing(tmp_path: Path) -> None:
     (tmp_path / "destatis").mkdir()
     (tmp_path / "destatis" / "AuszugGV4QAktuell.csv").write_text("x", encoding="utf-8")
-    text = reports.data_status(tmp_path)  # register present, boundaries missing
-    assert reports.reference_files(tmp_path) is None
+    text = overview.data_status(tmp_path)  # register present, boundaries missing
+    assert overview.reference_files(tmp_path) is None
     assert text.startswith("### Die amtlichen Dateien fehlen noch")
     assert "nicht beide nötigen Dateien" in text
     assert f"`{tmp_path}/bkg-vg250/`" in text
-    missing = reports.data_status(tmp_path / "gibt-es-nicht")
+    missing = overview.data_status(tmp_path / "gibt-es-nicht")
     assert "es gibt ihn nicht" in missing
-    assert reports.reference_files(tmp_path / "gibt-es-nicht") is None
+    assert overview.reference_files(tmp_path / "gibt-es-nicht") is None
 
 
 @pytest.mark.realdata
 def test_data_status_names_the_reference_files() -> None:
     folder = ROOT.parent / "shared" / "data"
-    if reports.reference_files(folder) is None:
+    if overview.reference_files(folder) is None:
         pytest.skip("../shared/data fehlt")
-    text = reports.data_status(folder)
+    text = overview.data_status(folder)
     assert text.startswith("**Amtliche Dateien gefunden**")
     assert "`destatis/AuszugGV4QAktuell_2020.csv`" in text
     assert "`bkg-vg5000-2021/VG5000_GEM.shp`" in text
@@ -125,7 +125,7 @@ def test_data_status_names_the_reference_files() -> None:
 
 def test_indicator_catalog_one_row_per_family() -> None:
     full = kp.indicators.catalog()
-    fam = reports.indicator_catalog(families=True)
+    fam = overview.indicator_catalog(families=True)
     assert fam.index.tolist() == list(dict.fromkeys(full["family"]))  # catalog order
     assert fam["Anzahl"].sum() == len(full)
     n_categories = len(kp.catalog.category_ids())
