@@ -236,3 +236,60 @@ def test_cache_never_inside_region_folder(monkeypatch, tmp_path):
     table = DashboardData.from_env().table
     assert list(table.index) == ["99001001", "99001002", "99001003", "99001004"]
     assert not (tmp_path / "cache").exists()  # switched off: nothing written anywhere
+
+
+def _without_culture_data():
+    from kulturplan.region import Region
+
+    region = tiny_region()
+    return Region(municipalities=region.municipalities, name="Leerkreis",
+                  kreis_ags="99001", sources=region.sources)
+
+
+def test_usable_indicators_skip_constant_and_missing():
+    from kulturplan.ui.data import usable_indicators
+
+    table = tiny_table().assign(alle_null=0.0, fehlt=np.nan)
+    assert sorted(usable_indicators(table)) == sorted(tiny_table().columns)
+
+
+def test_kreisuebersicht_without_culture_data_shows_inhabitants_and_calm_note():
+    from kulturplan.ui.explorer import PopulationOverview
+
+    region = _without_culture_data()
+    table = pd.DataFrame({"anteil_15_minuten__bibliothek": 0.0},
+                         index=region.municipalities.index)
+    app = Kreisuebersicht(DashboardData(region, table))
+    assert isinstance(app.explorer, PopulationOverview)
+    figures = app.key_figure_values()
+    assert figures["Einwohner:innen"] == "35.000" and figures["Kultureinrichtungen"] == "0"
+    assert figures["Bibliothek: noch keine erfasst"] == "–"  # not "0,0 %"
+    text = " ".join(c.value for c in app.children if isinstance(getattr(c, "value", None), str))
+    assert "noch keine Kultureinrichtungen" in text and "Traceback" not in text
+    ranking = app.explorer.ranking.traces[0]
+    assert ranking["y"] == ["Bestadt", "Adorf", "Cedorf", "Dehausen"]  # by inhabitants
+    assert "Einwohner:innen je Gemeinde" in app.explorer.ranking.fig_layout["title"]["text"]
+    assert "dunkler = mehr Einwohner:innen" in app.explorer.map.legend_html.value
+    app.explorer.map._on_click(feature={"id": "99001003", "properties": {"ags": "99001003"}})
+    assert app.explorer.ags == "99001003"
+    assert app.explorer.ranking.traces[0]["marker"]["line"]["width"][2] == 3  # Cedorf
+
+
+def test_gap_explorer_without_facilities_shows_note_not_hundred_percent():
+    region = _without_culture_data()
+    gx = GapExplorer(DashboardData(region, tiny_table()))
+    assert "noch keine Kultureinrichtungen erfasst" in gx.headline.value
+    assert "100,0 %" not in gx.headline.value
+    assert gx.below_standard().empty and gx.download.value == ""
+    assert gx.gap_layer.data["features"] == []
+    assert gx.map.legend_text() == "Bibliothek: keine Einrichtung erfasst | keine Angabe"
+    assert "keine Berechnung möglich" in gx.chart.fig_layout["annotations"][0]["text"]
+
+
+def test_gap_explorer_category_without_facility_in_demo_like_region(data):
+    gx = GapExplorer(data)
+    gx.category_picker.dropdown.value = "theater"  # tiny region has no theatre
+    assert "keine Einrichtung der Sparte „Theater“" in gx.headline.value
+    assert gx.download.value == ""
+    gx.category_picker.dropdown.value = "bibliothek"
+    assert "Tabelle als Excel herunterladen" in gx.download.value

@@ -19,7 +19,7 @@ from kulturplan import catalog
 from kulturplan.errors import KulturplanError
 from kulturplan.ui import style
 from kulturplan.ui.data import ENV_VAR, DashboardData
-from kulturplan.ui.explorer import IndicatorExplorer
+from kulturplan.ui.explorer import IndicatorExplorer, PopulationOverview
 from kulturplan.ui.gaps import GapExplorer, GapModel
 from kulturplan.viz.prepare import format_number, source_table
 
@@ -50,6 +50,7 @@ def sources_html(data: DashboardData) -> str:
     if table.empty:
         return '<div class="kp-sources">Für diese Region sind keine Quellen angegeben.</div>'
     table = table.fillna("")
+    table["Stand"] = [str(v).strip() or "nicht angegeben" for v in table["Stand"]]
     return '<div class="kp-sources">' + style.table_html(table) + "</div>"
 
 
@@ -60,6 +61,18 @@ def facility_counts(data: DashboardData) -> pd.Series:
     ids = [c for c in cats.index if counts.get(c, 0) > 0]
     return pd.Series(
         [int(counts[c]) for c in ids], index=[str(cats.at[c, "label_plural"]) for c in ids]
+    )
+
+
+def no_indicator_note(data: DashboardData) -> str:
+    """Calm German note for a region without culture data worth a map yet."""
+    name = html_lib.escape(data.region.name)
+    return (
+        '<div class="kp-notice">Für die Region „' + name + "“ sind noch keine Kultureinrichtungen, "
+        "Vereine, Veranstaltungen oder Förderdaten erfasst. Die Karte zeigt deshalb vorerst "
+        "die Einwohner:innen je Gemeinde. Indikatoren, Rangfolge und Gemeindeprofile "
+        "erscheinen hier, sobald eine Einrichtungsliste (Excel-Vorlage) oder weitere "
+        "Tabellen für die Region eingelesen sind.</div>"
     )
 
 
@@ -103,25 +116,40 @@ class Kreisuebersicht(_App):
         self.data = data
         self.gap_model = GapModel(data.region)
         self.key_figures = w.HTML(self._key_figures_html())
-        self.explorer = IndicatorExplorer(data)
+        if data.indicators:
+            self.explorer: IndicatorExplorer | PopulationOverview = IndicatorExplorer(data)
+            body = [
+                style.section("Indikatoren nach Gemeinden"),
+                w.HTML(
+                    '<div class="kp-text">Indikator und Sparte wählen; eine Gemeinde in der '
+                    "Liste oder auf der Karte anklicken, um ihr Profil zu sehen.</div>"
+                ),
+                self.explorer,
+            ]
+        else:  # e.g. a real Kreis before its facility list is imported
+            self.explorer = PopulationOverview(data)
+            body = [
+                style.section("Gemeinden und Einwohner:innen"),
+                w.HTML(no_indicator_note(data)),
+                self.explorer,
+            ]
         children = [
             style.css(),
             style.header(f"{self.title} – {data.region.name}", _subtitle(data)),
             self.key_figures,
-            style.section("Indikatoren nach Gemeinden"),
-            w.HTML(
-                '<div class="kp-text">Indikator und Sparte wählen; eine Gemeinde in der '
-                "Liste, auf der Karte oder in der Rangfolge anklicken, um ihr Profil zu "
-                "sehen.</div>"
-            ),
-            self.explorer,
+            *body,
             style.section("Datenquellen"),
             w.HTML(sources_html(data)),
         ]
         super().__init__(children=children, **kwargs)
 
-    def reach_share(self, category: str, km: float = REACH_KM) -> float:
-        """Share (percent) of inhabitants within ``km`` (straight line) of ``category``."""
+    def reach_share(self, category: str, km: float = REACH_KM) -> float | None:
+        """Share (percent) of inhabitants within ``km`` (straight line) of ``category``.
+
+        ``None`` when the region has no facility of ``category`` (nothing to measure).
+        """
+        if not (self.data.region.facilities["category"] == category).any():
+            return None
         table = self.gap_model.table(category, km, "km")
         total = float(table["einwohner"].sum())
         return (1 - float(table["einwohner_ausserhalb"].sum()) / total) * 100 if total else 0.0
@@ -130,21 +158,27 @@ class Kreisuebersicht(_App):
         """The key figures as German text (label → formatted number)."""
         muni = self.data.region.municipalities
         km = format_number(REACH_KM, 0)
-        return {
+        out = {
             "Einwohner:innen": format_number(muni["population"].sum(), 0),
             "Gemeinden": format_number(len(muni), 0),
             "Kultureinrichtungen": format_number(len(self.data.region.facilities), 0),
-            f"wohnen höchstens {km} km (Luftlinie) von einer Bibliothek": (
-                f"{format_number(self.reach_share('bibliothek'), 1)} %"
-            ),
-            f"wohnen höchstens {km} km (Luftlinie) von einer Musikschule": (
-                f"{format_number(self.reach_share('musikschule'), 1)} %"
-            ),
         }
+        for cat in ("bibliothek", "musikschule"):
+            label = catalog.category_label(cat)
+            share = self.reach_share(cat)
+            if share is None:
+                out[f"{label}: noch keine erfasst"] = "–"
+            else:
+                out[f"wohnen höchstens {km} km (Luftlinie) von einer {label}"] = (
+                    f"{format_number(share, 1)} %"
+                )
+        return out
 
     def _key_figures_html(self) -> str:
         cards = style.cards_html((v, k) for k, v in self.key_figure_values().items())
         counts = facility_counts(self.data)
+        if counts.empty:
+            return cards
         chips = " · ".join(
             f"<b>{format_number(n, 0)}</b> {html_lib.escape(label)}" for label, n in counts.items()
         )

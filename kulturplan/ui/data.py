@@ -151,12 +151,23 @@ def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
 
 
 def usable_indicators(table: pd.DataFrame) -> list[str]:
-    """Catalog ids of ``table`` that have at least one finite value, in catalog order."""
+    """Ids of ``table`` worth a map, in catalog order.
+
+    An indicator is offered when it has at least two different finite values: one that
+    is missing everywhere, or the same for every municipality (e.g. 0 % within reach
+    when a real Kreis has no facility list yet), gives a map and a ranking in which all
+    municipalities look alike.
+    """
     from kulturplan import catalog
 
     cat = catalog.indicators()
-    finite = table.apply(lambda c: np.isfinite(pd.to_numeric(c, errors="coerce")).any())
-    ok = [c for c in table.columns if bool(finite.get(c, False))]
+
+    def informative(col: pd.Series) -> bool:
+        values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        return finite.size > 0 and bool(np.ptp(finite) > 0) if len(table) > 1 else finite.size > 0
+
+    ok = [c for c in table.columns if informative(table[c])]
     known = [i for i in cat.index if i in ok]
     return known + [c for c in ok if c not in cat.index]
 

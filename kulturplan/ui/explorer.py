@@ -271,3 +271,77 @@ class IndicatorExplorer(w.VBox):
         trace, layout = charts.profile_props(profile, name=name, peer_text=peer_text)
         self.profile.update(trace, layout)
         self.profile_note.value = f'<div class="kp-note">{note}</div>'
+
+
+class PopulationOverview(w.VBox):
+    """Inhabitants per municipality: map, chart and table.
+
+    Shown by the Kreisübersicht instead of the :class:`IndicatorExplorer` while a region
+    has no indicator worth a map yet (e.g. a real Kreis built from official statistics
+    before a facility list is imported), so the page still shows the district.
+
+    Attributes
+    ----------
+    ags
+        AGS of the highlighted municipality (map click), ``None`` = none.
+    """
+
+    ags = t.Unicode(None, allow_none=True).tag(sync=True)
+
+    LABEL = "Einwohner:innen"
+    UNIT = "Einw."
+
+    def __init__(self, data: DashboardData, *, map_height: str = "600px", **kwargs: Any) -> None:
+        from dataclasses import replace
+
+        self.data = data
+        values = data.region.population.astype(float)
+        spec = map_spec(
+            data.region, values, title=self.LABEL, unit=self.UNIT, higher_is_better=True,
+            categories=(), geometries=data.geometries,
+        )
+        spec = replace(spec, scale=replace(spec.scale, note_text="dunkler = mehr Einwohner:innen"))
+        self.map = LeafletMap(spec, height=map_height)
+        self.map.on_click(self._on_map_click)
+        self.ranking = FigureView(draw=False)
+        self.ranking.add_class("kp-ranking")
+        self.table = w.HTML(self._table_html())
+        top = w.HBox(
+            [
+                w.Box([self.map.widget], layout=w.Layout(flex="3 1 560px", min_width="420px")),
+                w.Box([self.ranking], layout=w.Layout(flex="2 1 420px", min_width="360px")),
+            ],
+            layout=w.Layout(flex_flow="row wrap", grid_gap="16px", width="100%"),
+        )
+        super().__init__(
+            children=[top, style.section(f"{self.LABEL} aller Gemeinden"), self.table], **kwargs
+        )
+        self._update_ranking()
+
+    def _update_ranking(self) -> None:
+        trace, layout = charts.ranking_props(
+            self.data.region.population.astype(float), self.data.names, label=self.LABEL,
+            unit=self.UNIT, higher_is_better=True, selected=self.ags,
+            scale=self.map.spec.scale, direction="",
+            title=f"<b>{self.LABEL} je Gemeinde</b>",
+        )
+        self.ranking.update(trace, layout)
+
+    def _table_html(self) -> str:
+        pop = self.data.region.population.sort_values(ascending=False)
+        frame = pd.DataFrame(
+            {"Gemeinde": [self.data.names[a] for a in pop.index],
+             self.LABEL: [format_number(v, 0) for v in pop]},
+            index=pop.index,
+        )
+        return style.table_html(frame, right=(self.LABEL,), highlight=self.ags)
+
+    def _on_map_click(self, ags: str) -> None:
+        if ags in self.data.region.municipalities.index:
+            self.ags = ags
+
+    @t.observe("ags")
+    def _on_ags(self, change: dict[str, Any]) -> None:
+        self.map.update(self.map.spec.with_selected(change["new"]))
+        self._update_ranking()
+        self.table.value = self._table_html()

@@ -162,9 +162,9 @@ def _point_collection(points: gpd.GeoDataFrame, names: pd.Series, unit_label: st
         feats.append({
             "type": "Feature",
             "properties": {
+                # the style comes from the layer's point_style (same for every point)
                 "tooltip": f"{names.get(a, a)}: etwa {format_number(p, 0)} Einw., "
                            f"nächste Einrichtung {dist}",
-                "style": dict(GAP_POINT_STYLE),
             },
             "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
         })
@@ -257,8 +257,18 @@ class GapExplorer(w.VBox):
     def threshold_text(self) -> str:
         return f"{format_number(self.threshold, 0)} {UNIT_TEXT[self.unit]}"
 
+    @property
+    def n_facilities(self) -> int:
+        """Facilities of the chosen category in the region."""
+        return int((self.data.region.facilities["category"] == self.category).sum())
+
     def below_standard(self) -> pd.DataFrame:
-        """Municipalities with inhabitants beyond the threshold, most affected first."""
+        """Municipalities with inhabitants beyond the threshold, most affected first.
+
+        Empty when the region has no facility of the category (nothing to measure).
+        """
+        if self.summary.empty or self.n_facilities == 0:
+            return self.summary.iloc[0:0]
         return self.summary[self.summary["einwohner_ausserhalb"] > 0]
 
     def export_frame(self) -> pd.DataFrame:
@@ -273,6 +283,9 @@ class GapExplorer(w.VBox):
         """Recompute for the current category/threshold and update every view in place."""
         cat, thr, unit = self.category, float(self.threshold), self.unit
         self.summary = self.model.table(cat, thr, unit)
+        if self.n_facilities == 0:
+            self._show_no_supply()
+            return
         total = float(self.summary["einwohner"].sum())
         beyond = float(self.summary["einwohner_ausserhalb"].sum())
         share = beyond / total * 100 if total else 0.0
@@ -314,6 +327,44 @@ class GapExplorer(w.VBox):
         )
         self.chart.update(trace, layout)
         self._update_table()
+
+    def no_supply_text(self) -> str:
+        """German note when the region has no facility of the chosen category."""
+        region = html_lib.escape(self.data.region.name)
+        if len(self.data.region.facilities) == 0:
+            first = f"Für die Region „{region}“ sind noch keine Kultureinrichtungen erfasst."
+            todo = "Bitte eine Einrichtungsliste (Excel-Vorlage) für die Region einlesen."
+        else:
+            first = (f"Für die Region „{region}“ ist noch keine Einrichtung der Sparte "
+                     f"„{html_lib.escape(self.category_label)}“ erfasst.")
+            todo = ("Bitte eine andere Sparte wählen oder die Einrichtungsliste der Region "
+                    "ergänzen.")
+        return (
+            f'<div class="kp-notice">{first} Ohne Standorte lässt sich nicht berechnen, wer '
+            f"wie weit von der nächsten Einrichtung entfernt wohnt. {todo}</div>"
+        )
+
+    def _show_no_supply(self) -> None:
+        """Calm note instead of "100 % beyond" when there is nothing to measure."""
+        self.headline.value = self.no_supply_text()
+        nothing = pd.Series(np.nan, index=self.data.region.municipalities.index, dtype=float)
+        spec = self.map.spec.with_values(
+            nothing, title=f"{self.category_label}: keine Einrichtung erfasst", unit="",
+            higher_is_better=False,
+        ).with_facilities(prepare.facility_points(self.data.region, [self.category]))
+        self.map.update(spec)
+        self.gap_layer.data = {"type": "FeatureCollection", "features": []}
+        trace, layout = charts.gap_props(
+            self.summary.iloc[0:0],
+            title=f"<b>Betroffene je Gemeinde</b>: „{self.category_label}“",
+            empty_text="Keine Einrichtung dieser Sparte erfasst – keine Berechnung möglich.",
+        )
+        self.chart.update(trace, layout)
+        self.table.value = (
+            '<div class="kp-text">Ohne erfasste Einrichtungen dieser Sparte gibt es keine '
+            "Liste.</div>"
+        )
+        self.download.value = ""
 
     def _update_table(self) -> None:
         frame = self.below_standard()

@@ -35,6 +35,8 @@ body, .jp-Notebook, .widget-html-content, .widget-label, .widget-dropdown select
 .kp-table tr.kp-sel td { background: #fdf1de; font-weight: 600; }
 .kp-sources { font-size: 14px; color: #444; }
 .kp-note { font-size: 14px; color: #666; }
+.kp-notice { background: #f3f7fa; border-left: 5px solid #8fb9d4; padding: 12px 16px;
+  font-size: 17px; line-height: 1.5; color: #333; max-width: 1100px; margin: 6px 0; }
 .kp-error { background: #fff4e5; border-left: 5px solid #d08c3c; padding: 12px 16px;
   font-size: 17px; max-width: 1000px; }
 .widget-hbox { gap: 12px 20px; }

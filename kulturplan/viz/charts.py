@@ -115,8 +115,13 @@ def ranking_props(
     higher_is_better: bool = True,
     selected: str | None = None,
     scale: ColourScale | None = None,
+    direction: str | None = None,
+    title: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Trace and layout properties of the ranking bar chart (best at the top).
+
+    ``direction`` replaces the axis hint "höher/niedriger ist besser" and ``title`` the
+    chart title "Rangfolge: <label>" (e.g. for inhabitants, which are not "better").
 
     Returns
     -------
@@ -176,12 +181,14 @@ def ranking_props(
                 "font": {"size": 13, "color": "#555"},
             }
         )
-    direction = "höher ist besser" if higher_is_better else "niedriger ist besser"
+    if direction is None:
+        direction = "höher ist besser" if higher_is_better else "niedriger ist besser"
     layout = {
         **BASE_LAYOUT,
-        "title": {"text": f"<b>Rangfolge</b>: {label}", "x": 0, "xanchor": "left"},
+        "title": {"text": title or f"<b>Rangfolge</b>: {label}", "x": 0, "xanchor": "left"},
         "height": max(260, 90 + 26 * len(order)),
-        "xaxis": {"title": {"text": f"{unit} ({direction})" if unit else direction},
+        "xaxis": {"title": {"text": f"{unit} ({direction})" if unit and direction
+                            else (unit or direction)},
                   "rangemode": "tozero", "zeroline": True},
         "yaxis": {"autorange": "reversed", "automargin": True, "type": "category",
                   "categoryorder": "array", "categoryarray": y},
@@ -304,8 +311,11 @@ def profile_figure(profile: pd.DataFrame, *, name: str, peer_text: str) -> go.Fi
 
 
 # -- gaps --------------------------------------------------------------------------------
+GAP_EMPTY_TEXT = "Alle Einwohner:innen erreichen das Angebot innerhalb der Schwelle."
+
+
 def gap_props(
-    gaps: pd.DataFrame, *, title: str, top: int = 25
+    gaps: pd.DataFrame, *, title: str, top: int = 25, empty_text: str = GAP_EMPTY_TEXT
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Bars of inhabitants beyond the threshold per municipality (most affected first).
 
@@ -337,7 +347,7 @@ def gap_props(
         "annotations": []
         if len(frame)
         else [
-            {"text": "Alle Einwohner:innen erreichen das Angebot innerhalb der Schwelle.",
+            {"text": empty_text,
              "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
              "font": {"size": 16, "color": "#555"}}
         ],

@@ -59,6 +59,19 @@ LEGEND_CSS = """
 """
 
 
+def compact_points(collection: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    """``collection`` without the per-point style keys that equal the layer's ``shared``
+    point style (the browser applies it to every point): a third of the map payload."""
+    features = []
+    for feature in collection.get("features", []):
+        props = dict(feature.get("properties", {}))
+        style = props.get("style")
+        if isinstance(style, dict):
+            props["style"] = {k: v for k, v in style.items() if shared.get(k) != v}
+        features.append({**feature, "properties": props})
+    return {**collection, "features": features}
+
+
 class LeafletMap:
     """An ipyleaflet choropleth with facility markers, legend, info box and attribution.
 
@@ -91,7 +104,7 @@ class LeafletMap:
             name="Gemeinden",
         )
         self.facilities = ipyleaflet.GeoJSON(
-            data=spec.facility_collection(),
+            data=compact_points(spec.facility_collection(), FACILITY_STYLE),
             point_style=dict(FACILITY_STYLE),
             name="Einrichtungen",
         )
@@ -134,7 +147,7 @@ class LeafletMap:
         self.spec = spec
         self.choropleth.data = spec.feature_collection()
         if not spec.facilities.equals(old.facilities):
-            self.facilities.data = spec.facility_collection()
+            self.facilities.data = compact_points(spec.facility_collection(), FACILITY_STYLE)
         self.legend_html.value = LEGEND_CSS + _legend_html(spec)
         text = self._attribution_text(spec)
         if self.attribution.prefix != text:

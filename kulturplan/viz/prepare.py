@@ -187,6 +187,8 @@ class ColourScale:
     decimals: int = 1
     nan_colour: str = NAN_COLOUR
     has_missing: bool = False
+    note_text: str = "dunkler = bessere Versorgung"
+    empty: bool = False
 
     @classmethod
     def from_values(
@@ -234,6 +236,7 @@ class ColourScale:
             unit=unit,
             decimals=decimals,
             has_missing=has_missing,
+            empty=bool(finite.empty),
         )
 
     @property
@@ -277,6 +280,8 @@ class ColourScale:
 
     def legend(self) -> list[tuple[str, str]]:
         """Legend entries ``(label, colour)``, best class first, then "keine Angabe"."""
+        if self.empty:
+            return [("keine Angabe", self.nan_colour)]
         entries = list(zip(self.labels(), self.colours))
         if self.higher_is_better:
             entries = entries[::-1]
@@ -286,8 +291,8 @@ class ColourScale:
 
     @property
     def note(self) -> str:
-        """One-line reading aid for the legend."""
-        return "dunkler = bessere Versorgung"
+        """One-line reading aid for the legend (default: darker = better provision)."""
+        return "" if self.empty else self.note_text
 
 
 def _spread(palette: Sequence[str], n: int) -> list[str]:
