@@ -236,6 +236,60 @@ def _select(page, label: str, option_label: str) -> None:
     box.locator("select").select_option(label=option_label)
 
 
+def _screenshot(page, name: str) -> None:
+    """Screenshot of the whole dashboard.
+
+    Voilà scrolls inside ``#rendered_cells``, so ``full_page`` would only capture the
+    viewport: the viewport is stretched to the dashboard's height for the shot.
+    """
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => { const c = document.getElementById('rendered_cells');"
+        " return Math.ceil(c ? c.scrollHeight : document.body.scrollHeight); }"
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height + 24)})
+    # plotly and Leaflet redraw after the resize: wait until the drawing is stable again
+    page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length"
+        " > 0 && document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
+        timeout=20_000,
+    )
+    _settled(page, lambda: page.evaluate(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg, "
+        ".leaflet-container path')).map(e => { const r = e.getBoundingClientRect();"
+        " return [Math.round(r.width), Math.round(r.height)]; })"
+    ), quiet=0.6)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size(size)
+    page.wait_for_timeout(300)
+
+
+POINT_IN_PATH_JS = """(idx) => {
+    const paths = Array.from(document.querySelectorAll(
+        '.leaflet-container .leaflet-overlay-pane path.leaflet-interactive'));
+    const el = paths[idx];
+    el.scrollIntoView({block: 'center'});
+    const r = el.getBoundingClientRect();
+    for (let fy = 0.5; fy < 0.95; fy += 0.05) for (const fx of [0.5, 0.4, 0.6, 0.3, 0.7]) {
+        const x = r.left + r.width * fx, y = r.top + r.height * fy;
+        if (document.elementFromPoint(x, y) === el) return [x, y];
+    }
+    return null; }"""
+
+
+def _municipality_paths(page) -> list[dict]:
+    """Stroke and fill of every municipality polygon (the selected one is outlined)."""
+    return page.eval_on_selector_all(
+        ".leaflet-container .leaflet-overlay-pane path.leaflet-interactive",
+        "els => els.map(e => ({stroke: e.getAttribute('stroke'),"
+        " fill: e.getAttribute('fill'), marker: e.getAttribute('d').includes('a')}))",
+    )
+
+
+def _info_text(page) -> str:
+    return page.inner_text(".kp-info")
+
+
 def test_landing_page_lists_dashboards_in_german(voila_url, browser):
     p = Page(browser, 1280, 800)
     try:
@@ -266,7 +320,7 @@ def test_kreisuebersicht_renders_and_reacts(voila_url, browser):
         assert "Kreisübersicht" in page.inner_text("body")
         assert "Datenquellen" in page.inner_text("body")
         _assert_clean(p)
-        page.screenshot(path=str(ARTIFACTS / "kreisuebersicht.png"), full_page=True)
+        _screenshot(page, "kreisuebersicht.png")
 
         def state():
             return _fills(page), _bar_labels(page, ".kp-ranking")
@@ -286,9 +340,53 @@ def test_kreisuebersicht_renders_and_reacts(voila_url, browser):
         assert "Kulturvereine je 10.000 Einw." in page.inner_text("body")
         page.wait_for_timeout(400)
         _assert_clean(p)
-        page.screenshot(path=str(ARTIFACTS / "kreisuebersicht_indikator.png"), full_page=True)
+        _screenshot(page, "kreisuebersicht_indikator.png")
+
+        # clicking a municipality on the map shows its profile
+        paths = _municipality_paths(page)
+        target = next(i for i, d in enumerate(paths)
+                      if not d["marker"] and d["stroke"] == "#ffffff")
+        xy = page.evaluate(POINT_IN_PATH_JS, target)
+        assert xy, "kein freier Punkt in der Gemeindefläche"
+        page.mouse.move(*xy)
+        page.wait_for_function("() => !document.querySelector('.kp-info')"
+                               ".textContent.includes('Maus')", timeout=15_000)
+        name = _settled(page, lambda: _info_text(page)).split(":")[0].strip()
+        old_title = _profile_title(page)
+        t2 = time.monotonic()
+        page.mouse.click(*xy)
+        page.wait_for_function(
+            "(old) => { const t = document.querySelector('.kp-profile .gtitle');"
+            " return t && t.textContent !== old; }", arg=old_title, timeout=15_000,
+        )
+        _log(f"Kreisübersicht: Klick auf {name} bis Profil {time.monotonic() - t2:.2f} s")
+        page.mouse.move(5, 5)  # no hover outline any more
+
+        def picked():
+            return (_selected_option(page, "Gemeinde"), _profile_title(page),
+                    _municipality_paths(page)[target]["stroke"])
+
+        chosen, title, stroke = _settled(page, picked)
+        assert chosen == name
+        assert title.startswith(f"Profil {name}")
+        assert stroke == "#e8a33d"  # outlined on the map
+        assert page.inner_text(".kp-table tr.kp-sel").split("\t")[1] == name
+        _assert_clean(p)
+        _screenshot(page, "kreisuebersicht_klick.png")
     finally:
         p.close()
+
+
+def _selected_option(page, label: str) -> str:
+    box = page.locator(".widget-dropdown", has=page.locator("label", has_text=label)).first
+    return box.locator("select").evaluate("s => s.options[s.selectedIndex].text")
+
+
+def _profile_title(page) -> str:
+    return page.evaluate(
+        "() => { const t = document.querySelector('.kp-profile .gtitle');"
+        " return t ? t.textContent : ''; }"
+    )
 
 
 def test_versorgungsluecken_renders_and_reacts(voila_url, browser):
@@ -304,11 +402,11 @@ def test_versorgungsluecken_renders_and_reacts(voila_url, browser):
         page.wait_for_timeout(500)
         _assert_clean(p)
         assert "Tabelle als Excel herunterladen" in page.inner_text("body")
-        page.screenshot(path=str(ARTIFACTS / "versorgungsluecken.png"), full_page=True)
+        _screenshot(page, "versorgungsluecken.png")
 
         def n_points() -> int:
             return page.evaluate(
-                "() => document.querySelectorAll('.leaflet-overlay-pane path').length"
+                "() => document.querySelectorAll('.leaflet-kpPoints-pane path').length"
             )
 
         def state():
@@ -331,6 +429,103 @@ def test_versorgungsluecken_renders_and_reacts(voila_url, browser):
         assert n_points() > pts0  # more inhabited cells beyond 4 km than beyond 10 km
         assert _fills(page) != fills0
         _assert_clean(p)
-        page.screenshot(path=str(ARTIFACTS / "versorgungsluecken_4km.png"), full_page=True)
+        _screenshot(page, "versorgungsluecken_4km.png")
+
+        # the Excel download is a real .xlsx with the table shown
+        shown = page.eval_on_selector_all(
+            ".kp-gaptable .kp-table tbody tr", "rows => rows.map(r => r.cells[0].textContent)"
+        )
+        with page.expect_download(timeout=15_000) as info:
+            page.get_by_text("Tabelle als Excel herunterladen").click()
+        download = info.value
+        assert download.suggested_filename == "versorgungsluecken_bibliothek_4km.xlsx"
+        target = ARTIFACTS / download.suggested_filename
+        download.save_as(str(target))
+        assert target.read_bytes()[:2] == b"PK"  # a zip container, as .xlsx files are
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(target, read_only=True).active
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][0].startswith("Versorgungslücken Landkreis Musterland: Bibliothek")
+        assert rows[3] == ("AGS", "Gemeinde", "Einwohner:innen", "Einwohner:innen außerhalb",
+                           "Anteil außerhalb (%)", "Mittlere Entfernung/Fahrzeit")
+        data_rows = [r for r in rows[4:] if any(v is not None for v in r)]
+        assert len(data_rows) == len(shown) > 0
+        assert [r[1] for r in data_rows] == shown
+        assert all(isinstance(r[3], (int, float)) and r[3] > 0 for r in data_rows)
+    finally:
+        p.close()
+
+
+# -- a real Kreis -------------------------------------------------------------------------
+SHARED_DATA = ROOT.parent / "shared" / "data"
+REGISTER = SHARED_DATA / "destatis" / "AuszugGV4QAktuell_2020.csv"
+BOUNDARIES = SHARED_DATA / "bkg-vg5000-2021" / "VG5000_GEM.shp"
+
+
+@pytest.fixture(scope="module")
+def voila_mittelsachsen(tmp_path_factory):
+    """Voilà showing Landkreis Mittelsachsen, built from the shared official data with the
+    CLI (no facility list: the dashboards must say so calmly)."""
+    if not (REGISTER.exists() and BOUNDARIES.exists()):
+        pytest.skip(f"Amtliche Daten fehlen unter {SHARED_DATA}")
+    folder = tmp_path_factory.mktemp("regionen") / "mittelsachsen"
+    cli = ROOT / ".venv" / "bin" / "kulturplan"
+    done = subprocess.run(
+        [str(cli) if cli.exists() else "kulturplan", "build-region", "--ags", "14522",
+         "--register", str(REGISTER), "--boundaries", str(BOUNDARIES), "--out", str(folder)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    with _serve(tmp_path_factory.mktemp("cache"), folder, "voila_mittelsachsen.log") as url:
+        yield url
+
+
+def _wait_map_and_chart(page, timeout: float = 90_000) -> None:
+    page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive')"
+        ".length > 0 && document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
+        timeout=timeout,
+    )
+
+
+def test_real_kreis_dashboards_render_calmly_without_facilities(voila_mittelsachsen, browser):
+    p = Page(browser)
+    page = p.page
+    try:
+        t0 = time.monotonic()
+        page.goto(voila_mittelsachsen + "/voila/render/kreisuebersicht.ipynb")
+        _wait_drawn(page)  # map polygons and the inhabitants chart's bars
+        _log(f"Kreisübersicht (Mittelsachsen): erste Darstellung {time.monotonic() - t0:.1f} s;"
+             f" Websocket {p.ws_bytes / 1e3:.0f} kB")
+        text = _settled(page, lambda: page.inner_text("body"))
+        assert "Kreisübersicht – Landkreis Mittelsachsen" in text
+        assert "53 Gemeinden" in text and "304.099" in text
+        assert "noch keine Kultureinrichtungen" in text
+        assert "Einwohner:innen je Gemeinde" in text
+        assert "© GeoBasis-DE / BKG 2021" in text and "Destatis" in text
+        assert "0,0 %" not in text  # no "0 % within reach" without any facility
+        assert len(_fills(page)) == 53
+        _assert_clean(p)
+        _screenshot(page, "kreisuebersicht_mittelsachsen.png")
+    finally:
+        p.close()
+
+    p = Page(browser)
+    page = p.page
+    try:
+        t0 = time.monotonic()
+        page.goto(voila_mittelsachsen + "/voila/render/versorgungsluecken.ipynb")
+        _wait_map_and_chart(page)
+        _log(f"Versorgungslücken (Mittelsachsen): erste Darstellung "
+             f"{time.monotonic() - t0:.1f} s; Websocket {p.ws_bytes / 1e3:.0f} kB")
+        text = _settled(page, lambda: page.inner_text("body"))
+        assert "Versorgungslücken – Landkreis Mittelsachsen" in text
+        assert "noch keine Kultureinrichtungen erfasst" in text
+        assert "keine Berechnung möglich" in text
+        assert "100,0 %" not in text and "Tabelle als Excel herunterladen" not in text
+        assert len(_fills(page)) == 53
+        _assert_clean(p)
+        _screenshot(page, "versorgungsluecken_mittelsachsen.png")
     finally:
         p.close()

@@ -211,7 +211,7 @@ class GapExplorer(w.VBox):
 
         self.gap_layer = ipyleaflet.GeoJSON(
             data={"type": "FeatureCollection", "features": []},
-            point_style=dict(GAP_POINT_STYLE), name="Wohnorte außerhalb",
+            point_style={**GAP_POINT_STYLE, "pane": "kpPoints"}, name="Wohnorte außerhalb",
         )
         self.map.widget.add(self.gap_layer)
         self.map.widget.remove(self.map.facilities)  # keep facilities above the points
@@ -220,6 +220,7 @@ class GapExplorer(w.VBox):
         self.chart = FigureView(draw=False)  # drawn by refresh()
         self.chart.add_class("kp-gapchart")
         self.table = w.HTML()
+        self.table.add_class("kp-gaptable")
         self.download = w.HTML()
         self.summary = pd.DataFrame()
         controls = w.HBox([self.category_picker, self.slider],

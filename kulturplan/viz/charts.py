@@ -267,14 +267,23 @@ def profile_props(
         texts.append(f"{v} (Median {m})")
         hover.append(f"{name}: {v} {row['unit']}<br>Median Vergleichsgruppe: {m} {row['unit']}")
     x = [100.0 if pd.isna(i) else float(i) for i in idx]
+    y = [_wrap(lbl, 38) for lbl in profile["label"]]
+    # Values below the median: the bar runs left from 100, so a label at its end would
+    # run into the indicator names; they are written right of the 100 line instead.
+    low = [xi < 100.0 for xi in x]
+    annotations = [
+        {"x": 100, "y": yi, "text": tx, "xanchor": "left", "xshift": 6, "showarrow": False,
+         "font": {"size": 15, "color": "#222"}}
+        for yi, tx, lo in zip(y, texts, low) if lo
+    ]
     trace = {
         "type": "bar",
         "orientation": "h",
         "x": [xi - 100.0 for xi in x],
         "base": [100.0] * len(x),
-        "y": [_wrap(lbl, 38) for lbl in profile["label"]],
+        "y": y,
         "marker": {"color": colours},
-        "text": texts,
+        "text": ["" if lo else tx for tx, lo in zip(texts, low)],
         "textposition": "outside",
         "cliponaxis": False,
         "customdata": hover,
@@ -299,7 +308,7 @@ def profile_props(
             {"type": "line", "x0": 100, "x1": 100, "yref": "paper", "y0": 0, "y1": 1,
              "line": {"color": "#555", "width": 1.5}}
         ],
-        "annotations": [],
+        "annotations": annotations,
     }
     return trace, layout
 

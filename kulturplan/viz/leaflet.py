@@ -9,6 +9,7 @@ are loaded unless asked for.
 from __future__ import annotations
 
 import html as html_lib
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,48 @@ def compact_points(collection: dict[str, Any], shared: dict[str, Any]) -> dict[s
     return {**collection, "features": features}
 
 
+PANES: dict[str, dict[str, Any]] = {
+    # Points live in panes above the municipality polygons (overlayPane, z-index 400):
+    # redrawing the polygons (another indicator) would otherwise paint them over the
+    # markers, which then look faded.
+    "kpPoints": {"zIndex": 440},
+    "kpFacilities": {"zIndex": 460},
+}
+LEGEND_ROOM = 0.45
+"""Extra room east of the region (share of its width) for the legend in the top right."""
+
+
+def initial_view(
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+    width_px: float = 560.0,
+    height_px: float = 560.0,
+) -> tuple[tuple[float, float], float]:
+    """Centre and zoom showing ``bounds`` in a map of about ``width_px`` × ``height_px``.
+
+    A good first guess spares :meth:`ipyleaflet.Map.fit_bounds` most of its round trips
+    to the browser (it zooms in whole steps, one message each).
+    """
+    (south, west), (north, east) = bounds
+    lon_span = max(east - west, 1e-6)
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    merc_span = max(merc(north) - merc(south), 1e-9)
+    zoom_w = math.log2(width_px * 360.0 / (256.0 * lon_span))
+    zoom_h = math.log2(height_px * 2 * math.pi / (256.0 * merc_span))
+    zoom = max(1.0, min(18.0, math.floor(min(zoom_w, zoom_h) * 4) / 4))
+    return ((south + north) / 2, (west + east) / 2), zoom
+
+
+def with_legend_room(
+    bounds: tuple[tuple[float, float], tuple[float, float]], share: float = LEGEND_ROOM
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``bounds`` widened to the east by ``share`` of their width (room for the legend)."""
+    (south, west), (north, east) = bounds
+    return (south, west), (north, east + (east - west) * share)
+
+
 class LeafletMap:
     """An ipyleaflet choropleth with facility markers, legend, info box and attribution.
 
@@ -105,7 +148,7 @@ class LeafletMap:
         )
         self.facilities = ipyleaflet.GeoJSON(
             data=compact_points(spec.facility_collection(), FACILITY_STYLE),
-            point_style=dict(FACILITY_STYLE),
+            point_style={**FACILITY_STYLE, "pane": "kpFacilities"},
             name="Einrichtungen",
         )
         layers: list[Any] = [self.choropleth, self.facilities]
@@ -114,10 +157,13 @@ class LeafletMap:
                 tiles if isinstance(tiles, ipyleaflet.TileLayer) else ipyleaflet.basemap_to_tiles(tiles)
             )
             layers.insert(0, tile_layer)
+        view_bounds = with_legend_room(spec.bounds())
+        center, zoom = initial_view(view_bounds, width_px=700.0, height_px=560.0)
         self.widget = ipyleaflet.Map(
             layers=tuple(layers),
-            center=spec.center(),
-            zoom=9,
+            center=center,
+            zoom=zoom,
+            panes=PANES,
             zoom_snap=0.25,
             scroll_wheel_zoom=True,
             attribution_control=False,
@@ -132,7 +178,7 @@ class LeafletMap:
         self.info = ipyleaflet.WidgetControl(widget=self.info_html, position="bottomleft")
         for control in (self.attribution, self.legend, self.info):
             self.widget.add(control)
-        self.widget.fit_bounds([list(b) for b in spec.bounds()])
+        self.widget.fit_bounds([list(b) for b in view_bounds])
         self.choropleth.on_hover(self._on_hover)
         self.choropleth.on_click(self._on_click)
 
