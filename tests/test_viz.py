@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -191,3 +193,25 @@ def test_plotly_figure_html_needs_no_cdn():
     assert not any(
         tag for tag in cdn_references(page)
     )
+
+
+def test_leaflet_fits_region_once_size_is_known():
+    from kulturplan.viz.leaflet import initial_view, with_legend_room
+
+    lmap = LeafletMap(_spec())
+    bounds = with_legend_room(lmap.spec.bounds())
+    (south, west), (north, east) = bounds
+    assert east > lmap.spec.bounds()[1][1]  # room for the legend east of the region
+    # the browser reports a map of 900 x 600 px (world pixel coordinates at zoom 9)
+    m = lmap.widget
+    for name, value in (("left", 68_000), ("top", 43_000)):
+        m.set_trait(name, value)  # as the browser's update does
+    assert m.zoom == initial_view(bounds, 700, 560)[1]  # partial report: not fitted yet
+    for name, value in (("right", 68_900), ("bottom", 43_600)):
+        m.set_trait(name, value)
+    center, zoom = initial_view(bounds, 900 - 24, 600 - 24)
+    assert (tuple(m.center), m.zoom) == (center, zoom)
+    assert center == ((south + north) / 2, (west + east) / 2)
+    assert zoom == math.floor(zoom * 4) / 4  # Leaflet's zoom_snap of 0.25
+    m.set_trait("right", 70_000)  # later resizes keep the user's view
+    assert m.zoom == zoom

@@ -80,6 +80,7 @@ class FigureView(w.Output):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.add_class("kp-fig")
         self.traces: list[dict[str, Any]] = [dict(trace) if trace else {"type": "bar"}]
         self.fig_layout: dict[str, Any] = dict(layout) if layout else dict(charts.BASE_LAYOUT)
         self.renders = 0
@@ -102,6 +103,12 @@ class FigureView(w.Output):
         self.redraw()
 
     def redraw(self) -> None:
+        # plotly's "responsive" mode sizes the chart to its container when the window
+        # changes; a container without a height collapsed the chart to nothing. The
+        # widget therefore gets the figure's height (style.CSS passes it down).
+        height = self.fig_layout.get("height")
+        if height and self.layout.height != f"{int(height)}px":
+            self.layout.height = f"{int(height)}px"
         self.clear_output(wait=True)
         with self:
             display(mimebundle(self.traces, self.fig_layout), raw=True)

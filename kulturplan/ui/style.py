@@ -40,6 +40,8 @@ body, .jp-Notebook, .widget-html-content, .widget-label, .widget-dropdown select
 .kp-error { background: #fff4e5; border-left: 5px solid #d08c3c; padding: 12px 16px;
   font-size: 17px; max-width: 1000px; }
 .widget-hbox { gap: 12px 20px; }
+.kp-fig .jp-OutputArea, .kp-fig .jp-OutputArea-child, .kp-fig .jp-OutputArea-output,
+.kp-fig .js-plotly-plot { height: 100%; }
 .kp-download a { font-size: 16px; background: #1d5a8a; color: #fff !important;
   padding: 7px 14px; border-radius: 4px; text-decoration: none; display: inline-block; }
 </style>

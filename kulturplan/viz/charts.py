@@ -36,9 +36,10 @@ TEMPLATE: dict[str, Any] = {
         "hoverlabel": {"align": "left"},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
+        # German thousands ("40.000", not "40k"): separators come from BASE_LAYOUT
         "xaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": "",
                   "title": {"standoff": 15}, "zerolinecolor": "#EBF0F8", "automargin": True,
-                  "zerolinewidth": 2},
+                  "zerolinewidth": 2, "separatethousands": True, "exponentformat": "none"},
         "yaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "ticks": "",
                   "title": {"standoff": 15}, "zerolinecolor": "#EBF0F8", "automargin": True,
                   "zerolinewidth": 2},
@@ -351,8 +352,9 @@ def gap_props(
         "title": {"text": title, "x": 0, "xanchor": "left"},
         "height": max(260, 100 + 26 * max(len(frame), 1)),
         "xaxis": {"title": {"text": "Einwohner:innen außerhalb der Schwelle"},
-                  "rangemode": "tozero"},
-        "yaxis": {"autorange": "reversed", "automargin": True, "type": "category"},
+                  "rangemode": "tozero", "visible": bool(len(frame))},
+        "yaxis": {"autorange": "reversed", "automargin": True, "type": "category",
+                  "visible": bool(len(frame))},
         "annotations": []
         if len(frame)
         else [

@@ -54,7 +54,7 @@ LEGEND_CSS = """
  box-shadow:0 0 0 1px #bbb;margin:0 10px 0 3px}
 .kp-info{font:15px/1.4 'Source Sans Pro','Segoe UI',Arial,sans-serif;background:rgba(255,255,255,.94);
  padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);color:#222}
-.leaflet-container{background:#f4f4f1 !important}
+.leaflet-container{background:#e3e7ea !important}
 .leaflet-control-attribution{font-size:12.5px !important;background:rgba(255,255,255,.9) !important}
 </style>
 """
@@ -178,9 +178,30 @@ class LeafletMap:
         self.info = ipyleaflet.WidgetControl(widget=self.info_html, position="bottomleft")
         for control in (self.attribution, self.legend, self.info):
             self.widget.add(control)
-        self.widget.fit_bounds([list(b) for b in view_bounds])
+        # Fit once the browser reports the map's size (one round trip, fractional zoom);
+        # ipyleaflet's fit_bounds zooms in whole steps with a round trip per step.
+        self._view_bounds = view_bounds
+        self.widget.observe(self._fit_to_size, names="pixel_bounds")
         self.choropleth.on_hover(self._on_hover)
         self.choropleth.on_click(self._on_click)
+
+    FIT_PADDING_PX = 12
+
+    def _fit_to_size(self, change: dict[str, Any]) -> None:
+        """Centre and zoom the region tightly once the map's pixel size is known."""
+        try:
+            (left, top), (right, bottom) = change["new"]
+        except (TypeError, ValueError):
+            return
+        width, height = float(right) - float(left), float(bottom) - float(top)
+        if not (left and top and right and bottom) or width < 50 or height < 50:
+            return  # size not (fully) reported yet
+        self.widget.unobserve(self._fit_to_size, names="pixel_bounds")
+        pad = 2 * self.FIT_PADDING_PX
+        center, zoom = initial_view(self._view_bounds, width - pad, height - pad)
+        with self.widget.hold_sync():
+            self.widget.center = center
+            self.widget.zoom = zoom
 
     @staticmethod
     def _attribution_text(spec: MapSpec) -> str:
