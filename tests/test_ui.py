@@ -293,3 +293,15 @@ def test_gap_explorer_category_without_facility_in_demo_like_region(data):
     assert gx.download.value == ""
     gx.category_picker.dropdown.value = "bibliothek"
     assert "Tabelle als Excel herunterladen" in gx.download.value
+
+
+def test_versorgungsluecken_from_env_skips_indicator_table(monkeypatch):
+    from kulturplan import indicators
+
+    def fail(*args, **kwargs):
+        raise AssertionError("Indikatoren für Versorgungslücken berechnet")
+
+    monkeypatch.setattr(indicators, "compute", fail)
+    app = Versorgungsluecken.from_env()  # demo district
+    assert isinstance(app, Versorgungsluecken)
+    assert app.explorer.summary["einwohner"].sum() == app.data.region.population.sum()

@@ -80,6 +80,8 @@ class _App(w.VBox):
     """Common frame: style sheet, header, content, sources."""
 
     title = "Kulturplan"
+    needs_indicators = True
+    """Whether the dashboard shows indicators (else the indicator table is not computed)."""
 
     @classmethod
     def from_env(cls, env: str = ENV_VAR, **kwargs: Any) -> w.VBox:
@@ -88,7 +90,7 @@ class _App(w.VBox):
         Returns an error box with a German message when the data cannot be loaded.
         """
         try:
-            data = DashboardData.from_env(env)
+            data = DashboardData.from_env(env, indicators=cls.needs_indicators)
             return cls(data, **kwargs)
         except KulturplanError as exc:
             log.exception("Dashboard %s: Daten konnten nicht geladen werden", cls.title)
@@ -189,6 +191,7 @@ class Versorgungsluecken(_App):
     """Versorgungslücken: inhabitants beyond a reachability standard, where and which places."""
 
     title = "Versorgungslücken"
+    needs_indicators = False  # inhabitants beyond a threshold come from access directly
 
     def __init__(self, data: DashboardData, **kwargs: Any) -> None:
         self.data = data

@@ -197,9 +197,15 @@ class DashboardData:
         self.table = self.table.astype(float)
 
     @classmethod
-    def from_env(cls, env: str = ENV_VAR) -> DashboardData:
-        """Region of ``$KULTURPLAN_REGION`` (or the demo) with its cached indicator table."""
+    def from_env(cls, env: str = ENV_VAR, *, indicators: bool = True) -> DashboardData:
+        """Region of ``$KULTURPLAN_REGION`` (or the demo) with its cached indicator table.
+
+        ``indicators=False`` skips the indicator table (an empty table with the
+        municipalities as index) for dashboards that do not show indicators.
+        """
         region = load_region_from_env(env)
+        if not indicators:
+            return cls(region, pd.DataFrame(index=region.municipalities.index.copy()))
         return cls(region, cached_indicator_table(region, region_folder_from_env(env)))
 
     @cached_property
