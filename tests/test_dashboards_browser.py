@@ -286,6 +286,13 @@ def _municipality_paths(page) -> list[dict]:
     )
 
 
+def _map_html_kb(page) -> float:
+    """Size of the drawn map (Leaflet container markup: polygons, markers, legend)."""
+    return page.evaluate(
+        "() => new Blob([document.querySelector('.leaflet-container').outerHTML]).size"
+    ) / 1e3
+
+
 def _info_text(page) -> str:
     return page.inner_text(".kp-info")
 
@@ -309,13 +316,15 @@ def test_kreisuebersicht_renders_and_reacts(voila_url, browser):
     page = p.page
     try:
         t0 = time.monotonic()
-        page.goto(voila_url + "/voila/render/kreisuebersicht.ipynb")
+        page.goto(voila_url + "/voila/render/kreisuebersicht.ipynb",
+                  wait_until="commit", timeout=90_000)
         _wait_drawn(page)
         first = time.monotonic() - t0
         html_bytes = len(page.content().encode("utf-8"))
         ws_first = p.ws_bytes
-        _log(f"Kreisübersicht: erste Darstellung {first:.1f} s; Websocket {ws_first / 1e3:.0f} kB; "
-             f"DOM {html_bytes / 1e3:.0f} kB")
+        _log(f"Kreisübersicht: erste Darstellung {first:.1f} s; "
+             f"Websocket {ws_first / 1e3:.0f} kB; DOM {html_bytes / 1e3:.0f} kB; "
+             f"Karten-HTML {_map_html_kb(page):.0f} kB")
         page.wait_for_timeout(500)
         assert "Kreisübersicht" in page.inner_text("body")
         assert "Datenquellen" in page.inner_text("body")
@@ -394,11 +403,12 @@ def test_versorgungsluecken_renders_and_reacts(voila_url, browser):
     page = p.page
     try:
         t0 = time.monotonic()
-        page.goto(voila_url + "/voila/render/versorgungsluecken.ipynb")
+        page.goto(voila_url + "/voila/render/versorgungsluecken.ipynb",
+                  wait_until="commit", timeout=90_000)
         _wait_drawn(page)
         first = time.monotonic() - t0
         _log(f"Versorgungslücken: erste Darstellung {first:.1f} s; Websocket "
-             f"{p.ws_bytes / 1e3:.0f} kB")
+             f"{p.ws_bytes / 1e3:.0f} kB; Karten-HTML {_map_html_kb(page):.0f} kB")
         page.wait_for_timeout(500)
         _assert_clean(p)
         assert "Tabelle als Excel herunterladen" in page.inner_text("body")
@@ -494,10 +504,11 @@ def test_real_kreis_dashboards_render_calmly_without_facilities(voila_mittelsach
     page = p.page
     try:
         t0 = time.monotonic()
-        page.goto(voila_mittelsachsen + "/voila/render/kreisuebersicht.ipynb")
+        page.goto(voila_mittelsachsen + "/voila/render/kreisuebersicht.ipynb",
+                  wait_until="commit", timeout=90_000)
         _wait_drawn(page)  # map polygons and the inhabitants chart's bars
         _log(f"Kreisübersicht (Mittelsachsen): erste Darstellung {time.monotonic() - t0:.1f} s;"
-             f" Websocket {p.ws_bytes / 1e3:.0f} kB")
+             f" Websocket {p.ws_bytes / 1e3:.0f} kB; Karten-HTML {_map_html_kb(page):.0f} kB")
         text = _settled(page, lambda: page.inner_text("body"))
         assert "Kreisübersicht – Landkreis Mittelsachsen" in text
         assert "53 Gemeinden" in text and "304.099" in text
@@ -515,10 +526,12 @@ def test_real_kreis_dashboards_render_calmly_without_facilities(voila_mittelsach
     page = p.page
     try:
         t0 = time.monotonic()
-        page.goto(voila_mittelsachsen + "/voila/render/versorgungsluecken.ipynb")
+        page.goto(voila_mittelsachsen + "/voila/render/versorgungsluecken.ipynb",
+                  wait_until="commit", timeout=90_000)
         _wait_map_and_chart(page)
         _log(f"Versorgungslücken (Mittelsachsen): erste Darstellung "
-             f"{time.monotonic() - t0:.1f} s; Websocket {p.ws_bytes / 1e3:.0f} kB")
+             f"{time.monotonic() - t0:.1f} s; Websocket {p.ws_bytes / 1e3:.0f} kB; "
+             f"Karten-HTML {_map_html_kb(page):.0f} kB")
         text = _settled(page, lambda: page.inner_text("body"))
         assert "Versorgungslücken – Landkreis Mittelsachsen" in text
         assert "noch keine Kultureinrichtungen erfasst" in text

@@ -68,11 +68,11 @@ def no_indicator_note(data: DashboardData) -> str:
     """Calm German note for a region without culture data worth a map yet."""
     name = html_lib.escape(data.region.name)
     return (
-        '<div class="kp-notice">Für die Region „' + name + "“ sind noch keine Kultureinrichtungen, "
-        "Vereine, Veranstaltungen oder Förderdaten erfasst. Die Karte zeigt deshalb vorerst "
-        "die Einwohner:innen je Gemeinde. Indikatoren, Rangfolge und Gemeindeprofile "
-        "erscheinen hier, sobald eine Einrichtungsliste (Excel-Vorlage) oder weitere "
-        "Tabellen für die Region eingelesen sind.</div>"
+        '<div class="kp-notice">Für die Region „' + name + "“ sind noch keine "
+        "Kultureinrichtungen, Vereine, Veranstaltungen oder Förderdaten erfasst. Die Karte "
+        "zeigt deshalb vorerst die Einwohner:innen je Gemeinde. Indikatoren, Rangfolge und "
+        "Gemeindeprofile erscheinen hier, sobald eine Einrichtungsliste (Excel-Vorlage) "
+        "oder weitere Tabellen für die Region eingelesen sind.</div>"
     )
 
 

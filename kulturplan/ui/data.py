@@ -136,7 +136,7 @@ def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
                 pd.Index(region.municipalities.index)
             ):
                 return table
-        except Exception:  # noqa: BLE001 - a broken cache file is recomputed
+        except Exception:  # a broken cache file is recomputed
             log.warning("Zwischenspeicher %s unlesbar; wird neu berechnet", path)
     table = compute()
     try:

@@ -88,7 +88,7 @@ class FigureView(w.Output):
             self.redraw()
 
     @property
-    def figure(self):  # noqa: ANN201 - plotly imported lazily
+    def figure(self):  # plotly imported lazily
         """The figure as a validated ``go.Figure`` (built on demand, e.g. for tests)."""
         import plotly.graph_objects as go
 
