@@ -358,3 +358,16 @@ def test_real_register_records_without_centre(register):
     assert no_point.index.tolist() == ["07000999", "10042999", "13000999"]
     assert (no_point["population"] == 0).all()
     assert m.loc["02000000", "source_row"] == 1301  # Hamburg: line 1301 of the file
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("AuszugGV4QAktuell_2020.csv", "Gebietsstand 31.12.2020"),
+        ("AuszugGV1QAktuell_2023.xlsx", "Gebietsstand 31.03.2023"),
+        ("AuszugGV3QAktuell_2019.csv", "Gebietsstand 30.09.2019"),
+        ("gemeinden.csv", ""),  # unknown: no date is made up
+    ],
+)
+def test_territorial_date_from_official_file_name(name, expected):
+    assert destatis.territorial_date(name) == expected

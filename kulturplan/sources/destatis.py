@@ -138,7 +138,7 @@ class Register:
             "name": f"Gemeindeverzeichnis (GV-ISys), Statistisches Bundesamt – {self.source}",
             "licence": LICENCE,
             "attribution": f"© Statistisches Bundesamt (Destatis), {publication_year(self.path)}",
-            "date": "",
+            "date": territorial_date(self.path),
         }
 
     def select(self, ags_prefix: str | None) -> pd.DataFrame:
@@ -174,6 +174,22 @@ def publication_year(path: str | Path) -> int:
         return pd.Timestamp(p.stat().st_mtime, unit="s").year
     except OSError:
         return pd.Timestamp.now().year
+
+
+QUARTER_ENDS = {"1": "31.03.", "2": "30.06.", "3": "30.09.", "4": "31.12."}
+
+
+def territorial_date(path: str | Path) -> str:
+    """Gebietsstand of a register extract from its official file name, or ``""``.
+
+    Destatis names the quarterly extracts ``AuszugGV<Q>QAktuell_<YYYY>`` (e.g.
+    ``AuszugGV4QAktuell_2020`` = Gebietsstand 31.12.2020); other names give ``""``
+    (the date is unknown, none is made up).
+    """
+    match = re.search(r"GV([1-4])Q\w*?_((?:19|20)\d{2})", Path(path).stem)
+    if not match:
+        return ""
+    return f"Gebietsstand {QUARTER_ENDS[match.group(1)]}{match.group(2)}"
 
 
 # --------------------------------------------------------------------------------------
