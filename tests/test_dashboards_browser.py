@@ -169,11 +169,47 @@ class Page:
         self.context.close()
 
 
+FIRST_TRY_MS = 45_000
+"""Voilà 0.5 occasionally never finishes executing a freshly started kernel's cells
+(voila-dashboards/voila#1428, open upstream; seen here in about 1 of 10 page loads on a
+busy 2-core machine). A user reloads the page then; the tests do the same once, after
+this long, and write it to the timings log so that it stays visible."""
+
+
+def _wait_for(page, js: str, timeout: float, what: str) -> None:
+    """``page.wait_for_function`` with one reload (see :data:`FIRST_TRY_MS`); on a second
+    timeout it saves a screenshot and the page text to the artifacts folder and names
+    what was missing (for diagnosing CI runs)."""
+    try:
+        page.wait_for_function(js, timeout=min(timeout, FIRST_TRY_MS))
+        return
+    except Exception:
+        _log(f"{page.url}: {what} nach {min(timeout, FIRST_TRY_MS) / 1000:.0f} s nicht "
+             "gezeichnet – Seite neu geladen (Voilà-Problem voila#1428)")
+        page.reload(wait_until="commit", timeout=90_000)
+    try:
+        page.wait_for_function(js, timeout=timeout)
+    except Exception as exc:
+        ARTIFACTS.mkdir(exist_ok=True)
+        stamp = time.strftime("%H%M%S")
+        shot = ARTIFACTS / f"zeitueberschreitung_{stamp}.png"
+        try:
+            page.screenshot(path=str(shot), full_page=True)
+            text = page.inner_text("body")[:2000]
+        except Exception as inner:  # the page itself may be gone
+            text = f"(Seite nicht lesbar: {inner})"
+        raise AssertionError(
+            f"{what} nicht gezeichnet nach {timeout / 1000:.0f} s ({page.url}); "
+            f"Bildschirmfoto: {shot}; Seitentext: {text!r}"
+        ) from exc
+
+
 def _wait_drawn(page, timeout: float = 90_000) -> None:
-    page.wait_for_function(
-        """() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0
-              && document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars path').length > 0""",
-        timeout=timeout,
+    _wait_for(
+        page,
+        "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"
+        " && document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars path').length > 0",
+        timeout, "Karte oder Balkendiagramm",
     )
 
 
@@ -492,10 +528,11 @@ def voila_mittelsachsen(tmp_path_factory):
 
 
 def _wait_map_and_chart(page, timeout: float = 90_000) -> None:
-    page.wait_for_function(
+    _wait_for(
+        page,
         "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive')"
         ".length > 0 && document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
-        timeout=timeout,
+        timeout, "Karte oder Diagramm",
     )
 
 

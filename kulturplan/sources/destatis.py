@@ -209,8 +209,9 @@ def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> T.RawTable:
     title, rows = T.xlsx_rows(path, data, sheet=sheet)
     if sheet is None and not any(_is_record_start(c) for _, c in rows[:200]):
         # the data sheet is often not the first one (Deckblatt, Erläuterungen …)
-        import openpyxl
         import io as _io
+
+        import openpyxl
 
         book = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
         names = list(book.sheetnames)
@@ -348,7 +349,7 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
         return [r[j] for r in rows] if j is not None else [None] * len(rows)
 
     satzart = [T.cell_text(v) for v in cells("satzart")]
-    for value, row in zip(satzart, numbers):
+    for value, row in zip(satzart, numbers, strict=False):
         if value not in RECORD_TYPES:
             problems.append(
                 Problem(
@@ -393,7 +394,7 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
     kreis = key_part("kreis", idx, required=True)
     vb = key_part("vb", idx, required=False) if "vb" in col else ["0000"] * len(idx)
     gem = key_part("gemeinde", idx, required=True)
-    ags = [a + b + c + d for a, b, c, d in zip(land, rb, kreis, gem)]
+    ags = [a + b + c + d for a, b, c, d in zip(land, rb, kreis, gem, strict=False)]
     problems += T.check_unique(ags, source=name, column="AGS", rows=mrows, what="AGS")
 
     def number(field: str, *, integer: bool, required: bool) -> np.ndarray:
@@ -474,7 +475,9 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
     for k, i in enumerate(idx):
         text = T.cell_text(names_raw[i])
         if not text:
-            problems.append(Problem(name, "Gemeindename fehlt.", row=mrows[k], column="gemeindename"))
+            problems.append(
+                Problem(name, "Gemeindename fehlt.", row=mrows[k], column="gemeindename")
+            )
         muni_names.append(text)
     text_codes = [T.cell_text(v) for v in cells("textkennzeichen")]
 
@@ -488,7 +491,9 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
             key_cells = [parts[j][k] for j in range(len(fields))]
             if not all(c.isdigit() for c in key_cells):
                 continue
-            key = "".join(c.zfill(_KEY_WIDTHS[f]) for c, f in zip(key_cells, fields))
+            key = "".join(
+                c.zfill(_KEY_WIDTHS[f]) for c, f in zip(key_cells, fields, strict=False)
+            )
             out[key] = (T.cell_text(names_raw[i]), text_codes[i], numbers[i])
         return out
 
@@ -501,7 +506,7 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
             problems, title=f"{name}: Das Gemeindeverzeichnis enthält Fehler"
         )
 
-    kreis_ags = [a + b + c for a, b, c in zip(land, rb, kreis)]
+    kreis_ags = [a + b + c for a, b, c in zip(land, rb, kreis, strict=False)]
     munis = pd.DataFrame(
         {
             "ags": pd.Series(ags, dtype=object),
@@ -513,7 +518,7 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
             "verband": pd.Series(
                 [
                     verband_rec.get(k + v, ("", "", 0))[0] or None
-                    for k, v in zip(kreis_ags, vb)
+                    for k, v in zip(kreis_ags, vb, strict=False)
                 ],
                 dtype=object,
             ),

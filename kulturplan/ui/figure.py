@@ -17,7 +17,9 @@ import math
 from typing import Any
 
 import ipywidgets as w
+import traitlets as t
 from IPython.display import display
+from ipywidgets.widgets.trait_types import TypedTuple
 
 from kulturplan.viz import charts
 
@@ -69,7 +71,18 @@ class FigureView(w.Output):
         widget's own CSS layout.
     renders
         Number of times the figure was sent to the browser.
+
+    Notes
+    -----
+    After drawing, plotly's renderer stores a PNG snapshot of the chart in the output
+    (for notebook export), which syncs the ``outputs`` trait back to the kernel. The
+    echo of that update to the browser (ipywidgets 8) would send the PNG straight back,
+    about 100 kB per chart and change; ``outputs`` therefore does not echo.
     """
+
+    outputs = TypedTuple(trait=t.Dict(), help="Output messages synced from the frontend.").tag(
+        sync=True, echo_update=False
+    )
 
     def __init__(
         self,
