@@ -215,3 +215,22 @@ def test_leaflet_fits_region_once_size_is_known():
     assert zoom == math.floor(zoom * 4) / 4  # Leaflet's zoom_snap of 0.25
     m.set_trait("right", 70_000)  # later resizes keep the user's view
     assert m.zoom == zoom
+
+
+def test_profile_has_no_ratio_index_for_indicators_without_natural_zero():
+    # Bug seen on the dashboard: a composite z-score of 0,52 against a peer median of
+    # 0,01 was drawn as index 5200 (capped at the chart's end) – meaningless.
+    frame = charts.profile_frame(
+        pd.Series({"kulturversorgungsindex": 0.52, "foerderung_veraenderung": -4.0,
+                   "vereine_je_10000": 30.0}),
+        pd.Series({"kulturversorgungsindex": 0.01, "foerderung_veraenderung": 2.0,
+                   "vereine_je_10000": 20.0}),
+    )
+    assert np.isnan(frame.at["kulturversorgungsindex", "index"])
+    assert np.isnan(frame.at["foerderung_veraenderung", "index"])
+    assert frame.at["vereine_je_10000", "index"] == pytest.approx(150.0)
+    # the comparison itself is still shown and coloured
+    assert bool(frame.at["kulturversorgungsindex", "better"]) is True
+    assert bool(frame.at["foerderung_veraenderung", "better"]) is False
+    trace, _ = charts.profile_props(frame, name="Testdorf", peer_text="vergleichbarer Gemeinden")
+    assert trace["x"][0] == 0.0 and trace["text"][0] == "0,52 (Median 0,01)"

@@ -76,6 +76,7 @@ def indicator_meta(indicator: str) -> dict[str, Any]:
             "unit": str(row["unit"]),
             "higher_is_better": bool(row["higher_is_better"]),
             "description": str(row.get("description", "")),
+            "family": str(row.get("family", indicator)),
         }
     return {
         "id": indicator,
@@ -83,7 +84,16 @@ def indicator_meta(indicator: str) -> dict[str, Any]:
         "unit": "",
         "higher_is_better": True,
         "description": "",
+        "family": indicator,
     }
+
+
+INTERVAL_SCALE_FAMILIES: frozenset[str] = frozenset(
+    {"kulturversorgungsindex", "foerderung_veraenderung"}
+)
+"""Indicators without a natural zero (z-score index, change in percent): a ratio to the
+peer median means nothing for them (0,52 against a median of 0,01 is not "52 times as
+good"), so the profile shows their values but no index bar."""
 
 
 def _wrap(text: str, width: int = 60) -> str:
@@ -222,15 +232,22 @@ def profile_frame(values: pd.Series, medians: pd.Series) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Index indicator id; columns ``label``, ``unit``, ``higher_is_better``,
-        ``value``, ``peer_median``, ``index`` (value ÷ peer median × 100, NaN when the
-        median is 0 or missing) and ``better`` (True/False, NA when equal or unknown).
+        ``value``, ``peer_median``, ``index`` (value ÷ peer median × 100; NaN when the
+        median is 0 or missing, a value is negative, or the indicator has no natural
+        zero, see :data:`INTERVAL_SCALE_FAMILIES`) and ``better`` (True/False, NA when
+        equal or unknown).
     """
     rows = []
     for ind in values.index:
         meta = indicator_meta(ind)
         value = pd.to_numeric(values.get(ind), errors="coerce")
         med = pd.to_numeric(medians.get(ind), errors="coerce")
-        idx = value / med * 100 if pd.notna(value) and pd.notna(med) and med != 0 else np.nan
+        ratio_scale = meta["family"] not in INTERVAL_SCALE_FAMILIES
+        idx = (
+            value / med * 100
+            if ratio_scale and pd.notna(value) and pd.notna(med) and med > 0 and value >= 0
+            else np.nan
+        )
         if pd.isna(value) or pd.isna(med) or value == med:
             better = pd.NA
         else:
