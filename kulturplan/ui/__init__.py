@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from kulturplan.ui.data import ENV_VAR, DashboardData, load_region_from_env
 from kulturplan.ui.explorer import IndicatorExplorer
-from kulturplan.ui.widgets import CategoryFilter, IndicatorPicker, MunicipalityPicker, ThresholdSlider
+from kulturplan.ui.widgets import (
+    CategoryFilter,
+    IndicatorPicker,
+    MunicipalityPicker,
+    ThresholdSlider,
+)
 
 __all__ = [
     "ENV_VAR",

@@ -95,7 +95,7 @@ class _App(w.VBox):
         except KulturplanError as exc:
             log.exception("Dashboard %s: Daten konnten nicht geladen werden", cls.title)
             return w.VBox([style.css(), style.header(cls.title), style.error_box(str(exc))])
-        except Exception:  # noqa: BLE001 - users see a message, the log keeps the traceback
+        except Exception:  # users see a message, the log keeps the traceback
             log.exception("Dashboard %s: unerwarteter Fehler", cls.title)
             return w.VBox(
                 [

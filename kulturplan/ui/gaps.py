@@ -134,7 +134,7 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
         ws = writer.sheets[sheet[:31]]
         ws["A1"] = title
         ws["A2"] = attribution
-        for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26)):
+        for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26), strict=False):
             ws.column_dimensions[col].width = width
     return buf.getvalue()
 
@@ -156,7 +156,9 @@ def _point_collection(points: gpd.GeoDataFrame, names: pd.Series, unit_label: st
     lat = np.round(ll.y.to_numpy(), 4)
     lon = np.round(ll.x.to_numpy(), 4)
     feats = []
-    for i, (y, x, a, p) in enumerate(zip(lat, lon, points["ags"], points["population"])):
+    for i, (y, x, a, p) in enumerate(
+        zip(lat, lon, points["ags"], points["population"], strict=False)
+    ):
         c = cost.iloc[i]
         dist = "keine Einrichtung" if not np.isfinite(c) else f"{format_number(c, 1)} {unit_label}"
         feats.append({

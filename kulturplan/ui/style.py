@@ -96,10 +96,15 @@ def table_html(
             for c, v in row.items()
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f'<table class="kp-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (
+        f'<table class="kp-table"><thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(body)}</tbody></table>'
+    )
 
 
 def error_box(message: str) -> w.HTML:
     """German message for users instead of a traceback."""
     text = html_lib.escape(message).replace("\n", "<br>")
-    return w.HTML(f'<div class="kp-error"><b>Die Daten konnten nicht geladen werden.</b><br>{text}</div>')
+    return w.HTML(
+        f'<div class="kp-error"><b>Die Daten konnten nicht geladen werden.</b><br>{text}</div>'
+    )

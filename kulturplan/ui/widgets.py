@@ -150,7 +150,8 @@ class ThresholdSlider(w.VBox):
         lo, hi, step, default = self.RANGES[unit]
         self.units = w.ToggleButtons(
             options=[("km", "km"), ("Minuten", "min")], value=unit,
-            description="Schwelle in", style={"description_width": "initial", "button_width": "90px"},
+            description="Schwelle in",
+            style={"description_width": "initial", "button_width": "90px"},
         )
         self.slider = w.FloatSlider(
             value=default if value is None else value, min=lo, max=hi, step=step,

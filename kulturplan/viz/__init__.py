@@ -36,14 +36,14 @@ __all__ = [
 ]
 
 
-def folium_map(*args, **kwargs):  # noqa: ANN002, ANN003 - thin lazy wrapper
+def folium_map(*args, **kwargs):  # thin lazy wrapper
     """See :func:`kulturplan.viz.folium_map.folium_map` (imported lazily)."""
     from kulturplan.viz.folium_map import folium_map as _folium_map
 
     return _folium_map(*args, **kwargs)
 
 
-def indicator_map(region, table, indicator, *, categories=None, **kwargs):  # noqa: ANN001, ANN003
+def indicator_map(region, table, indicator, *, categories=None, **kwargs):
     """Offline folium map of one catalog indicator (for notebooks and HTML reports).
 
     Parameters
@@ -59,9 +59,9 @@ def indicator_map(region, table, indicator, *, categories=None, **kwargs):  # no
     **kwargs
         Passed to :func:`kulturplan.viz.folium_map.folium_map` (``cluster``, ``tiles``).
     """
+    from kulturplan.viz.charts import indicator_meta
     from kulturplan.viz.folium_map import folium_map as _folium_map
     from kulturplan.viz.spec import map_spec as _map_spec
-    from kulturplan.viz.charts import indicator_meta
 
     meta = indicator_meta(indicator)
     spec = _map_spec(

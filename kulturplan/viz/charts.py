@@ -3,13 +3,12 @@
 Every chart is built from a pure ``*_props`` function returning the trace and layout
 properties, so a dashboard can update a ``go.FigureWidget`` in place
 (:func:`apply_props`) instead of replacing it. No chart loads plotly.js from a CDN:
-in Voilà they are drawn by plotly's JupyterLab mime renderer (served locally, see :mod:`kulturplan.ui.figure`), in HTML
-reports use ``fig.to_html(include_plotlyjs=True)``.
+in Voilà they are drawn by plotly's JupyterLab mime renderer (served locally, see
+:mod:`kulturplan.ui.figure`), in HTML reports use ``fig.to_html(include_plotlyjs=True)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -113,7 +112,9 @@ def _wrap(text: str, width: int = 60) -> str:
 def ranking_order(values: pd.Series, *, higher_is_better: bool = True) -> list[str]:
     """AGS ordered best first; missing values last (ties by AGS for stability)."""
     frame = pd.DataFrame({"v": values.astype(float), "k": values.index.astype(str)})
-    frame = frame.sort_values(["v", "k"], ascending=[not higher_is_better, True], na_position="last")
+    frame = frame.sort_values(
+        ["v", "k"], ascending=[not higher_is_better, True], na_position="last"
+    )
     return frame["k"].tolist()
 
 
@@ -154,7 +155,7 @@ def ranking_props(
         "orientation": "h",
         "x": [None if pd.isna(v) else float(v) for v in ordered],
         "y": y,
-        "customdata": [[a, t] for a, t in zip(order, texts)],
+        "customdata": [[a, t] for a, t in zip(order, texts, strict=False)],
         "text": texts,
         "textposition": "outside",
         "cliponaxis": False,
@@ -277,10 +278,13 @@ def profile_props(
     colours = [
         BETTER if b is True else WORSE if b is False else NEUTRAL for b in profile["better"]
     ]
-    d_val = [prepare.decimals_for([v, m]) for v, m in zip(profile["value"], profile["peer_median"])]
+    d_val = [
+        prepare.decimals_for([v, m])
+        for v, m in zip(profile["value"], profile["peer_median"], strict=False)
+    ]
     texts = []
     hover = []
-    for (_, row), d in zip(profile.iterrows(), d_val):
+    for (_, row), d in zip(profile.iterrows(), d_val, strict=False):
         v, m = format_number(row["value"], d), format_number(row["peer_median"], d)
         texts.append(f"{v} (Median {m})")
         hover.append(f"{name}: {v} {row['unit']}<br>Median Vergleichsgruppe: {m} {row['unit']}")
@@ -292,7 +296,7 @@ def profile_props(
     annotations = [
         {"x": 100, "y": yi, "text": tx, "xanchor": "left", "xshift": 6, "showarrow": False,
          "font": {"size": 15, "color": "#222"}}
-        for yi, tx, lo in zip(y, texts, low) if lo
+        for yi, tx, lo in zip(y, texts, low, strict=False) if lo
     ]
     trace = {
         "type": "bar",
@@ -301,7 +305,7 @@ def profile_props(
         "base": [100.0] * len(x),
         "y": y,
         "marker": {"color": colours},
-        "text": ["" if lo else tx for tx, lo in zip(texts, low)],
+        "text": ["" if lo else tx for tx, lo in zip(texts, low, strict=False)],
         "textposition": "outside",
         "cliponaxis": False,
         "customdata": hover,

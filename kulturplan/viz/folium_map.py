@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -29,7 +29,7 @@ _CDN_TAG = re.compile(
 _CSS_IMAGE = re.compile(r"url\(images/[^)]*\)")
 
 
-@lru_cache(maxsize=None)
+@cache
 def asset(relative: str) -> str:
     """Text of a vendored asset, e.g. ``"leaflet/leaflet.js"``."""
     return (
@@ -195,11 +195,15 @@ def folium_map(
     ).add_to(fmap)
     fac = spec.facilities
     if not fac.empty:
-        target: Any = OfflineMarkerCluster(name="Einrichtungen") if cluster else folium.FeatureGroup(
-            name="Einrichtungen"
+        target: Any = (
+            OfflineMarkerCluster(name="Einrichtungen")
+            if cluster
+            else folium.FeatureGroup(name="Einrichtungen")
         )
         target.add_to(fmap)
-        for lat, lon, tip, colour in zip(fac["lat"], fac["lon"], fac["tooltip"], fac["colour"]):
+        for lat, lon, tip, colour in zip(
+            fac["lat"], fac["lon"], fac["tooltip"], fac["colour"], strict=False
+        ):
             folium.CircleMarker(
                 location=[float(lat), float(lon)],
                 radius=4,

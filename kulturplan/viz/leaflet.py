@@ -45,14 +45,17 @@ def _legend_html(spec: MapSpec) -> str:
 
 LEGEND_CSS = """
 <style>
-.kp-legend{font:14px/1.5 'Source Sans Pro','Segoe UI',Arial,sans-serif;background:rgba(255,255,255,.94);
+.kp-legend{font:14px/1.5 'Source Sans Pro','Segoe UI',Arial,sans-serif;
+ background:rgba(255,255,255,.94);
  padding:8px 12px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);max-width:290px;color:#222}
 .kp-legend-head{font-weight:600;margin:2px 0 4px}
 .kp-legend-note{color:#666;font-size:12.5px;margin-top:2px}
-.kp-swatch{display:inline-block;width:16px;height:14px;border:1px solid #999;margin-right:8px;vertical-align:-2px}
+.kp-swatch{display:inline-block;width:16px;height:14px;border:1px solid #999;margin-right:8px;
+ vertical-align:-2px}
 .kp-dot{display:inline-block;width:10px;height:10px;border-radius:50%;border:1px solid #fff;
  box-shadow:0 0 0 1px #bbb;margin:0 10px 0 3px}
-.kp-info{font:15px/1.4 'Source Sans Pro','Segoe UI',Arial,sans-serif;background:rgba(255,255,255,.94);
+.kp-info{font:15px/1.4 'Source Sans Pro','Segoe UI',Arial,sans-serif;
+ background:rgba(255,255,255,.94);
  padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);color:#222}
 .leaflet-container{background:#e3e7ea !important}
 .leaflet-control-attribution{font-size:12.5px !important;background:rgba(255,255,255,.9) !important}
@@ -154,7 +157,9 @@ class LeafletMap:
         layers: list[Any] = [self.choropleth, self.facilities]
         if tiles is not None:
             tile_layer = (
-                tiles if isinstance(tiles, ipyleaflet.TileLayer) else ipyleaflet.basemap_to_tiles(tiles)
+                tiles
+                if isinstance(tiles, ipyleaflet.TileLayer)
+                else ipyleaflet.basemap_to_tiles(tiles)
             )
             layers.insert(0, tile_layer)
         view_bounds = with_legend_room(spec.bounds())

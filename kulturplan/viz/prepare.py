@@ -115,7 +115,7 @@ def display_geometries(
     if tolerance_m > 0 and len(frame):
         try:
             geoms = geoms.simplify_coverage(tolerance_m)
-        except Exception:  # noqa: BLE001 - invalid coverage: fall back per polygon
+        except Exception:  # invalid coverage: fall back per polygon
             geoms = geoms.simplify(tolerance_m, preserve_topology=True)
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=CRS))
     frame = frame.to_crs(WGS84)
@@ -144,7 +144,7 @@ def feature_collection(
             "properties": {"ags": str(key), **records.get(key, {})},
             "geometry": json.loads(g),
         }
-        for key, g in zip(frame.index, geoms)
+        for key, g in zip(frame.index, geoms, strict=False)
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -282,7 +282,7 @@ class ColourScale:
         """Legend entries ``(label, colour)``, best class first, then "keine Angabe"."""
         if self.empty:
             return [("keine Angabe", self.nan_colour)]
-        entries = list(zip(self.labels(), self.colours))
+        entries = list(zip(self.labels(), self.colours, strict=False))
         if self.higher_is_better:
             entries = entries[::-1]
         if self.has_missing:
@@ -409,6 +409,6 @@ def municipality_tooltips(
         f"{n}: {format_number(v, decimals)} {unit}".rstrip()
         if pd.notna(v)
         else f"{n}: keine Angabe"
-        for n, v in zip(names, vals)
+        for n, v in zip(names, vals, strict=False)
     ]
     return pd.Series(text, index=names.index, dtype=object)

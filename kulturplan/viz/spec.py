@@ -141,7 +141,7 @@ class MapSpec:
                     fac["lon"],
                     fac["tooltip"],
                     fac["category"],
-                    fac["colour"],
+                    fac["colour"], strict=False,
                 )
             ],
         }
