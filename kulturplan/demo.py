@@ -87,12 +87,16 @@ _FACILITY_RATES: dict[str, tuple[float, float, float]] = {
 # name templates: (first facility in a town, first facility in a village, further ones)
 _FACILITY_NAMES: dict[str, tuple[str, str, str]] = {
     "bibliothek": ("Stadtbibliothek {m}", "Gemeindebücherei {m}", "Zweigbibliothek {m}"),
-    "musikschule": ("Musikschule {m}", "Musikschule Zweigstelle {m}", "Musikschule Zweigstelle {m}"),
+    "musikschule": (
+        "Musikschule {m}", "Musikschule Zweigstelle {m}", "Musikschule Zweigstelle {m}"
+    ),
     "museum": ("Stadtmuseum {m}", "Heimatmuseum {m}", "Museumsscheune {m}"),
     "theater": ("Stadttheater {m}", "Freilichtbühne {m}", "Kleinkunstbühne {m}"),
     "kino": ("Filmtheater {m}", "Dorfkino {m}", "Programmkino {m}"),
     "soziokulturelles_zentrum": ("Kulturzentrum {m}", "Kulturscheune {m}", "Kulturhaus {m}"),
-    "jugendkunstschule": ("Jugendkunstschule {m}", "Jugendkunstschule {m}", "Jugendkunstschule Atelier {m}"),
+    "jugendkunstschule": (
+        "Jugendkunstschule {m}", "Jugendkunstschule {m}", "Jugendkunstschule Atelier {m}"
+    ),
     "volkshochschule": ("Volkshochschule {m}", "VHS-Außenstelle {m}", "VHS-Außenstelle {m}"),
     "veranstaltungsraum": ("Stadthalle {m}", "Bürgerhaus {m}", "Dorfgemeinschaftshaus {m}"),
     "galerie": ("Galerie am Markt {m}", "Galerie {m}", "Kunstraum {m}"),
@@ -253,7 +257,9 @@ def _outline(rng: np.random.Generator, n: int) -> shapely.Polygon:
     radius = a * b / np.sqrt((b * np.cos(theta)) ** 2 + (a * np.sin(theta)) ** 2)
     wobble = np.ones(k)
     for j in range(2, 7):
-        wobble += rng.uniform(0.02, 0.09) / (j - 1) * np.cos(j * theta + rng.uniform(0, 2 * math.pi))
+        wobble += (
+            rng.uniform(0.02, 0.09) / (j - 1) * np.cos(j * theta + rng.uniform(0, 2 * math.pi))
+        )
     wobble *= 1.0 + rng.normal(0.0, 0.012, k)
     rot = rng.uniform(-0.3, 0.3)
     cx = _CENTRE[0] + rng.uniform(-20_000, 20_000)
@@ -385,7 +391,7 @@ def _keys(
             raise ValueError("Zu viele Kreise für den AGS-Präfix 99.")
     rb = kreis // 99
     kk = kreis % 99 + 1
-    kreis_ags = np.array([f"99{r}{k:02d}" for r, k in zip(rb, kk)], dtype=object)
+    kreis_ags = np.array([f"99{r}{k:02d}" for r, k in zip(rb, kk, strict=False)], dtype=object)
     frame = pd.DataFrame({"kreis": kreis_ags, "name": names})
     frame = frame.sort_values(["kreis", "name"], kind="stable")
     frame["nr"] = frame.groupby("kreis").cumcount() + 1
@@ -615,7 +621,7 @@ def _organisations(rng: np.random.Generator, p: _Places) -> pd.DataFrame:
     is_all = rng.random(m) < 0.3
     labels = np.array(_TARGETS[:5], dtype=object)
     groups = [
-        ["alle"] if a else list(labels[row]) for a, row in zip(is_all, chosen)
+        ["alle"] if a else list(labels[row]) for a, row in zip(is_all, chosen, strict=False)
     ]
     width = max(5, len(str(m)))
     frame = pd.DataFrame(
@@ -835,7 +841,7 @@ def _funding(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame) -> pd.
     return frame
 
 
-# --- survey ----------------------------------------------------------------------------------------
+# --- survey ---------------------------------------------------------------------------------------
 def _survey(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame) -> pd.DataFrame:
     n = len(p.ags)
     size = max(1, round(800 * n / _BASE_N))
@@ -891,7 +897,7 @@ def _survey(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame) -> pd.D
     return frame
 
 
-# --- public ------------------------------------------------------------------------------------------
+# --- public ---------------------------------------------------------------------------------------
 def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
     """Build the fictional demo district "Landkreis Musterland".
 

@@ -76,7 +76,7 @@ def _dtype_code(series: pd.Series) -> str:
     dtype = series.dtype
     if isinstance(dtype, gpd.array.GeometryDtype):
         return "geometry"
-    if dtype == object:
+    if dtype == object:  # noqa: E721 - a numpy dtype comparison, not a type check
         values = series.dropna()
         if len(values) and values.map(lambda v: isinstance(v, (list, tuple))).all():
             return "list"
@@ -101,15 +101,15 @@ def _to_json_values(series: pd.Series, code: str) -> list[Any]:
     if code == "list":
         values = _to_text(series, code).tolist()
     elif code.startswith("datetime64"):
-        values = [None if m else v.isoformat() for v, m in zip(series, missing)]
+        values = [None if m else v.isoformat() for v, m in zip(series, missing, strict=False)]
     elif code in ("bool", "boolean"):
-        values = [None if m else bool(v) for v, m in zip(series, missing)]
+        values = [None if m else bool(v) for v, m in zip(series, missing, strict=False)]
     elif code.startswith(("int", "uint", "Int", "UInt")):
-        values = [None if m else int(v) for v, m in zip(series, missing)]
+        values = [None if m else int(v) for v, m in zip(series, missing, strict=False)]
     elif code.startswith(("float", "Float")):
-        values = [None if m else float(v) for v, m in zip(series, missing)]
+        values = [None if m else float(v) for v, m in zip(series, missing, strict=False)]
     else:
-        values = [None if m else str(v) for v, m in zip(series, missing)]
+        values = [None if m else str(v) for v, m in zip(series, missing, strict=False)]
     return values
 
 
@@ -145,7 +145,9 @@ def _from_text(
         out = raw.astype("category")
     elif code in ("bool", "boolean"):
         truth = {"true": True, "false": False, "1": True, "0": False}
-        conv = raw.map(lambda v: v if v is None or isinstance(v, bool) else truth.get(str(v).lower()))
+        conv = raw.map(
+            lambda v: v if v is None or isinstance(v, bool) else truth.get(str(v).lower())
+        )
         bad(present & conv.isna().to_numpy(), "wahr/falsch (True/False)")
         if code == "bool" and not present.all():
             bad(~present, "wahr/falsch (True/False); der Wert fehlt")
@@ -214,11 +216,11 @@ def _geojson_text(frame: gpd.GeoDataFrame, table: str, columns: dict[str, str]) 
         ensure_ascii=False,
     )
     lines = [head[:-1] + ', "features": [']
-    rows = list(zip(*(props[c] for c in names))) if names else [()] * len(frame)
-    for i, (geom, row) in enumerate(zip(geoms, rows)):
+    rows = list(zip(*(props[c] for c in names), strict=False)) if names else [()] * len(frame)
+    for i, (geom, row) in enumerate(zip(geoms, rows, strict=False)):
         feature = {
             "type": "Feature",
-            "properties": dict(zip(names, row)),
+            "properties": dict(zip(names, row, strict=False)),
             "geometry": None if geom is None else shapely.geometry.mapping(geom),
         }
         sep = "," if i < len(frame) - 1 else ""

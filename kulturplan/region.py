@@ -373,7 +373,9 @@ def _validate_facilities(
         missing = geom.isna() | geom.is_empty
         for pos in np.flatnonzero(missing.to_numpy()):
             problems.append(
-                Problem(TABLE_LABELS[table], "Koordinaten fehlen.", row=_row(pos), column="geometry")
+                Problem(
+                    TABLE_LABELS[table], "Koordinaten fehlen.", row=_row(pos), column="geometry"
+                )
             )
         bad_type = (geom.geom_type != "Point") & ~missing
         for pos in np.flatnonzero(bad_type.to_numpy()):
@@ -763,7 +765,11 @@ class Region:
             events=cut(self.events),
             funding=cut(self.funding),
             survey=cut(self.survey),
-            name=self.name if len(prefix) <= (len(self.kreis_ags or "")) else f"{self.name} ({prefix})",
+            name=(
+                self.name
+                if len(prefix) <= (len(self.kreis_ags or ""))
+                else f"{self.name} ({prefix})"
+            ),
             kreis_ags=prefix,
             sources=self.sources,
         )

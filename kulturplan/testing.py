@@ -20,7 +20,9 @@ def _assert_geometry_equal(
     a: gpd.GeoSeries, b: gpd.GeoSeries, table: str, tolerance: float
 ) -> None:
     if a.crs != b.crs:
-        raise AssertionError(f"Tabelle „{table}“: Koordinatensysteme unterscheiden sich: {a.crs} ≠ {b.crs}.")
+        raise AssertionError(
+            f"Tabelle „{table}“: Koordinatensysteme unterscheiden sich: {a.crs} ≠ {b.crs}."
+        )
     ga, gb = a.to_numpy(), b.to_numpy()
     missing_a, missing_b = shapely.is_missing(ga), shapely.is_missing(gb)
     if (missing_a != missing_b).any():

@@ -292,7 +292,9 @@ def xlsx_rows(
         out: list[tuple[int, list[Any]]] = []
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = list(values)
-            while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
+            while cells and (
+                cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())
+            ):
                 cells.pop()
             if cells:
                 out.append((number, cells))
@@ -529,7 +531,7 @@ def check_unique(
     """One problem per repeated key, naming the row of its first occurrence."""
     first: dict[Any, int] = {}
     problems = []
-    for key, row in zip(keys, rows):
+    for key, row in zip(keys, rows, strict=False):
         if is_empty(key):
             continue
         if key in first:
@@ -598,7 +600,8 @@ def missing_column_problem(source: str, column: str, header: Sequence[str]) -> P
         )
     return Problem(
         source,
-        f"Pflichtspalte „{column}“ fehlt (Zeile 1, Kopfzeile). Vorhandene Spalten: {present}.{hint}",
+        f"Pflichtspalte „{column}“ fehlt (Zeile 1, Kopfzeile). "
+        f"Vorhandene Spalten: {present}.{hint}",
         row=1,
         column=column,
     )

@@ -23,7 +23,6 @@ import shapely
 
 from kulturplan.errors import KulturplanError, Problem
 from kulturplan.region import CRS, Region, ValidationReport
-from kulturplan.sources import _tables as T
 from kulturplan.sources import bkg, destatis
 
 GEOMETRY_SOURCES: dict[str, str] = {
@@ -325,7 +324,7 @@ def join_municipalities(
             crs="EPSG:4326",
         ).to_crs(CRS)
         ip, ib = boundaries.sindex.query(pts, predicate="intersects")
-        for i, b in zip(ip, ib):
+        for i, b in zip(ip, ib, strict=False):
             hint_poly.setdefault(pts.index[i], boundaries.index[b])
         circles = _circles(
             lost.loc[has_point, "lon"].to_numpy(),
@@ -355,8 +354,11 @@ def join_municipalities(
         succ = hint_poly.get(ags)
         if succ is not None:
             succ_name = boundaries.loc[succ, "name"]
-            state = "ebenfalls in der Grenzdatei ohne Gegenstück im Verzeichnis" if succ in only_bnd \
+            state = (
+                "ebenfalls in der Grenzdatei ohne Gegenstück im Verzeichnis"
+                if succ in only_bnd
                 else "im Verzeichnis vorhanden"
+            )
             where = (
                 f" Der Gemeindemittelpunkt liegt in der Fläche {succ} „{succ_name}“ ({state}) – "
                 "vermutlich eine Gebietsänderung zwischen den Ständen beider Dateien."
@@ -397,7 +399,7 @@ def join_municipalities(
         polys = bnd.loc[only_bnd]
         ip, ib = polys.sindex.query(pts, predicate="intersects")
         inside: dict[str, list[str]] = {}
-        for i, b in zip(ip, ib):
+        for i, b in zip(ip, ib, strict=False):
             inside.setdefault(polys.index[b], []).append(pts.index[i])
         for ags in only_bnd:
             rec = bnd.loc[ags]

@@ -92,7 +92,9 @@ def category_lookup() -> dict[str, str]:
     return lookup
 
 
-def match_category(value: Any, lookup: dict[str, str] | None = None) -> tuple[str | None, list[str]]:
+def match_category(
+    value: Any, lookup: dict[str, str] | None = None
+) -> tuple[str | None, list[str]]:
     """Return ``(category id, suggestions)`` for a user's Sparte text.
 
     The id is ``None`` when the text matches no id, label or alias; then the
@@ -304,7 +306,8 @@ def read_table(
             row_problems.append(
                 Problem(
                     source,
-                    f"Breitengrad ({_de(lat[k])}) und Längengrad ({_de(lon[k])}) sind vertauscht: in "
+                    f"Breitengrad ({_de(lat[k])}) und Längengrad ({_de(lon[k])}) "
+                    "sind vertauscht: in "
                     "Deutschland liegt der Breitengrad zwischen 47,2 und 55,1, der Längengrad "
                     "zwischen 5,8 und 15,1. Bitte die beiden Werte tauschen.",
                     row=rows[k],

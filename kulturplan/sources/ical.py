@@ -130,7 +130,7 @@ def match_venues(
         return fid, how
     fac = facilities.to_crs(CRS) if facilities.crs is not None else facilities
     names: dict[str, str] = {}
-    for f, n in zip(fac.index, fac["name"]):
+    for f, n in zip(fac.index, fac["name"], strict=False):
         if isinstance(n, str) and n.strip():
             names.setdefault(T.normalise_label(n), str(f))
     # by name: the whole location or one of its comma-separated parts
@@ -225,7 +225,7 @@ def read_events(
     records: list[dict[str, Any]] = []
     lookup = category_lookup()
     for cal in calendars:
-        for k, ev in enumerate(cal.walk("VEVENT")):
+        for ev in cal.walk("VEVENT"):
             title = str(ev.get("SUMMARY") or "").strip() or "(ohne Titel)"
             uid = str(ev.get("UID") or "").strip() or f"{p.stem}-{len(records) + 1}"
             try:
@@ -301,7 +301,7 @@ def read_events(
     if need.any():
         guess = [
             _keyword_category(f"{c or ''} {t}")
-            for c, t in zip(frame.loc[need, "categories"], frame.loc[need, "title"])
+            for c, t in zip(frame.loc[need, "categories"], frame.loc[need, "title"], strict=False)
         ]
         frame.loc[need, "category"] = pd.Series(guess, index=frame.index[need], dtype=object)
     frame["category"] = frame["category"].astype(object)
