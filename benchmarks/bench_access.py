@@ -303,7 +303,8 @@ def main() -> int:
         print(f"  Paare in Reichweite: {sc['pairs']:,}")
         ok_t = sc["time_s"] < 20
         ok_m = sc["rss_peak_mb"] < 4096
-        print(f"  Zeit: {sc['time_s']:.1f} s (Ziel < 20 s: {'erfüllt' if ok_t else 'NICHT erfüllt'})"
+        print(f"  Zeit: {sc['time_s']:.1f} s "
+              f"(Ziel < 20 s: {'erfüllt' if ok_t else 'NICHT erfüllt'})"
               f"   Spitzen-RSS: {fmt_mb(sc['rss_peak_mb'])} (Ziel < 4 GB: "
               f"{'erfüllt' if ok_m else 'NICHT erfüllt'}; davon Eingaben "
               f"{fmt_mb(sc['rss_inputs_mb'])})")

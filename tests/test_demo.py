@@ -102,7 +102,7 @@ def test_geometry(demo: Region) -> None:
     assert set(m.geom_type) <= {"Polygon", "MultiPolygon"}
     minx, miny, maxx, maxy = m.total_bounds
     assert 30_000 <= maxx - minx <= 60_000 and 35_000 <= maxy - miny <= 65_000
-    assert 400_000 <= minx and maxx <= 600_000 and 5_600_000 <= miny and maxy <= 5_800_000
+    assert minx >= 400_000 and maxx <= 600_000 and miny >= 5_600_000 and maxy <= 5_800_000
     # a partition: the cells do not overlap
     union = shapely.union_all(m.geometry.to_numpy())
     assert union.area == pytest.approx(m.area.sum(), rel=1e-9)
@@ -256,7 +256,7 @@ def test_no_personal_data(demo: Region) -> None:
     assert "@" not in text and not re.search(r"\d{4,}", text)
 
 
-# --- scaling ---------------------------------------------------------------------------------------
+# --- scaling --------------------------------------------------------------------------------------
 def test_scaling_builds_with_the_same_rules(big: Region) -> None:
     m = big.municipalities
     assert len(m) == 2000 and m.index.is_unique

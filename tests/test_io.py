@@ -47,7 +47,10 @@ def _tricky() -> Region:
             "pop_30_64": [500, 400],
             "pop_65_plus": [300, 200],
         },
-        geometry=[box(X0, Y0, X0 + 1000.25, Y0 + 1000), box(X0 + 1000.25, Y0, X0 + 2000, Y0 + 1000)],
+        geometry=[
+            box(X0, Y0, X0 + 1000.25, Y0 + 1000),
+            box(X0 + 1000.25, Y0, X0 + 2000, Y0 + 1000),
+        ],
         crs="EPSG:25832",
     )
     fac = gpd.GeoDataFrame(
@@ -78,7 +81,9 @@ def _tricky() -> Region:
             "event_id": ["E1", "E2"],
             "title": ["Lesung", "Filmabend"],
             "category": ["bibliothek", "kino"],
-            "start": pd.to_datetime(["2025-03-01 19:30", "2025-12-31 23:59:59.5"], format="ISO8601"),
+            "start": pd.to_datetime(
+                ["2025-03-01 19:30", "2025-12-31 23:59:59.5"], format="ISO8601"
+            ),
             "end": pd.to_datetime(["2025-03-01 21:00", None]),
             "facility_id": ["007", None],
             "ags": [None, "01001002"],
@@ -139,7 +144,8 @@ def test_round_trip_restores_dtypes(tmp_path: Path) -> None:
     write_region(region, tmp_path / "t")
     back = read_region(tmp_path / "t")
     assert_region_equal(back, region)
-    m, f, o, e, s = back.municipalities, back.facilities, back.organisations, back.events, back.survey
+    m, f, o = back.municipalities, back.facilities, back.organisations
+    e, s = back.events, back.survey
     assert list(m.index) == ["01001001", "01001002"]
     assert m["kreis_ags"].tolist() == ["01001", "01001"]
     assert m["urban_degree"].dtype == "Int64" and m["urban_degree"].isna().tolist() == [False, True]
@@ -231,7 +237,7 @@ def test_demo_command_writes_folder(tmp_path: Path) -> None:
     assert_region_equal(back, musterland(seed=2, n_municipalities=5))
 
 
-# --- atomic writes and refusals --------------------------------------------------------------------
+# --- atomic writes and refusals -------------------------------------------------------------------
 def test_overwrite_region_folder(demo: Region, tmp_path: Path) -> None:
     target = tmp_path / "m"
     write_region(_tricky(), target)
@@ -325,7 +331,9 @@ def folder(tmp_path: Path) -> Path:
 
 
 def test_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(InputFileError, match=re.escape(f"Regionsordner „{tmp_path / 'nix'}“ nicht gefunden.")):
+    with pytest.raises(
+        InputFileError, match=re.escape(f"Regionsordner „{tmp_path / 'nix'}“ nicht gefunden.")
+    ):
         read_region(tmp_path / "nix")
 
 
@@ -343,7 +351,10 @@ def test_corrupt_manifest(folder: Path) -> None:
 
 def test_newer_format_version(folder: Path) -> None:
     path = folder / "region.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("format_version = 1", "format_version = 9"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("format_version = 1", "format_version = 9"),
+        encoding="utf-8",
+    )
     with pytest.raises(InputFileError, match="Formatversion „9“ wird nicht unterstützt"):
         read_region(folder)
 
@@ -359,7 +370,9 @@ def test_corrupt_geojson(folder: Path) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[2][:40]  # a line cut off, e.g. by a failed copy
     path.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(InputFileError, match=r"facilities\.geojson“ ist kein gültiges GeoJSON \(Zeile 3"):
+    with pytest.raises(
+        InputFileError, match=r"facilities\.geojson“ ist kein gültiges GeoJSON \(Zeile 3"
+    ):
         read_region(folder)
 
 
@@ -390,13 +403,18 @@ def test_bad_values_name_file_row_and_column(folder: Path) -> None:
 def test_missing_column(folder: Path) -> None:
     path = folder / "funding.csv"
     pd.read_csv(path, dtype=str).drop(columns="source").to_csv(path, index=False)
-    with pytest.raises(ValidationError, match=r"funding\.csv, Spalte „source“: Spalte „source“ fehlt"):
+    with pytest.raises(
+        ValidationError, match=r"funding\.csv, Spalte „source“: Spalte „source“ fehlt"
+    ):
         read_region(folder)
 
 
 def test_region_validation_errors_name_the_file(folder: Path) -> None:
     path = folder / "municipalities.geojson"
-    path.write_text(path.read_text(encoding="utf-8").replace('"population": 800.0', '"population": -800.0'), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"population": 800.0', '"population": -800.0'),
+        encoding="utf-8",
+    )
     with pytest.raises(ValidationError) as exc:
         read_region(folder)
     assert [str(p) for p in exc.value.problems] == [

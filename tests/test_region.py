@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -47,7 +48,11 @@ def _facilities(**changes: object) -> gpd.GeoDataFrame:
             "name": ["Bücherei Aheim", "Kino Cestadt", "Museum Dewald"],
             "category": ["bibliothek", "kino", "museum"],
         },
-        geometry=[Point(X0 + 500, Y0 + 500), Point(X0 + 2500, Y0 + 500), Point(X0 + 3500, Y0 + 500)],
+        geometry=[
+            Point(X0 + 500, Y0 + 500),
+            Point(X0 + 2500, Y0 + 500),
+            Point(X0 + 3500, Y0 + 500),
+        ],
         crs="EPSG:25832",
     )
     for col, values in changes.items():
@@ -301,7 +306,9 @@ def test_other_projected_crs_is_converted() -> None:
 # --- facilities ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("column", ["facility_id", "name", "category"])
 def test_facility_missing_column(column: str) -> None:
-    with pytest.raises(ValidationError, match=f"Einrichtungen, Spalte „{column}“: Pflichtspalte „{column}“ fehlt"):
+    with pytest.raises(
+        ValidationError, match=f"Einrichtungen, Spalte „{column}“: Pflichtspalte „{column}“ fehlt"
+    ):
         Region(_munis(), facilities=_facilities().drop(columns=column))
 
 
@@ -433,7 +440,9 @@ def test_organisation_problems() -> None:
 
 
 def test_organisation_missing_column() -> None:
-    with pytest.raises(ValidationError, match="Organisationen, Spalte „ags“: Pflichtspalte „ags“ fehlt"):
+    with pytest.raises(
+        ValidationError, match="Organisationen, Spalte „ags“: Pflichtspalte „ags“ fehlt"
+    ):
         Region(_munis(), organisations=_orgs().drop(columns="ags"))
 
 
@@ -495,19 +504,27 @@ def test_event_problems_of_all_checks_are_collected() -> None:
         Region(
             _munis(),
             facilities=_facilities(),
-            events=_events(category=["lesung", "kino", "kino"], start=["x", "2025-01-01", "2025-01-02"]),
+            events=_events(
+                category=["lesung", "kino", "kino"], start=["x", "2025-01-01", "2025-01-02"]
+            ),
         )
     assert [(p.row, p.column) for p in exc.value.problems] == [(2, "category"), (2, "start")]
 
 
 def test_event_unknown_venue_and_category() -> None:
-    region = Region(_munis(), facilities=_facilities(), events=_events(facility_id=["F1", "F9", None], ags=[None, "01002001", "01001002"]))
+    region = Region(
+        _munis(),
+        facilities=_facilities(),
+        events=_events(facility_id=["F1", "F9", None], ags=[None, "01002001", "01001002"]),
+    )
     assert [p.message for p in region.report.problems] == [
         "Veranstaltungsort „F9“ ist keine bekannte Einrichtung."
     ]
     with pytest.raises(ValidationError, match="Zeile 2, Spalte „category“: Sparte „lesung“ ist "
                        "unbekannt"):
-        Region(_munis(), facilities=_facilities(), events=_events(category=["lesung", "kino", "kino"]))
+        Region(
+            _munis(), facilities=_facilities(), events=_events(category=["lesung", "kino", "kino"])
+        )
 
 
 def _funding(**changes: object) -> pd.DataFrame:
@@ -571,7 +588,9 @@ def test_survey_valid_and_weight_checked() -> None:
     with pytest.raises(ValidationError, match="Befragung, Zeile 3, Spalte „weight“: Wert -0.8 "
                        "ist negativ"):
         Region(_munis(), survey=survey.assign(weight=[1.2, -0.8]))
-    with pytest.raises(ValidationError, match="Befragung, Spalte „age_group“: Pflichtspalte „age_group“ fehlt"):
+    with pytest.raises(
+        ValidationError, match="Befragung, Spalte „age_group“: Pflichtspalte „age_group“ fehlt"
+    ):
         Region(_munis(), survey=survey.drop(columns="age_group"))
 
 

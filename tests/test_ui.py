@@ -14,7 +14,12 @@ from viz_fixtures import tiny_region, tiny_table
 from kulturplan.ui import DashboardData, IndicatorExplorer
 from kulturplan.ui.apps import Kreisuebersicht, Versorgungsluecken
 from kulturplan.ui.gaps import GapExplorer, GapModel
-from kulturplan.ui.widgets import CategoryFilter, IndicatorPicker, MunicipalityPicker, ThresholdSlider
+from kulturplan.ui.widgets import (
+    CategoryFilter,
+    IndicatorPicker,
+    MunicipalityPicker,
+    ThresholdSlider,
+)
 from kulturplan.viz import prepare
 
 
