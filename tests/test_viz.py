@@ -234,3 +234,16 @@ def test_profile_has_no_ratio_index_for_indicators_without_natural_zero():
     assert bool(frame.at["foerderung_veraenderung", "better"]) is False
     trace, _ = charts.profile_props(frame, name="Testdorf", peer_text="vergleichbarer Gemeinden")
     assert trace["x"][0] == 0.0 and trace["text"][0] == "0,52 (Median 0,01)"
+
+
+def test_ranking_range_leaves_room_for_labels_of_negative_bars():
+    # Bug seen on the dashboard: the label of the most negative z-score ("-1,5") ran
+    # into the municipality name because the axis ended at the bar's end.
+    names = pd.Series({"a": "Adorf", "b": "Bedorf", "c": "Cedorf"})
+    _, layout = charts.ranking_props(pd.Series({"a": -1.5, "b": 0.5, "c": 1.0}), names,
+                                     label="Index", unit="Index", higher_is_better=True)
+    assert layout["xaxis"]["range"] == pytest.approx([-1.5 - 0.14 * 2.5, 1.0 + 0.14 * 2.5])
+    _, layout = charts.ranking_props(pd.Series({"a": 2.0, "b": 4.0, "c": 10.0}), names,
+                                     label="X", unit="je 1.000 Einw.", higher_is_better=True)
+    assert layout["xaxis"]["range"] == pytest.approx([0.0, 11.4])
+    assert layout["xaxis"]["autorange"] is False

@@ -168,6 +168,7 @@ def ranking_props(
     }
     finite = ordered.dropna()
     median = float(finite.median()) if len(finite) else None
+    x_range = _bar_range(finite)
     shapes = []
     annotations = []
     if median is not None:
@@ -201,7 +202,8 @@ def ranking_props(
         "height": max(260, 90 + 26 * len(order)),
         "xaxis": {"title": {"text": f"{unit} ({direction})" if unit and direction
                             else (unit or direction)},
-                  "rangemode": "tozero", "zeroline": True},
+                  "rangemode": "tozero", "zeroline": True,
+                  "range": x_range, "autorange": x_range is None},
         "yaxis": {"autorange": "reversed", "automargin": True, "type": "category",
                   "categoryorder": "array", "categoryarray": y},
         "shapes": shapes,
@@ -209,6 +211,21 @@ def ranking_props(
         "bargap": 0.25,
     }
     return trace, layout
+
+
+def _bar_range(values: pd.Series, pad: float = 0.14) -> list[float] | None:
+    """x range of a bar chart with room for the value labels outside the bars.
+
+    Bars start at 0; labels of negative bars stand left of their end, so the range
+    reaches ``pad`` of the span beyond the smallest negative value (otherwise they run
+    into the municipality names) and beyond the largest value. ``None`` (autorange)
+    without finite values.
+    """
+    if len(values) == 0:
+        return None
+    lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
+    span = hi - lo or 1.0
+    return [lo - pad * span if lo < 0 else 0.0, hi + pad * span if hi > 0 else 0.0]
 
 
 def ranking_figure(values: pd.Series, names: pd.Series, **kwargs: Any) -> go.Figure:
