@@ -20,7 +20,7 @@ from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from kulturplan.viz.spec import HOVER_STYLE, MapSpec
+from kulturplan.viz.spec import HOVER_STYLE, LEGEND_CSS, MapSpec, legend_html
 
 _CDN_TAG = re.compile(
     r"<script[^>]+src=[\"']https?://[^>]*>\s*</script>|<link[^>]+href=[\"']https?://[^>]*>",
@@ -128,32 +128,13 @@ class _Attribution(MacroElement):
 
 
 def _legend_html(spec: MapSpec) -> str:
-    esc = html_lib.escape
-    rows = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:14px;'
-        f'background:{colour};border:1px solid #999;margin-right:6px;'
-        f'vertical-align:-2px"></span>{esc(label)}</div>'
-        for label, colour in spec.legend()
-    )
-    fac = spec.facility_legend()
-    fac_rows = "".join(
-        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
-        f'background:{colour};border:1px solid #fff;margin:0 8px 0 2px"></span>{esc(label)}</div>'
-        for label, colour in fac
-    )
-    fac_block = (
-        f'<div style="margin-top:6px;font-weight:600">Einrichtungen</div>{fac_rows}'
-        if fac_rows
-        else ""
-    )
-    note = f'<div style="color:#666;margin-top:4px">{esc(spec.scale.note)}</div>' if rows else ""
+    """The shared legend (:func:`kulturplan.viz.spec.legend_html`) fixed to the top right
+    of the standalone map page."""
     return (
-        '<div class="kp-legend" style="position:fixed;top:12px;right:12px;z-index:1000;'
-        "background:rgba(255,255,255,.93);padding:8px 10px;border-radius:4px;"
-        "box-shadow:0 1px 4px rgba(0,0,0,.25);font:13px/1.45 'Segoe UI',Arial,sans-serif;"
-        'max-width:280px">'
-        f'<div style="font-weight:600;margin-bottom:4px">{esc(spec.legend_title())}</div>'
-        f"{rows}{note}{fac_block}</div>"
+        LEGEND_CSS
+        + '<div style="position:fixed;top:12px;right:12px;z-index:1000">'
+        + legend_html(spec)
+        + "</div>"
     )
 
 

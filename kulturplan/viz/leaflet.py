@@ -17,50 +17,9 @@ import ipyleaflet
 import ipywidgets as w
 
 from kulturplan.viz import prepare
-from kulturplan.viz.spec import FACILITY_STYLE, HOVER_STYLE, MapSpec
+from kulturplan.viz.spec import FACILITY_STYLE, HOVER_STYLE, LEGEND_CSS, MapSpec, legend_html
 
 INFO_DEFAULT = "Gemeinde mit der Maus berühren oder anklicken"
-
-
-def _legend_html(spec: MapSpec) -> str:
-    esc = html_lib.escape
-    rows = "".join(
-        f'<div class="kp-legend-row"><span class="kp-swatch" style="background:{c}"></span>'
-        f"{esc(label)}</div>"
-        for label, c in spec.legend()
-    )
-    fac = spec.facility_legend()
-    fac_rows = "".join(
-        f'<div class="kp-legend-row"><span class="kp-dot" style="background:{c}"></span>'
-        f"{esc(label)}</div>"
-        for label, c in fac
-    )
-    fac_block = f'<div class="kp-legend-head">Einrichtungen</div>{fac_rows}' if fac_rows else ""
-    return (
-        '<div class="kp-legend">'
-        f'<div class="kp-legend-head">{esc(spec.legend_title())}</div>{rows}'
-        f'<div class="kp-legend-note">{esc(spec.scale.note)}</div>{fac_block}</div>'
-    )
-
-
-LEGEND_CSS = """
-<style>
-.kp-legend{font:14px/1.5 'Source Sans Pro','Segoe UI',Arial,sans-serif;
- background:rgba(255,255,255,.94);
- padding:8px 12px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);max-width:290px;color:#222}
-.kp-legend-head{font-weight:600;margin:2px 0 4px}
-.kp-legend-note{color:#666;font-size:12.5px;margin-top:2px}
-.kp-swatch{display:inline-block;width:16px;height:14px;border:1px solid #999;margin-right:8px;
- vertical-align:-2px}
-.kp-dot{display:inline-block;width:10px;height:10px;border-radius:50%;border:1px solid #fff;
- box-shadow:0 0 0 1px #bbb;margin:0 10px 0 3px}
-.kp-info{font:15px/1.4 'Source Sans Pro','Segoe UI',Arial,sans-serif;
- background:rgba(255,255,255,.94);
- padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);color:#222}
-.leaflet-container{background:#e3e7ea !important}
-.leaflet-control-attribution{font-size:12.5px !important;background:rgba(255,255,255,.9) !important}
-</style>
-"""
 
 
 def compact_points(collection: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +136,7 @@ class LeafletMap:
         self.attribution = ipyleaflet.AttributionControl(
             position="bottomright", prefix=self._attribution_text(spec)
         )
-        self.legend_html = w.HTML(LEGEND_CSS + _legend_html(spec))
+        self.legend_html = w.HTML(LEGEND_CSS + legend_html(spec))
         self.legend = ipyleaflet.WidgetControl(widget=self.legend_html, position="topright")
         self.info_html = w.HTML(f'<div class="kp-info">{INFO_DEFAULT}</div>')
         self.info = ipyleaflet.WidgetControl(widget=self.info_html, position="bottomleft")
@@ -220,7 +179,7 @@ class LeafletMap:
         self.choropleth.data = spec.feature_collection()
         if not spec.facilities.equals(old.facilities):
             self.facilities.data = compact_points(spec.facility_collection(), FACILITY_STYLE)
-        self.legend_html.value = LEGEND_CSS + _legend_html(spec)
+        self.legend_html.value = LEGEND_CSS + legend_html(spec)
         text = self._attribution_text(spec)
         if self.attribution.prefix != text:
             self.attribution.prefix = text

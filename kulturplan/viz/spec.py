@@ -8,6 +8,7 @@ by a renderer.
 
 from __future__ import annotations
 
+import html as html_lib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -246,3 +247,47 @@ def map_spec(
         facilities=fac,
         attribution=prepare.attribution(region, extra_attribution),
     )
+
+
+def legend_html(spec: MapSpec) -> str:
+    """HTML legend of a map (classes, note, facility categories), styled by
+    :data:`LEGEND_CSS`; shared by the ipyleaflet and the folium renderer."""
+    esc = html_lib.escape
+    rows = "".join(
+        f'<div class="kp-legend-row"><span class="kp-swatch" style="background:{c}"></span>'
+        f"{esc(label)}</div>"
+        for label, c in spec.legend()
+    )
+    fac = spec.facility_legend()
+    fac_rows = "".join(
+        f'<div class="kp-legend-row"><span class="kp-dot" style="background:{c}"></span>'
+        f"{esc(label)}</div>"
+        for label, c in fac
+    )
+    fac_block = f'<div class="kp-legend-head">Einrichtungen</div>{fac_rows}' if fac_rows else ""
+    note = f'<div class="kp-legend-note">{esc(spec.scale.note)}</div>' if rows else ""
+    return (
+        '<div class="kp-legend">'
+        f'<div class="kp-legend-head">{esc(spec.legend_title())}</div>{rows}'
+        f"{note}{fac_block}</div>"
+    )
+
+
+LEGEND_CSS = """
+<style>
+.kp-legend{font:14px/1.5 'Source Sans Pro','Segoe UI',Arial,sans-serif;
+ background:rgba(255,255,255,.94);
+ padding:8px 12px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);max-width:290px;color:#222}
+.kp-legend-head{font-weight:600;margin:2px 0 4px}
+.kp-legend-note{color:#666;font-size:12.5px;margin-top:2px}
+.kp-swatch{display:inline-block;width:16px;height:14px;border:1px solid #999;margin-right:8px;
+ vertical-align:-2px}
+.kp-dot{display:inline-block;width:10px;height:10px;border-radius:50%;border:1px solid #fff;
+ box-shadow:0 0 0 1px #bbb;margin:0 10px 0 3px}
+.kp-info{font:15px/1.4 'Source Sans Pro','Segoe UI',Arial,sans-serif;
+ background:rgba(255,255,255,.94);
+ padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);color:#222}
+.leaflet-container{background:#e3e7ea !important}
+.leaflet-control-attribution{font-size:12.5px !important;background:rgba(255,255,255,.9) !important}
+</style>
+"""
