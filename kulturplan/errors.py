@@ -12,6 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
+def spreadsheet_row(position: int) -> int:
+    """Row number a user sees in a spreadsheet for the 0-based data row ``position``.
+
+    The header is row 1, so the first data row is row 2.
+    """
+    return int(position) + 2
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in one place of an input.
@@ -32,6 +40,13 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+
+    @classmethod
+    def at(
+        cls, source: str, position: int, message: str, column: str | None = None
+    ) -> Problem:
+        """A problem in the row at 0-based data ``position`` (see :func:`spreadsheet_row`)."""
+        return cls(source, message, row=spreadsheet_row(position), column=column)
 
     def __str__(self) -> str:
         where = [self.source]
@@ -69,3 +84,17 @@ class InputFileError(KulturplanError, OSError):
 
 class EmptyInputError(KulturplanError, ValueError):
     """An input that must not be empty is empty."""
+
+
+class ParameterError(KulturplanError, ValueError):
+    """A function was called with an unusable parameter (wrong value, unknown option).
+
+    A :class:`ValueError` too, so ``except ValueError`` catches it as Python users expect.
+    """
+
+
+class UnknownIndicatorError(ParameterError, KeyError):
+    """An indicator id that the catalog does not know."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
