@@ -312,3 +312,7 @@ def tiny_region() -> kp.Region:
 def tiny_region_zero_population() -> kp.Region:
     """``tiny_region`` with Dewald (99001004) at 0 inhabitants (all age groups 0)."""
     return make_tiny_region({"99001004": 0})
+
+
+# Browser fixtures (Voilà + headless Chromium) for every test_dashboard* module.
+from browser_support import browser, voila_mittelsachsen, voila_url  # noqa: E402, F401

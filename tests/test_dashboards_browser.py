@@ -11,37 +11,27 @@ checks that map and ranking change. Screenshots and measured timings go to
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-FORBIDDEN_TEXT = (
-    "Traceback",
-    "There was an error",
-    "Make this Notebook Trusted",
-    "Trust Notebook",
-    "konnten nicht geladen werden",
-    "Exception",
-    "Error:",
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    POINT_IN_PATH_JS,
+    Page,
+    _assert_clean,
+    _bar_labels,
+    _fills,
+    _info_text,
+    _log,
+    _map_html_kb,
+    _municipality_paths,
+    _screenshot,
+    _select,
+    _settled,
+    _wait_drawn,
+    _wait_for,
+    _wait_labels_change,
 )
 
 pytestmark = [
@@ -51,286 +41,6 @@ pytestmark = [
         reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)",
     ),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Voilà ist beendet (Code {proc.returncode})")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"Voilà antwortet nicht auf Port {port}")
-
-
-def _log(line: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with open(ARTIFACTS / "dashboard_timings.log", "a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
-    sys.stdout.write(line + "\n")
-
-
-@contextlib.contextmanager
-def _serve(cache: Path, region: Path | None = None, log_name: str = "voila.log"):
-    """Voilà serving dashboards/ with the repository's configuration.
-
-    ``cache`` is a fresh indicator cache folder (first renders are measured cold, as
-    after a fresh clone); ``region`` is passed as ``KULTURPLAN_REGION``.
-    """
-    port = _free_port()
-    env = dict(os.environ)
-    env["JUPYTER_PATH"] = str(ROOT / "share" / "jupyter")
-    env["KULTURPLAN_CACHE_DIR"] = str(cache)
-    env.pop("KULTURPLAN_REGION", None)
-    if region is not None:
-        env["KULTURPLAN_REGION"] = str(region)
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / log_name, "w", encoding="utf-8")  # noqa: SIM115
-    voila = ROOT / ".venv" / "bin" / "voila"
-    cmd = [str(voila) if voila.exists() else "voila", f"--port={port}", "--no-browser",
-           "--Voila.ip=127.0.0.1", "dashboards/"]
-    t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_port(port, proc)
-        what = "Demo" if region is None else region.name
-        _log(f"[{time.strftime('%Y-%m-%d %H:%M')}] Voilà ({what}) bereit nach "
-             f"{time.monotonic() - t0:.1f} s (Port {port})")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def voila_url(tmp_path_factory):
-    """Voilà with the demo district."""
-    with _serve(tmp_path_factory.mktemp("cache")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-class Page:
-    """A browser page with blocked external requests and websocket byte counting."""
-
-    def __init__(self, browser, width: int = 1600, height: int = 1000) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height},
-                                           device_scale_factor=1, locale="de-DE")
-        self.page = self.context.new_page()
-        self.blocked: list[str] = []
-        self.errors: list[str] = []
-        self.ws_bytes = 0
-        self.page.route("**/*", self._route)
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("websocket", self._on_ws)
-
-    def _route(self, route) -> None:
-        host = urlparse(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:", "about:")) or host in (
-            "localhost", "127.0.0.1"
-        ):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def _on_ws(self, ws) -> None:
-        def count(payload) -> None:
-            self.ws_bytes += len(payload) if payload else 0
-
-        ws.on("framereceived", count)
-
-    def close(self) -> None:
-        self.context.close()
-
-
-FIRST_TRY_MS = 45_000
-"""Voilà 0.5 occasionally never finishes executing a freshly started kernel's cells
-(voila-dashboards/voila#1428, open upstream; seen here in about 1 of 10 page loads on a
-busy 2-core machine). A user reloads the page then; the tests do the same once, after
-this long, and write it to the timings log so that it stays visible."""
-
-
-def _wait_for(page, js: str, timeout: float, what: str) -> None:
-    """``page.wait_for_function`` with one reload (see :data:`FIRST_TRY_MS`); on a second
-    timeout it saves a screenshot and the page text to the artifacts folder and names
-    what was missing (for diagnosing CI runs)."""
-    try:
-        page.wait_for_function(js, timeout=min(timeout, FIRST_TRY_MS))
-        return
-    except Exception:
-        _log(f"{page.url}: {what} nach {min(timeout, FIRST_TRY_MS) / 1000:.0f} s nicht "
-             "gezeichnet – Seite neu geladen (Voilà-Problem voila#1428)")
-        page.reload(wait_until="commit", timeout=90_000)
-    try:
-        page.wait_for_function(js, timeout=timeout)
-    except Exception as exc:
-        ARTIFACTS.mkdir(exist_ok=True)
-        stamp = time.strftime("%H%M%S")
-        shot = ARTIFACTS / f"zeitueberschreitung_{stamp}.png"
-        try:
-            page.screenshot(path=str(shot), full_page=True)
-            text = page.inner_text("body")[:2000]
-        except Exception as inner:  # the page itself may be gone
-            text = f"(Seite nicht lesbar: {inner})"
-        raise AssertionError(
-            f"{what} nicht gezeichnet nach {timeout / 1000:.0f} s ({page.url}); "
-            f"Bildschirmfoto: {shot}; Seitentext: {text!r}"
-        ) from exc
-
-
-def _wait_drawn(page, timeout: float = 90_000) -> None:
-    _wait_for(
-        page,
-        "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"
-        " && document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars path').length > 0",
-        timeout, "Karte oder Balkendiagramm",
-    )
-
-
-def _fills(page) -> list[str]:
-    return page.eval_on_selector_all(
-        ".leaflet-container .leaflet-overlay-pane path.leaflet-interactive",
-        "els => els.map(e => e.getAttribute('fill'))",
-    )
-
-
-LABELS_JS = """(sel) => { const p = document.querySelector(sel + ' .js-plotly-plot');
-    if (!p) return [];
-    return Array.from(p.querySelectorAll('.ytick text')).map(t => t.textContent); }"""
-
-
-def _bar_labels(page, selector: str) -> list[str]:
-    return page.evaluate(LABELS_JS, selector)
-
-
-def _wait_labels_change(page, selector: str, old: list[str], timeout: float = 30_000) -> None:
-    page.wait_for_function(
-        "([sel, old]) => { const l = (" + LABELS_JS + ")(sel);"
-        " return l.length > 0 && JSON.stringify(l) !== old; }",
-        arg=[selector, json.dumps(old)], timeout=timeout,
-    )
-
-
-def _settled(page, read, *, differs_from=None, timeout: float = 30.0, quiet: float = 0.9):
-    """Poll ``read()`` until it stays unchanged for ``quiet`` seconds (and, if given,
-    differs from ``differs_from``); return the settled value.
-
-    Widget updates arrive in several messages (layer data, legend, figure redraw), so a
-    single changed snapshot can be a transient state; the tests compare settled states.
-    """
-    end = time.monotonic() + timeout
-    last, since = read(), time.monotonic()
-    while time.monotonic() < end:
-        page.wait_for_timeout(150)
-        now = read()
-        if now != last:
-            last, since = now, time.monotonic()
-            continue
-        if time.monotonic() - since >= quiet and now and (
-            differs_from is None or now != differs_from
-        ):
-            return now
-    raise AssertionError(f"Zustand nicht stabil/geändert nach {timeout} s: {str(last)[:200]}")
-
-
-def _assert_clean(p: Page) -> None:
-    text = p.page.inner_text("body")
-    for bad in FORBIDDEN_TEXT:
-        assert bad not in text, f"„{bad}“ steht auf der Seite"
-    assert p.blocked == [], f"externe Anfragen: {p.blocked}"
-    assert p.errors == [], f"JavaScript-Fehler: {p.errors}"
-
-
-def _select(page, label: str, option_label: str) -> None:
-    box = page.locator(".widget-dropdown", has=page.locator("label", has_text=label)).first
-    box.locator("select").select_option(label=option_label)
-
-
-def _screenshot(page, name: str) -> None:
-    """Screenshot of the whole dashboard.
-
-    Voilà scrolls inside ``#rendered_cells``, so ``full_page`` would only capture the
-    viewport: the viewport is stretched to the dashboard's height for the shot.
-    """
-    size = page.viewport_size
-    height = page.evaluate(
-        "() => { const c = document.getElementById('rendered_cells');"
-        " return Math.ceil(c ? c.scrollHeight : document.body.scrollHeight); }"
-    )
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height + 24)})
-    # plotly and Leaflet redraw after the resize: wait until the drawing is stable again
-    page.wait_for_function(
-        "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length"
-        " > 0 && document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
-        timeout=20_000,
-    )
-    _settled(page, lambda: page.evaluate(
-        "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg, "
-        ".leaflet-container path')).map(e => { const r = e.getBoundingClientRect();"
-        " return [Math.round(r.width), Math.round(r.height)]; })"
-    ), quiet=0.6)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    page.set_viewport_size(size)
-    page.wait_for_timeout(300)
-
-
-POINT_IN_PATH_JS = """(idx) => {
-    const paths = Array.from(document.querySelectorAll(
-        '.leaflet-container .leaflet-overlay-pane path.leaflet-interactive'));
-    const el = paths[idx];
-    el.scrollIntoView({block: 'center'});
-    const r = el.getBoundingClientRect();
-    for (let fy = 0.5; fy < 0.95; fy += 0.05) for (const fx of [0.5, 0.4, 0.6, 0.3, 0.7]) {
-        const x = r.left + r.width * fx, y = r.top + r.height * fy;
-        if (document.elementFromPoint(x, y) === el) return [x, y];
-    }
-    return null; }"""
-
-
-def _municipality_paths(page) -> list[dict]:
-    """Stroke and fill of every municipality polygon (the selected one is outlined)."""
-    return page.eval_on_selector_all(
-        ".leaflet-container .leaflet-overlay-pane path.leaflet-interactive",
-        "els => els.map(e => ({stroke: e.getAttribute('stroke'),"
-        " fill: e.getAttribute('fill'), marker: e.getAttribute('d').includes('a')}))",
-    )
-
-
-def _map_html_kb(page) -> float:
-    """Size of the drawn map (Leaflet container markup: polygons, markers, legend)."""
-    return page.evaluate(
-        "() => new Blob([document.querySelector('.leaflet-container').outerHTML]).size"
-    ) / 1e3
-
-
-def _info_text(page) -> str:
-    return page.inner_text(".kp-info")
 
 
 def test_landing_page_lists_dashboards_in_german(voila_url, browser):
@@ -501,30 +211,6 @@ def test_versorgungsluecken_renders_and_reacts(voila_url, browser):
         assert all(isinstance(r[3], (int, float)) and r[3] > 0 for r in data_rows)
     finally:
         p.close()
-
-
-# -- a real Kreis -------------------------------------------------------------------------
-SHARED_DATA = ROOT.parent / "shared" / "data"
-REGISTER = SHARED_DATA / "destatis" / "AuszugGV4QAktuell_2020.csv"
-BOUNDARIES = SHARED_DATA / "bkg-vg5000-2021" / "VG5000_GEM.shp"
-
-
-@pytest.fixture(scope="module")
-def voila_mittelsachsen(tmp_path_factory):
-    """Voilà showing Landkreis Mittelsachsen, built from the shared official data with the
-    CLI (no facility list: the dashboards must say so calmly)."""
-    if not (REGISTER.exists() and BOUNDARIES.exists()):
-        pytest.skip(f"Amtliche Daten fehlen unter {SHARED_DATA}")
-    folder = tmp_path_factory.mktemp("regionen") / "mittelsachsen"
-    cli = ROOT / ".venv" / "bin" / "kulturplan"
-    done = subprocess.run(
-        [str(cli) if cli.exists() else "kulturplan", "build-region", "--ags", "14522",
-         "--register", str(REGISTER), "--boundaries", str(BOUNDARIES), "--out", str(folder)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    with _serve(tmp_path_factory.mktemp("cache"), folder, "voila_mittelsachsen.log") as url:
-        yield url
 
 
 def _wait_map_and_chart(page, timeout: float = 90_000) -> None:
