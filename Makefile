@@ -3,41 +3,60 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8866
+HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 
-.PHONY: start test lab install clean lint bench demo-data
+.PHONY: start test lab install clean lint bench demo-data lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+# Installs exactly the versions pinned in requirements.lock (refresh with `make lock`).
+# An editable install skips pyproject's data-files, so the Voilà template is linked into
+# the environment's share/jupyter (where `voila dashboards/` finds it without JUPYTER_PATH).
+$(STAMP): pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install --quiet -c $(LOCK) -e ".[test]"
+	mkdir -p $(VENV)/share/jupyter/voila/templates
+	ln -sfn $(CURDIR)/share/jupyter/voila/templates/kulturplan \
+	    $(VENV)/share/jupyter/voila/templates/kulturplan
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# Serves only on this computer (127.0.0.1); `make start HOST=0.0.0.0` only behind a
+# protection of your own — the dashboards have no password.
 start: install
 	@echo ""
 	@echo "  Kulturplan-Dashboards: http://localhost:$(PORT)/"
 	@echo "  (Beenden mit Strg+C)"
 	@echo ""
-	JUPYTER_PATH=$(CURDIR)/share/jupyter $(VENV)/bin/voila --port=$(PORT) --no-browser --Voila.ip=0.0.0.0 dashboards/
+	$(VENV)/bin/voila --port=$(PORT) --no-browser --Voila.ip=$(HOST) dashboards/
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lab: install
+	$(PY) -m pip install --quiet -c $(LOCK) -e ".[test,lab]"
 	$(VENV)/bin/jupyter lab notebooks/
 
 lint: install
-	$(VENV)/bin/ruff check kulturplan tests benchmarks
+	$(VENV)/bin/ruff check kulturplan tests benchmarks notebooks dashboards
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: install
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 demo-data: install
 	$(PY) -m kulturplan.demo data/musterland
+
+# Re-resolve all dependencies (runtime, test, lab) from pyproject.toml into requirements.lock.
+lock: | $(PY)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --all-extras --strip-extras --no-header --no-emit-index-url --no-emit-find-links \
+	    --output-file $(LOCK) pyproject.toml
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

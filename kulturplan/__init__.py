@@ -9,6 +9,9 @@ Quick start::
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from kulturplan import catalog, errors
 from kulturplan.errors import KulturplanError, ValidationError
 from kulturplan.region import CRS, Region, ValidationReport
@@ -28,13 +31,24 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):  # lazy submodules keep `import kulturplan` fast
-    import importlib
+_SUBMODULES = frozenset(
+    {"access", "demo", "indicators", "io", "overview", "sources", "testing", "ui", "viz"}
+)
+"""Submodules loaded on first attribute access (keeps ``import kulturplan`` fast).
 
-    if name in {"demo", "indicators", "access", "io", "sources", "viz", "ui", "planning",
-                "needs", "report", "overview"}:
+Only modules that exist are listed, so ``hasattr(kp, name)`` is honest."""
+
+_ALIASES = {"load_region": "read_region", "write_region": "write_region"}
+"""Functions of :mod:`kulturplan.io` offered at the top level."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
         return importlib.import_module(f"kulturplan.{name}")
-    if name in {"load_region", "write_region"}:
-        io = importlib.import_module("kulturplan.io")
-        return getattr(io, {"load_region": "read_region", "write_region": "write_region"}[name])
+    if name in _ALIASES:
+        return getattr(importlib.import_module("kulturplan.io"), _ALIASES[name])
     raise AttributeError(f"module 'kulturplan' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _SUBMODULES | set(_ALIASES))

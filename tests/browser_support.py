@@ -76,7 +76,9 @@ def _serve(cache: Path, region: Path | None = None, log_name: str = "voila.log")
     """
     port = _free_port()
     env = dict(os.environ)
-    env["JUPYTER_PATH"] = str(ROOT / "share" / "jupyter")
+    # as a user starts it: `voila dashboards/` in the project's environment, no JUPYTER_PATH
+    # (the template is installed into the environment; issue 8, defect 3)
+    env.pop("JUPYTER_PATH", None)
     env["KULTURPLAN_CACHE_DIR"] = str(cache)
     env.pop("KULTURPLAN_REGION", None)
     if region is not None:
