@@ -1,6 +1,7 @@
 """Spatial accessibility: nearest facility, coverage, 2SFCA, E2SFCA and gravity.
 
-Demand points (residents: municipality centres or :func:`population_points`) and
+Demand points (residents: municipality centres or
+:func:`kulturplan.demand.population_points`) and
 supply points (facilities) are GeoDataFrames in any CRS; they are converted to
 EPSG:25832 (metres). Polygon geometries are replaced by their *representative point*
 (``shapely.point_on_surface``, guaranteed to lie inside the polygon; PySAL's
@@ -65,10 +66,9 @@ Computational Social Science* 5, 265–284 (PySAL ``access``).
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -78,9 +78,6 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from kulturplan.errors import EmptyInputError, KulturplanError, Problem, ValidationError
-
-if TYPE_CHECKING:
-    from kulturplan.region import Region
 
 CRS = "EPSG:25832"
 
@@ -902,207 +899,3 @@ def _gravity_dense(
         out[start:start + block] = weight(d * spec.per_metre) @ sup.weight
     report = AccessReport(n_demand=n, n_supply=m, n_pairs=n * m)
     return out, report
-
-
-# ---------------------------------------------------------------------------------
-# population points and aggregation
-
-
-_POINT_CACHE: weakref.WeakKeyDictionary[Any, dict[float, gpd.GeoDataFrame]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def population_points(region: Region, cell_km: float = 1.0) -> gpd.GeoDataFrame:
-    """Spread each municipality's population over grid cells clipped to its polygon.
-
-    A square grid of ``cell_km`` km, aligned to multiples of ``cell_km`` in
-    EPSG:25832, is intersected with every municipality polygon. Each piece gets the
-    population share of its area (uniform density within a municipality):
-    :math:`P_{piece} = P_{muni} \\cdot a_{piece} / a_{muni}`, so the points of a
-    municipality add up to its population exactly (up to rounding). The point of a
-    piece is its centroid, or a point on its surface when the centroid lies outside the
-    piece. Uniform spreading ignores where people actually live inside a municipality;
-    it is a better demand model than one centre per municipality for large, rural
-    municipalities.
-
-    Parameters
-    ----------
-    region
-        The region; its municipalities need ``population`` and polygon geometries.
-    cell_km
-        Edge length of the grid cells in km.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Columns ``ags``, ``population``, ``area_km2`` (of the piece) and ``geometry``
-        (Point, EPSG:25832), with a fresh RangeIndex. Results are cached per region and
-        cell size.
-    """
-    if not (isinstance(cell_km, (int, float)) and np.isfinite(cell_km) and cell_km > 0):
-        raise AccessParameterError(f"cell_km muss eine positive Zahl sein, erhalten: {cell_km!r}.")
-    try:
-        cache = _POINT_CACHE.setdefault(region, {})
-    except TypeError:  # not weak-referenceable
-        cache = {}
-    if float(cell_km) in cache:
-        return cache[float(cell_km)].copy()
-    muni = region.municipalities
-    if len(muni) == 0:
-        raise EmptyInputError("Die Region enthält keine Gemeinden.")
-    if muni.crs != CRS:
-        muni = muni.to_crs(CRS)
-    pop = pd.to_numeric(muni["population"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(pop).any():
-        rows = np.flatnonzero(np.isnan(pop))
-        raise ValidationError(
-            [Problem("Gemeinden", "Einwohnerzahl fehlt.", row=int(r) + 2, column="population")
-             for r in rows],
-            title="Tabelle „Gemeinden“ enthält Fehler",
-        )
-    polys = np.asarray(muni.geometry.values, dtype=object)
-    size = float(cell_km) * 1000.0
-    bounds = shapely.bounds(polys)
-    ix0 = np.floor(bounds[:, 0] / size).astype(np.int64)
-    iy0 = np.floor(bounds[:, 1] / size).astype(np.int64)
-    nx = np.floor(bounds[:, 2] / size).astype(np.int64) - ix0 + 1
-    ny = np.floor(bounds[:, 3] / size).astype(np.int64) - iy0 + 1
-    counts = nx * ny
-    owner = np.repeat(np.arange(len(polys)), counts)
-    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    cx = ix0[owner] + local % nx[owner]
-    cy = iy0[owner] + local // nx[owner]
-    cells = shapely.box(cx * size, cy * size, (cx + 1) * size, (cy + 1) * size)
-    shapely.prepare(polys)
-    hit = shapely.intersects(polys[owner], cells)
-    owner, cells = owner[hit], cells[hit]
-    pieces = shapely.intersection(cells, polys[owner])
-    area = shapely.area(pieces)
-    keep = area > 0
-    owner, pieces, area = owner[keep], pieces[keep], area[keep]
-    total = np.bincount(owner, weights=area, minlength=len(polys))
-    pts = shapely.centroid(pieces)
-    outside = ~shapely.contains(pieces, pts)
-    if outside.any():
-        pts[outside] = shapely.point_on_surface(pieces[outside])
-    share = np.divide(area, total[owner], out=np.zeros_like(area), where=total[owner] > 0)
-    out = gpd.GeoDataFrame(
-        {
-            "ags": pd.Series(muni.index.to_numpy()[owner], dtype=object),
-            "population": pop[owner] * share,
-            "area_km2": area / 1e6,
-        },
-        geometry=gpd.GeoSeries(pts, crs=CRS),
-        crs=CRS,
-    )
-    cache[float(cell_km)] = out
-    return out.copy()
-
-
-def _group_keys(demand: pd.DataFrame, by: str | pd.Series) -> pd.Series:
-    if isinstance(by, pd.Series):
-        return by
-    if by in demand.columns:
-        return demand[by]
-    if demand.index.name == by:
-        return pd.Series(demand.index, index=demand.index)
-    raise ValidationError(
-        [Problem("Nachfrage", f"Spalte „{by}“ zum Zusammenfassen fehlt.", column=by)],
-        title="Tabelle „Nachfrage“ ist unvollständig",
-    )
-
-
-def aggregate(
-    values: pd.Series,
-    demand: pd.DataFrame,
-    *,
-    by: str | pd.Series = "ags",
-    demand_col: str = "population",
-    threshold: float | None = None,
-) -> pd.DataFrame:
-    """Summarise a per-point measure per municipality (or any group).
-
-    Parameters
-    ----------
-    values
-        A measure indexed like ``demand`` (costs from :func:`nearest`, booleans from
-        :func:`coverage`, or 2SFCA values).
-    demand
-        The demand points with ``demand_col`` and the grouping column ``by``.
-    by
-        Grouping column (default ``"ags"``), the index name, or a Series.
-    demand_col
-        Population column.
-    threshold
-        Optional cost threshold for ``population_beyond`` / ``share_within``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by group: ``population``; ``mean`` — population-weighted mean
-        :math:`\\sum P_i v_i / \\sum P_i` (``inf`` if any inhabited point has ``inf``;
-        NaN for groups without inhabitants); with ``threshold``: ``population_beyond``
-        (population with value ``> threshold``) and ``share_within`` (share 0–1 of the
-        population with value ``<= threshold``).
-    """
-    if not values.index.equals(demand.index):
-        raise AccessParameterError(
-            "values und demand müssen denselben Index haben (Ergebnis einer Maßzahl für "
-            "genau diese Nachfragepunkte)."
-        )
-    pop = pd.to_numeric(demand[demand_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(pop).any():
-        raise ValidationError(
-            [Problem("Nachfrage", "Einwohnerzahl fehlt.", row=int(r) + 2, column=demand_col)
-             for r in np.flatnonzero(np.isnan(pop))],
-            title="Tabelle „Nachfrage“ enthält Fehler",
-        )
-    keys = _group_keys(demand, by)
-    codes, uniques = pd.factorize(keys.to_numpy(), sort=True)
-    if (codes < 0).any():
-        raise ValidationError(
-            [Problem("Nachfrage", "Gruppenschlüssel fehlt.", row=int(r) + 2,
-                     column=by if isinstance(by, str) else None)
-             for r in np.flatnonzero(codes < 0)],
-            title="Tabelle „Nachfrage“ enthält Fehler",
-        )
-    k = len(uniques)
-    v = values.to_numpy(dtype=float, na_value=np.nan)
-    inhabited = pop > 0
-    # uninhabited points do not count (avoids 0 * inf); NaN of an inhabited point -> NaN
-    with np.errstate(invalid="ignore"):
-        weighted = np.where(inhabited, pop * np.nan_to_num(v, nan=0.0, posinf=np.inf), 0.0)
-    total = np.bincount(codes, weights=pop, minlength=k)
-    nan_count = np.bincount(codes, weights=(inhabited & np.isnan(v)), minlength=k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(codes, weights=weighted, minlength=k) / total
-    mean[(total <= 0) | (nan_count > 0)] = np.nan
-    out = pd.DataFrame({"population": total, "mean": mean}, index=pd.Index(uniques))
-    if threshold is not None:
-        beyond = np.bincount(codes, weights=np.where(v > threshold, pop, 0.0), minlength=k)
-        out["population_beyond"] = beyond
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["share_within"] = np.where(total > 0, 1 - beyond / np.where(total > 0, total, 1),
-                                           np.nan)
-    out.index.name = by if isinstance(by, str) else by.name
-    return out
-
-
-def weighted_mean(values: pd.Series, demand: pd.DataFrame, *, by: str | pd.Series = "ags",
-                  demand_col: str = "population") -> pd.Series:
-    """Population-weighted mean of ``values`` per group (see :func:`aggregate`)."""
-    return aggregate(values, demand, by=by, demand_col=demand_col)["mean"]
-
-
-def population_beyond(costs: pd.Series, demand: pd.DataFrame, threshold: float, *,
-                      by: str | pd.Series = "ags", demand_col: str = "population") -> pd.Series:
-    """Population per group whose cost is greater than ``threshold``."""
-    return aggregate(costs, demand, by=by, demand_col=demand_col,
-                     threshold=threshold)["population_beyond"]
-
-
-def share_covered(covered: pd.Series, demand: pd.DataFrame, *, by: str | pd.Series = "ags",
-                  demand_col: str = "population") -> pd.Series:
-    """Share (0–1) of the population per group with ``covered`` true."""
-    return aggregate(covered.astype(float), demand, by=by, demand_col=demand_col)["mean"]

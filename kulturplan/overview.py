@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from kulturplan import catalog
+from kulturplan._format import format_decimal, format_number
 from kulturplan.region import Region
 
 ENV_SHARED_DATA = "KULTURPLAN_SHARED_DATA"
@@ -162,10 +163,6 @@ def data_status(folder: str | Path) -> str:
     return MISSING_DATA_HELP.format(folder=folder, what=what, env=ENV_SHARED_DATA)
 
 
-def _de(n: float) -> str:
-    return f"{round(n):,}".replace(",", ".")
-
-
 def key_figures(region: Region) -> pd.DataFrame:
     """Key figures of a region as a German two-column table (Kennzahl, Wert).
 
@@ -181,7 +178,7 @@ def key_figures(region: Region) -> pd.DataFrame:
         "Förderdatensätze": len(region.funding),
     }
     return pd.DataFrame(
-        {"Kennzahl": list(figures), "Wert": [_de(v) for v in figures.values()]}
+        {"Kennzahl": list(figures), "Wert": [format_number(v, 0) for v in figures.values()]}
     )
 
 
@@ -220,6 +217,49 @@ def labelled(table: pd.DataFrame, region: Region, ids: Sequence[str]) -> pd.Data
     out = table.loc[:, list(ids)].rename(columns=headers)
     out.insert(0, "Gemeinde", region.municipalities["name"].reindex(out.index))
     return out
+
+
+def gap_table(region: Region, criteria: Mapping[str, tuple[float, str]]) -> pd.DataFrame:
+    """Inhabitants beyond several reachability thresholds, as a German table.
+
+    Presentation of :func:`kulturplan.indicators.reachability.population_beyond` (one
+    call per criterion) for a notebook or a report.
+
+    Parameters
+    ----------
+    region
+        The :class:`~kulturplan.Region`.
+    criteria
+        ``{category: (threshold, unit)}``, e.g.
+        ``{"bibliothek": (10, "km"), "musikschule": (20, "min")}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality (region order) plus a last row „Summe“ (totals and the
+        share of the whole region); columns ``AGS``, ``Gemeinde``, ``Einwohner`` and per
+        criterion „<Sparte> > <Schwelle> <Einheit>: Einw.“ (rounded) and „… Anteil (%)“
+        (one decimal, computed from the unrounded numbers). Thresholds are written the
+        German way („Bibliothek > 9,5 km“). The index is a plain row number: the
+        „Summe“ row is not a municipality.
+    """
+    from kulturplan import demand
+    from kulturplan.indicators.reachability import population_beyond
+
+    muni = region.municipalities
+    out = pd.DataFrame({"AGS": muni.index.astype(str), "Gemeinde": muni["name"].astype(str),
+                        "Einwohner": muni["population"].astype(float).to_numpy()})
+    total: dict[str, object] = {"AGS": "", "Gemeinde": "Summe",
+                                "Einwohner": float(muni["population"].sum())}
+    for category, (threshold, unit) in criteria.items():
+        part = population_beyond(region, category, threshold, unit)
+        label = f"{catalog.category_label(category)} > {format_decimal(threshold)} {unit}"
+        out[f"{label}: Einw."] = part["population_beyond"].round().to_numpy()
+        out[f"{label}: Anteil (%)"] = part["share_beyond"].round(1).to_numpy()
+        whole = demand.overall(part)
+        total[f"{label}: Einw."] = round(whole["population_beyond"])
+        total[f"{label}: Anteil (%)"] = round(whole["share_beyond"], 1)
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
 PER_LABELS: dict[str, str] = {

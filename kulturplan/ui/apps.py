@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from kulturplan import catalog
+from kulturplan import catalog, demand
 from kulturplan.errors import KulturplanError
 from kulturplan.ui import style
 from kulturplan.ui.data import ENV_VAR, DashboardData
@@ -152,9 +152,8 @@ class Kreisuebersicht(_App):
         """
         if not (self.data.region.facilities["category"] == category).any():
             return None
-        table = self.gap_model.table(category, km, "km")
-        total = float(table["einwohner"].sum())
-        return (1 - float(table["einwohner_ausserhalb"].sum()) / total) * 100 if total else 0.0
+        whole = demand.overall(self.gap_model.table(category, km, "km"))
+        return 100.0 - whole["share_beyond"] if whole["population"] > 0 else 0.0
 
     def key_figure_values(self) -> dict[str, str]:
         """The key figures as German text (label → formatted number)."""

@@ -19,7 +19,7 @@ from kulturplan.viz.prepare import (
     format_number,
     source_table,
 )
-from kulturplan.viz.spec import MapSpec, map_spec
+from kulturplan.viz.spec import MapSpec, gap_spec, map_spec
 
 __all__ = [
     "GEOBASIS_ATTRIBUTION",
@@ -30,6 +30,8 @@ __all__ = [
     "facility_points",
     "folium_map",
     "format_number",
+    "gap_map",
+    "gap_spec",
     "indicator_map",
     "map_spec",
     "source_table",
@@ -73,3 +75,29 @@ def indicator_map(region, table, indicator, *, categories=None, **kwargs):
         categories=categories,
     )
     return _folium_map(spec, **kwargs)
+
+
+def gap_map(region, category, threshold, unit="km", **kwargs):
+    """Offline folium map: share of inhabitants beyond a reachability threshold.
+
+    The municipalities are coloured by the share (percent) of their inhabitants farther
+    than ``threshold`` from the nearest facility of ``category``
+    (:func:`kulturplan.indicators.reachability.population_beyond`; lower is better);
+    the facilities of the category are drawn as markers (see :func:`gap_spec`).
+
+    Parameters
+    ----------
+    region
+        The :class:`~kulturplan.Region`.
+    category
+        Category id, e.g. ``"bibliothek"``.
+    threshold
+        Distance in km (straight line) or estimated car minutes.
+    unit
+        ``"km"`` or ``"min"``.
+    **kwargs
+        Passed to :func:`kulturplan.viz.folium_map.folium_map` (``cluster``, ``tiles``).
+    """
+    from kulturplan.viz.folium_map import folium_map as _folium_map
+
+    return _folium_map(gap_spec(region, category, threshold, unit), **kwargs)

@@ -367,17 +367,18 @@ def gap_props(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Bars of inhabitants beyond the threshold per municipality (most affected first).
 
-    ``gaps`` has columns ``name`` and ``einwohner_ausserhalb`` (see
-    :func:`kulturplan.ui.gaps.gap_table`).
+    ``gaps`` has columns ``name`` and ``population_beyond`` (the contract of
+    :func:`kulturplan.demand.population_beyond`, plus the municipality name as in
+    :meth:`kulturplan.ui.gaps.GapModel.table`).
     """
-    frame = gaps[gaps["einwohner_ausserhalb"] > 0].sort_values(
-        ["einwohner_ausserhalb", "name"], ascending=[False, True]
+    frame = gaps[gaps["population_beyond"] > 0].sort_values(
+        ["population_beyond", "name"], ascending=[False, True]
     ).head(top)
-    texts = [format_number(v, 0) for v in frame["einwohner_ausserhalb"]]
+    texts = [format_number(v, 0) for v in frame["population_beyond"]]
     trace = {
         "type": "bar",
         "orientation": "h",
-        "x": frame["einwohner_ausserhalb"].astype(float).tolist(),
+        "x": frame["population_beyond"].astype(float).tolist(),
         "y": frame["name"].astype(str).tolist(),
         "text": texts,
         "textposition": "outside",

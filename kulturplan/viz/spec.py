@@ -17,6 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from kulturplan import catalog
+from kulturplan._format import format_decimal
 from kulturplan.region import Region
 from kulturplan.viz import prepare
 from kulturplan.viz.prepare import ColourScale
@@ -246,6 +248,36 @@ def map_spec(
         unit=unit,
         facilities=fac,
         attribution=prepare.attribution(region, extra_attribution),
+    )
+
+
+GAP_UNIT_TEXT = {"km": "km (Luftlinie)", "min": "Minuten (geschätzte Fahrzeit)"}
+"""German wording of the units of a gap map title."""
+
+
+def gap_title(category: str, threshold: float, unit: str) -> str:
+    """German title of a gap map, e.g. „… weiter als 9,5 km (Luftlinie) …“."""
+    return (
+        f"Einwohner:innen weiter als {format_decimal(threshold)} "
+        f"{GAP_UNIT_TEXT.get(unit, unit)} von der nächsten Einrichtung "
+        f"„{catalog.category_label(category)}“"
+    )
+
+
+def gap_spec(region: Region, category: str, threshold: float, unit: str = "km",
+             **kwargs: Any) -> MapSpec:
+    """:class:`MapSpec` of the share (%) of inhabitants beyond a reachability threshold.
+
+    Values from :func:`kulturplan.indicators.reachability.population_beyond`
+    (``share_beyond``, lower is better); markers for the facilities of ``category``.
+    ``kwargs`` go to :func:`map_spec`.
+    """
+    from kulturplan.indicators.reachability import population_beyond
+
+    table = population_beyond(region, category, threshold, unit)
+    return map_spec(
+        region, table["share_beyond"], title=gap_title(category, threshold, unit), unit="%",
+        higher_is_better=False, categories=[category], **kwargs,
     )
 
 
