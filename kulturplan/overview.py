@@ -166,32 +166,46 @@ def data_status(folder: str | Path) -> str:
 def key_figures(region: Region) -> pd.DataFrame:
     """Key figures of a region as a German two-column table (Kennzahl, Wert).
 
-    Numbers are formatted the German way (``142.794``).
+    Numbers are formatted the German way (``142.794``). Facilities count only when they
+    lie in a municipality of the region; facilities outside it (kept for reachability)
+    are listed in a row of their own when there are any.
     """
+    from kulturplan.indicators.basic import own_facilities
+
+    own = len(own_facilities(region))
     figures = {
         "Gemeinden": len(region.municipalities),
         "Einwohner:innen": float(region.municipalities["population"].sum()),
         "Fläche (km²)": float(region.municipalities["area_km2"].sum()),
-        "Einrichtungen": len(region.facilities),
+        "Einrichtungen": own,
         "Organisationen (Vereine u. a.)": len(region.organisations),
         "Veranstaltungen": len(region.events),
         "Förderdatensätze": len(region.funding),
     }
+    outside = len(region.facilities) - own
+    if outside:
+        figures[OUTSIDE_FIGURE] = outside
     return pd.DataFrame(
         {"Kennzahl": list(figures), "Wert": [format_number(v, 0) for v in figures.values()]}
     )
 
 
-def facilities_by_category(region: Region) -> pd.DataFrame:
-    """Number of facilities per category (Sparte) in catalog order, with German labels.
+OUTSIDE_FIGURE = "Einrichtungen außerhalb (zählen nur für die Erreichbarkeit)"
+"""Key figure row of facilities beyond the region's municipalities."""
 
-    Categories without facilities are listed with 0.
+
+def facilities_by_category(region: Region) -> pd.DataFrame:
+    """Number of the region's own facilities per category (Sparte) in catalog order.
+
+    Categories without facilities are listed with 0; facilities outside the region's
+    municipalities are not counted (see :func:`kulturplan.indicators.basic.own_facilities`).
     """
-    ids = catalog.category_ids()
-    counts = region.facilities["category"].value_counts().reindex(ids, fill_value=0)
+    from kulturplan.indicators.basic import facility_counts
+
+    counts = facility_counts(region)
     return pd.DataFrame(
         {
-            "Sparte": [catalog.category_label(c, plural=True) for c in ids],
+            "Sparte": [catalog.category_label(c, plural=True) for c in counts.index],
             "Einrichtungen": counts.to_numpy(dtype=int),
         }
     )

@@ -25,9 +25,11 @@ def test_key_figures_of_tiny_region(tiny_region: kp.Region) -> None:
             "Organisationen (Vereine u. a.)",
             "Veranstaltungen",
             "Förderdatensätze",
+            "Einrichtungen außerhalb (zählen nur für die Erreichbarkeit)",
         ],
-        # 1,000 + 2,500 + 12,000 + 500; four 5 km squares; F01–F10 (F09 outside, kept)
-        "Wert": ["4", "16.000", "100", "10", "6", "11", "15"],
+        # 1,000 + 2,500 + 12,000 + 500; four 5 km squares; F01–F10 without F09, which
+        # lies outside every municipality (kept for reachability, listed on its own)
+        "Wert": ["4", "16.000", "100", "9", "6", "11", "15", "1"],
     }
 
 
@@ -39,7 +41,7 @@ def test_facilities_by_category_in_catalog_order_with_zeros(tiny_region: kp.Regi
         "Bibliotheken": 3,  # F01, F02, F10
         "Musikschulen": 1,
         "Museen": 2,
-        "Theater": 1,  # F09, outside every municipality but listed
+        "Theater": 0,  # F09 lies outside every municipality: not the region's own
         "Kinos": 1,
         "Soziokulturelle Zentren": 0,
         "Jugendkunstschulen": 0,
@@ -48,7 +50,7 @@ def test_facilities_by_category_in_catalog_order_with_zeros(tiny_region: kp.Regi
         "Galerien": 0,
         "Heimatvereine und Archive": 0,
     }
-    assert table["Einrichtungen"].sum() == len(tiny_region.facilities)
+    assert table["Einrichtungen"].sum() == len(tiny_region.facilities) - 1  # without F09
 
 
 def test_labelled_adds_names_and_german_headers(tiny_region: kp.Region) -> None:

@@ -51,6 +51,9 @@ __all__ = [
     "events_per_1000_by_target_group",
     "facilities_per_10k",
     "facilities_total_per_10k",
+    "facility_counts",
+    "is_own_facility",
+    "own_facilities",
     "funding_per_capita_by_source",
     "organisations_per_10k",
     "public_funding_change",
@@ -63,6 +66,33 @@ TARGET_GROUP_SEPARATORS = r"\s*[,;|/]\s*"
 
 
 # -- facilities --------------------------------------------------------------------------
+def is_own_facility(region: Region) -> pd.Series:
+    """Whether each facility lies in a municipality of the region (the Kreis's own).
+
+    A region may carry facilities beyond its municipalities (a Land-wide list, or
+    neighbours near the border): they count for reachability, because people cross the
+    Kreis border, but not for key figures, counts by Sparte or per-capita indicators.
+    Their ``ags`` is missing (point in no municipality) or names a municipality of
+    another Kreis.
+    """
+    fac = region.facilities
+    if "ags" not in fac.columns:
+        return pd.Series(False, index=fac.index)
+    return fac["ags"].isin(set(region.municipalities.index))
+
+
+def own_facilities(region: Region) -> pd.DataFrame:
+    """The facilities of the region's own municipalities (see :func:`is_own_facility`)."""
+    return region.facilities[is_own_facility(region).to_numpy()]
+
+
+def facility_counts(region: Region) -> pd.Series:
+    """Number of the region's own facilities per category id (catalog order, 0 included)."""
+    fac = own_facilities(region)
+    return (fac["category"].value_counts().reindex(_catalog.category_ids(), fill_value=0)
+            .astype(int))
+
+
 def facilities_per_10k(facilities: pd.DataFrame, population: pd.Series) -> pd.DataFrame:
     """Facilities per 10,000 inhabitants, one column per catalog category.
 

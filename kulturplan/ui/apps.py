@@ -17,6 +17,7 @@ import pandas as pd
 
 from kulturplan import catalog, demand
 from kulturplan.errors import KulturplanError
+from kulturplan.indicators import basic
 from kulturplan.ui import style
 from kulturplan.ui.data import ENV_VAR, DashboardData
 from kulturplan.ui.explorer import IndicatorExplorer, PopulationOverview
@@ -55,12 +56,15 @@ def sources_html(data: DashboardData) -> str:
 
 
 def facility_counts(data: DashboardData) -> pd.Series:
-    """Facilities per category (catalog order, German plural labels), only present ones."""
-    cats = catalog.categories()
-    counts = data.region.facilities["category"].value_counts()
-    ids = [c for c in cats.index if counts.get(c, 0) > 0]
+    """The region's own facilities per category (catalog order, German plural labels).
+
+    Only categories present; facilities outside the region's municipalities (kept for
+    reachability) are not counted.
+    """
+    counts = basic.facility_counts(data.region)
+    counts = counts[counts > 0]
     return pd.Series(
-        [int(counts[c]) for c in ids], index=[str(cats.at[c, "label_plural"]) for c in ids]
+        counts.to_numpy(), index=[catalog.category_label(c, plural=True) for c in counts.index]
     )
 
 
@@ -162,7 +166,7 @@ class Kreisuebersicht(_App):
         out = {
             "Einwohner:innen": format_number(muni["population"].sum(), 0),
             "Gemeinden": format_number(len(muni), 0),
-            "Kultureinrichtungen": format_number(len(self.data.region.facilities), 0),
+            "Kultureinrichtungen": format_number(len(basic.own_facilities(self.data.region)), 0),
         }
         for cat in ("bibliothek", "musikschule"):
             label = catalog.category_label(cat)
@@ -183,7 +187,12 @@ class Kreisuebersicht(_App):
         chips = " · ".join(
             f"<b>{format_number(n, 0)}</b> {html_lib.escape(label)}" for label, n in counts.items()
         )
-        return cards + f'<div class="kp-text">Einrichtungen nach Sparten: {chips}</div>'
+        outside = int((~basic.is_own_facility(self.data.region)).sum())
+        note = (
+            f" · außerhalb des Kreises: <b>{format_number(outside, 0)}</b> (zählen nur für die "
+            "Erreichbarkeit)" if outside > 0 else ""
+        )
+        return cards + f'<div class="kp-text">Einrichtungen nach Sparten: {chips}{note}</div>'
 
 
 class Versorgungsluecken(_App):

@@ -22,7 +22,7 @@ import pandas as pd
 import traitlets as t
 
 from kulturplan import catalog, demand
-from kulturplan.indicators import reachability
+from kulturplan.indicators import basic, reachability
 from kulturplan.region import Region
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
@@ -246,8 +246,13 @@ class GapExplorer(w.VBox):
 
     @property
     def n_facilities(self) -> int:
-        """Facilities of the chosen category in the region."""
-        return int((self.data.region.facilities["category"] == self.category).sum())
+        """Facilities of the chosen category that count for reachability (also outside)."""
+        return len(reachability.category_facilities(self.data.region, self.category))
+
+    @property
+    def n_own_facilities(self) -> int:
+        """Facilities of the chosen category in the region's own municipalities."""
+        return int(basic.facility_counts(self.data.region).get(self.category, 0))
 
     def below_standard(self) -> pd.DataFrame:
         """Municipalities with inhabitants beyond the threshold, most affected first.
@@ -276,7 +281,7 @@ class GapExplorer(w.VBox):
             return
         whole = demand.overall(self.summary)
         beyond, share = whole["population_beyond"], whole["share_beyond"]
-        n_fac = int((self.data.region.facilities["category"] == cat).sum())
+        n_fac = self.n_own_facilities
         plural = catalog.category_label(cat, plural=True)
         n_bad = len(self.below_standard())
         self.headline.value = style.cards_html(
@@ -291,7 +296,7 @@ class GapExplorer(w.VBox):
             '<div class="kp-note">Einwohner:innen sind gleichmäßig auf ein '
             f"{format_number(self.model.cell_km, 0)}-km-Raster je Gemeinde verteilt; "
             "Entfernungen als Luftlinie, Fahrzeiten geschätzt mit Umwegfaktor 1,3 und "
-            "50 km/h.</div>"
+            f"50 km/h.{self._outside_note()}</div>"
         )
         # map: municipalities by share beyond (lower is better) + affected grid points
         shares = self.summary["share_beyond"]
@@ -314,6 +319,14 @@ class GapExplorer(w.VBox):
         )
         self.chart.update(trace, layout)
         self._update_table()
+
+    def _outside_note(self) -> str:
+        """Sentence on facilities beyond the Kreis that count for reachability ('' if none)."""
+        outside = self.n_facilities - self.n_own_facilities
+        if outside <= 0:
+            return ""
+        return (f" Weitere {format_number(outside, 0)} Einrichtungen „{self.category_label}“ "
+                "außerhalb des Kreises zählen für die Erreichbarkeit mit (hohle Punkte).")
 
     def no_supply_text(self) -> str:
         """German note when the region has no facility of the chosen category."""

@@ -182,18 +182,18 @@ def folium_map(
             else folium.FeatureGroup(name="Einrichtungen")
         )
         target.add_to(fmap)
-        for lat, lon, tip, colour in zip(
-            fac["lat"], fac["lon"], fac["tooltip"], fac["colour"], strict=False
-        ):
+        for feature in spec.facility_collection()["features"]:
+            style = feature["properties"]["style"]
+            lon, lat = feature["geometry"]["coordinates"]
             folium.CircleMarker(
                 location=[float(lat), float(lon)],
-                radius=4,
-                weight=1,
-                color="#ffffff",
+                radius=style["radius"],
+                weight=style["weight"],
+                color=style["color"],
                 fill=True,
-                fill_color=colour,
-                fill_opacity=0.95,
-                tooltip=str(tip),
+                fill_color=style["fillColor"],
+                fill_opacity=style["fillOpacity"],
+                tooltip=str(feature["properties"]["tooltip"]),
             ).add_to(target)
     _Attribution(html_lib.escape(spec.attribution) + " | Leaflet").add_to(fmap)
     fmap.get_root().html.add_child(Element(_legend_html(spec)), name="kp_legend")

@@ -306,6 +306,10 @@ def _spread(palette: Sequence[str], n: int) -> list[str]:
 
 
 # -- facilities --------------------------------------------------------------------------
+OUTSIDE_TEXT = "außerhalb des Kreises"
+OUTSIDE_LEGEND = "außerhalb des Kreises (zählt nur für die Erreichbarkeit)"
+"""Legend entry of facilities beyond the region's municipalities (hollow markers)."""
+
 def facility_points(
     region: Region, categories: Iterable[str] | None = None, *, precision: int = DEFAULT_PRECISION
 ) -> pd.DataFrame:
@@ -324,7 +328,9 @@ def facility_points(
     -------
     pandas.DataFrame
         Index ``facility_id``; columns ``lat``, ``lon``, ``category``, ``label``
-        (German category label), ``colour``, ``name``, ``gemeinde``, ``tooltip``.
+        (German category label), ``colour``, ``name``, ``gemeinde``, ``tooltip`` and
+        ``outside`` (``True`` for a facility beyond the region's municipalities: it is
+        drawn differently and counts only for reachability).
     """
     fac = drop_personal_data(region.facilities)
     if categories is not None:
@@ -341,8 +347,11 @@ def facility_points(
     colour = category.map(cats["colour"]).fillna("#555555")
     names = region.municipalities["name"]
     gemeinde = fac["ags"].map(names).fillna("") if "ags" in fac else pd.Series("", fac.index)
+    own = fac["ags"].isin(set(names.index)) if "ags" in fac else pd.Series(True, fac.index)
+    outside = (~own).to_numpy(dtype=bool)
     name = fac["name"].astype(str)
-    tooltip = name + " (" + label + ")" + np.where(gemeinde != "", " – " + gemeinde, "")
+    place = np.where(outside, f" – {OUTSIDE_TEXT}", np.where(gemeinde != "", " – " + gemeinde, ""))
+    tooltip = name + " (" + label + ")" + place
     return pd.DataFrame(
         {
             "lat": lat,
@@ -353,6 +362,7 @@ def facility_points(
             "name": name.to_numpy(),
             "gemeinde": gemeinde.to_numpy(),
             "tooltip": np.asarray(tooltip, dtype=object),
+            "outside": outside,
         },
         index=fac.index,
     )
