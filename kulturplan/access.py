@@ -24,6 +24,15 @@ Costs
     (or with an empty cost) are unreachable; they are counted in the
     :class:`AccessReport` attached to every result as ``result.attrs["report"]``.
 
+Reports
+-------
+Every measure returns a plain :class:`pandas.Series`; its :class:`AccessReport` (pairs
+in reach, unreached demand points, unused facilities, gaps of a cost table) rides along
+in ``result.attrs["report"]`` **as a convenience for interactive use**. pandas documents
+``attrs`` as experimental, and arithmetic, ``concat`` or ``merge`` may drop it: read the
+report right after the call (``report = result.attrs["report"]``) instead of relying on
+it downstream. The values themselves never depend on it.
+
 Catchments are inclusive: a pair is *in reach* when ``cost <= max_cost`` (as in
 PySAL ``access``' ``weighted_catchment``). Nothing builds a dense demand × supply
 matrix when ``max_cost`` is given: pairs in reach come from a KD-tree
@@ -66,7 +75,7 @@ Computational Social Science* 5, 265–284 (PySAL ``access``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +86,8 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from kulturplan.errors import EmptyInputError, KulturplanError, Problem, ValidationError
+from kulturplan._format import format_decimal
+from kulturplan.errors import EmptyInputError, ParameterError, Problem, ValidationError
 
 CRS = "EPSG:25832"
 
@@ -107,10 +117,6 @@ _CHUNK_PAIRS = 4_000_000
 """Target number of candidate pairs handled at once (bounds temporary memory)."""
 
 
-class AccessParameterError(KulturplanError, ValueError):
-    """A parameter of an accessibility function is invalid (German message)."""
-
-
 # ---------------------------------------------------------------------------------
 # report
 
@@ -119,7 +125,8 @@ class AccessParameterError(KulturplanError, ValueError):
 class AccessReport:
     """What happened while computing an accessibility measure.
 
-    Attached to every result Series as ``result.attrs["report"]``.
+    Attached to every result Series as ``result.attrs["report"]`` (a convenience: read it
+    right after the call, see the module documentation).
 
     Attributes
     ----------
@@ -187,110 +194,119 @@ class _Points:
     weight: np.ndarray  # (n,) float64
 
 
-def _points(
-    frame: Any, value_col: str | None, table: str, *, allow_empty: bool = False
-) -> _Points:
-    """Validate a demand/supply GeoDataFrame and return coordinates and weights."""
+def _row_problems(
+    source: str,
+    positions: Iterable[int],
+    message: str | Callable[[int], str],
+    column: str | None,
+) -> list[Problem]:
+    """One :class:`Problem` per 0-based row position (spreadsheet rows, header = 1)."""
+    return [
+        Problem.at(source, int(pos), message(int(pos)) if callable(message) else message, column)
+        for pos in positions
+    ]
+
+
+def _check_frame(frame: Any, value_col: str | None, table: str) -> None:
+    """The table is a GeoDataFrame with a CRS and the value column (else a German error)."""
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise AccessParameterError(
+        raise ParameterError(
             f"{table}: erwartet wird ein GeoDataFrame mit Punktgeometrien, "
             f"erhalten: {type(frame).__name__}."
         )
-    if len(frame) == 0:
-        if allow_empty:
-            return _Points(frame.index, np.empty((0, 2)), np.empty(0))
-        raise EmptyInputError(f"{table}: die Tabelle ist leer; mindestens ein Punkt wird benötigt.")
-    problems: list[Problem] = []
     if value_col is not None and value_col not in frame.columns:
         raise ValidationError(
-            [
-                Problem(
-                    table,
-                    f"Spalte „{value_col}“ fehlt. Vorhandene Spalten: "
-                    f"{', '.join(map(str, frame.columns))}.",
-                    column=value_col,
-                )
-            ],
+            [Problem(table, f"Spalte „{value_col}“ fehlt. Vorhandene Spalten: "
+                     f"{', '.join(map(str, frame.columns))}.", column=value_col)],
             title=f"Tabelle „{table}“ ist unvollständig",
         )
     if frame.crs is None:
         raise ValidationError(
-            [
-                Problem(
-                    table,
-                    "Die Geometrien haben kein Koordinatenreferenzsystem (CRS). Bitte das CRS "
-                    "angeben, z. B. EPSG:25832 oder EPSG:4326.",
-                    column="geometry",
-                )
-            ],
+            [Problem(table, "Die Geometrien haben kein Koordinatenreferenzsystem (CRS). Bitte "
+                     "das CRS angeben, z. B. EPSG:25832 oder EPSG:4326.", column="geometry")],
             title=f"Tabelle „{table}“ enthält Fehler",
         )
-    geom = frame.geometry
-    if frame.crs != CRS:
-        geom = geom.to_crs(CRS)
-    arr = np.asarray(geom.values, dtype=object)
+
+
+def _geometry_problems(arr: np.ndarray, table: str) -> tuple[np.ndarray, list[Problem]]:
+    """Shapely type ids of ``arr`` and the rows whose geometry is missing or not allowed."""
     missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-    for pos in np.flatnonzero(missing):
-        problems.append(Problem(table, "Geometrie fehlt.", row=int(pos) + 2, column="geometry"))
     types = shapely.get_type_id(arr)
     # 0 Point, 3 Polygon, 6 MultiPolygon; everything else is not allowed
     bad = ~missing & ~np.isin(types, (0, 3, 6))
-    for pos in np.flatnonzero(bad):
-        problems.append(
-            Problem(
-                table,
-                f"Geometrie ist ein {arr[pos].geom_type}; erwartet wird ein Punkt oder ein "
-                "(Multi-)Polygon.",
-                row=int(pos) + 2,
-                column="geometry",
-            )
-        )
-    if value_col is not None:
-        raw = frame[value_col]
-        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        for pos in np.flatnonzero(np.isnan(numbers)):
-            value = raw.iloc[pos]
-            what = "Wert fehlt" if pd.isna(value) else f"„{value}“ ist keine Zahl"
-            problems.append(
-                Problem(table, f"{what}; erwartet wird eine Zahl ≥ 0.", row=int(pos) + 2,
-                        column=value_col)
-            )
-        for pos in np.flatnonzero(numbers < 0):
-            problems.append(
-                Problem(
-                    table,
-                    f"Wert {numbers[pos]:g} ist negativ; erwartet wird eine Zahl ≥ 0.",
-                    row=int(pos) + 2,
-                    column=value_col,
-                )
-            )
-        for pos in np.flatnonzero(np.isinf(numbers)):
-            problems.append(
-                Problem(table, "Wert ist unendlich; erwartet wird eine endliche Zahl ≥ 0.",
-                        row=int(pos) + 2, column=value_col)
-            )
-        weight = numbers
-    else:
-        weight = np.ones(len(frame))
-    if problems:
-        raise ValidationError(problems, title=f"Tabelle „{table}“ enthält Fehler")
+    problems = _row_problems(table, np.flatnonzero(missing), "Geometrie fehlt.", "geometry")
+    problems += _row_problems(
+        table, np.flatnonzero(bad),
+        lambda pos: f"Geometrie ist ein {arr[pos].geom_type}; erwartet wird ein Punkt oder ein "
+        "(Multi-)Polygon.",
+        "geometry",
+    )
+    return types, problems
+
+
+def _weights(frame: gpd.GeoDataFrame, value_col: str | None, table: str
+             ) -> tuple[np.ndarray, list[Problem]]:
+    """The numbers of ``value_col`` (ones without it) and the rows that are no number ≥ 0."""
+    if value_col is None:
+        return np.ones(len(frame)), []
+    raw = frame[value_col]
+    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    def not_a_number(pos: int) -> str:
+        value = raw.iloc[pos]
+        what = "Wert fehlt" if pd.isna(value) else f"„{value}“ ist keine Zahl"
+        return f"{what}; erwartet wird eine Zahl ≥ 0."
+
+    problems = _row_problems(table, np.flatnonzero(np.isnan(numbers)), not_a_number, value_col)
+    problems += _row_problems(
+        table, np.flatnonzero(numbers < 0),
+        lambda pos: f"Wert {format_decimal(numbers[pos])} ist negativ; erwartet wird eine "
+        "Zahl ≥ 0.",
+        value_col,
+    )
+    problems += _row_problems(
+        table, np.flatnonzero(np.isinf(numbers)),
+        "Wert ist unendlich; erwartet wird eine endliche Zahl ≥ 0.", value_col,
+    )
+    return numbers, problems
+
+
+def _coordinates(arr: np.ndarray, types: np.ndarray, table: str) -> np.ndarray:
+    """(n, 2) coordinates: points as they are, polygons by a point on their surface."""
     is_point = types == 0
     if not is_point.all():
         arr = arr.copy()
         arr[~is_point] = shapely.point_on_surface(arr[~is_point])
     xy = shapely.get_coordinates(arr)
-    if len(xy) != len(arr):  # pragma: no cover - guarded above
-        raise AccessParameterError(
-            f"{table}: Geometrien konnten nicht in Punkte umgewandelt werden."
-        )
+    if len(xy) != len(arr):  # pragma: no cover - guarded by _geometry_problems
+        raise ParameterError(f"{table}: Geometrien konnten nicht in Punkte umgewandelt werden.")
     bad_xy = ~np.isfinite(xy).all(axis=1)
     if bad_xy.any():
         raise ValidationError(
-            [Problem(table, "Koordinaten sind ungültig (leer oder nicht endlich).",
-                     row=int(pos) + 2, column="geometry") for pos in np.flatnonzero(bad_xy)],
+            _row_problems(table, np.flatnonzero(bad_xy),
+                          "Koordinaten sind ungültig (leer oder nicht endlich).", "geometry"),
             title=f"Tabelle „{table}“ enthält Fehler",
         )
-    return _Points(frame.index, np.ascontiguousarray(xy, dtype=float), weight)
+    return np.ascontiguousarray(xy, dtype=float)
+
+
+def _points(
+    frame: Any, value_col: str | None, table: str, *, allow_empty: bool = False
+) -> _Points:
+    """Validate a demand/supply GeoDataFrame and return coordinates and weights."""
+    if isinstance(frame, gpd.GeoDataFrame) and len(frame) == 0:
+        if allow_empty:
+            return _Points(frame.index, np.empty((0, 2)), np.empty(0))
+        raise EmptyInputError(f"{table}: die Tabelle ist leer; mindestens ein Punkt wird benötigt.")
+    _check_frame(frame, value_col, table)
+    geom = frame.geometry if frame.crs == CRS else frame.geometry.to_crs(CRS)
+    arr = np.asarray(geom.values, dtype=object)
+    types, problems = _geometry_problems(arr, table)
+    weight, weight_problems = _weights(frame, value_col, table)
+    problems += weight_problems
+    if problems:
+        raise ValidationError(problems, title=f"Tabelle „{table}“ enthält Fehler")
+    return _Points(frame.index, _coordinates(arr, types, table), weight)
 
 
 @dataclass(frozen=True)
@@ -306,22 +322,22 @@ def _cost_spec(
 ) -> _Euclid | pd.DataFrame:
     if isinstance(cost, pd.DataFrame):
         if detour is not None or speed_kmh is not None:
-            raise AccessParameterError(
+            raise ParameterError(
                 "detour und speed_kmh gelten nur für Luftlinienkosten, nicht für eine "
                 "Kostentabelle (Start–Ziel-Matrix)."
             )
         return cost
     if cost not in ("euclidean", "minutes"):
-        raise AccessParameterError(
+        raise ParameterError(
             f"cost={cost!r} ist unbekannt; erlaubt sind „euclidean“ (Luftlinie in km), "
             "„minutes“ (geschätzte Fahrzeit) oder eine Kostentabelle (DataFrame mit den "
             "Spalten origin, destination, cost)."
         )
     for name, value in (("detour", detour), ("speed_kmh", speed_kmh)):
         if value is not None and not (np.isfinite(value) and value > 0):
-            raise AccessParameterError(f"{name} muss eine positive Zahl sein, erhalten: {value!r}.")
+            raise ParameterError(f"{name} muss eine positive Zahl sein, erhalten: {value!r}.")
     if detour is not None and detour < 1:
-        raise AccessParameterError(
+        raise ParameterError(
             f"detour={detour!r} ist kleiner als 1; der Umwegfaktor (Straße / Luftlinie) ist "
             "mindestens 1."
         )
@@ -336,16 +352,16 @@ def _cost_spec(
 def _check_max_cost(max_cost: Any, *, required: bool) -> float | None:
     if max_cost is None:
         if required:
-            raise AccessParameterError("max_cost (Einzugsbereich) muss angegeben werden.")
+            raise ParameterError("max_cost (Einzugsbereich) muss angegeben werden.")
         return None
     try:
         value = float(max_cost)
     except (TypeError, ValueError):
-        raise AccessParameterError(
+        raise ParameterError(
             f"max_cost muss eine Zahl sein, erhalten: {max_cost!r}."
         ) from None
     if not value >= 0 or (required and math.isinf(value)):
-        raise AccessParameterError(
+        raise ParameterError(
             f"max_cost muss eine Zahl ≥ 0 sein, erhalten: {max_cost!r}."
         )
     return value
@@ -441,7 +457,7 @@ def _od_pairs(dem: _Points, sup: _Points, table: pd.DataFrame, max_cost: float |
     for idx, what in ((dem.index, "Nachfrage"), (sup.index, "Angebot")):
         if idx.has_duplicates:
             dup = idx[idx.duplicated()].unique()[:5]
-            raise AccessParameterError(
+            raise ParameterError(
                 f"Mit einer Kostentabelle muss der Index der Tabelle „{what}“ eindeutig sein; "
                 f"doppelt: {', '.join(map(str, dup))}."
             )
@@ -449,19 +465,20 @@ def _od_pairs(dem: _Points, sup: _Points, table: pd.DataFrame, max_cost: float |
     raw_cost = table["cost"]
     cost = pd.to_numeric(raw_cost, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     not_number = np.isnan(cost) & raw_cost.notna().to_numpy()
-    for pos in np.flatnonzero(not_number):
-        problems.append(Problem(label, f"„{raw_cost.iloc[pos]}“ ist keine Zahl.",
-                                row=int(pos) + 2, column="cost"))
-    for pos in np.flatnonzero(cost < 0):
-        problems.append(Problem(label, f"Kosten {cost[pos]:g} sind negativ; erwartet wird ≥ 0.",
-                                row=int(pos) + 2, column="cost"))
+    problems += _row_problems(label, np.flatnonzero(not_number),
+                              lambda pos: f"„{raw_cost.iloc[pos]}“ ist keine Zahl.", "cost")
+    problems += _row_problems(
+        label, np.flatnonzero(cost < 0),
+        lambda pos: f"Kosten {format_decimal(cost[pos])} sind negativ; erwartet wird ≥ 0.", "cost",
+    )
     origin = table["origin"].astype(str).to_numpy()
     dest = table[dest_col].astype(str).to_numpy()
     key = pd.MultiIndex.from_arrays([origin, dest])
     dup = key.duplicated()
-    for pos in np.flatnonzero(dup)[:50]:
-        problems.append(Problem(label, f"Paar „{origin[pos]}“ → „{dest[pos]}“ kommt mehrfach vor.",
-                                row=int(pos) + 2, column="origin"))
+    problems += _row_problems(
+        label, np.flatnonzero(dup)[:50],
+        lambda pos: f"Paar „{origin[pos]}“ → „{dest[pos]}“ kommt mehrfach vor.", "origin",
+    )
     if problems:
         raise ValidationError(problems, title="Kostentabelle enthält Fehler")
     i = pd.Index(dem.index.astype(str)).get_indexer(origin)
@@ -487,7 +504,7 @@ def _pairs(dem: _Points, sup: _Points, spec: _Euclid | pd.DataFrame, max_cost: f
     if isinstance(spec, pd.DataFrame):
         return _od_pairs(dem, sup, spec, max_cost)
     if max_cost is None:  # pragma: no cover - callers handle the dense case
-        raise AccessParameterError("max_cost fehlt.")
+        raise ParameterError("max_cost fehlt.")
     return _euclid_pairs(dem, sup, spec, max_cost)
 
 
@@ -540,7 +557,7 @@ def nearest(
         cost table, or when ``k`` exceeds the number of facilities).
     """
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise AccessParameterError(f"k muss eine ganze Zahl ≥ 1 sein, erhalten: {k!r}.")
+        raise ParameterError(f"k muss eine ganze Zahl ≥ 1 sein, erhalten: {k!r}.")
     spec = _cost_spec(cost, detour, speed_kmh)
     dem, sup = _prepare(demand, supply, None, None)
     if isinstance(spec, pd.DataFrame):
@@ -611,14 +628,14 @@ def coverage(
 
 def _step_weights(steps: Mapping[float, float]) -> Callable[[np.ndarray], np.ndarray]:
     if not isinstance(steps, Mapping) or not steps:
-        raise AccessParameterError(
+        raise ParameterError(
             "weights muss ein nicht leeres Wörterbuch {Obergrenze: Gewicht} sein, "
             "z. B. {10: 1.0, 20: 0.68, 30: 0.22}, oder „gaussian“."
         )
     bounds = np.array(sorted(float(b) for b in steps), dtype=float)
     values = np.array([float(steps[b]) for b in sorted(steps, key=float)], dtype=float)
     if np.any(bounds < 0) or np.any(~np.isfinite(values)) or np.any(values < 0):
-        raise AccessParameterError(
+        raise ParameterError(
             "Stufengewichte: Obergrenzen und Gewichte müssen Zahlen ≥ 0 sein, erhalten: "
             f"{dict(steps)!r}."
         )
@@ -633,7 +650,7 @@ def _step_weights(steps: Mapping[float, float]) -> Callable[[np.ndarray], np.nda
 
 def _gaussian(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
     if sigma is None or not (np.isfinite(sigma) and sigma > 0):
-        raise AccessParameterError(
+        raise ParameterError(
             f"Für die Gauß-Gewichtung muss sigma eine positive Zahl sein, erhalten: {sigma!r}."
         )
     s2 = 2 * float(sigma) ** 2
@@ -776,7 +793,7 @@ def enhanced_two_step_fca(
     """
     if isinstance(weights, str):
         if weights != "gaussian":
-            raise AccessParameterError(
+            raise ParameterError(
                 f"weights={weights!r} ist unbekannt; erlaubt sind Stufengewichte "
                 "{Obergrenze: Gewicht}, „gaussian“ oder eine Funktion."
             )
@@ -795,7 +812,7 @@ def enhanced_two_step_fca(
     pairs = _pairs(dem, sup, spec, mc)
     w = np.asarray(fn(pairs.cost), dtype=float)
     if w.shape != pairs.cost.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise AccessParameterError(
+        raise ParameterError(
             "Die Gewichtsfunktion muss für jede Kosten-Zahl ein endliches Gewicht ≥ 0 liefern."
         )
     values, report = _fca(dem, sup, pairs, w)
@@ -858,11 +875,11 @@ def gravity(
     """
     for name, value in (("beta", beta), ("min_cost", min_cost)):
         if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
-            raise AccessParameterError(f"{name} muss eine Zahl ≥ 0 sein, erhalten: {value!r}.")
+            raise ParameterError(f"{name} muss eine Zahl ≥ 0 sein, erhalten: {value!r}.")
     if not isinstance(scale, (int, float, np.number)) or not np.isfinite(scale) or scale <= 0:
-        raise AccessParameterError(f"scale muss eine positive Zahl sein, erhalten: {scale!r}.")
+        raise ParameterError(f"scale muss eine positive Zahl sein, erhalten: {scale!r}.")
     if beta > 0 and min_cost <= 0:
-        raise AccessParameterError(
+        raise ParameterError(
             "min_cost muss > 0 sein, sonst wird die Gewichtung bei Entfernung 0 unendlich."
         )
     if normalize and demand_col is None:

@@ -548,3 +548,14 @@ def test_matches_pysal_on_demo():
                            "one", **kw)
     ours_c = ours_measures(centres, supply, 15.0, "one", **kw)
     assert max(max_rel_diff(ours_c[n], ref_c[n]) for n in ref_c) <= 1e-9
+
+
+def test_parameter_mistakes_are_parameter_errors_and_value_errors(line):
+    from kulturplan.errors import ParameterError
+
+    demand, supply = line
+    with pytest.raises(ParameterError, match="k muss eine ganze Zahl ≥ 1 sein"):
+        access.nearest(demand, supply, k=0)
+    with pytest.raises(ValueError, match="max_cost muss eine Zahl ≥ 0 sein"):
+        access.two_step_fca(demand, supply, -1)
+    assert not hasattr(access, "AccessParameterError")  # one error tree, in errors.py

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import KulturplanError
+from kulturplan.errors import ParameterError
 
 __all__ = [
     "PEER_BASIS_SIZE",
@@ -144,7 +144,7 @@ def _group_loo(values: np.ndarray, groups: pd.Series) -> tuple[np.ndarray, np.nd
 def _municipality_frame(region) -> pd.DataFrame:
     muni = getattr(region, "municipalities", region)
     if not isinstance(muni, pd.DataFrame) or "population" not in muni.columns:
-        raise KulturplanError(
+        raise ParameterError(
             "Für den Vergleich mit ähnlichen Gemeinden wird eine Region oder eine Tabelle "
             "der Gemeinden mit Spalte „population“ gebraucht."
         )
@@ -184,22 +184,22 @@ def peer_comparison(
 
     Raises
     ------
-    kulturplan.errors.KulturplanError
+    kulturplan.errors.ParameterError
         If ``table`` holds municipalities unknown to ``region``, an indicator is not a
         column of ``table``, or ``min_peers`` is below 1.
     """
     muni = _municipality_frame(region)
     if int(min_peers) < 1:
-        raise KulturplanError(f"min_peers muss mindestens 1 sein, nicht {min_peers}.")
+        raise ParameterError(f"min_peers muss mindestens 1 sein, nicht {min_peers}.")
     ids = list(table.columns) if indicators is None else list(dict.fromkeys(indicators))
     missing = [i for i in ids if i not in table.columns]
     if missing:
-        raise KulturplanError(
+        raise ParameterError(
             "Indikator(en) nicht in der Tabelle: " + ", ".join(f"„{i}“" for i in missing) + "."
         )
     unknown = table.index.difference(muni.index)
     if len(unknown):
-        raise KulturplanError(
+        raise ParameterError(
             "Die Indikatortabelle enthält Gemeinden, die nicht zur Region gehören: "
             + ", ".join(map(str, unknown[:10]))
             + (" …" if len(unknown) > 10 else "")

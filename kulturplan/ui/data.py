@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import KulturplanError
+from kulturplan.errors import InputFileError
 from kulturplan.region import Region
 from kulturplan.viz import prepare
 
@@ -47,13 +47,15 @@ def load_region_from_env(env: str = ENV_VAR) -> Region:
 
     Raises
     ------
+    kulturplan.errors.InputFileError
+        If the variable names a folder that does not exist.
     kulturplan.errors.KulturplanError
-        If the variable names a folder that does not exist or cannot be read.
+        If the folder cannot be read as a region.
     """
     path = region_folder_from_env(env)
     if path is not None:
         if not path.exists():
-            raise KulturplanError(
+            raise InputFileError(
                 f"Der Regionsordner „{path}“ aus der Umgebungsvariable {env} existiert nicht. "
                 "Bitte den Pfad prüfen oder die Variable entfernen (dann wird der "
                 "Demo-Landkreis gezeigt)."
