@@ -311,3 +311,17 @@ def test_versorgungsluecken_from_env_skips_indicator_table(monkeypatch):
     assert isinstance(app, Versorgungsluecken)
     assert app.explorer.summary["population"].sum() == pytest.approx(
         app.data.region.population.sum(), rel=1e-12)
+
+
+def test_import_adds_no_log_handler_and_from_env_configures_one_once():
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, kulturplan.ui.apps as a; lg = logging.getLogger('kulturplan.ui'); "
+        "print(len(lg.handlers), lg.propagate); a.configure_server_log(); "
+        "a.configure_server_log(); print(len(lg.handlers), lg.propagate)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:2] == ["0 True", "1 False"]

@@ -16,22 +16,37 @@ import ipywidgets as w
 import pandas as pd
 
 from kulturplan import catalog, demand
+from kulturplan._format import format_number
 from kulturplan.errors import KulturplanError
 from kulturplan.indicators import basic
 from kulturplan.ui import style
 from kulturplan.ui.data import ENV_VAR, DashboardData
 from kulturplan.ui.explorer import IndicatorExplorer, PopulationOverview
 from kulturplan.ui.gaps import GapExplorer, GapModel
-from kulturplan.viz.prepare import format_number, source_table
+from kulturplan.viz.prepare import source_table
 
 log = logging.getLogger("kulturplan.ui")
-if not log.handlers:
-    # In a Jupyter/Voilà kernel ``sys.stderr`` is sent to the page; ``sys.__stderr__`` is the
-    # terminal of the server (``make start``), where problems belong.
-    _handler = logging.StreamHandler(sys.__stderr__)
-    _handler.setFormatter(logging.Formatter("[kulturplan] %(levelname)s %(message)s"))
-    log.addHandler(_handler)
-    log.propagate = False
+
+SERVER_LOG_FORMAT = "[kulturplan] %(levelname)s %(message)s"
+
+
+def configure_server_log() -> logging.Handler:
+    """Send the dashboards' log to the server's terminal; called by ``from_env`` only.
+
+    In a Jupyter/Voilà kernel ``sys.stderr`` is sent to the page; ``sys.__stderr__`` is
+    the terminal of the server (``make start``), where problems belong. The library itself
+    adds no handler at import; this is the dashboard entry point's configuration. Calling
+    it again adds nothing.
+    """
+    for handler in log.handlers:
+        if getattr(handler, "kulturplan_server_log", False):
+            return handler
+    handler = logging.StreamHandler(sys.__stderr__)
+    handler.setFormatter(logging.Formatter(SERVER_LOG_FORMAT))
+    handler.kulturplan_server_log = True  # type: ignore[attr-defined]
+    log.addHandler(handler)
+    log.propagate = False  # not into the page through a handler of the host
+    return handler
 
 REACH_KM = 10.0
 """Straight-line distance of the key figures "within reach of a library / music school"."""
@@ -91,8 +106,10 @@ class _App(w.VBox):
     def from_env(cls, env: str = ENV_VAR, **kwargs: Any) -> w.VBox:
         """Build the dashboard for ``$KULTURPLAN_REGION`` (default: demo district).
 
-        Returns an error box with a German message when the data cannot be loaded.
+        Returns an error box with a German message when the data cannot be loaded; the
+        details go to the server's log (:func:`configure_server_log`).
         """
+        configure_server_log()
         try:
             data = DashboardData.from_env(env, indicators=cls.needs_indicators)
             return cls(data, **kwargs)

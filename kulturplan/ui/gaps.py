@@ -22,6 +22,7 @@ import pandas as pd
 import traitlets as t
 
 from kulturplan import catalog, demand
+from kulturplan._format import format_number
 from kulturplan.indicators import basic, reachability
 from kulturplan.region import Region
 from kulturplan.ui import style
@@ -30,7 +31,6 @@ from kulturplan.ui.figure import FigureView
 from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
 from kulturplan.viz import charts, prepare
 from kulturplan.viz.leaflet import LeafletMap
-from kulturplan.viz.prepare import format_number
 from kulturplan.viz.spec import map_spec
 
 UNIT_TEXT = {"km": "km Luftlinie", "min": "Minuten Fahrzeit (geschätzt)"}

@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
+from kulturplan._format import format_number
 from kulturplan.viz.prepare import (
     GEOBASIS_ATTRIBUTION,
     ColourScale,
     attribution,
     display_geometries,
     facility_points,
-    format_number,
     source_table,
 )
 from kulturplan.viz.spec import MapSpec, gap_spec, map_spec

@@ -16,8 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kulturplan import catalog
+from kulturplan._format import format_number
 from kulturplan.viz import prepare
-from kulturplan.viz.prepare import ColourScale, format_number
+from kulturplan.viz.prepare import ColourScale
 
 FONT = "Source Sans Pro, Segoe UI, Arial, sans-serif"
 BETTER = "#1d5a8a"

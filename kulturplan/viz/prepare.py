@@ -9,13 +9,13 @@ Everything a map shows is computed here once, independent of the drawing library
   values, with a German legend;
 * :func:`facility_points` — facility markers coloured by the category catalog;
 * :func:`attribution` — the attribution text of every data source;
-* :func:`format_number` — German number formatting (``1.234,5``).
+* ``format_number`` — re-exported from :mod:`kulturplan._format` (the one German
+  number formatter, ``1.234,5``).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from kulturplan import catalog
+from kulturplan._format import format_number
 from kulturplan.region import CRS, Region, drop_personal_data
 
 WGS84 = "EPSG:4326"
@@ -51,17 +52,6 @@ DEFAULT_PRECISION = 5
 
 
 # -- numbers -----------------------------------------------------------------------------
-def format_number(value: float | None, decimals: int = 1) -> str:
-    """Format a number the German way: ``1234.5`` → ``"1.234,5"``.
-
-    Missing values give ``"–"``.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 def decimals_for(values: Iterable[float]) -> int:
     """Number of decimals that shows differences of ``values`` without clutter."""
     arr = np.asarray([v for v in values if v is not None], dtype=float)
