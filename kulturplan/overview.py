@@ -5,14 +5,13 @@ The notebooks hold no logic; what they need beyond one library call lives here:
 * :func:`project_root`, :func:`demo_region` — find the project folder and load the demo;
 * :func:`shared_data_dir`, :func:`data_status` — find the official reference files
   (``../shared/data`` or ``$KULTURPLAN_SHARED_DATA``) and explain in German how to get
-  them when they are missing;
-* :func:`key_figures`, :func:`facilities_by_category`, :func:`labelled` — German tables
-  for a coordinator.
+  them when they are missing (the lookup itself lives in :mod:`kulturplan._paths`);
+* :func:`key_figures`, :func:`facilities_by_category`, :func:`labelled`,
+  :func:`gap_table` — German tables for a coordinator.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,34 +19,27 @@ import pandas as pd
 
 from kulturplan import catalog
 from kulturplan._format import format_decimal, format_number
+from kulturplan._paths import ENV_SHARED_DATA, project_root, shared_data_dir
 from kulturplan.region import Region
 
-ENV_SHARED_DATA = "KULTURPLAN_SHARED_DATA"
-"""Environment variable that overrides the location of the reference data folder."""
+__all__ = [
+    "DEMO_FOLDER",
+    "ENV_SHARED_DATA",
+    "OUTSIDE_FIGURE",
+    "data_status",
+    "demo_region",
+    "facilities_by_category",
+    "gap_table",
+    "indicator_catalog",
+    "key_figures",
+    "labelled",
+    "project_root",
+    "reference_files",
+    "shared_data_dir",
+]
 
 DEMO_FOLDER = Path("data") / "musterland"
 """The demo region folder, relative to the project root."""
-
-
-def _is_project_root(folder: Path) -> bool:
-    return (folder / "pyproject.toml").is_file() and (
-        folder / "kulturplan" / "__init__.py"
-    ).is_file()
-
-
-def project_root(start: str | Path | None = None) -> Path | None:
-    """Find the kulturplan project folder (with ``pyproject.toml`` and ``kulturplan/``).
-
-    Looks in ``start`` (default: the working directory) and its parents, then next to
-    the installed package (an editable install lives in the project). Returns ``None``
-    when kulturplan is installed without its project folder.
-    """
-    here = (Path(start) if start is not None else Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if _is_project_root(folder):
-            return folder
-    package_parent = Path(__file__).resolve().parents[1]
-    return package_parent if _is_project_root(package_parent) else None
 
 
 def demo_region(start: str | Path | None = None) -> Region:
@@ -65,33 +57,6 @@ def demo_region(start: str | Path | None = None) -> Region:
     from kulturplan.demo import musterland
 
     return musterland(seed=0)
-
-
-def shared_data_dir(
-    start: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> Path:
-    """Where the official reference files are expected.
-
-    ``$KULTURPLAN_SHARED_DATA`` if set, else ``../shared/data`` seen from the project
-    root (see :func:`project_root`), else ``shared/data`` in the working directory or
-    one of its parents. The folder need not exist (see :func:`data_status`).
-    """
-    env = os.environ if environ is None else environ
-    value = env.get(ENV_SHARED_DATA, "").strip()
-    if value:
-        return Path(value).expanduser()
-    root = project_root(start)
-    if root is not None:
-        candidate = root.parent / "shared" / "data"
-        if candidate.is_dir():
-            return candidate
-    from kulturplan.sources.build import find_data_dir
-
-    found = find_data_dir(start)
-    if found is not None:
-        return found
-    base = root.parent if root is not None else Path.cwd().resolve()
-    return base / "shared" / "data"
 
 
 def reference_files(folder: str | Path) -> dict[str, Path] | None:

@@ -18,28 +18,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from kulturplan._paths import ENV_CACHE_DIR, ENV_REGION, cache_dir, region_folder_from_env
 from kulturplan.errors import InputFileError
 from kulturplan.region import Region
 from kulturplan.viz import prepare
 
-ENV_VAR = "KULTURPLAN_REGION"
-"""Environment variable naming a region folder (``region.toml`` plus tables)."""
+ENV_VAR = ENV_REGION
+"""Environment variable naming a region folder (:data:`kulturplan._paths.ENV_REGION`)."""
 
-CACHE_ENV_VAR = "KULTURPLAN_CACHE_DIR"
-"""Environment variable naming the cache folder of the dashboards' indicator tables;
-default ``$XDG_CACHE_HOME/kulturplan`` or ``~/.cache/kulturplan``. Set it to ``0`` or
-``off`` to switch the cache off."""
+CACHE_ENV_VAR = ENV_CACHE_DIR
+"""Environment variable naming the cache folder (:data:`kulturplan._paths.ENV_CACHE_DIR`,
+see :func:`kulturplan._paths.cache_dir`)."""
 
 DEMO_SEED = 0
 """Seed of the demo district shown when no region folder is named."""
 
 log = logging.getLogger("kulturplan.ui")
-
-
-def region_folder_from_env(env: str = ENV_VAR) -> Path | None:
-    """The region folder named by ``$KULTURPLAN_REGION``, ``None`` for the demo district."""
-    folder = os.environ.get(env, "").strip()
-    return Path(folder).expanduser() if folder else None
 
 
 def load_region_from_env(env: str = ENV_VAR) -> Region:
@@ -69,17 +63,6 @@ def load_region_from_env(env: str = ENV_VAR) -> Region:
 
 
 # -- cache of the indicator table ------------------------------------------------------------
-def cache_dir() -> Path | None:
-    """Folder of the indicator-table cache (never inside a region folder); ``None`` = off."""
-    value = os.environ.get(CACHE_ENV_VAR, "").strip()
-    if value.lower() in {"0", "off", "false", "no"}:
-        return None
-    if value:
-        return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "kulturplan"
-
-
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Hash of the package's source and catalogs: any code change invalidates the cache."""
