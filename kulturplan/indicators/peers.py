@@ -21,11 +21,15 @@ median of an indicator uses the peers that have a value for it (``n_peers``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from kulturplan.errors import ParameterError
+
+if TYPE_CHECKING:
+    from kulturplan.region import Region
 
 __all__ = [
     "PEER_BASIS_SIZE",
@@ -64,7 +68,7 @@ PEER_COLUMN_LABELS: dict[str, str] = {
 """German labels of the columns of :func:`peer_comparison` (for tables shown to users)."""
 
 
-def size_class(population: pd.Series | float | int) -> pd.Series | str | float:
+def size_class(population: pd.Series | float) -> Any:
     """Return the size class label(s) of ``population`` (Einwohnerzahl).
 
     Parameters
@@ -141,7 +145,7 @@ def _group_loo(values: np.ndarray, groups: pd.Series) -> tuple[np.ndarray, np.nd
     return medians, counts, others
 
 
-def _municipality_frame(region) -> pd.DataFrame:
+def _municipality_frame(region: Region | pd.DataFrame) -> pd.DataFrame:
     muni = getattr(region, "municipalities", region)
     if not isinstance(muni, pd.DataFrame) or "population" not in muni.columns:
         raise ParameterError(
@@ -152,7 +156,7 @@ def _municipality_frame(region) -> pd.DataFrame:
 
 
 def peer_comparison(
-    region,
+    region: Region | pd.DataFrame,
     table: pd.DataFrame,
     indicators: Sequence[str] | None = None,
     *,
@@ -206,7 +210,7 @@ def peer_comparison(
             + "."
         )
     info = muni.loc[table.index]
-    classes = size_class(info["population"])
+    classes: pd.Series = size_class(info["population"])
     classes.index = table.index
     if "urban_degree" in info.columns:
         degree = pd.to_numeric(info["urban_degree"], errors="coerce").astype("Float64")

@@ -30,6 +30,10 @@ log = logging.getLogger("kulturplan.ui")
 SERVER_LOG_FORMAT = "[kulturplan] %(levelname)s %(message)s"
 
 
+class _ServerLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler :func:`configure_server_log` adds (recognised on a second call)."""
+
+
 def configure_server_log() -> logging.Handler:
     """Send the dashboards' log to the server's terminal; called by ``from_env`` only.
 
@@ -38,12 +42,11 @@ def configure_server_log() -> logging.Handler:
     adds no handler at import; this is the dashboard entry point's configuration. Calling
     it again adds nothing.
     """
-    for handler in log.handlers:
-        if getattr(handler, "kulturplan_server_log", False):
-            return handler
-    handler = logging.StreamHandler(sys.__stderr__)
+    for existing in log.handlers:
+        if isinstance(existing, _ServerLogHandler):
+            return existing
+    handler = _ServerLogHandler(sys.__stderr__)
     handler.setFormatter(logging.Formatter(SERVER_LOG_FORMAT))
-    handler.kulturplan_server_log = True  # type: ignore[attr-defined]
     log.addHandler(handler)
     log.propagate = False  # not into the page through a handler of the host
     return handler

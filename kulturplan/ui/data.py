@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -96,10 +97,19 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
+UNREADABLE_CACHE: tuple[type[Exception], ...] = (
+    OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
+    TypeError, ValueError,
+)
+"""What reading a broken or outdated pickle can raise (see the :mod:`pickle` docs)."""
+
+
 def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
     """:func:`kulturplan.indicators.compute` of ``region``, cached per region folder.
 
-    The table is stored in :func:`cache_dir` under a hash of the region folder's files
+    The cache is a local pickle written by kulturplan itself into the user's own cache
+    folder (never shared, never a user's input), which is why reading it with pickle is
+    acceptable. The table is stored in :func:`cache_dir` under a hash of the region folder's files
     and of the package's code, so changed data or code give a fresh computation. The
     region folder itself is never written to; without a usable cache folder the table
     is simply computed.
@@ -121,7 +131,7 @@ def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
                 pd.Index(region.municipalities.index)
             ):
                 return table
-        except Exception:  # a broken cache file is recomputed
+        except UNREADABLE_CACHE:  # a broken or outdated cache file is recomputed
             log.warning("Zwischenspeicher %s unlesbar; wird neu berechnet", path)
     table = compute()
     try:

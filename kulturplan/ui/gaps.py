@@ -118,7 +118,7 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
         ws = writer.sheets[sheet[:31]]
         ws["A1"] = title
         ws["A2"] = attribution
-        for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26), strict=False):
+        for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26), strict=True):
             ws.column_dimensions[col].width = width
     return buf.getvalue()
 
@@ -141,7 +141,7 @@ def _point_collection(points: gpd.GeoDataFrame, names: pd.Series, unit_label: st
     lon = np.round(ll.x.to_numpy(), 4)
     feats = []
     for i, (y, x, a, p) in enumerate(
-        zip(lat, lon, points["ags"], points["population"], strict=False)
+        zip(lat, lon, points["ags"], points["population"], strict=True)
     ):
         c = cost.iloc[i]
         dist = "keine Einrichtung" if not np.isfinite(c) else f"{format_number(c, 1)} {unit_label}"

@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from kulturplan._format import format_number
 from kulturplan.viz.prepare import (
     GEOBASIS_ATTRIBUTION,
@@ -20,6 +23,12 @@ from kulturplan.viz.prepare import (
     source_table,
 )
 from kulturplan.viz.spec import MapSpec, gap_spec, map_spec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kulturplan.region import Region
+    from kulturplan.viz.folium_map import OfflineMap
 
 __all__ = [
     "GEOBASIS_ATTRIBUTION",
@@ -38,14 +47,21 @@ __all__ = [
 ]
 
 
-def folium_map(*args, **kwargs):  # thin lazy wrapper
+def folium_map(*args: Any, **kwargs: Any) -> OfflineMap:  # thin lazy wrapper
     """See :func:`kulturplan.viz.folium_map.folium_map` (imported lazily)."""
     from kulturplan.viz.folium_map import folium_map as _folium_map
 
     return _folium_map(*args, **kwargs)
 
 
-def indicator_map(region, table, indicator, *, categories=None, **kwargs):
+def indicator_map(
+    region: Region,
+    table: pd.DataFrame,
+    indicator: str,
+    *,
+    categories: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> OfflineMap:
     """Offline folium map of one catalog indicator (for notebooks and HTML reports).
 
     Parameters
@@ -77,7 +93,9 @@ def indicator_map(region, table, indicator, *, categories=None, **kwargs):
     return _folium_map(spec, **kwargs)
 
 
-def gap_map(region, category, threshold, unit="km", **kwargs):
+def gap_map(
+    region: Region, category: str, threshold: float, unit: str = "km", **kwargs: Any
+) -> OfflineMap:
     """Offline folium map: share of inhabitants beyond a reachability threshold.
 
     The municipalities are coloured by the share (percent) of their inhabitants farther

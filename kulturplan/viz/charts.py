@@ -156,7 +156,7 @@ def ranking_props(
         "orientation": "h",
         "x": [None if pd.isna(v) else float(v) for v in ordered],
         "y": y,
-        "customdata": [[a, t] for a, t in zip(order, texts, strict=False)],
+        "customdata": [[a, t] for a, t in zip(order, texts, strict=True)],
         "text": texts,
         "textposition": "outside",
         "cliponaxis": False,
@@ -298,11 +298,11 @@ def profile_props(
     ]
     d_val = [
         prepare.decimals_for([v, m])
-        for v, m in zip(profile["value"], profile["peer_median"], strict=False)
+        for v, m in zip(profile["value"], profile["peer_median"], strict=True)
     ]
     texts = []
     hover = []
-    for (_, row), d in zip(profile.iterrows(), d_val, strict=False):
+    for (_, row), d in zip(profile.iterrows(), d_val, strict=True):
         v, m = format_number(row["value"], d), format_number(row["peer_median"], d)
         texts.append(f"{v} (Median {m})")
         hover.append(f"{name}: {v} {row['unit']}<br>Median Vergleichsgruppe: {m} {row['unit']}")
@@ -314,7 +314,7 @@ def profile_props(
     annotations = [
         {"x": 100, "y": yi, "text": tx, "xanchor": "left", "xshift": 6, "showarrow": False,
          "font": {"size": 15, "color": "#222"}}
-        for yi, tx, lo in zip(y, texts, low, strict=False) if lo
+        for yi, tx, lo in zip(y, texts, low, strict=True) if lo
     ]
     trace = {
         "type": "bar",
@@ -323,7 +323,7 @@ def profile_props(
         "base": [100.0] * len(x),
         "y": y,
         "marker": {"color": colours},
-        "text": ["" if lo else tx for tx, lo in zip(texts, low, strict=False)],
+        "text": ["" if lo else tx for tx, lo in zip(texts, low, strict=True)],
         "textposition": "outside",
         "cliponaxis": False,
         "customdata": hover,

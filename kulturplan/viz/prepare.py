@@ -103,10 +103,7 @@ def display_geometries(
     frame = frame.to_crs(CRS)
     geoms = frame.geometry
     if tolerance_m > 0 and len(frame):
-        try:
-            geoms = geoms.simplify_coverage(tolerance_m)
-        except Exception:  # invalid coverage: fall back per polygon
-            geoms = geoms.simplify(tolerance_m, preserve_topology=True)
+        geoms = _simplify(geoms, tolerance_m)
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=CRS))
     frame = frame.to_crs(WGS84)
     rounded = shapely.transform(
@@ -114,6 +111,21 @@ def display_geometries(
     )
     frame = frame.set_geometry(gpd.GeoSeries(rounded, index=frame.index, crs=WGS84))
     return frame
+
+
+def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
+    """Simplify outlines without gaps between neighbours where possible.
+
+    Coverage simplification (shared borders stay shared) needs geopandas ≥ 1.1 with
+    shapely ≥ 2.1 / GEOS ≥ 3.12; with older versions, or when GEOS rejects the coverage,
+    every polygon is simplified on its own (topology-preserving).
+    """
+    if hasattr(geoms, "simplify_coverage"):
+        try:
+            return geoms.simplify_coverage(tolerance_m)
+        except (shapely.errors.GEOSException, NotImplementedError, ValueError):
+            pass  # invalid coverage or too old GEOS: per polygon below
+    return geoms.simplify(tolerance_m, preserve_topology=True)
 
 
 def feature_collection(
@@ -134,7 +146,7 @@ def feature_collection(
             "properties": {"ags": str(key), **records.get(key, {})},
             "geometry": json.loads(g),
         }
-        for key, g in zip(frame.index, geoms, strict=False)
+        for key, g in zip(frame.index, geoms, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -272,7 +284,7 @@ class ColourScale:
         """Legend entries ``(label, colour)``, best class first, then "keine Angabe"."""
         if self.empty:
             return [("keine Angabe", self.nan_colour)]
-        entries = list(zip(self.labels(), self.colours, strict=False))
+        entries = list(zip(self.labels(), self.colours, strict=True))
         if self.higher_is_better:
             entries = entries[::-1]
         if self.has_missing:
@@ -409,6 +421,6 @@ def municipality_tooltips(
         f"{n}: {format_number(v, decimals)} {unit}".rstrip()
         if pd.notna(v)
         else f"{n}: keine Angabe"
-        for n, v in zip(names, vals, strict=False)
+        for n, v in zip(names, vals, strict=True)
     ]
     return pd.Series(text, index=names.index, dtype=object)
