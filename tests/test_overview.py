@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -87,11 +88,23 @@ def test_project_root_from_subfolder_and_elsewhere(tmp_path: Path) -> None:
     assert overview.project_root(tmp_path) == ROOT
 
 
-def test_demo_region_reads_the_stored_demo_folder() -> None:
-    region = overview.demo_region(ROOT / "notebooks")
+def test_demo_region_reads_the_stored_demo_folder(tmp_path: Path) -> None:
+    # a project copy whose stored demo differs from musterland(0): only reading the
+    # folder can produce the changed name
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'kopie'\n", encoding="utf-8")
+    (tmp_path / "kulturplan").mkdir()
+    (tmp_path / "kulturplan" / "__init__.py").write_text("", encoding="utf-8")
+    folder = tmp_path / "data" / "musterland"
+    shutil.copytree(ROOT / "data" / "musterland", folder)
+    toml = folder / "region.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'name = "Landkreis Musterland"', 'name = "Landkreis Prüfland"', 1), encoding="utf-8")
+    region = overview.demo_region(tmp_path / "data")
+    assert region.name == "Landkreis Prüfland"
     stored = kp.load_region(ROOT / "data" / "musterland")
-    assert repr(region) == repr(stored)
     assert region.municipalities.index.tolist() == stored.municipalities.index.tolist()
+    # and the project's own demo folder is what the notebooks get
+    assert overview.demo_region(ROOT / "notebooks").name == "Landkreis Musterland"
 
 
 def test_shared_data_dir_env_var_wins(tmp_path: Path) -> None:

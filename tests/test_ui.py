@@ -143,14 +143,29 @@ def test_gap_model_by_hand():
     assert nothing["population_beyond"].sum() == pytest.approx(35_000)
 
 
+def _cells_beyond(x0: float, threshold: float) -> int:
+    """1 km cells of the square [x0, x0 + 10] × [0, 10] km farther than ``threshold``
+    from both libraries of the tiny region (at (5, 5) and (15, 5) km)."""
+    gx, gy = np.meshgrid(np.arange(x0 + 0.5, x0 + 10, 1.0), np.arange(0.5, 10, 1.0))
+    dist = np.minimum(np.hypot(gx - 5, gy - 5), np.hypot(gx - 15, gy - 5))
+    return int((dist > threshold).sum())
+
+
 def test_gap_explorer_threshold_and_download(data):
     gx = GapExplorer(data, category="bibliothek", threshold=10.0)
     assert gx.below_standard().index.tolist() == ["99001003", "99001004"]
-    n_points = len(gx.gap_layer.data["features"])
+    # by hand: 1 km cells of the four 10 km squares, libraries at (5, 5) and (15, 5) km
+    assert len(gx.gap_layer.data["features"]) == sum(_cells_beyond(x0, 10.0)
+                                                     for x0 in (0, 10, 20, 30))
     gx.slider.slider.value = 5.0
     assert gx.threshold == 5.0
-    assert len(gx.gap_layer.data["features"]) > n_points
-    assert gx.below_standard().index[0] in {"99001002", "99001003"}
+    cells = {ags: _cells_beyond(x0, 5.0) for ags, x0 in zip(
+        ["99001001", "99001002", "99001003", "99001004"], (0, 10, 20, 30), strict=True)}
+    assert len(gx.gap_layer.data["features"]) == sum(cells.values())
+    pop = {"99001001": 10_000, "99001002": 20_000, "99001003": 4_000, "99001004": 1_000}
+    beyond = {a: pop[a] * n / 100 for a, n in cells.items()}
+    assert gx.below_standard()["population_beyond"].to_dict() == pytest.approx(beyond)
+    assert gx.below_standard().index.tolist() == sorted(beyond, key=beyond.get, reverse=True)
     assert list(gx.chart.figure.data[0].y)[0] == gx.summary["name"].iloc[0]
     assert "weiter als 5 km Luftlinie" in gx.headline.value
     # shares beyond: Dehausen 100 % -> lightest colour (lower is better)
