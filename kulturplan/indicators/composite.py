@@ -43,7 +43,6 @@ from kulturplan.errors import ParameterError
 from kulturplan.indicators._registry import register
 
 __all__ = [
-    "DEFAULT_COMPONENTS",
     "NORMALISATIONS",
     "composite_index",
     "normalise",
@@ -56,16 +55,6 @@ NORMALISATIONS: dict[str, str] = {
     "rank": "Rangskalierung",
 }
 """Normalisation methods (id → German label)."""
-
-DEFAULT_COMPONENTS: tuple[str, ...] = (
-    "einrichtungen_gesamt_je_10000",
-    "kapazitaet_je_1000",
-    "veranstaltungen_je_1000",
-    "ehrenamtliche_je_1000",
-    "foerderung_je_einw",
-    "sparten_vielfalt",
-)
-"""Indicators of the catalog entry ``kulturversorgungsindex`` (equal weights)."""
 
 
 def _check_normalisation(normalisation: str) -> str:
@@ -293,9 +282,10 @@ def composite_index(
 def _m_composite_index(
     table: pd.DataFrame,
     *,
-    indicators: Sequence[str] = DEFAULT_COMPONENTS,
+    indicators: Sequence[str],
     weights: Mapping[str, float] | Sequence[float] | None = None,
     normalisation: str = "zscore",
 ) -> pd.Series:
-    """Catalog method: ``table`` holds the components (resolved by ``compute``)."""
+    """Catalog method: ``table`` holds the components named by the catalog parameter
+    ``indicators`` (computed first by :func:`kulturplan.indicators.compute`)."""
     return composite_index(table, list(indicators), weights, normalisation)
