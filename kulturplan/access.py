@@ -1,6 +1,7 @@
 """Spatial accessibility: nearest facility, coverage, 2SFCA, E2SFCA and gravity.
 
-Demand points (residents: municipality centres or :func:`population_points`) and
+Demand points (residents: municipality centres or
+:func:`kulturplan.demand.population_points`) and
 supply points (facilities) are GeoDataFrames in any CRS; they are converted to
 EPSG:25832 (metres). Polygon geometries are replaced by their *representative point*
 (``shapely.point_on_surface``, guaranteed to lie inside the polygon; PySAL's
@@ -22,6 +23,15 @@ Costs
     of ``supply``) and ``cost`` (any unit, e.g. minutes). Pairs missing from the table
     (or with an empty cost) are unreachable; they are counted in the
     :class:`AccessReport` attached to every result as ``result.attrs["report"]``.
+
+Reports
+-------
+Every measure returns a plain :class:`pandas.Series`; its :class:`AccessReport` (pairs
+in reach, unreached demand points, unused facilities, gaps of a cost table) rides along
+in ``result.attrs["report"]`` **as a convenience for interactive use**. pandas documents
+``attrs`` as experimental, and arithmetic, ``concat`` or ``merge`` may drop it: read the
+report right after the call (``report = result.attrs["report"]``) instead of relying on
+it downstream. The values themselves never depend on it.
 
 Catchments are inclusive: a pair is *in reach* when ``cost <= max_cost`` (as in
 PySAL ``access``' ``weighted_catchment``). Nothing builds a dense demand × supply
@@ -65,10 +75,9 @@ Computational Social Science* 5, 265–284 (PySAL ``access``).
 from __future__ import annotations
 
 import math
-import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -77,10 +86,8 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from kulturplan.errors import EmptyInputError, KulturplanError, Problem, ValidationError
-
-if TYPE_CHECKING:
-    from kulturplan.region import Region
+from kulturplan._format import format_decimal
+from kulturplan.errors import EmptyInputError, ParameterError, Problem, ValidationError
 
 CRS = "EPSG:25832"
 
@@ -110,10 +117,6 @@ _CHUNK_PAIRS = 4_000_000
 """Target number of candidate pairs handled at once (bounds temporary memory)."""
 
 
-class AccessParameterError(KulturplanError, ValueError):
-    """A parameter of an accessibility function is invalid (German message)."""
-
-
 # ---------------------------------------------------------------------------------
 # report
 
@@ -122,7 +125,8 @@ class AccessParameterError(KulturplanError, ValueError):
 class AccessReport:
     """What happened while computing an accessibility measure.
 
-    Attached to every result Series as ``result.attrs["report"]``.
+    Attached to every result Series as ``result.attrs["report"]`` (a convenience: read it
+    right after the call, see the module documentation).
 
     Attributes
     ----------
@@ -190,110 +194,119 @@ class _Points:
     weight: np.ndarray  # (n,) float64
 
 
-def _points(
-    frame: Any, value_col: str | None, table: str, *, allow_empty: bool = False
-) -> _Points:
-    """Validate a demand/supply GeoDataFrame and return coordinates and weights."""
+def _row_problems(
+    source: str,
+    positions: Iterable[int],
+    message: str | Callable[[int], str],
+    column: str | None,
+) -> list[Problem]:
+    """One :class:`Problem` per 0-based row position (spreadsheet rows, header = 1)."""
+    return [
+        Problem.at(source, int(pos), message(int(pos)) if callable(message) else message, column)
+        for pos in positions
+    ]
+
+
+def _check_frame(frame: Any, value_col: str | None, table: str) -> None:
+    """The table is a GeoDataFrame with a CRS and the value column (else a German error)."""
     if not isinstance(frame, gpd.GeoDataFrame):
-        raise AccessParameterError(
+        raise ParameterError(
             f"{table}: erwartet wird ein GeoDataFrame mit Punktgeometrien, "
             f"erhalten: {type(frame).__name__}."
         )
-    if len(frame) == 0:
-        if allow_empty:
-            return _Points(frame.index, np.empty((0, 2)), np.empty(0))
-        raise EmptyInputError(f"{table}: die Tabelle ist leer; mindestens ein Punkt wird benötigt.")
-    problems: list[Problem] = []
     if value_col is not None and value_col not in frame.columns:
         raise ValidationError(
-            [
-                Problem(
-                    table,
-                    f"Spalte „{value_col}“ fehlt. Vorhandene Spalten: "
-                    f"{', '.join(map(str, frame.columns))}.",
-                    column=value_col,
-                )
-            ],
+            [Problem(table, f"Spalte „{value_col}“ fehlt. Vorhandene Spalten: "
+                     f"{', '.join(map(str, frame.columns))}.", column=value_col)],
             title=f"Tabelle „{table}“ ist unvollständig",
         )
     if frame.crs is None:
         raise ValidationError(
-            [
-                Problem(
-                    table,
-                    "Die Geometrien haben kein Koordinatenreferenzsystem (CRS). Bitte das CRS "
-                    "angeben, z. B. EPSG:25832 oder EPSG:4326.",
-                    column="geometry",
-                )
-            ],
+            [Problem(table, "Die Geometrien haben kein Koordinatenreferenzsystem (CRS). Bitte "
+                     "das CRS angeben, z. B. EPSG:25832 oder EPSG:4326.", column="geometry")],
             title=f"Tabelle „{table}“ enthält Fehler",
         )
-    geom = frame.geometry
-    if frame.crs != CRS:
-        geom = geom.to_crs(CRS)
-    arr = np.asarray(geom.values, dtype=object)
+
+
+def _geometry_problems(arr: np.ndarray, table: str) -> tuple[np.ndarray, list[Problem]]:
+    """Shapely type ids of ``arr`` and the rows whose geometry is missing or not allowed."""
     missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-    for pos in np.flatnonzero(missing):
-        problems.append(Problem(table, "Geometrie fehlt.", row=int(pos) + 2, column="geometry"))
     types = shapely.get_type_id(arr)
     # 0 Point, 3 Polygon, 6 MultiPolygon; everything else is not allowed
     bad = ~missing & ~np.isin(types, (0, 3, 6))
-    for pos in np.flatnonzero(bad):
-        problems.append(
-            Problem(
-                table,
-                f"Geometrie ist ein {arr[pos].geom_type}; erwartet wird ein Punkt oder ein "
-                "(Multi-)Polygon.",
-                row=int(pos) + 2,
-                column="geometry",
-            )
-        )
-    if value_col is not None:
-        raw = frame[value_col]
-        numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        for pos in np.flatnonzero(np.isnan(numbers)):
-            value = raw.iloc[pos]
-            what = "Wert fehlt" if pd.isna(value) else f"„{value}“ ist keine Zahl"
-            problems.append(
-                Problem(table, f"{what}; erwartet wird eine Zahl ≥ 0.", row=int(pos) + 2,
-                        column=value_col)
-            )
-        for pos in np.flatnonzero(numbers < 0):
-            problems.append(
-                Problem(
-                    table,
-                    f"Wert {numbers[pos]:g} ist negativ; erwartet wird eine Zahl ≥ 0.",
-                    row=int(pos) + 2,
-                    column=value_col,
-                )
-            )
-        for pos in np.flatnonzero(np.isinf(numbers)):
-            problems.append(
-                Problem(table, "Wert ist unendlich; erwartet wird eine endliche Zahl ≥ 0.",
-                        row=int(pos) + 2, column=value_col)
-            )
-        weight = numbers
-    else:
-        weight = np.ones(len(frame))
-    if problems:
-        raise ValidationError(problems, title=f"Tabelle „{table}“ enthält Fehler")
+    problems = _row_problems(table, np.flatnonzero(missing), "Geometrie fehlt.", "geometry")
+    problems += _row_problems(
+        table, np.flatnonzero(bad),
+        lambda pos: f"Geometrie ist ein {arr[pos].geom_type}; erwartet wird ein Punkt oder ein "
+        "(Multi-)Polygon.",
+        "geometry",
+    )
+    return types, problems
+
+
+def _weights(frame: gpd.GeoDataFrame, value_col: str | None, table: str
+             ) -> tuple[np.ndarray, list[Problem]]:
+    """The numbers of ``value_col`` (ones without it) and the rows that are no number ≥ 0."""
+    if value_col is None:
+        return np.ones(len(frame)), []
+    raw = frame[value_col]
+    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+    def not_a_number(pos: int) -> str:
+        value = raw.iloc[pos]
+        what = "Wert fehlt" if pd.isna(value) else f"„{value}“ ist keine Zahl"
+        return f"{what}; erwartet wird eine Zahl ≥ 0."
+
+    problems = _row_problems(table, np.flatnonzero(np.isnan(numbers)), not_a_number, value_col)
+    problems += _row_problems(
+        table, np.flatnonzero(numbers < 0),
+        lambda pos: f"Wert {format_decimal(numbers[pos])} ist negativ; erwartet wird eine "
+        "Zahl ≥ 0.",
+        value_col,
+    )
+    problems += _row_problems(
+        table, np.flatnonzero(np.isinf(numbers)),
+        "Wert ist unendlich; erwartet wird eine endliche Zahl ≥ 0.", value_col,
+    )
+    return numbers, problems
+
+
+def _coordinates(arr: np.ndarray, types: np.ndarray, table: str) -> np.ndarray:
+    """(n, 2) coordinates: points as they are, polygons by a point on their surface."""
     is_point = types == 0
     if not is_point.all():
         arr = arr.copy()
         arr[~is_point] = shapely.point_on_surface(arr[~is_point])
     xy = shapely.get_coordinates(arr)
-    if len(xy) != len(arr):  # pragma: no cover - guarded above
-        raise AccessParameterError(
-            f"{table}: Geometrien konnten nicht in Punkte umgewandelt werden."
-        )
+    if len(xy) != len(arr):  # pragma: no cover - guarded by _geometry_problems
+        raise ParameterError(f"{table}: Geometrien konnten nicht in Punkte umgewandelt werden.")
     bad_xy = ~np.isfinite(xy).all(axis=1)
     if bad_xy.any():
         raise ValidationError(
-            [Problem(table, "Koordinaten sind ungültig (leer oder nicht endlich).",
-                     row=int(pos) + 2, column="geometry") for pos in np.flatnonzero(bad_xy)],
+            _row_problems(table, np.flatnonzero(bad_xy),
+                          "Koordinaten sind ungültig (leer oder nicht endlich).", "geometry"),
             title=f"Tabelle „{table}“ enthält Fehler",
         )
-    return _Points(frame.index, np.ascontiguousarray(xy, dtype=float), weight)
+    return np.ascontiguousarray(xy, dtype=float)
+
+
+def _points(
+    frame: Any, value_col: str | None, table: str, *, allow_empty: bool = False
+) -> _Points:
+    """Validate a demand/supply GeoDataFrame and return coordinates and weights."""
+    if isinstance(frame, gpd.GeoDataFrame) and len(frame) == 0:
+        if allow_empty:
+            return _Points(frame.index, np.empty((0, 2)), np.empty(0))
+        raise EmptyInputError(f"{table}: die Tabelle ist leer; mindestens ein Punkt wird benötigt.")
+    _check_frame(frame, value_col, table)
+    geom = frame.geometry if frame.crs == CRS else frame.geometry.to_crs(CRS)
+    arr = np.asarray(geom.values, dtype=object)
+    types, problems = _geometry_problems(arr, table)
+    weight, weight_problems = _weights(frame, value_col, table)
+    problems += weight_problems
+    if problems:
+        raise ValidationError(problems, title=f"Tabelle „{table}“ enthält Fehler")
+    return _Points(frame.index, _coordinates(arr, types, table), weight)
 
 
 @dataclass(frozen=True)
@@ -309,22 +322,22 @@ def _cost_spec(
 ) -> _Euclid | pd.DataFrame:
     if isinstance(cost, pd.DataFrame):
         if detour is not None or speed_kmh is not None:
-            raise AccessParameterError(
+            raise ParameterError(
                 "detour und speed_kmh gelten nur für Luftlinienkosten, nicht für eine "
                 "Kostentabelle (Start–Ziel-Matrix)."
             )
         return cost
     if cost not in ("euclidean", "minutes"):
-        raise AccessParameterError(
+        raise ParameterError(
             f"cost={cost!r} ist unbekannt; erlaubt sind „euclidean“ (Luftlinie in km), "
             "„minutes“ (geschätzte Fahrzeit) oder eine Kostentabelle (DataFrame mit den "
             "Spalten origin, destination, cost)."
         )
     for name, value in (("detour", detour), ("speed_kmh", speed_kmh)):
         if value is not None and not (np.isfinite(value) and value > 0):
-            raise AccessParameterError(f"{name} muss eine positive Zahl sein, erhalten: {value!r}.")
+            raise ParameterError(f"{name} muss eine positive Zahl sein, erhalten: {value!r}.")
     if detour is not None and detour < 1:
-        raise AccessParameterError(
+        raise ParameterError(
             f"detour={detour!r} ist kleiner als 1; der Umwegfaktor (Straße / Luftlinie) ist "
             "mindestens 1."
         )
@@ -339,16 +352,16 @@ def _cost_spec(
 def _check_max_cost(max_cost: Any, *, required: bool) -> float | None:
     if max_cost is None:
         if required:
-            raise AccessParameterError("max_cost (Einzugsbereich) muss angegeben werden.")
+            raise ParameterError("max_cost (Einzugsbereich) muss angegeben werden.")
         return None
     try:
         value = float(max_cost)
     except (TypeError, ValueError):
-        raise AccessParameterError(
+        raise ParameterError(
             f"max_cost muss eine Zahl sein, erhalten: {max_cost!r}."
         ) from None
     if not value >= 0 or (required and math.isinf(value)):
-        raise AccessParameterError(
+        raise ParameterError(
             f"max_cost muss eine Zahl ≥ 0 sein, erhalten: {max_cost!r}."
         )
     return value
@@ -444,7 +457,7 @@ def _od_pairs(dem: _Points, sup: _Points, table: pd.DataFrame, max_cost: float |
     for idx, what in ((dem.index, "Nachfrage"), (sup.index, "Angebot")):
         if idx.has_duplicates:
             dup = idx[idx.duplicated()].unique()[:5]
-            raise AccessParameterError(
+            raise ParameterError(
                 f"Mit einer Kostentabelle muss der Index der Tabelle „{what}“ eindeutig sein; "
                 f"doppelt: {', '.join(map(str, dup))}."
             )
@@ -452,19 +465,20 @@ def _od_pairs(dem: _Points, sup: _Points, table: pd.DataFrame, max_cost: float |
     raw_cost = table["cost"]
     cost = pd.to_numeric(raw_cost, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     not_number = np.isnan(cost) & raw_cost.notna().to_numpy()
-    for pos in np.flatnonzero(not_number):
-        problems.append(Problem(label, f"„{raw_cost.iloc[pos]}“ ist keine Zahl.",
-                                row=int(pos) + 2, column="cost"))
-    for pos in np.flatnonzero(cost < 0):
-        problems.append(Problem(label, f"Kosten {cost[pos]:g} sind negativ; erwartet wird ≥ 0.",
-                                row=int(pos) + 2, column="cost"))
+    problems += _row_problems(label, np.flatnonzero(not_number),
+                              lambda pos: f"„{raw_cost.iloc[pos]}“ ist keine Zahl.", "cost")
+    problems += _row_problems(
+        label, np.flatnonzero(cost < 0),
+        lambda pos: f"Kosten {format_decimal(cost[pos])} sind negativ; erwartet wird ≥ 0.", "cost",
+    )
     origin = table["origin"].astype(str).to_numpy()
     dest = table[dest_col].astype(str).to_numpy()
     key = pd.MultiIndex.from_arrays([origin, dest])
     dup = key.duplicated()
-    for pos in np.flatnonzero(dup)[:50]:
-        problems.append(Problem(label, f"Paar „{origin[pos]}“ → „{dest[pos]}“ kommt mehrfach vor.",
-                                row=int(pos) + 2, column="origin"))
+    problems += _row_problems(
+        label, np.flatnonzero(dup)[:50],
+        lambda pos: f"Paar „{origin[pos]}“ → „{dest[pos]}“ kommt mehrfach vor.", "origin",
+    )
     if problems:
         raise ValidationError(problems, title="Kostentabelle enthält Fehler")
     i = pd.Index(dem.index.astype(str)).get_indexer(origin)
@@ -490,7 +504,7 @@ def _pairs(dem: _Points, sup: _Points, spec: _Euclid | pd.DataFrame, max_cost: f
     if isinstance(spec, pd.DataFrame):
         return _od_pairs(dem, sup, spec, max_cost)
     if max_cost is None:  # pragma: no cover - callers handle the dense case
-        raise AccessParameterError("max_cost fehlt.")
+        raise ParameterError("max_cost fehlt.")
     return _euclid_pairs(dem, sup, spec, max_cost)
 
 
@@ -543,7 +557,7 @@ def nearest(
         cost table, or when ``k`` exceeds the number of facilities).
     """
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise AccessParameterError(f"k muss eine ganze Zahl ≥ 1 sein, erhalten: {k!r}.")
+        raise ParameterError(f"k muss eine ganze Zahl ≥ 1 sein, erhalten: {k!r}.")
     spec = _cost_spec(cost, detour, speed_kmh)
     dem, sup = _prepare(demand, supply, None, None)
     if isinstance(spec, pd.DataFrame):
@@ -614,14 +628,14 @@ def coverage(
 
 def _step_weights(steps: Mapping[float, float]) -> Callable[[np.ndarray], np.ndarray]:
     if not isinstance(steps, Mapping) or not steps:
-        raise AccessParameterError(
+        raise ParameterError(
             "weights muss ein nicht leeres Wörterbuch {Obergrenze: Gewicht} sein, "
             "z. B. {10: 1.0, 20: 0.68, 30: 0.22}, oder „gaussian“."
         )
     bounds = np.array(sorted(float(b) for b in steps), dtype=float)
     values = np.array([float(steps[b]) for b in sorted(steps, key=float)], dtype=float)
     if np.any(bounds < 0) or np.any(~np.isfinite(values)) or np.any(values < 0):
-        raise AccessParameterError(
+        raise ParameterError(
             "Stufengewichte: Obergrenzen und Gewichte müssen Zahlen ≥ 0 sein, erhalten: "
             f"{dict(steps)!r}."
         )
@@ -636,7 +650,7 @@ def _step_weights(steps: Mapping[float, float]) -> Callable[[np.ndarray], np.nda
 
 def _gaussian(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
     if sigma is None or not (np.isfinite(sigma) and sigma > 0):
-        raise AccessParameterError(
+        raise ParameterError(
             f"Für die Gauß-Gewichtung muss sigma eine positive Zahl sein, erhalten: {sigma!r}."
         )
     s2 = 2 * float(sigma) ** 2
@@ -779,7 +793,7 @@ def enhanced_two_step_fca(
     """
     if isinstance(weights, str):
         if weights != "gaussian":
-            raise AccessParameterError(
+            raise ParameterError(
                 f"weights={weights!r} ist unbekannt; erlaubt sind Stufengewichte "
                 "{Obergrenze: Gewicht}, „gaussian“ oder eine Funktion."
             )
@@ -798,7 +812,7 @@ def enhanced_two_step_fca(
     pairs = _pairs(dem, sup, spec, mc)
     w = np.asarray(fn(pairs.cost), dtype=float)
     if w.shape != pairs.cost.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise AccessParameterError(
+        raise ParameterError(
             "Die Gewichtsfunktion muss für jede Kosten-Zahl ein endliches Gewicht ≥ 0 liefern."
         )
     values, report = _fca(dem, sup, pairs, w)
@@ -861,11 +875,11 @@ def gravity(
     """
     for name, value in (("beta", beta), ("min_cost", min_cost)):
         if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
-            raise AccessParameterError(f"{name} muss eine Zahl ≥ 0 sein, erhalten: {value!r}.")
+            raise ParameterError(f"{name} muss eine Zahl ≥ 0 sein, erhalten: {value!r}.")
     if not isinstance(scale, (int, float, np.number)) or not np.isfinite(scale) or scale <= 0:
-        raise AccessParameterError(f"scale muss eine positive Zahl sein, erhalten: {scale!r}.")
+        raise ParameterError(f"scale muss eine positive Zahl sein, erhalten: {scale!r}.")
     if beta > 0 and min_cost <= 0:
-        raise AccessParameterError(
+        raise ParameterError(
             "min_cost muss > 0 sein, sonst wird die Gewichtung bei Entfernung 0 unendlich."
         )
     if normalize and demand_col is None:
@@ -902,207 +916,3 @@ def _gravity_dense(
         out[start:start + block] = weight(d * spec.per_metre) @ sup.weight
     report = AccessReport(n_demand=n, n_supply=m, n_pairs=n * m)
     return out, report
-
-
-# ---------------------------------------------------------------------------------
-# population points and aggregation
-
-
-_POINT_CACHE: weakref.WeakKeyDictionary[Any, dict[float, gpd.GeoDataFrame]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def population_points(region: Region, cell_km: float = 1.0) -> gpd.GeoDataFrame:
-    """Spread each municipality's population over grid cells clipped to its polygon.
-
-    A square grid of ``cell_km`` km, aligned to multiples of ``cell_km`` in
-    EPSG:25832, is intersected with every municipality polygon. Each piece gets the
-    population share of its area (uniform density within a municipality):
-    :math:`P_{piece} = P_{muni} \\cdot a_{piece} / a_{muni}`, so the points of a
-    municipality add up to its population exactly (up to rounding). The point of a
-    piece is its centroid, or a point on its surface when the centroid lies outside the
-    piece. Uniform spreading ignores where people actually live inside a municipality;
-    it is a better demand model than one centre per municipality for large, rural
-    municipalities.
-
-    Parameters
-    ----------
-    region
-        The region; its municipalities need ``population`` and polygon geometries.
-    cell_km
-        Edge length of the grid cells in km.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Columns ``ags``, ``population``, ``area_km2`` (of the piece) and ``geometry``
-        (Point, EPSG:25832), with a fresh RangeIndex. Results are cached per region and
-        cell size.
-    """
-    if not (isinstance(cell_km, (int, float)) and np.isfinite(cell_km) and cell_km > 0):
-        raise AccessParameterError(f"cell_km muss eine positive Zahl sein, erhalten: {cell_km!r}.")
-    try:
-        cache = _POINT_CACHE.setdefault(region, {})
-    except TypeError:  # not weak-referenceable
-        cache = {}
-    if float(cell_km) in cache:
-        return cache[float(cell_km)].copy()
-    muni = region.municipalities
-    if len(muni) == 0:
-        raise EmptyInputError("Die Region enthält keine Gemeinden.")
-    if muni.crs != CRS:
-        muni = muni.to_crs(CRS)
-    pop = pd.to_numeric(muni["population"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(pop).any():
-        rows = np.flatnonzero(np.isnan(pop))
-        raise ValidationError(
-            [Problem("Gemeinden", "Einwohnerzahl fehlt.", row=int(r) + 2, column="population")
-             for r in rows],
-            title="Tabelle „Gemeinden“ enthält Fehler",
-        )
-    polys = np.asarray(muni.geometry.values, dtype=object)
-    size = float(cell_km) * 1000.0
-    bounds = shapely.bounds(polys)
-    ix0 = np.floor(bounds[:, 0] / size).astype(np.int64)
-    iy0 = np.floor(bounds[:, 1] / size).astype(np.int64)
-    nx = np.floor(bounds[:, 2] / size).astype(np.int64) - ix0 + 1
-    ny = np.floor(bounds[:, 3] / size).astype(np.int64) - iy0 + 1
-    counts = nx * ny
-    owner = np.repeat(np.arange(len(polys)), counts)
-    local = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    cx = ix0[owner] + local % nx[owner]
-    cy = iy0[owner] + local // nx[owner]
-    cells = shapely.box(cx * size, cy * size, (cx + 1) * size, (cy + 1) * size)
-    shapely.prepare(polys)
-    hit = shapely.intersects(polys[owner], cells)
-    owner, cells = owner[hit], cells[hit]
-    pieces = shapely.intersection(cells, polys[owner])
-    area = shapely.area(pieces)
-    keep = area > 0
-    owner, pieces, area = owner[keep], pieces[keep], area[keep]
-    total = np.bincount(owner, weights=area, minlength=len(polys))
-    pts = shapely.centroid(pieces)
-    outside = ~shapely.contains(pieces, pts)
-    if outside.any():
-        pts[outside] = shapely.point_on_surface(pieces[outside])
-    share = np.divide(area, total[owner], out=np.zeros_like(area), where=total[owner] > 0)
-    out = gpd.GeoDataFrame(
-        {
-            "ags": pd.Series(muni.index.to_numpy()[owner], dtype=object),
-            "population": pop[owner] * share,
-            "area_km2": area / 1e6,
-        },
-        geometry=gpd.GeoSeries(pts, crs=CRS),
-        crs=CRS,
-    )
-    cache[float(cell_km)] = out
-    return out.copy()
-
-
-def _group_keys(demand: pd.DataFrame, by: str | pd.Series) -> pd.Series:
-    if isinstance(by, pd.Series):
-        return by
-    if by in demand.columns:
-        return demand[by]
-    if demand.index.name == by:
-        return pd.Series(demand.index, index=demand.index)
-    raise ValidationError(
-        [Problem("Nachfrage", f"Spalte „{by}“ zum Zusammenfassen fehlt.", column=by)],
-        title="Tabelle „Nachfrage“ ist unvollständig",
-    )
-
-
-def aggregate(
-    values: pd.Series,
-    demand: pd.DataFrame,
-    *,
-    by: str | pd.Series = "ags",
-    demand_col: str = "population",
-    threshold: float | None = None,
-) -> pd.DataFrame:
-    """Summarise a per-point measure per municipality (or any group).
-
-    Parameters
-    ----------
-    values
-        A measure indexed like ``demand`` (costs from :func:`nearest`, booleans from
-        :func:`coverage`, or 2SFCA values).
-    demand
-        The demand points with ``demand_col`` and the grouping column ``by``.
-    by
-        Grouping column (default ``"ags"``), the index name, or a Series.
-    demand_col
-        Population column.
-    threshold
-        Optional cost threshold for ``population_beyond`` / ``share_within``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by group: ``population``; ``mean`` — population-weighted mean
-        :math:`\\sum P_i v_i / \\sum P_i` (``inf`` if any inhabited point has ``inf``;
-        NaN for groups without inhabitants); with ``threshold``: ``population_beyond``
-        (population with value ``> threshold``) and ``share_within`` (share 0–1 of the
-        population with value ``<= threshold``).
-    """
-    if not values.index.equals(demand.index):
-        raise AccessParameterError(
-            "values und demand müssen denselben Index haben (Ergebnis einer Maßzahl für "
-            "genau diese Nachfragepunkte)."
-        )
-    pop = pd.to_numeric(demand[demand_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(pop).any():
-        raise ValidationError(
-            [Problem("Nachfrage", "Einwohnerzahl fehlt.", row=int(r) + 2, column=demand_col)
-             for r in np.flatnonzero(np.isnan(pop))],
-            title="Tabelle „Nachfrage“ enthält Fehler",
-        )
-    keys = _group_keys(demand, by)
-    codes, uniques = pd.factorize(keys.to_numpy(), sort=True)
-    if (codes < 0).any():
-        raise ValidationError(
-            [Problem("Nachfrage", "Gruppenschlüssel fehlt.", row=int(r) + 2,
-                     column=by if isinstance(by, str) else None)
-             for r in np.flatnonzero(codes < 0)],
-            title="Tabelle „Nachfrage“ enthält Fehler",
-        )
-    k = len(uniques)
-    v = values.to_numpy(dtype=float, na_value=np.nan)
-    inhabited = pop > 0
-    # uninhabited points do not count (avoids 0 * inf); NaN of an inhabited point -> NaN
-    with np.errstate(invalid="ignore"):
-        weighted = np.where(inhabited, pop * np.nan_to_num(v, nan=0.0, posinf=np.inf), 0.0)
-    total = np.bincount(codes, weights=pop, minlength=k)
-    nan_count = np.bincount(codes, weights=(inhabited & np.isnan(v)), minlength=k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(codes, weights=weighted, minlength=k) / total
-    mean[(total <= 0) | (nan_count > 0)] = np.nan
-    out = pd.DataFrame({"population": total, "mean": mean}, index=pd.Index(uniques))
-    if threshold is not None:
-        beyond = np.bincount(codes, weights=np.where(v > threshold, pop, 0.0), minlength=k)
-        out["population_beyond"] = beyond
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["share_within"] = np.where(total > 0, 1 - beyond / np.where(total > 0, total, 1),
-                                           np.nan)
-    out.index.name = by if isinstance(by, str) else by.name
-    return out
-
-
-def weighted_mean(values: pd.Series, demand: pd.DataFrame, *, by: str | pd.Series = "ags",
-                  demand_col: str = "population") -> pd.Series:
-    """Population-weighted mean of ``values`` per group (see :func:`aggregate`)."""
-    return aggregate(values, demand, by=by, demand_col=demand_col)["mean"]
-
-
-def population_beyond(costs: pd.Series, demand: pd.DataFrame, threshold: float, *,
-                      by: str | pd.Series = "ags", demand_col: str = "population") -> pd.Series:
-    """Population per group whose cost is greater than ``threshold``."""
-    return aggregate(costs, demand, by=by, demand_col=demand_col,
-                     threshold=threshold)["population_beyond"]
-
-
-def share_covered(covered: pd.Series, demand: pd.DataFrame, *, by: str | pd.Series = "ags",
-                  demand_col: str = "population") -> pd.Series:
-    """Share (0–1) of the population per group with ``covered`` true."""
-    return aggregate(covered.astype(float), demand, by=by, demand_col=demand_col)["mean"]

@@ -5,48 +5,41 @@ The notebooks hold no logic; what they need beyond one library call lives here:
 * :func:`project_root`, :func:`demo_region` — find the project folder and load the demo;
 * :func:`shared_data_dir`, :func:`data_status` — find the official reference files
   (``../shared/data`` or ``$KULTURPLAN_SHARED_DATA``) and explain in German how to get
-  them when they are missing;
-* :func:`key_figures`, :func:`facilities_by_category`, :func:`labelled` — German tables
-  for a coordinator.
+  them when they are missing (the lookup itself lives in :mod:`kulturplan._paths`);
+* :func:`key_figures`, :func:`facilities_by_category`, :func:`labelled`,
+  :func:`gap_table` — German tables for a coordinator.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from kulturplan import catalog
+from kulturplan._format import format_decimal, format_number
+from kulturplan._paths import ENV_SHARED_DATA, project_root, shared_data_dir
 from kulturplan.region import Region
 
-ENV_SHARED_DATA = "KULTURPLAN_SHARED_DATA"
-"""Environment variable that overrides the location of the reference data folder."""
+__all__ = [
+    "DEMO_FOLDER",
+    "ENV_SHARED_DATA",
+    "OUTSIDE_FIGURE",
+    "data_status",
+    "demo_region",
+    "facilities_by_category",
+    "gap_table",
+    "indicator_catalog",
+    "key_figures",
+    "labelled",
+    "project_root",
+    "reference_files",
+    "shared_data_dir",
+]
 
 DEMO_FOLDER = Path("data") / "musterland"
 """The demo region folder, relative to the project root."""
-
-
-def _is_project_root(folder: Path) -> bool:
-    return (folder / "pyproject.toml").is_file() and (
-        folder / "kulturplan" / "__init__.py"
-    ).is_file()
-
-
-def project_root(start: str | Path | None = None) -> Path | None:
-    """Find the kulturplan project folder (with ``pyproject.toml`` and ``kulturplan/``).
-
-    Looks in ``start`` (default: the working directory) and its parents, then next to
-    the installed package (an editable install lives in the project). Returns ``None``
-    when kulturplan is installed without its project folder.
-    """
-    here = (Path(start) if start is not None else Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if _is_project_root(folder):
-            return folder
-    package_parent = Path(__file__).resolve().parents[1]
-    return package_parent if _is_project_root(package_parent) else None
 
 
 def demo_region(start: str | Path | None = None) -> Region:
@@ -64,33 +57,6 @@ def demo_region(start: str | Path | None = None) -> Region:
     from kulturplan.demo import musterland
 
     return musterland(seed=0)
-
-
-def shared_data_dir(
-    start: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> Path:
-    """Where the official reference files are expected.
-
-    ``$KULTURPLAN_SHARED_DATA`` if set, else ``../shared/data`` seen from the project
-    root (see :func:`project_root`), else ``shared/data`` in the working directory or
-    one of its parents. The folder need not exist (see :func:`data_status`).
-    """
-    env = os.environ if environ is None else environ
-    value = env.get(ENV_SHARED_DATA, "").strip()
-    if value:
-        return Path(value).expanduser()
-    root = project_root(start)
-    if root is not None:
-        candidate = root.parent / "shared" / "data"
-        if candidate.is_dir():
-            return candidate
-    from kulturplan.sources.build import find_data_dir
-
-    found = find_data_dir(start)
-    if found is not None:
-        return found
-    base = root.parent if root is not None else Path.cwd().resolve()
-    return base / "shared" / "data"
 
 
 def reference_files(folder: str | Path) -> dict[str, Path] | None:
@@ -162,39 +128,49 @@ def data_status(folder: str | Path) -> str:
     return MISSING_DATA_HELP.format(folder=folder, what=what, env=ENV_SHARED_DATA)
 
 
-def _de(n: float) -> str:
-    return f"{round(n):,}".replace(",", ".")
-
-
 def key_figures(region: Region) -> pd.DataFrame:
     """Key figures of a region as a German two-column table (Kennzahl, Wert).
 
-    Numbers are formatted the German way (``142.794``).
+    Numbers are formatted the German way (``142.794``). Facilities count only when they
+    lie in a municipality of the region; facilities outside it (kept for reachability)
+    are listed in a row of their own when there are any.
     """
+    from kulturplan.indicators.basic import own_facilities
+
+    own = len(own_facilities(region))
     figures = {
         "Gemeinden": len(region.municipalities),
         "Einwohner:innen": float(region.municipalities["population"].sum()),
         "Fläche (km²)": float(region.municipalities["area_km2"].sum()),
-        "Einrichtungen": len(region.facilities),
+        "Einrichtungen": own,
         "Organisationen (Vereine u. a.)": len(region.organisations),
         "Veranstaltungen": len(region.events),
         "Förderdatensätze": len(region.funding),
     }
+    outside = len(region.facilities) - own
+    if outside:
+        figures[OUTSIDE_FIGURE] = outside
     return pd.DataFrame(
-        {"Kennzahl": list(figures), "Wert": [_de(v) for v in figures.values()]}
+        {"Kennzahl": list(figures), "Wert": [format_number(v, 0) for v in figures.values()]}
     )
 
 
-def facilities_by_category(region: Region) -> pd.DataFrame:
-    """Number of facilities per category (Sparte) in catalog order, with German labels.
+OUTSIDE_FIGURE = "Einrichtungen außerhalb (zählen nur für die Erreichbarkeit)"
+"""Key figure row of facilities beyond the region's municipalities."""
 
-    Categories without facilities are listed with 0.
+
+def facilities_by_category(region: Region) -> pd.DataFrame:
+    """Number of the region's own facilities per category (Sparte) in catalog order.
+
+    Categories without facilities are listed with 0; facilities outside the region's
+    municipalities are not counted (see :func:`kulturplan.indicators.basic.own_facilities`).
     """
-    ids = catalog.category_ids()
-    counts = region.facilities["category"].value_counts().reindex(ids, fill_value=0)
+    from kulturplan.indicators.basic import facility_counts
+
+    counts = facility_counts(region)
     return pd.DataFrame(
         {
-            "Sparte": [catalog.category_label(c, plural=True) for c in ids],
+            "Sparte": [catalog.category_label(c, plural=True) for c in counts.index],
             "Einrichtungen": counts.to_numpy(dtype=int),
         }
     )
@@ -220,6 +196,49 @@ def labelled(table: pd.DataFrame, region: Region, ids: Sequence[str]) -> pd.Data
     out = table.loc[:, list(ids)].rename(columns=headers)
     out.insert(0, "Gemeinde", region.municipalities["name"].reindex(out.index))
     return out
+
+
+def gap_table(region: Region, criteria: Mapping[str, tuple[float, str]]) -> pd.DataFrame:
+    """Inhabitants beyond several reachability thresholds, as a German table.
+
+    Presentation of :func:`kulturplan.indicators.reachability.population_beyond` (one
+    call per criterion) for a notebook or a report.
+
+    Parameters
+    ----------
+    region
+        The :class:`~kulturplan.Region`.
+    criteria
+        ``{category: (threshold, unit)}``, e.g.
+        ``{"bibliothek": (10, "km"), "musikschule": (20, "min")}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality (region order) plus a last row „Summe“ (totals and the
+        share of the whole region); columns ``AGS``, ``Gemeinde``, ``Einwohner`` and per
+        criterion „<Sparte> > <Schwelle> <Einheit>: Einw.“ (rounded) and „… Anteil (%)“
+        (one decimal, computed from the unrounded numbers). Thresholds are written the
+        German way („Bibliothek > 9,5 km“). The index is a plain row number: the
+        „Summe“ row is not a municipality.
+    """
+    from kulturplan import demand
+    from kulturplan.indicators.reachability import population_beyond
+
+    muni = region.municipalities
+    out = pd.DataFrame({"AGS": muni.index.astype(str), "Gemeinde": muni["name"].astype(str),
+                        "Einwohner": muni["population"].astype(float).to_numpy()})
+    total: dict[str, object] = {"AGS": "", "Gemeinde": "Summe",
+                                "Einwohner": float(muni["population"].sum())}
+    for category, (threshold, unit) in criteria.items():
+        part = population_beyond(region, category, threshold, unit)
+        label = f"{catalog.category_label(category)} > {format_decimal(threshold)} {unit}"
+        out[f"{label}: Einw."] = part["population_beyond"].round().to_numpy()
+        out[f"{label}: Anteil (%)"] = part["share_beyond"].round(1).to_numpy()
+        whole = demand.overall(part)
+        total[f"{label}: Einw."] = round(whole["population_beyond"])
+        total[f"{label}: Anteil (%)"] = round(whole["share_beyond"], 1)
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
 PER_LABELS: dict[str, str] = {

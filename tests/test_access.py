@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import kulturplan as kp
 from kulturplan import access
+from kulturplan import demand as kd
 from kulturplan.errors import EmptyInputError, KulturplanError, ValidationError
 
 # PySAL access 1.1 itself uses a pandas option deprecated in pandas 3
@@ -341,7 +342,7 @@ def tiny_region() -> kp.Region:
 
 
 def test_population_points_by_hand():
-    pts = access.population_points(tiny_region(), cell_km=1.0)
+    pts = kd.population_points(tiny_region(), cell_km=1.0)
     a = pts[pts["ags"] == "09999001"]
     b = pts[pts["ags"] == "09999002"]
     assert len(a) == 4 and a["population"].tolist() == pytest.approx([250.0] * 4)
@@ -351,34 +352,34 @@ def test_population_points_by_hand():
         [2500.0, 750.0], [2500.0, 1500.0]
     ]
     assert pts.crs == CRS and set(pts.columns) >= {"ags", "population", "geometry"}
-    fine = access.population_points(tiny_region(), cell_km=0.5)
+    fine = kd.population_points(tiny_region(), cell_km=0.5)
     assert fine.groupby("ags")["population"].sum().tolist() == pytest.approx([1000.0, 300.0])
     assert len(fine) == 16 + 6
 
 
 def test_population_points_cached_and_errors():
     region = tiny_region()
-    first = access.population_points(region)
+    first = kd.population_points(region)
     first["population"] = 0.0  # a copy is returned; the cache is unaffected
-    assert access.population_points(region)["population"].sum() == pytest.approx(1300.0)
+    assert kd.population_points(region)["population"].sum() == pytest.approx(1300.0)
     with pytest.raises(KulturplanError, match="cell_km muss eine positive Zahl"):
-        access.population_points(region, cell_km=0)
+        kd.population_points(region, cell_km=0)
 
 
 def test_aggregate_by_hand():
     demand = points([(0, 0), (1, 0), (2, 0), (3, 0)], population=[100.0, 300.0, 50.0, 0.0],
                     ags=["1", "1", "2", "3"])
     cost = pd.Series([2.0, 6.0, math.inf, math.inf], index=demand.index)
-    table = access.aggregate(cost, demand, threshold=5.0)
+    table = kd.aggregate(cost, demand, threshold=5.0)
     assert table.loc["1", "mean"] == pytest.approx((100 * 2 + 300 * 6) / 400)
     assert table.loc["1", "population_beyond"] == 300.0
     assert table.loc["1", "share_within"] == pytest.approx(0.25)
     assert math.isinf(table.loc["2", "mean"]) and table.loc["2", "share_within"] == 0.0
     assert math.isnan(table.loc["3", "mean"])  # no inhabitants
     covered = pd.Series([True, False, True, False], index=demand.index)
-    assert access.share_covered(covered, demand).tolist()[:2] == pytest.approx([0.25, 1.0])
-    assert access.weighted_mean(cost, demand)["1"] == pytest.approx(5.0)
-    assert access.population_beyond(cost, demand, 5.0)["2"] == 50.0
+    assert kd.share_covered(covered, demand).tolist()[:2] == pytest.approx([0.25, 1.0])
+    assert kd.weighted_mean(cost, demand)["1"] == pytest.approx(5.0)
+    assert table.loc["2", "population_beyond"] == 50.0
 
 
 # -- properties --------------------------------------------------------------------------------
@@ -531,7 +532,7 @@ def test_matches_pysal_on_register(register_demand_supply):
 
 def test_matches_pysal_on_demo():
     region = kp.demo.musterland(seed=0)
-    demand = access.population_points(region).rename_axis("point")
+    demand = kd.population_points(region).rename_axis("point")
     supply = region.facilities[["geometry"]].copy()
     supply["one"] = 1.0  # every facility counts 1 (supply_col=None in kulturplan)
     kw = {"sigma_km": 6.0, "beta": 1.2, "min_cost_km": 1.0}
@@ -547,3 +548,14 @@ def test_matches_pysal_on_demo():
                            "one", **kw)
     ours_c = ours_measures(centres, supply, 15.0, "one", **kw)
     assert max(max_rel_diff(ours_c[n], ref_c[n]) for n in ref_c) <= 1e-9
+
+
+def test_parameter_mistakes_are_parameter_errors_and_value_errors(line):
+    from kulturplan.errors import ParameterError
+
+    demand, supply = line
+    with pytest.raises(ParameterError, match="k muss eine ganze Zahl ≥ 1 sein"):
+        access.nearest(demand, supply, k=0)
+    with pytest.raises(ValueError, match="max_cost muss eine Zahl ≥ 0 sein"):
+        access.two_step_fca(demand, supply, -1)
+    assert not hasattr(access, "AccessParameterError")  # one error tree, in errors.py

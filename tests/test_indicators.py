@@ -7,6 +7,7 @@ Cestadt 99001003 (12,000), Dewald 99001004 (500).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 from conftest import AGS, make_tiny_region
 
 import kulturplan as kp
-from kulturplan.errors import KulturplanError
+from kulturplan.errors import KulturplanError, UnknownIndicatorError
 from kulturplan.indicators import _registry, basic, compute
 from kulturplan.indicators.diversity import categories_present, shannon_diversity
 
@@ -94,22 +95,21 @@ EXPECTED_2024: dict[str, list[float]] = {
     "foerderung_veraenderung": [NAN, NAN, NAN, NAN],
 }
 
-OWN_FAMILIES = {
-    "einrichtungen_je_10000",
-    "einrichtungen_gesamt_je_10000",
-    "kapazitaet_je_1000",
-    "veranstaltungen_je_1000",
-    "veranstaltungen_sparte_je_1000",
-    "veranstaltungen_zielgruppe_je_1000",
-    "ehrenamtliche_je_1000",
-    "vereine_je_10000",
-    "foerderung_je_einw",
-    "foerderung_quelle_je_einw",
-    "foerderung_veraenderung",
-    "sparten_anzahl",
-    "sparten_vielfalt",
-    "kulturversorgungsindex",
-}
+REACHABILITY_MODULE = "kulturplan.indicators.reachability"
+
+
+def _families(*, reachability: bool) -> set[str]:
+    """Catalog families computed by this library's own tables (or by reachability)."""
+    cat = kp.indicators.catalog()
+    methods = _registry.methods()
+    return {
+        fam for fam, m in zip(cat["family"], cat["method"], strict=True)
+        if (methods[m].func.__module__ == REACHABILITY_MODULE) == reachability
+    }
+
+
+OWN_FAMILIES = _families(reachability=False)
+"""Families worked out by hand below (reachability: tests/test_indicators_reachability.py)."""
 
 
 def _values(series: pd.Series) -> list[float]:
@@ -138,11 +138,16 @@ def test_hand_computed_year_2024(tiny_region, ind):
     assert _values(got) == pytest.approx(EXPECTED_2024[ind], nan_ok=True, rel=1e-9)
 
 
-def test_every_own_family_has_a_hand_computed_value():
+def test_every_catalog_family_has_a_hand_computed_value():
+    from test_indicators_reachability import IDS as REACHABILITY_IDS
+
     cat = kp.indicators.catalog()
-    tested = {cat.loc[i, "family"] for i in EXPECTED_2025} | {"kulturversorgungsindex"}
-    assert set(cat["family"]) >= OWN_FAMILIES
-    assert tested == OWN_FAMILIES
+    # composite: test_composite_catalog_entry_is_zscore_mean_of_components below
+    own = {cat.loc[i, "family"] for i in EXPECTED_2025} | {"kulturversorgungsindex"}
+    reach = {pattern.split("__")[0] for pattern in REACHABILITY_IDS.values()}
+    assert own == OWN_FAMILIES
+    assert reach == _families(reachability=True)
+    assert own | reach == set(cat["family"])  # a new family needs a hand-computed value
 
 
 def test_all_categories_sum_to_total(table):
@@ -191,12 +196,13 @@ def test_compute_subset_keeps_requested_order_and_accepts_a_single_id(tiny_regio
 
 def test_compute_unknown_id_lists_close_matches(tiny_region):
     with pytest.raises(
-        KulturplanError,
+        UnknownIndicatorError,
         match=r"Unbekannte Indikator-ID\(s\): „einrichtungen_je_10000__bibliotek“ \(meinten Sie: "
         r"einrichtungen_je_10000__bibliothek",
     ):
         compute(tiny_region, ["einrichtungen_je_10000__bibliotek"])
-    with pytest.raises(KulturplanError, match=r"„xyz_gibt_es_nicht“\. Alle IDs liefert"):
+    # a parameter mistake: also caught as ValueError and KeyError
+    with pytest.raises(ValueError, match=r"„xyz_gibt_es_nicht“\. Alle IDs liefert"):
         compute(tiny_region, ["sparten_anzahl", "xyz_gibt_es_nicht"])
 
 
@@ -229,9 +235,10 @@ def test_each_method_is_called_once_per_compute(tiny_region, monkeypatch):
 
     def counting(region):
         calls.append(1)
-        return original(region)
+        return original.func(region)
 
-    monkeypatch.setitem(_registry._METHODS, "facilities_per_10k", counting)
+    monkeypatch.setitem(_registry._METHODS, "facilities_per_10k",
+                        dataclasses.replace(original, func=counting))
     compute(
         tiny_region,
         ["einrichtungen_je_10000__kino", "einrichtungen_je_10000__museum",
@@ -246,9 +253,10 @@ def test_composite_reuses_components_computed_in_the_same_call(tiny_region, monk
 
     def counting(region):
         calls.append(1)
-        return original(region)
+        return original.func(region)
 
-    monkeypatch.setitem(_registry._METHODS, "facilities_total_per_10k", counting)
+    monkeypatch.setitem(_registry._METHODS, "facilities_total_per_10k",
+                        dataclasses.replace(original, func=counting))
     compute(tiny_region, ["einrichtungen_gesamt_je_10000", "kulturversorgungsindex"])
     assert len(calls) == 1
     # a later call starts afresh (no stale cache)
@@ -260,7 +268,8 @@ def test_family_method_missing_a_key_is_an_error(tiny_region, monkeypatch):
     monkeypatch.setitem(
         _registry._METHODS,
         "facilities_per_10k",
-        lambda region: pd.DataFrame({"kino": [1.0] * 4}, index=list(AGS)),
+        _registry.Method("facilities_per_10k",
+                         lambda region: pd.DataFrame({"kino": [1.0] * 4}, index=list(AGS))),
     )
     with pytest.raises(
         KulturplanError,
@@ -272,7 +281,8 @@ def test_family_method_missing_a_key_is_an_error(tiny_region, monkeypatch):
 
 def test_plain_method_returning_a_table_is_an_error(tiny_region, monkeypatch):
     monkeypatch.setitem(
-        _registry._METHODS, "categories_present", lambda region: pd.DataFrame({"a": [1.0]})
+        _registry._METHODS, "categories_present",
+        _registry.Method("categories_present", lambda region: pd.DataFrame({"a": [1.0]})),
     )
     with pytest.raises(
         KulturplanError, match=r"liefert eine Tabelle, für den Indikator „sparten_anzahl“"
@@ -390,3 +400,22 @@ def test_doubled_region_built_by_hand_halves_per_capita(tiny_region):
     # shares and changes do not depend on the population
     pd.testing.assert_series_equal(a["sparten_vielfalt"], b["sparten_vielfalt"])
     pd.testing.assert_series_equal(a["foerderung_veraenderung"], b["foerderung_veraenderung"])
+
+
+def test_registry_declares_year_use_and_dependencies():
+    methods = _registry.methods()
+    assert methods["composite_index"].depends_on == "indicators"
+    assert not methods["composite_index"].uses_year
+    assert methods["events_per_1000"].uses_year and not methods["facilities_per_10k"].uses_year
+    # the catalog's composite lists its components as parameters, every one a catalog id
+    params = kp.indicators.catalog().loc["kulturversorgungsindex", "params"]
+    assert set(params["indicators"]) <= set(kp.indicators.catalog().index)
+
+
+def test_composite_components_use_the_requested_year(tiny_region):
+    comps = list(kp.indicators.catalog().loc["kulturversorgungsindex", "params"]["indicators"])
+    got = compute(tiny_region, ["kulturversorgungsindex"], year=2024)["kulturversorgungsindex"]
+    by_hand = kp.indicators.composite_index(compute(tiny_region, comps, year=2024), comps)
+    latest = compute(tiny_region, ["kulturversorgungsindex"])["kulturversorgungsindex"]
+    assert _values(got) == pytest.approx(_values(by_hand), nan_ok=True, rel=1e-12)
+    assert _values(got) != pytest.approx(_values(latest), nan_ok=True)  # 2024 ≠ 2025

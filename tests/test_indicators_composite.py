@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kulturplan.errors import KulturplanError
+from kulturplan.errors import ParameterError
 from kulturplan.indicators import composite_index, normalise, normalise_table
 
 NAN = float("nan")
@@ -41,7 +41,7 @@ def test_zscore_equal_weights(table):
     assert got.tolist() == pytest.approx([(za + zb) / 2 for za, zb in zip(ZA, ZB, strict=False)])
     assert got.name == "kulturversorgungsindex"
     assert got.attrs["weights"] == {"a": 0.5, "b": 0.5}
-    assert got.attrs["method"] == "zscore"
+    assert got.attrs["normalisation"] == "zscore"
 
 
 def test_zscore_weights_as_mapping_and_sequence(table):
@@ -59,13 +59,13 @@ def test_zscore_weights_as_mapping_and_sequence(table):
 
 def test_minmax(table):
     # a: (x - 1) / 2 = 0, .5, 1; b lower better: (60 - x) / 50 = 1, .8, 0; mean: .5, .65, .5
-    got = composite_index(table, ["a", "b"], method="minmax", higher_is_better=HIB)
+    got = composite_index(table, ["a", "b"], normalisation="minmax", higher_is_better=HIB)
     assert got.tolist() == pytest.approx([0.5, 0.65, 0.5])
 
 
 def test_rank(table):
     # a: ranks 1, 2, 3 -> (r - 1) / 2 = 0, .5, 1; b ranked on -x: 3, 2, 1 -> 1, .5, 0
-    got = composite_index(table, ["a", "b"], method="rank", higher_is_better=HIB)
+    got = composite_index(table, ["a", "b"], normalisation="rank", higher_is_better=HIB)
     assert got.tolist() == pytest.approx([0.5, 0.5, 0.5])
     ties = normalise(pd.Series([5.0, 5.0, 1.0, NAN]), "rank")
     # ranks among 3 values: 2.5, 2.5, 1 -> (r - 1) / 2 = .75, .75, 0; NaN stays NaN
@@ -100,14 +100,14 @@ def test_single_value_rank_is_half():
 
 def test_higher_is_better_defaults_to_catalog():
     table = pd.DataFrame({"einrichtungen_gesamt_je_10000": [1.0, 2.0, 3.0], "x": [3.0, 2.0, 1.0]})
-    got = composite_index(table, ["einrichtungen_gesamt_je_10000"], method="minmax")
+    got = composite_index(table, ["einrichtungen_gesamt_je_10000"], normalisation="minmax")
     assert got.tolist() == pytest.approx([0.0, 0.5, 1.0])
     # a mapping may give the direction of non-catalog indicators only
-    both = composite_index(table, None, method="minmax", higher_is_better={"x": False})
+    both = composite_index(table, None, normalisation="minmax", higher_is_better={"x": False})
     assert both.tolist() == pytest.approx([0.0, 0.5, 1.0])
     assert both.attrs["higher_is_better"] == {"einrichtungen_gesamt_je_10000": True, "x": False}
     # a bool sets all directions
-    flipped = composite_index(table, None, method="minmax", higher_is_better=False)
+    flipped = composite_index(table, None, normalisation="minmax", higher_is_better=False)
     assert flipped.tolist() == pytest.approx([0.5, 0.5, 0.5])
 
 
@@ -121,7 +121,7 @@ def test_normalise_table(table):
 def test_unknown_indicator_lists_close_matches(table):
     t = table.rename(columns={"a": "einrichtungen_gesamt_je_10000"})
     with pytest.raises(
-        KulturplanError,
+        ParameterError,
         match=r"Indikator\(en\) nicht in der Tabelle: „einrichtungen_gesamt_je_1000“ "
         r"\(ähnlich: einrichtungen_gesamt_je_10000\)",
     ):
@@ -129,59 +129,59 @@ def test_unknown_indicator_lists_close_matches(table):
 
 
 def test_no_indicator(table):
-    with pytest.raises(KulturplanError, match="mindestens ein Indikator gewählt"):
+    with pytest.raises(ParameterError, match="mindestens ein Indikator gewählt"):
         composite_index(table, [])
 
 
 def test_unknown_normalisation(table):
     with pytest.raises(
-        KulturplanError,
+        ParameterError,
         match=r"Normalisierung „z-score“ ist unbekannt; erlaubt sind: zscore, minmax, rank\. "
         r"Meinten Sie „zscore“\?",
     ):
-        composite_index(table, ["a"], method="z-score", higher_is_better=True)
+        composite_index(table, ["a"], normalisation="z-score", higher_is_better=True)
 
 
 def test_negative_weight(table):
     with pytest.raises(
-        KulturplanError, match=r"Gewichte dürfen nicht negativ sein: „b“ = -1\. Soll ein niedriger"
+        ParameterError, match=r"Gewichte dürfen nicht negativ sein: „b“ = -1\. Soll ein niedriger"
     ):
         composite_index(table, ["a", "b"], {"a": 1, "b": -1}, higher_is_better=HIB)
 
 
 def test_all_zero_weights(table):
-    with pytest.raises(KulturplanError, match=r"Alle Gewichte sind 0; mindestens ein Indikator"):
+    with pytest.raises(ParameterError, match=r"Alle Gewichte sind 0; mindestens ein Indikator"):
         composite_index(table, ["a", "b"], [0, 0], higher_is_better=HIB)
 
 
 def test_wrong_number_of_weights(table):
-    with pytest.raises(KulturplanError, match=r"Es sind 3 Gewichte angegeben, aber 2 Indikatoren"):
+    with pytest.raises(ParameterError, match=r"Es sind 3 Gewichte angegeben, aber 2 Indikatoren"):
         composite_index(table, ["a", "b"], [1, 1, 1], higher_is_better=HIB)
 
 
 def test_weight_mapping_missing_and_extra(table):
-    with pytest.raises(KulturplanError, match=r"Gewicht fehlt für: „b“\."):
+    with pytest.raises(ParameterError, match=r"Gewicht fehlt für: „b“\."):
         composite_index(table, ["a", "b"], {"a": 1}, higher_is_better=HIB)
     with pytest.raises(
-        KulturplanError, match=r"Gewichte für Indikatoren, die nicht gewählt sind: „c“"
+        ParameterError, match=r"Gewichte für Indikatoren, die nicht gewählt sind: „c“"
     ):
         composite_index(table, ["a", "b"], {"a": 1, "b": 1, "c": 2}, higher_is_better=HIB)
 
 
 def test_weight_not_a_number(table):
     with pytest.raises(
-        KulturplanError, match=r"Gewichte müssen Zahlen sein; ungültig für: „a“ \('viel'\)"
+        ParameterError, match=r"Gewichte müssen Zahlen sein; ungültig für: „a“ \('viel'\)"
     ):
         composite_index(table, ["a", "b"], ["viel", 1], higher_is_better=HIB)
 
 
 def test_direction_unknown_for_non_catalog_indicator(table):
     with pytest.raises(
-        KulturplanError,
+        ParameterError,
         match=r"Für „a“, „b“ steht nicht im Indikatorkatalog, ob höhere Werte besser sind",
     ):
         composite_index(table, ["a", "b"])
     with pytest.raises(
-        KulturplanError, match=r"higher_is_better nennt Indikatoren, die nicht gewählt"
+        ParameterError, match=r"higher_is_better nennt Indikatoren, die nicht gewählt"
     ):
         composite_index(table, ["a"], higher_is_better={"a": True, "zz": False})

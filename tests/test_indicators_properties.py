@@ -12,23 +12,29 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kulturplan as kp
-from kulturplan.indicators import composite_index, compute, normalise
+from kulturplan.indicators import _registry, composite_index, compute, normalise
 from kulturplan.indicators.diversity import shannon_diversity
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-PER_CAPITA_FAMILIES = {
-    "einrichtungen_je_10000",
-    "einrichtungen_gesamt_je_10000",
-    "kapazitaet_je_1000",
-    "veranstaltungen_je_1000",
-    "veranstaltungen_sparte_je_1000",
-    "veranstaltungen_zielgruppe_je_1000",
-    "ehrenamtliche_je_1000",
-    "vereine_je_10000",
-    "foerderung_je_einw",
-    "foerderung_quelle_je_einw",
-}
+def _per_capita_families() -> set[str]:
+    """Catalog families "… je … Einw." computed from counts or sums per municipality
+    (reachability measures such as E2SFCA are left to their own tests)."""
+    cat = kp.indicators.catalog()
+    methods = _registry.methods()
+    return {
+        fam for fam, unit, m in zip(cat["family"], cat["unit"], cat["method"], strict=True)
+        if "je" in str(unit).split() and "Einw." in str(unit)
+        and methods[m].func.__module__ != "kulturplan.indicators.reachability"
+    }
+
+
+PER_CAPITA_FAMILIES = _per_capita_families()
+
+
+def test_per_capita_families_from_the_catalog():
+    assert len(PER_CAPITA_FAMILIES) == 10 and "foerderung_veraenderung" not in PER_CAPITA_FAMILIES
+    assert "e2sfca_je_10000" not in PER_CAPITA_FAMILIES
 
 
 def _per_capita_ids() -> list[str]:

@@ -11,7 +11,8 @@ import pytest
 import shapely
 
 import kulturplan as kp
-from kulturplan import access, catalog
+from kulturplan import catalog, demand, overview
+from kulturplan.errors import ParameterError
 from kulturplan.indicators import reachability
 
 CRS = "EPSG:25832"
@@ -139,7 +140,7 @@ def test_region_without_facilities():
 
 
 def test_public_functions_match_registered(strips, table):
-    points = access.population_points(strips)
+    points = demand.population_points(strips)
     index = pd.Index(strips.municipalities.index, name="ags")
     direct = reachability.share_within_minutes(points, strips.facilities, index, minutes=5)
     # 5 min: 3.205 km straight line; cells with a² + b² <= 10.27: 4 + 4 + 3 + 2 = 13
@@ -173,35 +174,53 @@ def test_demo_indicators_complete():
 def test_population_beyond_by_hand(strips):
     lib = reachability.population_beyond(strips, "bibliothek", 9.5)
     # A: cells with a² + b² > 90.25 → 0+0+0+0+1+1+2+3+4+6 = 17 cells of 10 inhabitants
-    assert lib.loc["09999001", "beyond"] == pytest.approx(170.0)
+    assert lib.loc["09999001", "population_beyond"] == pytest.approx(170.0)
     assert lib.loc["09999001", "share_beyond"] == pytest.approx(17.0)
-    assert lib.loc["09999002", "beyond"] == pytest.approx(2000.0)  # all ≥ 10 km away
+    assert lib.loc["09999002", "population_beyond"] == pytest.approx(2000.0)  # all ≥ 10 km away
     assert math.isnan(lib.loc["09999003", "share_beyond"])  # nobody lives in C
     ms = reachability.population_beyond(strips, "musikschule", 20, "min")
     km = 20 / 60 * 50 / 1.3
     far = np.hypot(*(cell_centres(0.0) - [15.5, 5.5]).T) > km
-    assert ms.loc["09999001", "beyond"] == pytest.approx(10.0 * far.sum())
-    assert ms.loc["09999002", "beyond"] == 0.0
+    assert ms.loc["09999001", "population_beyond"] == pytest.approx(10.0 * far.sum())
+    assert ms.loc["09999002", "population_beyond"] == 0.0
     none = reachability.population_beyond(strips, "kino", 50)
-    assert none["beyond"].tolist() == [1000.0, 2000.0, 0.0]  # no cinema: everyone beyond
+    assert none["population_beyond"].tolist() == [1000.0, 2000.0, 0.0]  # no cinema: everyone beyond
 
 
 def test_gap_table(strips):
-    table = reachability.gap_table(strips, {"bibliothek": (9.5, "km"), "kino": (20, "min")})
+    table = overview.gap_table(strips, {"bibliothek": (9.5, "km"), "kino": (20, "min")})
     assert list(table.columns) == [
-        "Gemeinde", "Einwohner",
-        "Bibliothek > 9.5 km: Einw.", "Bibliothek > 9.5 km: Anteil (%)",
+        "AGS", "Gemeinde", "Einwohner",
+        "Bibliothek > 9,5 km: Einw.", "Bibliothek > 9,5 km: Anteil (%)",
         "Kino > 20 min: Einw.", "Kino > 20 min: Anteil (%)",
     ]
-    total = table.loc["Summe"]
+    assert table["AGS"].tolist() == ["09999001", "09999002", "09999003", ""]
+    total = table.iloc[-1]
+    assert total["Gemeinde"] == "Summe"
     assert total["Einwohner"] == 3000.0
-    assert total["Bibliothek > 9.5 km: Einw."] == 2170
-    assert total["Bibliothek > 9.5 km: Anteil (%)"] == pytest.approx(72.3)
+    assert total["Bibliothek > 9,5 km: Einw."] == 2170
+    assert total["Bibliothek > 9,5 km: Anteil (%)"] == pytest.approx(72.3)
     assert total["Kino > 20 min: Anteil (%)"] == 100.0
+    assert table["Bibliothek > 9,5 km: Einw."].tolist()[:3] == [170.0, 2000.0, 0.0]
+
+
+def test_population_beyond_contract_and_mean_cost(strips):
+    lib = reachability.population_beyond(strips, "bibliothek", 9.5)
+    assert list(lib.columns) == list(demand.COLUMNS) and lib.index.name == "ags"
+    # B (10-20 km): every cell's distance to (0.5, 0.5) km, population-weighted (equal cells)
+    centres = cell_centres(10.0)
+    assert lib.loc["09999002", "mean_cost"] == pytest.approx(
+        np.hypot(*(centres - [0.5, 0.5]).T).mean())
+    assert math.isnan(lib.loc["09999003", "mean_cost"])  # nobody lives in C
+    none = reachability.population_beyond(strips, "kino", 50)
+    assert none["mean_cost"].isna().all()  # no cinema: no finite mean
+    whole = demand.overall(lib)
+    assert whole["population_beyond"] == pytest.approx(2170.0)
+    assert whole["share_beyond"] == pytest.approx(2170 / 3000 * 100)
 
 
 def test_population_beyond_errors(strips):
-    with pytest.raises(kp.KulturplanError, match="Sparte „bücherei“ ist unbekannt"):
+    with pytest.raises(ParameterError, match="Sparte „bücherei“ ist unbekannt"):
         reachability.population_beyond(strips, "bücherei", 10)
     with pytest.raises(kp.KulturplanError, match="unit='h' ist unbekannt"):
         reachability.population_beyond(strips, "bibliothek", 10, "h")

@@ -145,6 +145,22 @@ def _check_erste_schritte(nb: nbformat.NotebookNode) -> None:
     assert len(maps) == 1 and "Kultureinrichtungen je 10.000 Einw." in maps[0]
 
 
+def _check_erreichbarkeit(nb: nbformat.NotebookNode) -> None:
+    html_out = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/html")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html_out).split())  # tags → spaces
+    # the demo district's gap table: 25 municipalities, then the totals of the region
+    # (library > 10 km: 2,803 of 142,794 inhabitants = 2.0 %; music school > 20 min:
+    # 14,473 = 10.1 %), with German threshold labels
+    assert "Bibliothek > 10 km: Einw." in html.unescape(text)
+    assert "Musikschule > 20 min: Anteil (%)" in html.unescape(text)
+    assert "24 Summe 142794.0 2803.0 2.0 14473.0 10.1" in text
+    assert "99001024 Wolfshausen 4062.0 1058.0 26.1 3069.0 75.5" in text
+    maps = [t for _, mime, t in output_texts(nb) if mime == "text/html" and "<iframe srcdoc=" in t]
+    assert len(maps) == 2
+    assert "weiter als 10 km (Luftlinie)" in html.unescape(maps[0])
+    assert "weiter als 20 Minuten (geschätzte Fahrzeit)" in html.unescape(maps[1])
+
+
 def _check_eigene_daten(nb: nbformat.NotebookNode) -> None:
     if overview.reference_files(overview.shared_data_dir(ROOT)) is None:
         pytest.skip("../shared/data fehlt (der Fall ohne Daten wird eigens getestet)")
@@ -164,6 +180,7 @@ def _check_eigene_daten(nb: nbformat.NotebookNode) -> None:
 
 CHECKS = {
     "01_erste_schritte.ipynb": _check_erste_schritte,
+    "02_erreichbarkeit.ipynb": _check_erreichbarkeit,
     "03_eigene_daten.ipynb": _check_eigene_daten,
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,11 @@ def test_key_figures_of_tiny_region(tiny_region: kp.Region) -> None:
             "Organisationen (Vereine u. a.)",
             "Veranstaltungen",
             "Förderdatensätze",
+            "Einrichtungen außerhalb (zählen nur für die Erreichbarkeit)",
         ],
-        # 1,000 + 2,500 + 12,000 + 500; four 5 km squares; F01–F10 (F09 outside, kept)
-        "Wert": ["4", "16.000", "100", "10", "6", "11", "15"],
+        # 1,000 + 2,500 + 12,000 + 500; four 5 km squares; F01–F10 without F09, which
+        # lies outside every municipality (kept for reachability, listed on its own)
+        "Wert": ["4", "16.000", "100", "9", "6", "11", "15", "1"],
     }
 
 
@@ -39,7 +42,7 @@ def test_facilities_by_category_in_catalog_order_with_zeros(tiny_region: kp.Regi
         "Bibliotheken": 3,  # F01, F02, F10
         "Musikschulen": 1,
         "Museen": 2,
-        "Theater": 1,  # F09, outside every municipality but listed
+        "Theater": 0,  # F09 lies outside every municipality: not the region's own
         "Kinos": 1,
         "Soziokulturelle Zentren": 0,
         "Jugendkunstschulen": 0,
@@ -48,7 +51,7 @@ def test_facilities_by_category_in_catalog_order_with_zeros(tiny_region: kp.Regi
         "Galerien": 0,
         "Heimatvereine und Archive": 0,
     }
-    assert table["Einrichtungen"].sum() == len(tiny_region.facilities)
+    assert table["Einrichtungen"].sum() == len(tiny_region.facilities) - 1  # without F09
 
 
 def test_labelled_adds_names_and_german_headers(tiny_region: kp.Region) -> None:
@@ -85,11 +88,23 @@ def test_project_root_from_subfolder_and_elsewhere(tmp_path: Path) -> None:
     assert overview.project_root(tmp_path) == ROOT
 
 
-def test_demo_region_reads_the_stored_demo_folder() -> None:
-    region = overview.demo_region(ROOT / "notebooks")
+def test_demo_region_reads_the_stored_demo_folder(tmp_path: Path) -> None:
+    # a project copy whose stored demo differs from musterland(0): only reading the
+    # folder can produce the changed name
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'kopie'\n", encoding="utf-8")
+    (tmp_path / "kulturplan").mkdir()
+    (tmp_path / "kulturplan" / "__init__.py").write_text("", encoding="utf-8")
+    folder = tmp_path / "data" / "musterland"
+    shutil.copytree(ROOT / "data" / "musterland", folder)
+    toml = folder / "region.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'name = "Landkreis Musterland"', 'name = "Landkreis Prüfland"', 1), encoding="utf-8")
+    region = overview.demo_region(tmp_path / "data")
+    assert region.name == "Landkreis Prüfland"
     stored = kp.load_region(ROOT / "data" / "musterland")
-    assert repr(region) == repr(stored)
     assert region.municipalities.index.tolist() == stored.municipalities.index.tolist()
+    # and the project's own demo folder is what the notebooks get
+    assert overview.demo_region(ROOT / "notebooks").name == "Landkreis Musterland"
 
 
 def test_shared_data_dir_env_var_wins(tmp_path: Path) -> None:

@@ -123,34 +123,49 @@ def test_gap_model_by_hand():
     # 1 km cells, centres at x.5 km; libraries at (5, 5) and (15, 5) km in a 40 x 10 km strip.
     table = model.table("bibliothek", 10.0, "km")
     # Dehausen (30-40 km): every cell is > 10 km from (15, 5) -> all 1 000 beyond.
-    assert table.at["99001004", "einwohner_ausserhalb"] == 1000
-    assert table.at["99001004", "anteil_ausserhalb"] == 100.0
+    assert table.at["99001004", "population_beyond"] == pytest.approx(1000)
+    assert table.at["99001004", "share_beyond"] == pytest.approx(100.0)
     # Adorf and Bestadt: every cell within 10 km of its own library (max 5*sqrt2 km).
-    assert table.at["99001001", "einwohner_ausserhalb"] == 0
-    assert table.at["99001002", "einwohner_ausserhalb"] == 0
+    assert table.at["99001001", "population_beyond"] == 0
+    assert table.at["99001002", "population_beyond"] == 0
     # Cedorf (20-30 km): cells with dist to (15,5) > 10 km. Count by hand over the grid:
     xs = np.arange(20.5, 30.0, 1.0)
     ys = np.arange(0.5, 10.0, 1.0)
     gx, gy = np.meshgrid(xs, ys)
     beyond = (np.hypot(gx - 15, gy - 5) > 10).sum()
-    assert table.at["99001003", "einwohner_ausserhalb"] == pytest.approx(4000 * beyond / 100)
+    assert table.at["99001003", "population_beyond"] == pytest.approx(4000 * beyond / 100)
     assert list(table.index[:2]) == ["99001003", "99001004"]  # most affected first
-    assert table.at["99001004", "mittlere_entfernung"] == pytest.approx(
+    assert table.at["99001004", "mean_cost"] == pytest.approx(
         np.average(np.hypot(np.arange(30.5, 40, 1.0)[None, :] - 15,
                             np.arange(0.5, 10, 1.0)[:, None] - 5))
     )
     nothing = model.table("kino", 10.0, "km")
-    assert nothing["einwohner_ausserhalb"].sum() == 35_000
+    assert nothing["population_beyond"].sum() == pytest.approx(35_000)
+
+
+def _cells_beyond(x0: float, threshold: float) -> int:
+    """1 km cells of the square [x0, x0 + 10] × [0, 10] km farther than ``threshold``
+    from both libraries of the tiny region (at (5, 5) and (15, 5) km)."""
+    gx, gy = np.meshgrid(np.arange(x0 + 0.5, x0 + 10, 1.0), np.arange(0.5, 10, 1.0))
+    dist = np.minimum(np.hypot(gx - 5, gy - 5), np.hypot(gx - 15, gy - 5))
+    return int((dist > threshold).sum())
 
 
 def test_gap_explorer_threshold_and_download(data):
     gx = GapExplorer(data, category="bibliothek", threshold=10.0)
     assert gx.below_standard().index.tolist() == ["99001003", "99001004"]
-    n_points = len(gx.gap_layer.data["features"])
+    # by hand: 1 km cells of the four 10 km squares, libraries at (5, 5) and (15, 5) km
+    assert len(gx.gap_layer.data["features"]) == sum(_cells_beyond(x0, 10.0)
+                                                     for x0 in (0, 10, 20, 30))
     gx.slider.slider.value = 5.0
     assert gx.threshold == 5.0
-    assert len(gx.gap_layer.data["features"]) > n_points
-    assert gx.below_standard().index[0] in {"99001002", "99001003"}
+    cells = {ags: _cells_beyond(x0, 5.0) for ags, x0 in zip(
+        ["99001001", "99001002", "99001003", "99001004"], (0, 10, 20, 30), strict=True)}
+    assert len(gx.gap_layer.data["features"]) == sum(cells.values())
+    pop = {"99001001": 10_000, "99001002": 20_000, "99001003": 4_000, "99001004": 1_000}
+    beyond = {a: pop[a] * n / 100 for a, n in cells.items()}
+    assert gx.below_standard()["population_beyond"].to_dict() == pytest.approx(beyond)
+    assert gx.below_standard().index.tolist() == sorted(beyond, key=beyond.get, reverse=True)
     assert list(gx.chart.figure.data[0].y)[0] == gx.summary["name"].iloc[0]
     assert "weiter als 5 km Luftlinie" in gx.headline.value
     # shares beyond: Dehausen 100 % -> lightest colour (lower is better)
@@ -309,4 +324,19 @@ def test_versorgungsluecken_from_env_skips_indicator_table(monkeypatch):
     monkeypatch.setattr(indicators, "compute", fail)
     app = Versorgungsluecken.from_env()  # demo district
     assert isinstance(app, Versorgungsluecken)
-    assert app.explorer.summary["einwohner"].sum() == app.data.region.population.sum()
+    assert app.explorer.summary["population"].sum() == pytest.approx(
+        app.data.region.population.sum(), rel=1e-12)
+
+
+def test_import_adds_no_log_handler_and_from_env_configures_one_once():
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, kulturplan.ui.apps as a; lg = logging.getLogger('kulturplan.ui'); "
+        "print(len(lg.handlers), lg.propagate); a.configure_server_log(); "
+        "a.configure_server_log(); print(len(lg.handlers), lg.propagate)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[:2] == ["0 True", "1 False"]

@@ -1,13 +1,23 @@
-"""Catalogs of categories (Sparten) and indicators, read from YAML files."""
+"""Catalogs of categories (Sparten) and indicators, read from YAML files.
+
+The YAML files are read once and cached **frozen** (mappings as
+:class:`types.MappingProxyType`, lists as tuples), so no caller can change the catalog
+of the process; the public functions return fresh copies (plain dicts and lists) that
+callers may change freely.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 import yaml
+
+from kulturplan.errors import KulturplanError, ParameterError
 
 FUNDING_SOURCES: dict[str, str] = {
     "kommune": "Kommune",
@@ -49,13 +59,31 @@ def _read_yaml(name: str) -> list[dict[str, Any]]:
     text = resources.files("kulturplan.catalog").joinpath(name).read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     if not isinstance(data, list):  # pragma: no cover - shipped file
-        raise TypeError(f"{name} must hold a list")
+        raise KulturplanError(f"Die Katalogdatei {name} muss eine Liste enthalten.")
     return data
 
 
+def _freeze(value: Any) -> Any:
+    """Read-only copy: mappings → MappingProxyType, lists → tuples (recursively)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    """Fresh mutable copy of a frozen value: mappings → dict, tuples → lists."""
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
 @lru_cache(maxsize=1)
-def _categories_raw() -> tuple[dict[str, Any], ...]:
-    return tuple(_read_yaml("categories.yaml"))
+def _categories_raw() -> tuple[Mapping[str, Any], ...]:
+    return tuple(_freeze(entry) for entry in _read_yaml("categories.yaml"))
 
 
 def categories() -> pd.DataFrame:
@@ -67,7 +95,7 @@ def categories() -> pd.DataFrame:
         Columns ``label``, ``label_plural``, ``sparte``, ``colour``, ``osm`` (list of
         ``key=value`` tags), ``aliases`` (list of lower-case spellings).
     """
-    frame = pd.DataFrame(list(_categories_raw())).set_index("id")
+    frame = pd.DataFrame([_thaw(c) for c in _categories_raw()]).set_index("id")
     frame.index.name = "category"
     return frame
 
@@ -86,8 +114,8 @@ def category_label(category: str, *, plural: bool = False) -> str:
 
 
 @lru_cache(maxsize=1)
-def _indicators_raw() -> tuple[dict[str, Any], ...]:
-    return tuple(_read_yaml("indicators.yaml"))
+def _indicators_raw() -> tuple[Mapping[str, Any], ...]:
+    return tuple(_freeze(entry) for entry in _read_yaml("indicators.yaml"))
 
 
 def _family_keys(per: str) -> list[tuple[str, dict[str, str]]]:
@@ -101,12 +129,15 @@ def _family_keys(per: str) -> list[tuple[str, dict[str, str]]]:
         return [(k, {"label": v, "label_plural": v}) for k, v in FUNDING_SOURCES.items()]
     if per == "target_group":
         return [(k, {"label": v, "label_plural": v}) for k, v in TARGET_GROUPS.items()]
-    raise ValueError(f"Unbekannte Indikatorfamilie per={per!r}")
+    raise ParameterError(
+        f"Unbekannte Indikatorfamilie per={per!r}; erlaubt sind „category“, „source“ und "
+        "„target_group“."
+    )
 
 
 def indicator_definitions() -> list[dict[str, Any]]:
     """Return the raw indicator definitions (families not expanded)."""
-    return [dict(d) for d in _indicators_raw()]
+    return [_thaw(d) for d in _indicators_raw()]
 
 
 def indicators() -> pd.DataFrame:
@@ -132,7 +163,7 @@ def indicators() -> pd.DataFrame:
             "method": entry["method"],
             "family": entry["id"],
             "per": per,
-            "params": dict(entry.get("params") or {}),
+            "params": _thaw(entry.get("params") or {}),
         }
         if per is None:
             rows.append({"id": entry["id"], "label": entry["label"], "key": None, **base})

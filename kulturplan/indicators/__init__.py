@@ -38,27 +38,32 @@ a category).
 from __future__ import annotations
 
 import difflib
-import importlib
-import importlib.util
-import inspect
 from collections.abc import Iterable
-from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from kulturplan import catalog as _catalog
-from kulturplan.errors import KulturplanError
-from kulturplan.indicators import basic, change, composite, diversity, peers  # noqa: F401  (register)
+from kulturplan.errors import KulturplanError, UnknownIndicatorError
+
+# The modules below register their catalog methods with @register when imported.
+from kulturplan.indicators import (  # noqa: F401  (registration)
+    basic,
+    change,
+    composite,
+    diversity,
+    peers,
+    reachability,
+)
 from kulturplan.indicators._common import check_year
+from kulturplan.indicators._registry import Method
 from kulturplan.indicators._registry import method as _method
 from kulturplan.indicators.change import change_between_years
 from kulturplan.indicators.composite import composite_index, normalise, normalise_table
 from kulturplan.indicators.peers import SIZE_CLASSES, peer_comparison, size_class
 
-# Indicator modules written by other parts of the project register themselves on import.
-# They are optional only until they exist; once present, import errors must surface.
-if importlib.util.find_spec("kulturplan.indicators.reachability") is not None:
-    importlib.import_module("kulturplan.indicators.reachability")
+if TYPE_CHECKING:
+    from kulturplan.region import Region
 
 __all__ = [
     "SIZE_CLASSES",
@@ -73,11 +78,6 @@ __all__ = [
 ]
 
 
-# Results of the compute() call in progress, so that a method calling compute() itself
-# (the composite index) reuses what is already computed for the same region and year.
-_RUNNING: ContextVar[tuple | None] = ContextVar("kulturplan_indicators_running", default=None)
-
-
 def catalog() -> pd.DataFrame:
     """Return the indicator catalog (families expanded), indexed by indicator id.
 
@@ -86,25 +86,31 @@ def catalog() -> pd.DataFrame:
     return _catalog.indicators()
 
 
-def _unknown_ids_error(unknown: list[str], known: list[str]) -> KulturplanError:
+def _unknown_ids_error(unknown: list[str], known: list[str]) -> UnknownIndicatorError:
     parts = []
     for i in unknown:
         close = difflib.get_close_matches(str(i), known, n=3, cutoff=0.6)
         parts.append(f"„{i}“" + (" (meinten Sie: " + ", ".join(close) + "?)" if close else ""))
-    return KulturplanError(
+    return UnknownIndicatorError(
         "Unbekannte Indikator-ID(s): "
         + "; ".join(parts)
         + ". Alle IDs liefert kulturplan.indicators.catalog()."
     )
 
 
-def _accepts(func, name: str) -> bool:
-    params = inspect.signature(func).parameters.values()
-    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+def _check_ids(ids: str | Iterable[str] | None, cat: pd.DataFrame) -> list[str]:
+    if ids is None:
+        return list(cat.index)
+    wanted = [ids] if isinstance(ids, str) else list(ids)
+    wanted = list(dict.fromkeys(str(i) for i in wanted))
+    unknown = [i for i in wanted if i not in cat.index]
+    if unknown:
+        raise _unknown_ids_error(unknown, list(cat.index))
+    return wanted
 
 
 def compute(
-    region,
+    region: Region,
     ids: str | Iterable[str] | None = None,
     *,
     year: int | None = None,
@@ -130,54 +136,43 @@ def compute(
 
     Raises
     ------
-    kulturplan.errors.KulturplanError
-        For unknown ids (the message lists similar ids) or an invalid year.
+    kulturplan.errors.UnknownIndicatorError
+        For unknown ids (the message lists similar ids).
+    kulturplan.errors.ParameterError
+        For an invalid year.
 
     Notes
     -----
-    Each catalog method is called once, even when several ids of its family are
-    requested.
+    Each catalog method is called once per call, even when several ids of its family
+    are requested or an indicator is also a component of the composite index: a method
+    registered with ``depends_on`` (see :mod:`kulturplan.indicators._registry`) gets
+    its components computed first, into the same results.
     """
     year = check_year(year)
     cat = catalog()
-    if ids is None:
-        wanted = list(cat.index)
-    else:
-        wanted = [ids] if isinstance(ids, str) else list(ids)
-        wanted = list(dict.fromkeys(str(i) for i in wanted))
-        unknown = [i for i in wanted if i not in cat.index]
-        if unknown:
-            raise _unknown_ids_error(unknown, list(cat.index))
-    running = _RUNNING.get()
-    if running is not None and running[0] is region and running[1] == year:
-        results: dict[tuple, pd.Series | pd.DataFrame] = running[2]
-        token = None
-    else:
-        results = {}
-        token = _RUNNING.set((region, year, results))
-    try:
-        return _compute(region, wanted, cat, year, results)
-    finally:
-        if token is not None:
-            _RUNNING.reset(token)
+    wanted = _check_ids(ids, cat)
+    return _Computation(region, cat, year).table(wanted)
 
 
-def _compute(
-    region, wanted: list[str], cat: pd.DataFrame, year: int | None, results: dict
-) -> pd.DataFrame:
-    index = pd.Index(region.municipalities.index, name="ags")
-    columns: dict[str, pd.Series] = {}
-    for ind in wanted:
-        row = cat.loc[ind]
-        params = dict(row["params"] or {})
-        key = (row["method"], repr(sorted(params.items())))
-        if key not in results:
-            func = _method(row["method"])
-            kwargs = dict(params)
-            if _accepts(func, "year"):
-                kwargs["year"] = year
-            results[key] = func(region, **kwargs)
-        result = results[key]
+class _Computation:
+    """One :func:`compute` call: method results keyed by (method, params)."""
+
+    def __init__(self, region: Region, cat: pd.DataFrame, year: int | None) -> None:
+        self.region = region
+        self.cat = cat
+        self.year = year
+        self.index = pd.Index(region.municipalities.index, name="ags")
+        self.results: dict[tuple[str, str], pd.Series | pd.DataFrame] = {}
+        self.running: set[tuple[str, str]] = set()
+
+    def table(self, ids: list[str]) -> pd.DataFrame:
+        out = pd.DataFrame({i: self.column(i) for i in ids}, index=self.index)
+        out.columns.name = None
+        return out
+
+    def column(self, ind: str) -> pd.Series:
+        row = self.cat.loc[ind]
+        result = self.result(row)
         if row["per"] is not None and not pd.isna(row["per"]):
             if not isinstance(result, pd.DataFrame) or row["key"] not in result.columns:
                 raise KulturplanError(
@@ -192,7 +187,27 @@ def _compute(
                     f"„{ind}“ wird aber eine einzelne Spalte erwartet."
                 )
             series = result
-        columns[ind] = pd.to_numeric(series.reindex(index), errors="coerce").astype(float)
-    out = pd.DataFrame(columns, index=index)
-    out.columns.name = None
-    return out
+        return pd.to_numeric(series.reindex(self.index), errors="coerce").astype(float)
+
+    def result(self, row: pd.Series) -> pd.Series | pd.DataFrame:
+        params: dict[str, Any] = dict(row["params"] or {})
+        key = (str(row["method"]), repr(sorted(params.items())))
+        if key not in self.results:
+            if key in self.running:
+                raise KulturplanError(
+                    f"Die Indikator-Methode „{row['method']}“ hängt von sich selbst ab "
+                    "(Katalogparameter prüfen)."
+                )
+            self.running.add(key)
+            self.results[key] = self.call(_method(row["method"]), params)
+            self.running.discard(key)
+        return self.results[key]
+
+    def call(self, method: Method, params: dict[str, Any]) -> pd.Series | pd.DataFrame:
+        kwargs = dict(params)
+        if method.uses_year:
+            kwargs["year"] = self.year
+        if method.depends_on is None:
+            return method.func(self.region, **kwargs)
+        components = _check_ids(params.get(method.depends_on, ()), self.cat)
+        return method.func(self.table(components), **kwargs)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import KulturplanError
+from kulturplan.errors import ParameterError
 
 
 def municipality_index(population: pd.Series) -> pd.Index:
@@ -114,17 +114,17 @@ def check_year(year: object) -> int | None:
     if year is None:
         return None
     if isinstance(year, bool):
-        raise KulturplanError(
+        raise ParameterError(
             f"Jahr „{year}“ ist ungültig; erwartet wird eine Jahreszahl wie 2024."
         )
     try:
         value = int(year)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        raise KulturplanError(
+        raise ParameterError(
             f"Jahr „{year}“ ist ungültig; erwartet wird eine Jahreszahl wie 2024."
         ) from None
     if value != year and not (isinstance(year, str) and year.strip().isdigit()):
-        raise KulturplanError(
+        raise ParameterError(
             f"Jahr „{year}“ ist ungültig; erwartet wird eine Jahreszahl wie 2024."
         )
     return value

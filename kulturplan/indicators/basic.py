@@ -22,6 +22,7 @@ Conventions (also in :mod:`kulturplan.indicators`):
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,9 @@ from kulturplan.indicators._common import (
 from kulturplan.indicators._registry import register
 from kulturplan.indicators.change import available_years, change_between_years
 
+if TYPE_CHECKING:
+    from kulturplan.region import Region
+
 __all__ = [
     "capacity_per_1000",
     "event_years",
@@ -47,6 +51,9 @@ __all__ = [
     "events_per_1000_by_target_group",
     "facilities_per_10k",
     "facilities_total_per_10k",
+    "facility_counts",
+    "is_own_facility",
+    "own_facilities",
     "funding_per_capita_by_source",
     "organisations_per_10k",
     "public_funding_change",
@@ -59,6 +66,33 @@ TARGET_GROUP_SEPARATORS = r"\s*[,;|/]\s*"
 
 
 # -- facilities --------------------------------------------------------------------------
+def is_own_facility(region: Region) -> pd.Series:
+    """Whether each facility lies in a municipality of the region (the Kreis's own).
+
+    A region may carry facilities beyond its municipalities (a Land-wide list, or
+    neighbours near the border): they count for reachability, because people cross the
+    Kreis border, but not for key figures, counts by Sparte or per-capita indicators.
+    Their ``ags`` is missing (point in no municipality) or names a municipality of
+    another Kreis.
+    """
+    fac = region.facilities
+    if "ags" not in fac.columns:
+        return pd.Series(False, index=fac.index)
+    return fac["ags"].isin(set(region.municipalities.index))
+
+
+def own_facilities(region: Region) -> pd.DataFrame:
+    """The facilities of the region's own municipalities (see :func:`is_own_facility`)."""
+    return region.facilities[is_own_facility(region).to_numpy()]
+
+
+def facility_counts(region: Region) -> pd.Series:
+    """Number of the region's own facilities per category id (catalog order, 0 included)."""
+    fac = own_facilities(region)
+    return (fac["category"].value_counts().reindex(_catalog.category_ids(), fill_value=0)
+            .astype(int))
+
+
 def facilities_per_10k(facilities: pd.DataFrame, population: pd.Series) -> pd.DataFrame:
     """Facilities per 10,000 inhabitants, one column per catalog category.
 
@@ -344,55 +378,55 @@ def _change_with_years(
 
 # -- catalog methods ---------------------------------------------------------------------
 @register("facilities_per_10k")
-def _m_facilities_per_10k(region) -> pd.DataFrame:
+def _m_facilities_per_10k(region: Region) -> pd.DataFrame:
     return facilities_per_10k(region.facilities, region.population)
 
 
 @register("facilities_total_per_10k")
-def _m_facilities_total_per_10k(region) -> pd.Series:
+def _m_facilities_total_per_10k(region: Region) -> pd.Series:
     return facilities_total_per_10k(region.facilities, region.population)
 
 
 @register("capacity_per_1000")
-def _m_capacity_per_1000(region) -> pd.Series:
+def _m_capacity_per_1000(region: Region) -> pd.Series:
     return capacity_per_1000(region.facilities, region.population)
 
 
-@register("events_per_1000")
-def _m_events_per_1000(region, *, year: int | None = None) -> pd.Series:
+@register("events_per_1000", uses_year=True)
+def _m_events_per_1000(region: Region, *, year: int | None = None) -> pd.Series:
     return events_per_1000(region.events, region.population, year)
 
 
-@register("events_per_1000_by_category")
-def _m_events_per_1000_by_category(region, *, year: int | None = None) -> pd.DataFrame:
+@register("events_per_1000_by_category", uses_year=True)
+def _m_events_per_1000_by_category(region: Region, *, year: int | None = None) -> pd.DataFrame:
     return events_per_1000_by_category(region.events, region.population, year)
 
 
-@register("events_per_1000_by_target_group")
-def _m_events_per_1000_by_target_group(region, *, year: int | None = None) -> pd.DataFrame:
+@register("events_per_1000_by_target_group", uses_year=True)
+def _m_events_per_1000_by_target_group(region: Region, *, year: int | None = None) -> pd.DataFrame:
     return events_per_1000_by_target_group(region.events, region.population, year)
 
 
 @register("volunteers_per_1000")
-def _m_volunteers_per_1000(region) -> pd.Series:
+def _m_volunteers_per_1000(region: Region) -> pd.Series:
     return volunteers_per_1000(region.organisations, region.population)
 
 
 @register("organisations_per_10k")
-def _m_organisations_per_10k(region) -> pd.Series:
+def _m_organisations_per_10k(region: Region) -> pd.Series:
     return organisations_per_10k(region.organisations, region.population)
 
 
-@register("public_funding_per_capita")
-def _m_public_funding_per_capita(region, *, year: int | None = None) -> pd.Series:
+@register("public_funding_per_capita", uses_year=True)
+def _m_public_funding_per_capita(region: Region, *, year: int | None = None) -> pd.Series:
     return public_funding_per_capita(region.funding, region.population, year)
 
 
-@register("funding_per_capita_by_source")
-def _m_funding_per_capita_by_source(region, *, year: int | None = None) -> pd.DataFrame:
+@register("funding_per_capita_by_source", uses_year=True)
+def _m_funding_per_capita_by_source(region: Region, *, year: int | None = None) -> pd.DataFrame:
     return funding_per_capita_by_source(region.funding, region.population, year)
 
 
-@register("public_funding_change")
-def _m_public_funding_change(region, *, year: int | None = None) -> pd.Series:
+@register("public_funding_change", uses_year=True)
+def _m_public_funding_change(region: Region, *, year: int | None = None) -> pd.Series:
     return public_funding_change(region.funding, region.population, year)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import KulturplanError
+from kulturplan.errors import ParameterError
 from kulturplan.indicators._common import check_year
 
 
@@ -64,13 +64,13 @@ def change_between_years(
 
     Raises
     ------
-    kulturplan.errors.KulturplanError
+    kulturplan.errors.ParameterError
         If a column is missing, the years are equal or invalid, or a year does not
         occur in the data.
     """
     missing = [c for c in (by, year_col, value_col) if c not in frame.columns]
     if missing:
-        raise KulturplanError(
+        raise ParameterError(
             "Für die Veränderung zwischen zwei Jahren fehlen Spalte(n) "
             + ", ".join(f"„{c}“" for c in missing)
             + ". Vorhandene Spalten: "
@@ -79,15 +79,15 @@ def change_between_years(
         )
     a, b = check_year(year_a), check_year(year_b)
     if a is None or b is None:
-        raise KulturplanError("Für die Veränderung müssen zwei Jahre angegeben werden.")
+        raise ParameterError("Für die Veränderung müssen zwei Jahre angegeben werden.")
     if a == b:
-        raise KulturplanError(
+        raise ParameterError(
             f"Für die Veränderung werden zwei verschiedene Jahre gebraucht, beide sind {a}."
         )
     years = available_years(frame, year_col)
     absent = [y for y in (a, b) if y not in years]
     if absent:
-        raise KulturplanError(
+        raise ParameterError(
             "Für das Jahr "
             + " und ".join(str(y) for y in absent)
             + f" gibt es keine Daten in Spalte „{year_col}“; vorhanden: "

@@ -38,11 +38,11 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog as _catalog
-from kulturplan.errors import KulturplanError
+from kulturplan._format import format_decimal
+from kulturplan.errors import ParameterError
 from kulturplan.indicators._registry import register
 
 __all__ = [
-    "DEFAULT_COMPONENTS",
     "NORMALISATIONS",
     "composite_index",
     "normalise",
@@ -56,32 +56,22 @@ NORMALISATIONS: dict[str, str] = {
 }
 """Normalisation methods (id → German label)."""
 
-DEFAULT_COMPONENTS: tuple[str, ...] = (
-    "einrichtungen_gesamt_je_10000",
-    "kapazitaet_je_1000",
-    "veranstaltungen_je_1000",
-    "ehrenamtliche_je_1000",
-    "foerderung_je_einw",
-    "sparten_vielfalt",
-)
-"""Indicators of the catalog entry ``kulturversorgungsindex`` (equal weights)."""
 
-
-def _check_method(method: str) -> str:
-    if method not in NORMALISATIONS:
-        close = difflib.get_close_matches(str(method), list(NORMALISATIONS), n=1)
+def _check_normalisation(normalisation: str) -> str:
+    if normalisation not in NORMALISATIONS:
+        close = difflib.get_close_matches(str(normalisation), list(NORMALISATIONS), n=1)
         hint = f" Meinten Sie „{close[0]}“?" if close else ""
-        raise KulturplanError(
-            f"Normalisierung „{method}“ ist unbekannt; erlaubt sind: "
+        raise ParameterError(
+            f"Normalisierung „{normalisation}“ ist unbekannt; erlaubt sind: "
             + ", ".join(NORMALISATIONS)
             + "."
             + hint
         )
-    return method
+    return normalisation
 
 
 def normalise(
-    values: pd.Series, method: str = "zscore", *, higher_is_better: bool = True
+    values: pd.Series, normalisation: str = "zscore", *, higher_is_better: bool = True
 ) -> pd.Series:
     """Normalise one indicator column so that higher is better (see module docstring).
 
@@ -89,20 +79,20 @@ def normalise(
     ----------
     values
         Indicator values indexed by AGS; ``NaN`` and ``±inf`` stay/become ``NaN``.
-    method
+    normalisation
         ``"zscore"``, ``"minmax"`` or ``"rank"``.
     higher_is_better
         ``False`` flips the direction (sign for z-scores, scale for min-max and rank).
     """
-    _check_method(method)
+    _check_normalisation(normalisation)
     x = pd.to_numeric(values, errors="coerce").astype(float)
     x = x.where(np.isfinite(x.to_numpy()))
     valid = x.dropna()
-    if method == "zscore":
+    if normalisation == "zscore":
         sd = valid.std(ddof=0) if len(valid) else np.nan
         out = (x - valid.mean()) / sd if sd and sd > 0 else x * 0.0
         return out if higher_is_better else -out
-    if method == "minmax":
+    if normalisation == "minmax":
         lo, hi = valid.min(), valid.max()
         if len(valid) == 0 or hi == lo:
             return x * 0.0 + 0.5
@@ -123,7 +113,7 @@ def _resolve_indicators(table: pd.DataFrame, indicators: Sequence[str] | None) -
         indicators = [indicators]
     indicators = list(dict.fromkeys(indicators))
     if not indicators:
-        raise KulturplanError("Für den Index muss mindestens ein Indikator gewählt werden.")
+        raise ParameterError("Für den Index muss mindestens ein Indikator gewählt werden.")
     unknown = [i for i in indicators if i not in table.columns]
     if unknown:
         parts = []
@@ -132,7 +122,7 @@ def _resolve_indicators(table: pd.DataFrame, indicators: Sequence[str] | None) -
             parts.append(
                 f"„{i}“" + (" (ähnlich: " + ", ".join(close) + ")" if close else "")
             )
-        raise KulturplanError(
+        raise ParameterError(
             "Indikator(en) nicht in der Tabelle: " + "; ".join(parts) + "."
         )
     return indicators
@@ -146,7 +136,7 @@ def _resolve_directions(
     given = dict(higher_is_better or {})
     extra = [k for k in given if k not in indicators]
     if extra:
-        raise KulturplanError(
+        raise ParameterError(
             "higher_is_better nennt Indikatoren, die nicht gewählt sind: "
             + ", ".join(f"„{k}“" for k in extra)
             + "."
@@ -154,7 +144,7 @@ def _resolve_directions(
     cat = _catalog.indicators()["higher_is_better"]
     missing = [i for i in indicators if i not in given and i not in cat.index]
     if missing:
-        raise KulturplanError(
+        raise ParameterError(
             "Für "
             + ", ".join(f"„{i}“" for i in missing)
             + " steht nicht im Indikatorkatalog, ob höhere Werte besser sind; bitte "
@@ -173,41 +163,41 @@ def _resolve_weights(
     if isinstance(weights, Mapping):
         extra = [k for k in weights if k not in indicators]
         if extra:
-            raise KulturplanError(
+            raise ParameterError(
                 "Gewichte für Indikatoren, die nicht gewählt sind: "
                 + ", ".join(f"„{k}“" for k in extra)
                 + "."
             )
         missing = [i for i in indicators if i not in weights]
         if missing:
-            raise KulturplanError(
+            raise ParameterError(
                 "Gewicht fehlt für: " + ", ".join(f"„{i}“" for i in missing) + "."
             )
         raw = [weights[i] for i in indicators]
     else:
         raw = list(weights)
         if len(raw) != len(indicators):
-            raise KulturplanError(
+            raise ParameterError(
                 f"Es sind {len(raw)} Gewichte angegeben, aber {len(indicators)} Indikatoren "
                 "gewählt; es wird genau ein Gewicht je Indikator gebraucht."
             )
     values = pd.to_numeric(pd.Series(raw, index=indicators, dtype=object), errors="coerce")
     bad = [i for i in indicators if not np.isfinite(values[i])]
     if bad:
-        raise KulturplanError(
+        raise ParameterError(
             "Gewichte müssen Zahlen sein; ungültig für: "
             + ", ".join(f"„{i}“ ({raw[indicators.index(i)]!r})" for i in bad)
             + "."
         )
     negative = values[values < 0]
     if len(negative):
-        raise KulturplanError(
+        raise ParameterError(
             "Gewichte dürfen nicht negativ sein: "
-            + ", ".join(f"„{i}“ = {w:g}" for i, w in negative.items())
+            + ", ".join(f"„{i}“ = {format_decimal(w)}" for i, w in negative.items())
             + ". Soll ein niedriger Wert besser sein, bitte higher_is_better verwenden."
         )
     if float(values.sum()) == 0.0:
-        raise KulturplanError(
+        raise ParameterError(
             "Alle Gewichte sind 0; mindestens ein Indikator braucht ein Gewicht größer 0."
         )
     return values.astype(float)
@@ -216,15 +206,15 @@ def _resolve_weights(
 def normalise_table(
     table: pd.DataFrame,
     indicators: Sequence[str] | None = None,
-    method: str = "zscore",
+    normalisation: str = "zscore",
     higher_is_better: bool | Mapping[str, bool] | None = None,
 ) -> pd.DataFrame:
     """Normalise the ``indicators`` columns of ``table`` (higher = better, see module)."""
-    _check_method(method)
+    _check_normalisation(normalisation)
     ids = _resolve_indicators(table, indicators)
     directions = _resolve_directions(ids, higher_is_better)
     return pd.DataFrame(
-        {i: normalise(table[i], method, higher_is_better=directions[i]) for i in ids},
+        {i: normalise(table[i], normalisation, higher_is_better=directions[i]) for i in ids},
         index=table.index,
     )
 
@@ -233,7 +223,7 @@ def composite_index(
     table: pd.DataFrame,
     indicators: Sequence[str] | None = None,
     weights: Mapping[str, float] | Sequence[float] | None = None,
-    method: str = "zscore",
+    normalisation: str = "zscore",
     higher_is_better: bool | Mapping[str, bool] | None = None,
 ) -> pd.Series:
     """Return the Kulturversorgungsindex of every municipality (row) of ``table``.
@@ -248,8 +238,9 @@ def composite_index(
         Non-negative weights, as a mapping ``{id: weight}`` naming every indicator or a
         sequence in the order of ``indicators``; equal weights by default. Only ratios
         matter.
-    method
-        Normalisation: ``"zscore"``, ``"minmax"`` or ``"rank"`` (module docstring).
+    normalisation
+        ``"zscore"``, ``"minmax"`` or ``"rank"`` (module docstring); the same name as
+        the catalog parameter of ``kulturversorgungsindex``.
     higher_is_better
         Direction per indicator (mapping), for all (bool), or from the indicator
         catalog (``None``; the default). A mapping may name some indicators only; the
@@ -258,20 +249,20 @@ def composite_index(
     Returns
     -------
     pandas.Series
-        Named ``kulturversorgungsindex``; ``attrs`` hold ``method``, ``weights``
+        Named ``kulturversorgungsindex``; ``attrs`` hold ``normalisation``, ``weights``
         (normalised to sum 1) and ``higher_is_better``.
 
     Raises
     ------
-    kulturplan.errors.KulturplanError
+    kulturplan.errors.ParameterError
         For unknown indicators or normalisations, negative, non-numeric or all-zero
         weights, or indicators whose direction is unknown.
     """
-    _check_method(method)
+    _check_normalisation(normalisation)
     ids = _resolve_indicators(table, indicators)
     w = _resolve_weights(ids, weights)
     directions = _resolve_directions(ids, higher_is_better)
-    scores = normalise_table(table, ids, method, directions)
+    scores = normalise_table(table, ids, normalisation, directions)
     has = scores.notna().to_numpy()
     wv = w.to_numpy()
     num = np.where(has, scores.to_numpy(dtype=float), 0.0) @ wv
@@ -280,23 +271,21 @@ def composite_index(
         index = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
     out = pd.Series(index, index=table.index, name="kulturversorgungsindex", dtype=float)
     out.attrs = {
-        "method": method,
+        "normalisation": normalisation,
         "weights": (w / w.sum()).to_dict(),
         "higher_is_better": directions,
     }
     return out
 
 
-@register("composite_index")
+@register("composite_index", depends_on="indicators")
 def _m_composite_index(
-    region,
+    table: pd.DataFrame,
     *,
-    year: int | None = None,
-    indicators: Sequence[str] = DEFAULT_COMPONENTS,
+    indicators: Sequence[str],
     weights: Mapping[str, float] | Sequence[float] | None = None,
     normalisation: str = "zscore",
 ) -> pd.Series:
-    from kulturplan.indicators import compute  # late import: compute dispatches to us
-
-    table = compute(region, list(indicators), year=year)
+    """Catalog method: ``table`` holds the components named by the catalog parameter
+    ``indicators`` (computed first by :func:`kulturplan.indicators.compute`)."""
     return composite_index(table, list(indicators), weights, normalisation)

@@ -6,12 +6,17 @@ and do not depend on its population.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from kulturplan import catalog as _catalog
 from kulturplan.indicators._common import count_table, nan_series
 from kulturplan.indicators._registry import register
+
+if TYPE_CHECKING:
+    from kulturplan.region import Region
 
 __all__ = ["categories_present", "category_counts", "shannon_diversity"]
 
@@ -59,10 +64,10 @@ def shannon_diversity(facilities: pd.DataFrame, population: pd.Series) -> pd.Ser
 
 
 @register("categories_present")
-def _m_categories_present(region) -> pd.Series:
+def _m_categories_present(region: Region) -> pd.Series:
     return categories_present(region.facilities, region.population)
 
 
 @register("shannon_diversity")
-def _m_shannon_diversity(region) -> pd.Series:
+def _m_shannon_diversity(region: Region) -> pd.Series:
     return shannon_diversity(region.facilities, region.population)

@@ -21,11 +21,15 @@ median of an indicator uses the peers that have a value for it (``n_peers``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import KulturplanError
+from kulturplan.errors import ParameterError
+
+if TYPE_CHECKING:
+    from kulturplan.region import Region
 
 __all__ = [
     "PEER_BASIS_SIZE",
@@ -64,7 +68,7 @@ PEER_COLUMN_LABELS: dict[str, str] = {
 """German labels of the columns of :func:`peer_comparison` (for tables shown to users)."""
 
 
-def size_class(population: pd.Series | float | int) -> pd.Series | str | float:
+def size_class(population: pd.Series | float) -> Any:
     """Return the size class label(s) of ``population`` (Einwohnerzahl).
 
     Parameters
@@ -141,10 +145,10 @@ def _group_loo(values: np.ndarray, groups: pd.Series) -> tuple[np.ndarray, np.nd
     return medians, counts, others
 
 
-def _municipality_frame(region) -> pd.DataFrame:
+def _municipality_frame(region: Region | pd.DataFrame) -> pd.DataFrame:
     muni = getattr(region, "municipalities", region)
     if not isinstance(muni, pd.DataFrame) or "population" not in muni.columns:
-        raise KulturplanError(
+        raise ParameterError(
             "Für den Vergleich mit ähnlichen Gemeinden wird eine Region oder eine Tabelle "
             "der Gemeinden mit Spalte „population“ gebraucht."
         )
@@ -152,7 +156,7 @@ def _municipality_frame(region) -> pd.DataFrame:
 
 
 def peer_comparison(
-    region,
+    region: Region | pd.DataFrame,
     table: pd.DataFrame,
     indicators: Sequence[str] | None = None,
     *,
@@ -184,29 +188,29 @@ def peer_comparison(
 
     Raises
     ------
-    kulturplan.errors.KulturplanError
+    kulturplan.errors.ParameterError
         If ``table`` holds municipalities unknown to ``region``, an indicator is not a
         column of ``table``, or ``min_peers`` is below 1.
     """
     muni = _municipality_frame(region)
     if int(min_peers) < 1:
-        raise KulturplanError(f"min_peers muss mindestens 1 sein, nicht {min_peers}.")
+        raise ParameterError(f"min_peers muss mindestens 1 sein, nicht {min_peers}.")
     ids = list(table.columns) if indicators is None else list(dict.fromkeys(indicators))
     missing = [i for i in ids if i not in table.columns]
     if missing:
-        raise KulturplanError(
+        raise ParameterError(
             "Indikator(en) nicht in der Tabelle: " + ", ".join(f"„{i}“" for i in missing) + "."
         )
     unknown = table.index.difference(muni.index)
     if len(unknown):
-        raise KulturplanError(
+        raise ParameterError(
             "Die Indikatortabelle enthält Gemeinden, die nicht zur Region gehören: "
             + ", ".join(map(str, unknown[:10]))
             + (" …" if len(unknown) > 10 else "")
             + "."
         )
     info = muni.loc[table.index]
-    classes = size_class(info["population"])
+    classes: pd.Series = size_class(info["population"])
     classes.index = table.index
     if "urban_degree" in info.columns:
         degree = pd.to_numeric(info["urban_degree"], errors="coerce").astype("Float64")

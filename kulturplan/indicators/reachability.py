@@ -1,7 +1,7 @@
 """Reachability indicators per category (Sparte), built on :mod:`kulturplan.access`.
 
 Demand model: every municipality's population is spread uniformly over 1-km grid
-cells clipped to its polygon (:func:`kulturplan.access.population_points`); each
+cells clipped to its polygon (:func:`kulturplan.demand.population_points`); each
 indicator is the population-weighted result over these points, per municipality.
 This is more honest than one centre per municipality for large rural municipalities
 and still fast (a few thousand points for a district; the points are cached per
@@ -25,17 +25,24 @@ A municipality without inhabitants gets ``NaN`` for every indicator here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kulturplan import access
+from kulturplan import access, demand
 from kulturplan import catalog as _catalog
+from kulturplan.errors import ParameterError
 from kulturplan.indicators._registry import register
 
+if TYPE_CHECKING:
+    from kulturplan.region import Region
+
 __all__ = [
+    "category_facilities",
+    "check_category",
     "e2sfca_per_10k",
-    "gap_table",
     "mean_km_to_nearest",
     "population_beyond",
     "share_within_minutes",
@@ -43,15 +50,6 @@ __all__ = [
 
 CELL_KM = 1.0
 """Grid cell size (km) of the population points used by the registered indicators."""
-
-
-def _facility_points(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Facilities with a usable point geometry (EPSG:25832)."""
-    if len(facilities) == 0:
-        return facilities
-    geom = facilities.geometry
-    ok = geom.notna() & ~geom.is_empty & (geom.geom_type == "Point")
-    return facilities[ok.to_numpy()]
 
 
 def _per_category(
@@ -65,7 +63,7 @@ def _per_category(
     **aggregate_kwargs,
 ) -> pd.DataFrame:
     """Apply ``measure(points, facilities_of_category)`` and aggregate per AGS."""
-    facilities = _facility_points(facilities)
+    facilities = demand.facility_points(facilities)
     out = {}
     for category in _catalog.category_ids():
         subset = facilities[facilities["category"] == category] if len(facilities) else facilities
@@ -73,7 +71,7 @@ def _per_category(
             values = pd.Series(empty_value, index=points.index, dtype=float)
         else:
             values = measure(points, subset)
-        table = access.aggregate(values, points, by="ags", **aggregate_kwargs)
+        table = demand.aggregate(values, points, by="ags", **aggregate_kwargs)
         out[category] = table[column].reindex(index)
     frame = pd.DataFrame(out, index=index)
     pop = table["population"].reindex(index)
@@ -90,7 +88,7 @@ def mean_km_to_nearest(
     ----------
     points
         Population points with ``ags`` and ``population``
-        (:func:`kulturplan.access.population_points`).
+        (:func:`kulturplan.demand.population_points`).
     facilities
         Facilities with ``category`` and point geometries.
     index
@@ -160,11 +158,8 @@ def e2sfca_per_10k(
 
 
 # -- gaps: inhabitants beyond a distance or travel time ----------------------------------------
-_UNITS = {"km": "euclidean", "min": "minutes"}
-
-
 def population_beyond(
-    region,
+    region: Region,
     category: str,
     threshold: float,
     unit: str = "km",
@@ -172,6 +167,10 @@ def population_beyond(
     cell_km: float = CELL_KM,
 ) -> pd.DataFrame:
     """Inhabitants per municipality farther than ``threshold`` from the nearest facility.
+
+    The region-level entry to :func:`kulturplan.demand.population_beyond`: population
+    points of ``region`` (``cell_km`` grid) and every facility of ``category`` (also
+    those outside the region's municipalities).
 
     Parameters
     ----------
@@ -191,97 +190,52 @@ def population_beyond(
     Returns
     -------
     pandas.DataFrame
-        Index AGS (all municipalities): ``population``, ``beyond`` (inhabitants),
-        ``share_beyond`` (percent 0–100; NaN without inhabitants). Without any facility
-        of the category in the region every inhabitant is beyond.
+        Index AGS (all municipalities), columns ``population``, ``population_beyond``,
+        ``share_beyond`` (percent 0–100; NaN without inhabitants) and ``mean_cost``
+        (see :func:`kulturplan.demand.population_beyond`). Without any facility of the
+        category in the region every inhabitant is beyond.
     """
-    if category not in _catalog.category_ids():
-        from kulturplan.errors import KulturplanError
+    check_category(category)
+    points = demand.population_points(region, cell_km)
+    return demand.population_beyond(
+        points, category_facilities(region, category), threshold, unit,
+        index=pd.Index(region.municipalities.index, name="ags"),
+    )
 
-        raise KulturplanError(
+
+def check_category(category: str) -> str:
+    """``category`` if it is a catalog category id, else a German :class:`ParameterError`."""
+    if category not in _catalog.category_ids():
+        raise ParameterError(
             f"Sparte „{category}“ ist unbekannt; erlaubt sind: "
             f"{', '.join(_catalog.category_ids())}."
         )
-    if unit not in _UNITS:
-        raise access.AccessParameterError(
-            f"unit={unit!r} ist unbekannt; erlaubt sind „km“ und „min“."
-        )
-    points = access.population_points(region, cell_km)
-    fac = _facility_points(region.facilities)
-    fac = fac[fac["category"] == category] if len(fac) else fac
-    if len(fac):
-        cost = access.nearest(points, fac, cost=_UNITS[unit])
-    else:
-        cost = pd.Series(np.inf, index=points.index)
-    table = access.aggregate(cost, points, by="ags", threshold=threshold)
-    index = pd.Index(region.municipalities.index, name="ags")
-    out = pd.DataFrame(
-        {
-            "population": table["population"].reindex(index).fillna(0.0),
-            "beyond": table["population_beyond"].reindex(index).fillna(0.0),
-        },
-        index=index,
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["share_beyond"] = np.where(
-            out["population"] > 0, out["beyond"] / out["population"] * 100.0, np.nan
-        )
-    return out
+    return category
 
 
-def gap_table(region, criteria: dict[str, tuple[float, str]]) -> pd.DataFrame:
-    """Table of inhabitants beyond several thresholds, with German column labels.
-
-    Parameters
-    ----------
-    region
-        The :class:`~kulturplan.Region`.
-    criteria
-        ``{category: (threshold, unit)}``, e.g.
-        ``{"bibliothek": (10, "km"), "musikschule": (20, "min")}``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per municipality plus a last row „Summe“ (share of the whole region):
-        ``Gemeinde``, ``Einwohner`` and per criterion „<Sparte> > <Schwelle>: Einw.“ and
-        „… Anteil (%)“. Sorted as the municipalities table.
-    """
-    muni = region.municipalities
-    out = pd.DataFrame({"Gemeinde": muni["name"].astype(str),
-                        "Einwohner": muni["population"].astype(float)})
-    total = {"Gemeinde": "Summe", "Einwohner": float(muni["population"].sum())}
-    for category, (threshold, unit) in criteria.items():
-        part = population_beyond(region, category, threshold, unit)
-        label = f"{_catalog.category_label(category)} > {threshold:g} {unit}"
-        out[f"{label}: Einw."] = part["beyond"].round().to_numpy()
-        out[f"{label}: Anteil (%)"] = part["share_beyond"].round(1).to_numpy()
-        beyond = float(part["beyond"].sum())
-        total[f"{label}: Einw."] = round(beyond)
-        total[f"{label}: Anteil (%)"] = (
-            round(beyond / total["Einwohner"] * 100, 1) if total["Einwohner"] else np.nan
-        )
-    out.index.name = "ags"
-    return pd.concat([out, pd.DataFrame([total], index=pd.Index(["Summe"], name="ags"))])
+def category_facilities(region: Region, category: str) -> gpd.GeoDataFrame:
+    """Facilities of ``category`` that count for reachability (also those outside the Kreis)."""
+    fac = demand.facility_points(region.facilities)
+    return fac[(fac["category"] == category).to_numpy()] if len(fac) else fac
 
 
 # -- registered catalog methods ----------------------------------------------------------
-def _inputs(region) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.Index]:
-    points = access.population_points(region, CELL_KM)
+def _inputs(region: Region) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.Index]:
+    points = demand.population_points(region, CELL_KM)
     index = pd.Index(region.municipalities.index, name="ags")
     return points, region.facilities, index
 
 
 @register("mean_km_to_nearest")
-def _mean_km_to_nearest(region) -> pd.DataFrame:
+def _mean_km_to_nearest(region: Region) -> pd.DataFrame:
     return mean_km_to_nearest(*_inputs(region))
 
 
 @register("share_within_minutes")
-def _share_within_minutes(region, minutes: float = 15.0) -> pd.DataFrame:
+def _share_within_minutes(region: Region, minutes: float = 15.0) -> pd.DataFrame:
     return share_within_minutes(*_inputs(region), minutes=minutes)
 
 
 @register("e2sfca_per_10k")
-def _e2sfca_per_10k(region) -> pd.DataFrame:
+def _e2sfca_per_10k(region: Region) -> pd.DataFrame:
     return e2sfca_per_10k(*_inputs(region))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from kulturplan._paths import find_data_dir
 from kulturplan.errors import KulturplanError, Problem
 from kulturplan.region import CRS, Region, ValidationReport
 from kulturplan.sources import bkg, destatis
@@ -236,22 +237,6 @@ def _paths(value: Any) -> list[Any]:
     if isinstance(value, (str, Path, pd.DataFrame)):
         return [value]
     return list(value)
-
-
-def find_data_dir(start: str | Path | None = None) -> Path | None:
-    """Find the shared reference data folder (``shared/data``) above ``start``.
-
-    Looks for ``shared/data`` in ``start`` and each of its parents, so that
-    ``../shared/data`` (from the project root) and ``../../shared/data`` (from
-    ``notebooks/``) are both found. Returns ``None`` when it does not exist.
-    """
-    here = Path(start) if start is not None else Path.cwd()
-    here = here.resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "shared" / "data"
-        if candidate.is_dir():
-            return candidate
-    return None
 
 
 def reference_files(data_dir: str | Path | None = None) -> dict[str, Path] | None:

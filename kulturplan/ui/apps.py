@@ -15,22 +15,41 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from kulturplan import catalog
+from kulturplan import catalog, demand
+from kulturplan._format import format_number
 from kulturplan.errors import KulturplanError
+from kulturplan.indicators import basic
 from kulturplan.ui import style
 from kulturplan.ui.data import ENV_VAR, DashboardData
 from kulturplan.ui.explorer import IndicatorExplorer, PopulationOverview
 from kulturplan.ui.gaps import GapExplorer, GapModel
-from kulturplan.viz.prepare import format_number, source_table
+from kulturplan.viz.prepare import source_table
 
 log = logging.getLogger("kulturplan.ui")
-if not log.handlers:
-    # In a Jupyter/Voilà kernel ``sys.stderr`` is sent to the page; ``sys.__stderr__`` is the
-    # terminal of the server (``make start``), where problems belong.
-    _handler = logging.StreamHandler(sys.__stderr__)
-    _handler.setFormatter(logging.Formatter("[kulturplan] %(levelname)s %(message)s"))
-    log.addHandler(_handler)
-    log.propagate = False
+
+SERVER_LOG_FORMAT = "[kulturplan] %(levelname)s %(message)s"
+
+
+class _ServerLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler :func:`configure_server_log` adds (recognised on a second call)."""
+
+
+def configure_server_log() -> logging.Handler:
+    """Send the dashboards' log to the server's terminal; called by ``from_env`` only.
+
+    In a Jupyter/Voilà kernel ``sys.stderr`` is sent to the page; ``sys.__stderr__`` is
+    the terminal of the server (``make start``), where problems belong. The library itself
+    adds no handler at import; this is the dashboard entry point's configuration. Calling
+    it again adds nothing.
+    """
+    for existing in log.handlers:
+        if isinstance(existing, _ServerLogHandler):
+            return existing
+    handler = _ServerLogHandler(sys.__stderr__)
+    handler.setFormatter(logging.Formatter(SERVER_LOG_FORMAT))
+    log.addHandler(handler)
+    log.propagate = False  # not into the page through a handler of the host
+    return handler
 
 REACH_KM = 10.0
 """Straight-line distance of the key figures "within reach of a library / music school"."""
@@ -55,12 +74,15 @@ def sources_html(data: DashboardData) -> str:
 
 
 def facility_counts(data: DashboardData) -> pd.Series:
-    """Facilities per category (catalog order, German plural labels), only present ones."""
-    cats = catalog.categories()
-    counts = data.region.facilities["category"].value_counts()
-    ids = [c for c in cats.index if counts.get(c, 0) > 0]
+    """The region's own facilities per category (catalog order, German plural labels).
+
+    Only categories present; facilities outside the region's municipalities (kept for
+    reachability) are not counted.
+    """
+    counts = basic.facility_counts(data.region)
+    counts = counts[counts > 0]
     return pd.Series(
-        [int(counts[c]) for c in ids], index=[str(cats.at[c, "label_plural"]) for c in ids]
+        counts.to_numpy(), index=[catalog.category_label(c, plural=True) for c in counts.index]
     )
 
 
@@ -87,8 +109,10 @@ class _App(w.VBox):
     def from_env(cls, env: str = ENV_VAR, **kwargs: Any) -> w.VBox:
         """Build the dashboard for ``$KULTURPLAN_REGION`` (default: demo district).
 
-        Returns an error box with a German message when the data cannot be loaded.
+        Returns an error box with a German message when the data cannot be loaded; the
+        details go to the server's log (:func:`configure_server_log`).
         """
+        configure_server_log()
         try:
             data = DashboardData.from_env(env, indicators=cls.needs_indicators)
             return cls(data, **kwargs)
@@ -152,9 +176,8 @@ class Kreisuebersicht(_App):
         """
         if not (self.data.region.facilities["category"] == category).any():
             return None
-        table = self.gap_model.table(category, km, "km")
-        total = float(table["einwohner"].sum())
-        return (1 - float(table["einwohner_ausserhalb"].sum()) / total) * 100 if total else 0.0
+        whole = demand.overall(self.gap_model.table(category, km, "km"))
+        return 100.0 - whole["share_beyond"] if whole["population"] > 0 else 0.0
 
     def key_figure_values(self) -> dict[str, str]:
         """The key figures as German text (label → formatted number)."""
@@ -163,7 +186,7 @@ class Kreisuebersicht(_App):
         out = {
             "Einwohner:innen": format_number(muni["population"].sum(), 0),
             "Gemeinden": format_number(len(muni), 0),
-            "Kultureinrichtungen": format_number(len(self.data.region.facilities), 0),
+            "Kultureinrichtungen": format_number(len(basic.own_facilities(self.data.region)), 0),
         }
         for cat in ("bibliothek", "musikschule"):
             label = catalog.category_label(cat)
@@ -184,7 +207,12 @@ class Kreisuebersicht(_App):
         chips = " · ".join(
             f"<b>{format_number(n, 0)}</b> {html_lib.escape(label)}" for label, n in counts.items()
         )
-        return cards + f'<div class="kp-text">Einrichtungen nach Sparten: {chips}</div>'
+        outside = int((~basic.is_own_facility(self.data.region)).sum())
+        note = (
+            f" · außerhalb des Kreises: <b>{format_number(outside, 0)}</b> (zählen nur für die "
+            "Erreichbarkeit)" if outside > 0 else ""
+        )
+        return cards + f'<div class="kp-text">Einrichtungen nach Sparten: {chips}{note}</div>'
 
 
 class Versorgungsluecken(_App):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -18,17 +19,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import KulturplanError
+from kulturplan._paths import ENV_CACHE_DIR, ENV_REGION, cache_dir, region_folder_from_env
+from kulturplan.errors import InputFileError
 from kulturplan.region import Region
 from kulturplan.viz import prepare
 
-ENV_VAR = "KULTURPLAN_REGION"
-"""Environment variable naming a region folder (``region.toml`` plus tables)."""
+ENV_VAR = ENV_REGION
+"""Environment variable naming a region folder (:data:`kulturplan._paths.ENV_REGION`)."""
 
-CACHE_ENV_VAR = "KULTURPLAN_CACHE_DIR"
-"""Environment variable naming the cache folder of the dashboards' indicator tables;
-default ``$XDG_CACHE_HOME/kulturplan`` or ``~/.cache/kulturplan``. Set it to ``0`` or
-``off`` to switch the cache off."""
+CACHE_ENV_VAR = ENV_CACHE_DIR
+"""Environment variable naming the cache folder (:data:`kulturplan._paths.ENV_CACHE_DIR`,
+see :func:`kulturplan._paths.cache_dir`)."""
 
 DEMO_SEED = 0
 """Seed of the demo district shown when no region folder is named."""
@@ -36,24 +37,20 @@ DEMO_SEED = 0
 log = logging.getLogger("kulturplan.ui")
 
 
-def region_folder_from_env(env: str = ENV_VAR) -> Path | None:
-    """The region folder named by ``$KULTURPLAN_REGION``, ``None`` for the demo district."""
-    folder = os.environ.get(env, "").strip()
-    return Path(folder).expanduser() if folder else None
-
-
 def load_region_from_env(env: str = ENV_VAR) -> Region:
     """Return the region named by ``$KULTURPLAN_REGION``, else the demo district.
 
     Raises
     ------
+    kulturplan.errors.InputFileError
+        If the variable names a folder that does not exist.
     kulturplan.errors.KulturplanError
-        If the variable names a folder that does not exist or cannot be read.
+        If the folder cannot be read as a region.
     """
     path = region_folder_from_env(env)
     if path is not None:
         if not path.exists():
-            raise KulturplanError(
+            raise InputFileError(
                 f"Der Regionsordner „{path}“ aus der Umgebungsvariable {env} existiert nicht. "
                 "Bitte den Pfad prüfen oder die Variable entfernen (dann wird der "
                 "Demo-Landkreis gezeigt)."
@@ -67,17 +64,6 @@ def load_region_from_env(env: str = ENV_VAR) -> Region:
 
 
 # -- cache of the indicator table ------------------------------------------------------------
-def cache_dir() -> Path | None:
-    """Folder of the indicator-table cache (never inside a region folder); ``None`` = off."""
-    value = os.environ.get(CACHE_ENV_VAR, "").strip()
-    if value.lower() in {"0", "off", "false", "no"}:
-        return None
-    if value:
-        return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "kulturplan"
-
-
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Hash of the package's source and catalogs: any code change invalidates the cache."""
@@ -111,10 +97,19 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
+UNREADABLE_CACHE: tuple[type[Exception], ...] = (
+    OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
+    TypeError, ValueError,
+)
+"""What reading a broken or outdated pickle can raise (see the :mod:`pickle` docs)."""
+
+
 def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
     """:func:`kulturplan.indicators.compute` of ``region``, cached per region folder.
 
-    The table is stored in :func:`cache_dir` under a hash of the region folder's files
+    The cache is a local pickle written by kulturplan itself into the user's own cache
+    folder (never shared, never a user's input), which is why reading it with pickle is
+    acceptable. The table is stored in :func:`cache_dir` under a hash of the region folder's files
     and of the package's code, so changed data or code give a fresh computation. The
     region folder itself is never written to; without a usable cache folder the table
     is simply computed.
@@ -136,7 +131,7 @@ def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
                 pd.Index(region.municipalities.index)
             ):
                 return table
-        except Exception:  # a broken cache file is recomputed
+        except UNREADABLE_CACHE:  # a broken or outdated cache file is recomputed
             log.warning("Zwischenspeicher %s unlesbar; wird neu berechnet", path)
     table = compute()
     try:

@@ -13,13 +13,14 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
+from kulturplan._format import format_number
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
 from kulturplan.ui.widgets import ALL, CategoryFilter, IndicatorPicker, MunicipalityPicker
 from kulturplan.viz import charts
 from kulturplan.viz.leaflet import LeafletMap
-from kulturplan.viz.prepare import ColourScale, format_number
+from kulturplan.viz.prepare import ColourScale
 from kulturplan.viz.spec import MapSpec, map_spec
 
 PROFILE_INDICATORS: tuple[str, ...] = (

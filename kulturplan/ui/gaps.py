@@ -1,11 +1,11 @@
 """Versorgungslücken: who lives beyond a reachability standard, and where.
 
 :class:`GapModel` spreads each municipality's population over a grid
-(:func:`kulturplan.access.population_points`), computes the cost to the nearest facility
-of a category once per category and unit (:func:`kulturplan.access.nearest`) and then
-answers every threshold by filtering, so a slider move is cheap. :class:`GapExplorer`
-shows the result as map, chart and table and offers the table as an Excel download
-(aggregated numbers only — no personal data).
+(:func:`kulturplan.demand.population_points`), computes the cost to the nearest facility
+of a category once per category and unit (:func:`kulturplan.demand.nearest_cost`) and then
+answers every threshold with :func:`kulturplan.demand.population_beyond` by filtering,
+so a slider move is cheap. :class:`GapExplorer` shows the result as map, chart and table
+and offers the table as an Excel download (aggregated numbers only — no personal data).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from kulturplan import catalog
+from kulturplan import catalog, demand
+from kulturplan._format import format_number
+from kulturplan.indicators import basic, reachability
 from kulturplan.region import Region
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
@@ -29,7 +31,6 @@ from kulturplan.ui.figure import FigureView
 from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
 from kulturplan.viz import charts, prepare
 from kulturplan.viz.leaflet import LeafletMap
-from kulturplan.viz.prepare import format_number
 from kulturplan.viz.spec import map_spec
 
 UNIT_TEXT = {"km": "km Luftlinie", "min": "Minuten Fahrzeit (geschätzt)"}
@@ -38,15 +39,20 @@ GAP_POINT_STYLE = {"radius": 3, "weight": 0, "fillOpacity": 0.8, "fillColor": "#
 
 COLUMNS_DE: dict[str, str] = {
     "name": "Gemeinde",
-    "einwohner": "Einwohner:innen",
-    "einwohner_ausserhalb": "Einwohner:innen außerhalb",
-    "anteil_ausserhalb": "Anteil außerhalb (%)",
-    "mittlere_entfernung": "Mittlere Entfernung/Fahrzeit",
+    "population": "Einwohner:innen",
+    "population_beyond": "Einwohner:innen außerhalb",
+    "share_beyond": "Anteil außerhalb (%)",
+    "mean_cost": "Mittlere Entfernung/Fahrzeit",
 }
+"""German headers of the exported gap table (English columns of :class:`GapModel`)."""
 
 
 class GapModel:
-    """Population beyond a reachability threshold, per municipality and grid cell.
+    """Cache over :func:`kulturplan.demand.population_beyond` for one region.
+
+    Population points are built once; the cost of every point to the nearest facility
+    is computed once per category and unit (:func:`kulturplan.demand.nearest_cost`), so
+    a slider move only filters.
 
     Parameters
     ----------
@@ -57,64 +63,42 @@ class GapModel:
     """
 
     def __init__(self, region: Region, *, cell_km: float = 1.0) -> None:
-        from kulturplan import access
-
         self.region = region
         self.cell_km = float(cell_km)
-        self.points = access.population_points(region, cell_km=self.cell_km)
+        self.points = demand.population_points(region, cell_km=self.cell_km)
         self._costs: dict[tuple[str, str], pd.Series] = {}
 
     def costs(self, category: str, unit: str = "km") -> pd.Series:
         """Cost (km or minutes) from every population point to the nearest facility.
 
-        ``inf`` when the region has no facility of ``category``.
+        Every facility of ``category`` counts, also those outside the Kreis; ``inf``
+        when there is none.
         """
         key = (category, unit)
         if key not in self._costs:
-            from kulturplan import access
-
-            fac = self.region.facilities
-            supply = fac[fac["category"] == category]
-            if len(supply) == 0:
-                cost = pd.Series(np.inf, index=self.points.index, dtype=float)
-            else:
-                cost = access.nearest(
-                    self.points, supply, cost="minutes" if unit == "min" else "euclidean"
-                )
-            self._costs[key] = cost
+            supply = reachability.category_facilities(self.region, category)
+            self._costs[key] = demand.nearest_cost(self.points, supply, unit)
         return self._costs[key]
 
     def table(self, category: str, threshold: float, unit: str = "km") -> pd.DataFrame:
-        """Per municipality: inhabitants, inhabitants beyond ``threshold``, share, mean cost.
+        """Per municipality: :data:`kulturplan.demand.COLUMNS` plus ``name``.
 
         Returns
         -------
         pandas.DataFrame
-            Index AGS (all municipalities), columns ``name``, ``einwohner``,
-            ``einwohner_ausserhalb``, ``anteil_ausserhalb`` (percent) and
-            ``mittlere_entfernung`` (population-weighted mean cost), sorted by
-            inhabitants beyond (descending), then name.
+            Index AGS (all municipalities), columns ``name``, ``population``,
+            ``population_beyond``, ``share_beyond`` (percent) and ``mean_cost``
+            (see :func:`kulturplan.demand.population_beyond`), sorted by inhabitants
+            beyond (descending), then name.
         """
-        from kulturplan import access
-
-        cost = self.costs(category, unit)
-        agg = access.aggregate(cost, self.points, threshold=float(threshold))
+        supply = reachability.category_facilities(self.region, category)
         muni = self.region.municipalities
-        agg = agg.reindex(muni.index)
-        pop = muni["population"].astype(float)
-        beyond = agg["population_beyond"].fillna(0.0).round()
-        share = np.where(pop > 0, beyond / pop * 100, np.nan)
-        frame = pd.DataFrame(
-            {
-                "name": muni["name"].astype(str),
-                "einwohner": pop,
-                "einwohner_ausserhalb": beyond,
-                "anteil_ausserhalb": share,
-                "mittlere_entfernung": agg["mean"].replace([np.inf], np.nan),
-            },
-            index=muni.index,
+        frame = demand.population_beyond(
+            self.points, supply, float(threshold), unit, index=muni.index,
+            costs=self.costs(category, unit),
         )
-        return frame.sort_values(["einwohner_ausserhalb", "name"], ascending=[False, True])
+        frame.insert(0, "name", muni["name"].astype(str))
+        return frame.sort_values(["population_beyond", "name"], ascending=[False, True])
 
     def beyond_points(self, category: str, threshold: float, unit: str = "km") -> gpd.GeoDataFrame:
         """Inhabited population points beyond ``threshold`` (EPSG:25832)."""
@@ -134,7 +118,7 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
         ws = writer.sheets[sheet[:31]]
         ws["A1"] = title
         ws["A2"] = attribution
-        for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26), strict=False):
+        for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26), strict=True):
             ws.column_dimensions[col].width = width
     return buf.getvalue()
 
@@ -157,7 +141,7 @@ def _point_collection(points: gpd.GeoDataFrame, names: pd.Series, unit_label: st
     lon = np.round(ll.x.to_numpy(), 4)
     feats = []
     for i, (y, x, a, p) in enumerate(
-        zip(lat, lon, points["ags"], points["population"], strict=False)
+        zip(lat, lon, points["ags"], points["population"], strict=True)
     ):
         c = cost.iloc[i]
         dist = "keine Einrichtung" if not np.isfinite(c) else f"{format_number(c, 1)} {unit_label}"
@@ -262,8 +246,13 @@ class GapExplorer(w.VBox):
 
     @property
     def n_facilities(self) -> int:
-        """Facilities of the chosen category in the region."""
-        return int((self.data.region.facilities["category"] == self.category).sum())
+        """Facilities of the chosen category that count for reachability (also outside)."""
+        return len(reachability.category_facilities(self.data.region, self.category))
+
+    @property
+    def n_own_facilities(self) -> int:
+        """Facilities of the chosen category in the region's own municipalities."""
+        return int(basic.facility_counts(self.data.region).get(self.category, 0))
 
     def below_standard(self) -> pd.DataFrame:
         """Municipalities with inhabitants beyond the threshold, most affected first.
@@ -272,13 +261,14 @@ class GapExplorer(w.VBox):
         """
         if self.summary.empty or self.n_facilities == 0:
             return self.summary.iloc[0:0]
-        return self.summary[self.summary["einwohner_ausserhalb"] > 0]
+        return self.summary[self.summary["population_beyond"] > 0]
 
     def export_frame(self) -> pd.DataFrame:
         """The table offered for download (numbers, German headers applied on export)."""
         frame = self.below_standard().copy()
-        frame["anteil_ausserhalb"] = frame["anteil_ausserhalb"].round(1)
-        frame["mittlere_entfernung"] = frame["mittlere_entfernung"].round(1)
+        frame["population_beyond"] = frame["population_beyond"].round()
+        frame["share_beyond"] = frame["share_beyond"].round(1)
+        frame["mean_cost"] = frame["mean_cost"].round(1)
         return frame
 
     # -- update -----------------------------------------------------------------------------
@@ -289,10 +279,9 @@ class GapExplorer(w.VBox):
         if self.n_facilities == 0:
             self._show_no_supply()
             return
-        total = float(self.summary["einwohner"].sum())
-        beyond = float(self.summary["einwohner_ausserhalb"].sum())
-        share = beyond / total * 100 if total else 0.0
-        n_fac = int((self.data.region.facilities["category"] == cat).sum())
+        whole = demand.overall(self.summary)
+        beyond, share = whole["population_beyond"], whole["share_beyond"]
+        n_fac = self.n_own_facilities
         plural = catalog.category_label(cat, plural=True)
         n_bad = len(self.below_standard())
         self.headline.value = style.cards_html(
@@ -307,10 +296,10 @@ class GapExplorer(w.VBox):
             '<div class="kp-note">Einwohner:innen sind gleichmäßig auf ein '
             f"{format_number(self.model.cell_km, 0)}-km-Raster je Gemeinde verteilt; "
             "Entfernungen als Luftlinie, Fahrzeiten geschätzt mit Umwegfaktor 1,3 und "
-            "50 km/h.</div>"
+            f"50 km/h.{self._outside_note()}</div>"
         )
         # map: municipalities by share beyond (lower is better) + affected grid points
-        shares = self.summary["anteil_ausserhalb"]
+        shares = self.summary["share_beyond"]
         spec = self.map.spec.with_values(
             shares, title=f"Anteil außerhalb ({self.threshold_text})", unit="%",
             higher_is_better=False,
@@ -330,6 +319,14 @@ class GapExplorer(w.VBox):
         )
         self.chart.update(trace, layout)
         self._update_table()
+
+    def _outside_note(self) -> str:
+        """Sentence on facilities beyond the Kreis that count for reachability ('' if none)."""
+        outside = self.n_facilities - self.n_own_facilities
+        if outside <= 0:
+            return ""
+        return (f" Weitere {format_number(outside, 0)} Einrichtungen „{self.category_label}“ "
+                "außerhalb des Kreises zählen für die Erreichbarkeit mit (hohle Punkte).")
 
     def no_supply_text(self) -> str:
         """German note when the region has no facility of the chosen category."""
@@ -383,10 +380,10 @@ class GapExplorer(w.VBox):
         shown = pd.DataFrame(
             {
                 "Gemeinde": frame["name"],
-                "Einwohner:innen": [format_number(v, 0) for v in frame["einwohner"]],
-                "außerhalb": [format_number(v, 0) for v in frame["einwohner_ausserhalb"]],
-                "Anteil": [f"{format_number(v, 1)} %" for v in frame["anteil_ausserhalb"]],
-                f"Mittel ({unit})": [format_number(v, 1) for v in frame["mittlere_entfernung"]],
+                "Einwohner:innen": [format_number(v, 0) for v in frame["population"]],
+                "außerhalb": [format_number(v, 0) for v in frame["population_beyond"]],
+                "Anteil": [f"{format_number(v, 1)} %" for v in frame["share_beyond"]],
+                f"Mittel ({unit})": [format_number(v, 1) for v in frame["mean_cost"]],
             },
             index=frame.index,
         )

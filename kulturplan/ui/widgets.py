@@ -187,6 +187,6 @@ class ThresholdSlider(w.VBox):
     @property
     def text(self) -> str:
         """German description, e.g. ``"10 km (Luftlinie)"``."""
-        from kulturplan.viz.prepare import format_number
+        from kulturplan._format import format_number
 
         return f"{format_number(self.value, 0)} {self.UNIT_LABELS[self.unit]}"

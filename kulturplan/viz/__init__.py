@@ -10,16 +10,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from kulturplan._format import format_number
 from kulturplan.viz.prepare import (
     GEOBASIS_ATTRIBUTION,
     ColourScale,
     attribution,
     display_geometries,
     facility_points,
-    format_number,
     source_table,
 )
-from kulturplan.viz.spec import MapSpec, map_spec
+from kulturplan.viz.spec import MapSpec, gap_spec, map_spec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kulturplan.region import Region
+    from kulturplan.viz.folium_map import OfflineMap
 
 __all__ = [
     "GEOBASIS_ATTRIBUTION",
@@ -30,20 +39,29 @@ __all__ = [
     "facility_points",
     "folium_map",
     "format_number",
+    "gap_map",
+    "gap_spec",
     "indicator_map",
     "map_spec",
     "source_table",
 ]
 
 
-def folium_map(*args, **kwargs):  # thin lazy wrapper
+def folium_map(*args: Any, **kwargs: Any) -> OfflineMap:  # thin lazy wrapper
     """See :func:`kulturplan.viz.folium_map.folium_map` (imported lazily)."""
     from kulturplan.viz.folium_map import folium_map as _folium_map
 
     return _folium_map(*args, **kwargs)
 
 
-def indicator_map(region, table, indicator, *, categories=None, **kwargs):
+def indicator_map(
+    region: Region,
+    table: pd.DataFrame,
+    indicator: str,
+    *,
+    categories: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> OfflineMap:
     """Offline folium map of one catalog indicator (for notebooks and HTML reports).
 
     Parameters
@@ -73,3 +91,31 @@ def indicator_map(region, table, indicator, *, categories=None, **kwargs):
         categories=categories,
     )
     return _folium_map(spec, **kwargs)
+
+
+def gap_map(
+    region: Region, category: str, threshold: float, unit: str = "km", **kwargs: Any
+) -> OfflineMap:
+    """Offline folium map: share of inhabitants beyond a reachability threshold.
+
+    The municipalities are coloured by the share (percent) of their inhabitants farther
+    than ``threshold`` from the nearest facility of ``category``
+    (:func:`kulturplan.indicators.reachability.population_beyond`; lower is better);
+    the facilities of the category are drawn as markers (see :func:`gap_spec`).
+
+    Parameters
+    ----------
+    region
+        The :class:`~kulturplan.Region`.
+    category
+        Category id, e.g. ``"bibliothek"``.
+    threshold
+        Distance in km (straight line) or estimated car minutes.
+    unit
+        ``"km"`` or ``"min"``.
+    **kwargs
+        Passed to :func:`kulturplan.viz.folium_map.folium_map` (``cluster``, ``tiles``).
+    """
+    from kulturplan.viz.folium_map import folium_map as _folium_map
+
+    return _folium_map(gap_spec(region, category, threshold, unit), **kwargs)

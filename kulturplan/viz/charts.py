@@ -16,8 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kulturplan import catalog
+from kulturplan._format import format_number
 from kulturplan.viz import prepare
-from kulturplan.viz.prepare import ColourScale, format_number
+from kulturplan.viz.prepare import ColourScale
 
 FONT = "Source Sans Pro, Segoe UI, Arial, sans-serif"
 BETTER = "#1d5a8a"
@@ -155,7 +156,7 @@ def ranking_props(
         "orientation": "h",
         "x": [None if pd.isna(v) else float(v) for v in ordered],
         "y": y,
-        "customdata": [[a, t] for a, t in zip(order, texts, strict=False)],
+        "customdata": [[a, t] for a, t in zip(order, texts, strict=True)],
         "text": texts,
         "textposition": "outside",
         "cliponaxis": False,
@@ -297,11 +298,11 @@ def profile_props(
     ]
     d_val = [
         prepare.decimals_for([v, m])
-        for v, m in zip(profile["value"], profile["peer_median"], strict=False)
+        for v, m in zip(profile["value"], profile["peer_median"], strict=True)
     ]
     texts = []
     hover = []
-    for (_, row), d in zip(profile.iterrows(), d_val, strict=False):
+    for (_, row), d in zip(profile.iterrows(), d_val, strict=True):
         v, m = format_number(row["value"], d), format_number(row["peer_median"], d)
         texts.append(f"{v} (Median {m})")
         hover.append(f"{name}: {v} {row['unit']}<br>Median Vergleichsgruppe: {m} {row['unit']}")
@@ -313,7 +314,7 @@ def profile_props(
     annotations = [
         {"x": 100, "y": yi, "text": tx, "xanchor": "left", "xshift": 6, "showarrow": False,
          "font": {"size": 15, "color": "#222"}}
-        for yi, tx, lo in zip(y, texts, low, strict=False) if lo
+        for yi, tx, lo in zip(y, texts, low, strict=True) if lo
     ]
     trace = {
         "type": "bar",
@@ -322,7 +323,7 @@ def profile_props(
         "base": [100.0] * len(x),
         "y": y,
         "marker": {"color": colours},
-        "text": ["" if lo else tx for tx, lo in zip(texts, low, strict=False)],
+        "text": ["" if lo else tx for tx, lo in zip(texts, low, strict=True)],
         "textposition": "outside",
         "cliponaxis": False,
         "customdata": hover,
@@ -367,17 +368,18 @@ def gap_props(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Bars of inhabitants beyond the threshold per municipality (most affected first).
 
-    ``gaps`` has columns ``name`` and ``einwohner_ausserhalb`` (see
-    :func:`kulturplan.ui.gaps.gap_table`).
+    ``gaps`` has columns ``name`` and ``population_beyond`` (the contract of
+    :func:`kulturplan.demand.population_beyond`, plus the municipality name as in
+    :meth:`kulturplan.ui.gaps.GapModel.table`).
     """
-    frame = gaps[gaps["einwohner_ausserhalb"] > 0].sort_values(
-        ["einwohner_ausserhalb", "name"], ascending=[False, True]
+    frame = gaps[gaps["population_beyond"] > 0].sort_values(
+        ["population_beyond", "name"], ascending=[False, True]
     ).head(top)
-    texts = [format_number(v, 0) for v in frame["einwohner_ausserhalb"]]
+    texts = [format_number(v, 0) for v in frame["population_beyond"]]
     trace = {
         "type": "bar",
         "orientation": "h",
-        "x": frame["einwohner_ausserhalb"].astype(float).tolist(),
+        "x": frame["population_beyond"].astype(float).tolist(),
         "y": frame["name"].astype(str).tolist(),
         "text": texts,
         "textposition": "outside",

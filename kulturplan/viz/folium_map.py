@@ -59,10 +59,11 @@ class OfflineMap(folium.Map):
     default_css: list[tuple[str, str]] = []
 
     def __init__(self, *args: Any, tiles: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, tiles=tiles, **kwargs)
+        kwargs["tiles"] = tiles
+        super().__init__(*args, **kwargs)
 
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium: None
+        figure: Any = self.get_root()
         figure.header.add_child(Element(_inline_css("leaflet/leaflet.css")), name="leaflet_css")
         figure.header.add_child(Element(_inline_js("leaflet/leaflet.js")), name="leaflet")
         figure.header.add_child(
@@ -93,8 +94,8 @@ class OfflineMarkerCluster(MarkerCluster):
     default_js: list[tuple[str, str]] = []
     default_css: list[tuple[str, str]] = []
 
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # folium: None
+        figure: Any = self.get_root()
         figure.header.add_child(
             Element(
                 _inline_css("markercluster/MarkerCluster.css")
@@ -182,21 +183,22 @@ def folium_map(
             else folium.FeatureGroup(name="Einrichtungen")
         )
         target.add_to(fmap)
-        for lat, lon, tip, colour in zip(
-            fac["lat"], fac["lon"], fac["tooltip"], fac["colour"], strict=False
-        ):
+        for feature in spec.facility_collection()["features"]:
+            style = feature["properties"]["style"]
+            lon, lat = feature["geometry"]["coordinates"]
             folium.CircleMarker(
                 location=[float(lat), float(lon)],
-                radius=4,
-                weight=1,
-                color="#ffffff",
+                radius=style["radius"],
+                weight=style["weight"],
+                color=style["color"],
                 fill=True,
-                fill_color=colour,
-                fill_opacity=0.95,
-                tooltip=str(tip),
+                fill_color=style["fillColor"],
+                fill_opacity=style["fillOpacity"],
+                tooltip=str(feature["properties"]["tooltip"]),
             ).add_to(target)
     _Attribution(html_lib.escape(spec.attribution) + " | Leaflet").add_to(fmap)
-    fmap.get_root().html.add_child(Element(_legend_html(spec)), name="kp_legend")
+    root: Any = fmap.get_root()  # a branca Figure (typed as Element)
+    root.html.add_child(Element(_legend_html(spec)), name="kp_legend")
     return fmap
 
 

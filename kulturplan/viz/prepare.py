@@ -9,13 +9,13 @@ Everything a map shows is computed here once, independent of the drawing library
   values, with a German legend;
 * :func:`facility_points` — facility markers coloured by the category catalog;
 * :func:`attribution` — the attribution text of every data source;
-* :func:`format_number` — German number formatting (``1.234,5``).
+* ``format_number`` — re-exported from :mod:`kulturplan._format` (the one German
+  number formatter, ``1.234,5``).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from kulturplan import catalog
+from kulturplan._format import format_number
 from kulturplan.region import CRS, Region, drop_personal_data
 
 WGS84 = "EPSG:4326"
@@ -51,17 +52,6 @@ DEFAULT_PRECISION = 5
 
 
 # -- numbers -----------------------------------------------------------------------------
-def format_number(value: float | None, decimals: int = 1) -> str:
-    """Format a number the German way: ``1234.5`` → ``"1.234,5"``.
-
-    Missing values give ``"–"``.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
 def decimals_for(values: Iterable[float]) -> int:
     """Number of decimals that shows differences of ``values`` without clutter."""
     arr = np.asarray([v for v in values if v is not None], dtype=float)
@@ -113,10 +103,7 @@ def display_geometries(
     frame = frame.to_crs(CRS)
     geoms = frame.geometry
     if tolerance_m > 0 and len(frame):
-        try:
-            geoms = geoms.simplify_coverage(tolerance_m)
-        except Exception:  # invalid coverage: fall back per polygon
-            geoms = geoms.simplify(tolerance_m, preserve_topology=True)
+        geoms = _simplify(geoms, tolerance_m)
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=CRS))
     frame = frame.to_crs(WGS84)
     rounded = shapely.transform(
@@ -124,6 +111,21 @@ def display_geometries(
     )
     frame = frame.set_geometry(gpd.GeoSeries(rounded, index=frame.index, crs=WGS84))
     return frame
+
+
+def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
+    """Simplify outlines without gaps between neighbours where possible.
+
+    Coverage simplification (shared borders stay shared) needs geopandas ≥ 1.1 with
+    shapely ≥ 2.1 / GEOS ≥ 3.12; with older versions, or when GEOS rejects the coverage,
+    every polygon is simplified on its own (topology-preserving).
+    """
+    if hasattr(geoms, "simplify_coverage"):
+        try:
+            return geoms.simplify_coverage(tolerance_m)
+        except (shapely.errors.GEOSException, NotImplementedError, ValueError):
+            pass  # invalid coverage or too old GEOS: per polygon below
+    return geoms.simplify(tolerance_m, preserve_topology=True)
 
 
 def feature_collection(
@@ -144,7 +146,7 @@ def feature_collection(
             "properties": {"ags": str(key), **records.get(key, {})},
             "geometry": json.loads(g),
         }
-        for key, g in zip(frame.index, geoms, strict=False)
+        for key, g in zip(frame.index, geoms, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -282,7 +284,7 @@ class ColourScale:
         """Legend entries ``(label, colour)``, best class first, then "keine Angabe"."""
         if self.empty:
             return [("keine Angabe", self.nan_colour)]
-        entries = list(zip(self.labels(), self.colours, strict=False))
+        entries = list(zip(self.labels(), self.colours, strict=True))
         if self.higher_is_better:
             entries = entries[::-1]
         if self.has_missing:
@@ -306,6 +308,10 @@ def _spread(palette: Sequence[str], n: int) -> list[str]:
 
 
 # -- facilities --------------------------------------------------------------------------
+OUTSIDE_TEXT = "außerhalb des Kreises"
+OUTSIDE_LEGEND = "außerhalb des Kreises (zählt nur für die Erreichbarkeit)"
+"""Legend entry of facilities beyond the region's municipalities (hollow markers)."""
+
 def facility_points(
     region: Region, categories: Iterable[str] | None = None, *, precision: int = DEFAULT_PRECISION
 ) -> pd.DataFrame:
@@ -324,7 +330,9 @@ def facility_points(
     -------
     pandas.DataFrame
         Index ``facility_id``; columns ``lat``, ``lon``, ``category``, ``label``
-        (German category label), ``colour``, ``name``, ``gemeinde``, ``tooltip``.
+        (German category label), ``colour``, ``name``, ``gemeinde``, ``tooltip`` and
+        ``outside`` (``True`` for a facility beyond the region's municipalities: it is
+        drawn differently and counts only for reachability).
     """
     fac = drop_personal_data(region.facilities)
     if categories is not None:
@@ -341,8 +349,11 @@ def facility_points(
     colour = category.map(cats["colour"]).fillna("#555555")
     names = region.municipalities["name"]
     gemeinde = fac["ags"].map(names).fillna("") if "ags" in fac else pd.Series("", fac.index)
+    own = fac["ags"].isin(set(names.index)) if "ags" in fac else pd.Series(True, fac.index)
+    outside = (~own).to_numpy(dtype=bool)
     name = fac["name"].astype(str)
-    tooltip = name + " (" + label + ")" + np.where(gemeinde != "", " – " + gemeinde, "")
+    place = np.where(outside, f" – {OUTSIDE_TEXT}", np.where(gemeinde != "", " – " + gemeinde, ""))
+    tooltip = name + " (" + label + ")" + place
     return pd.DataFrame(
         {
             "lat": lat,
@@ -353,6 +364,7 @@ def facility_points(
             "name": name.to_numpy(),
             "gemeinde": gemeinde.to_numpy(),
             "tooltip": np.asarray(tooltip, dtype=object),
+            "outside": outside,
         },
         index=fac.index,
     )
@@ -409,6 +421,6 @@ def municipality_tooltips(
         f"{n}: {format_number(v, decimals)} {unit}".rstrip()
         if pd.notna(v)
         else f"{n}: keine Angabe"
-        for n, v in zip(names, vals, strict=False)
+        for n, v in zip(names, vals, strict=True)
     ]
     return pd.Series(text, index=names.index, dtype=object)

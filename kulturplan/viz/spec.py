@@ -17,6 +17,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from kulturplan import catalog
+from kulturplan._format import format_decimal
 from kulturplan.region import Region
 from kulturplan.viz import prepare
 from kulturplan.viz.prepare import ColourScale
@@ -36,6 +38,17 @@ FACILITY_STYLE: dict[str, Any] = {
     "opacity": 1.0,
     "fillOpacity": 0.95,
 }
+OUTSIDE_FILL = "#ffffff"
+"""Fill of a facility outside the region: a hollow ring in its category colour."""
+
+
+def facility_style(colour: str, outside: bool = False) -> dict[str, Any]:
+    """Marker style of one facility: filled in its category colour, or a hollow ring in
+    that colour when it lies outside the region (counts only for reachability)."""
+    if outside:
+        return {**FACILITY_STYLE, "color": colour, "weight": 2, "fillColor": OUTSIDE_FILL,
+                "fillOpacity": 0.9}
+    return {**FACILITY_STYLE, "fillColor": colour}
 
 
 @dataclass(frozen=True)
@@ -132,17 +145,19 @@ class MapSpec:
                     "properties": {
                         "tooltip": tip,
                         "category": cat,
-                        "style": {**FACILITY_STYLE, "fillColor": colour},
+                        "style": facility_style(colour, bool(out)),
                     },
                     "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 }
-                for fid, lat, lon, tip, cat, colour in zip(
+                for fid, lat, lon, tip, cat, colour, out in zip(
                     fac.index,
                     fac["lat"],
                     fac["lon"],
                     fac["tooltip"],
                     fac["category"],
-                    fac["colour"], strict=False,
+                    fac["colour"],
+                    _outside(fac),
+                    strict=True,
                 )
             ],
         }
@@ -157,7 +172,12 @@ class MapSpec:
         return f"{self.title} ({self.unit})"
 
     def facility_legend(self) -> list[tuple[str, str]]:
+        """Legend entries ``(label, colour)`` of the facility categories shown."""
         return prepare.facility_legend(self.facilities) if not self.facilities.empty else []
+
+    def has_outside_facilities(self) -> bool:
+        """Whether facilities outside the region are drawn (hollow, own legend entry)."""
+        return bool(_outside(self.facilities).any()) if not self.facilities.empty else False
 
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """``((south, west), (north, east))``."""
@@ -189,6 +209,13 @@ class MapSpec:
 
     def with_facilities(self, facilities: pd.DataFrame) -> MapSpec:
         return replace(self, facilities=facilities)
+
+
+def _outside(facilities: pd.DataFrame) -> np.ndarray:
+    """``outside`` flags of facility markers (all ``False`` for markers without them)."""
+    if "outside" not in facilities.columns:
+        return np.zeros(len(facilities), dtype=bool)
+    return facilities["outside"].fillna(False).to_numpy(dtype=bool)
 
 
 def map_spec(
@@ -249,6 +276,36 @@ def map_spec(
     )
 
 
+GAP_UNIT_TEXT = {"km": "km (Luftlinie)", "min": "Minuten (geschätzte Fahrzeit)"}
+"""German wording of the units of a gap map title."""
+
+
+def gap_title(category: str, threshold: float, unit: str) -> str:
+    """German title of a gap map, e.g. „… weiter als 9,5 km (Luftlinie) …“."""
+    return (
+        f"Einwohner:innen weiter als {format_decimal(threshold)} "
+        f"{GAP_UNIT_TEXT.get(unit, unit)} von der nächsten Einrichtung "
+        f"„{catalog.category_label(category)}“"
+    )
+
+
+def gap_spec(region: Region, category: str, threshold: float, unit: str = "km",
+             **kwargs: Any) -> MapSpec:
+    """:class:`MapSpec` of the share (%) of inhabitants beyond a reachability threshold.
+
+    Values from :func:`kulturplan.indicators.reachability.population_beyond`
+    (``share_beyond``, lower is better); markers for the facilities of ``category``.
+    ``kwargs`` go to :func:`map_spec`.
+    """
+    from kulturplan.indicators.reachability import population_beyond
+
+    table = population_beyond(region, category, threshold, unit)
+    return map_spec(
+        region, table["share_beyond"], title=gap_title(category, threshold, unit), unit="%",
+        higher_is_better=False, categories=[category], **kwargs,
+    )
+
+
 def legend_html(spec: MapSpec) -> str:
     """HTML legend of a map (classes, note, facility categories), styled by
     :data:`LEGEND_CSS`; shared by the ipyleaflet and the folium renderer."""
@@ -264,6 +321,11 @@ def legend_html(spec: MapSpec) -> str:
         f"{esc(label)}</div>"
         for label, c in fac
     )
+    if fac_rows and spec.has_outside_facilities():
+        fac_rows += (
+            '<div class="kp-legend-row"><span class="kp-dot kp-dot-outside"></span>'
+            f"{esc(prepare.OUTSIDE_LEGEND)}</div>"
+        )
     fac_block = f'<div class="kp-legend-head">Einrichtungen</div>{fac_rows}' if fac_rows else ""
     note = f'<div class="kp-legend-note">{esc(spec.scale.note)}</div>' if rows else ""
     return (
@@ -284,6 +346,7 @@ LEGEND_CSS = """
  vertical-align:-2px}
 .kp-dot{display:inline-block;width:10px;height:10px;border-radius:50%;border:1px solid #fff;
  box-shadow:0 0 0 1px #bbb;margin:0 10px 0 3px}
+.kp-dot-outside{background:#fff;border:2px solid #777;box-shadow:none;width:8px;height:8px}
 .kp-info{font:15px/1.4 'Source Sans Pro','Segoe UI',Arial,sans-serif;
  background:rgba(255,255,255,.94);
  padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.25);color:#222}
