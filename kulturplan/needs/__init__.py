@@ -1,0 +1,15 @@
+"""Needs analysis (Bedarfsanalyse): resident survey, weighting and weighted results.
+
+Import a survey export with its codebook (:func:`read_survey`), weight it to the
+population of the region by raking (:func:`population_margins`, :func:`rake`) and
+compute weighted shares and means with confidence intervals that account for the
+weighting (:mod:`kulturplan.needs.results`).
+"""
+
+from kulturplan.needs.questionnaire import Codebook, Item, standard_codebook
+
+__all__ = [
+    "Codebook",
+    "Item",
+    "standard_codebook",
+]
