@@ -234,3 +234,23 @@ def test_official_numbers_win(tmp_path):
         own.year(2030).loc["99001002", "population"])
     assert merged.year(2027).loc["99001001", "population"] == pytest.approx(
         own.year(2027).loc["99001001", "population"])
+
+
+def test_committed_demo_projection_is_up_to_date_and_reads_back():
+    """Regenerate with ``python -m kulturplan.demo data/musterland --vorausberechnung
+    data/musterland_vorausberechnung.csv`` after changing the generator."""
+    from pathlib import Path
+
+    from kulturplan.demo import PROJECTION_YEARS, musterland, projection_csv, projection_table
+
+    region = musterland(seed=0)
+    path = Path(__file__).parents[1] / "data" / "musterland_vorausberechnung.csv"
+    assert path.read_bytes() == projection_csv(region)
+    proj = read_official_projection(path)
+    assert proj.years == list(PROJECTION_YEARS)
+    table = projection_table(region)
+    expected = table[table["label"] == "Insgesamt"].groupby("year")["value"].sum()
+    assert proj.totals().to_dict() == expected.astype(float).to_dict()
+    y = proj.year(2040)
+    assert (y[BANDS].sum(axis=1) == y["population"]).all()
+    assert list(y.index) == list(region.municipalities.index)
