@@ -7,9 +7,25 @@ weighting (:mod:`kulturplan.needs.results`).
 """
 
 from kulturplan.needs.questionnaire import Codebook, Item, standard_codebook
+from kulturplan.needs.weighting import (
+    Margins,
+    RakeResult,
+    design_effect,
+    effective_n,
+    population_margins,
+    rake,
+    weight_survey,
+)
 
 __all__ = [
     "Codebook",
     "Item",
     "standard_codebook",
+    "Margins",
+    "RakeResult",
+    "design_effect",
+    "effective_n",
+    "population_margins",
+    "rake",
+    "weight_survey",
 ]
