@@ -966,8 +966,9 @@ def _survey(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame,
     f_share = female[:, adult_cols] / np.maximum(adults, 1.0)
     p_w = np.clip(f_share[muni, g] * 1.12, 0.0, 0.95)
     u = rng.random(size)
-    sex = np.where(u < 0.006, "d", np.where(u < 0.016, None, np.where(
-        rng.random(size) < p_w, "w", "m")))
+    sex = np.where(rng.random(size) < p_w, "w", "m").astype(object)
+    sex[u < 0.016] = None  # keine Angabe
+    sex[u < 0.006] = "d"
     width = max(5, len(str(size)))
     frame = pd.DataFrame(
         {
