@@ -7,6 +7,7 @@ weighting (:mod:`kulturplan.needs.results`).
 """
 
 from kulturplan.needs.questionnaire import Codebook, Item, standard_codebook
+from kulturplan.needs.survey import SurveyImport, SurveyReport, read_survey
 from kulturplan.needs.weighting import (
     Margins,
     RakeResult,
@@ -21,6 +22,9 @@ __all__ = [
     "Codebook",
     "Item",
     "standard_codebook",
+    "SurveyImport",
+    "SurveyReport",
+    "read_survey",
     "Margins",
     "RakeResult",
     "design_effect",
