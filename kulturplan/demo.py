@@ -37,6 +37,7 @@ __all__ = [
     "musterland",
     "projection_csv",
     "projection_table",
+    "survey_export_csv",
 ]
 
 ATTRIBUTION = "Fiktive Demodaten (kulturplan)"
@@ -1021,6 +1022,33 @@ def _survey(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame,
     return pd.concat([frame, pd.DataFrame(columns)], axis=1)
 
 
+# --- the survey as a survey tool exports it ------------------------------------------------------
+def survey_export_csv(region: Region) -> bytes:
+    """The demo survey as a survey tool would export it (for the import notebook).
+
+    Semicolon-separated UTF-8 with BOM; ``lfdn`` (running number), ``Gemeinde``
+    (municipality *name*), ``Alter`` and ``Geschlecht`` as answer codes of the
+    standard questionnaire (1 = 18–29 …; 1 weiblich, 2 männlich, 3 divers), the item
+    columns as codes, 99 „keine Angabe“ and 98 „weiß nicht“ for missing answers.
+    Contains no personal data and no free text.
+    """
+    s = region.survey
+    names = region.municipalities["name"]
+    out = pd.DataFrame({
+        "lfdn": np.arange(1, len(s) + 1),
+        "Gemeinde": s["ags"].map(names).to_numpy(),
+        "Alter": s["age_group"].map({g: i + 1 for i, g in enumerate(SURVEY_AGE_GROUPS)})
+        .to_numpy(),
+        "Geschlecht": s["sex"].map({"w": 1, "m": 2, "d": 3}).fillna(99).astype(int).to_numpy(),
+    })
+    for col in s.columns:
+        if col in ("ags", "age_group", "sex", "weight"):
+            continue
+        code = 98 if col.startswith("zufriedenheit") else 99
+        out[col] = s[col].fillna(code).astype(int).to_numpy()
+    return out.to_csv(sep=";", index=False, lineterminator="\n").encode("utf-8-sig")
+
+
 # --- an official-style projection table (GENESIS flat CSV layout) ---------------------------------
 PROJECTION_YEARS: tuple[int, ...] = (2030, 2035, 2040)
 """Years of the demo's official-style municipal projection."""
@@ -1180,16 +1208,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vorausberechnung", default=None, metavar="DATEI",
                         help="schreibt zusätzlich eine Bevölkerungsvorausberechnung "
                         "(GENESIS-Flat-CSV), z. B. data/musterland_vorausberechnung.csv")
+    parser.add_argument("--befragung", default=None, metavar="DATEI",
+                        help="schreibt zusätzlich die Befragung als Export eines Umfragewerkzeugs "
+                        "(CSV), z. B. data/musterland_befragung.csv")
     args = parser.parse_args(argv)
     region = musterland(seed=args.seed, n_municipalities=args.n)
     write_region(region, args.path)
-    if args.vorausberechnung:
-        from pathlib import Path
+    from pathlib import Path
 
-        target = Path(args.vorausberechnung)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(projection_csv(region, seed=args.seed))
-        tmp.replace(target)
+    for target_name, content in ((args.vorausberechnung, projection_csv),
+                                 (args.befragung, lambda r, seed: survey_export_csv(r))):
+        if target_name:
+            target = Path(target_name)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(content(region, seed=args.seed))
+            tmp.replace(target)
     print(f"{region!r} geschrieben nach {args.path}")  # CLI output, not library
     return 0
 

@@ -334,3 +334,23 @@ def test_invalid_size() -> None:
 def test_events_are_sorted_by_start(demo: Region) -> None:
     assert demo.events["start"].is_monotonic_increasing
     assert pd.Index(demo.events.index).is_unique
+
+
+def test_committed_survey_export_is_up_to_date_and_imports_back(demo: Region) -> None:
+    """Regenerate with ``python -m kulturplan.demo data/musterland --befragung
+    data/musterland_befragung.csv``."""
+    from pathlib import Path
+
+    from kulturplan.demo import survey_export_csv
+    from kulturplan.needs import read_survey
+
+    path = Path(__file__).parents[1] / "data" / "musterland_befragung.csv"
+    assert path.read_bytes() == survey_export_csv(demo)
+    imported = read_survey(path, region=demo)
+    assert not imported.report.problems
+    data = imported.data.reset_index(drop=True)
+    original = demo.survey.reset_index(drop=True)
+    for col in original.columns:
+        pd.testing.assert_series_equal(
+            data[col].astype(object), original[col].astype(object), check_names=False,
+            obj=col)

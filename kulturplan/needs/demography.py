@@ -478,10 +478,13 @@ def _value_of(value: Any) -> tuple[float | None, str | None]:
         )
 
 
-def _raw_cells(path: str | Path, sheet: str | None) -> tuple[str, list[list[Any]], list[int]]:
+def _raw_cells(
+    path: str | Path, sheet: str | None, data: bytes | None = None
+) -> tuple[str, list[list[Any]], list[int]]:
     """All rows of the file (header included) with their spreadsheet row numbers."""
     name = T.display_name(path)
-    data = T.read_bytes(path)
+    if data is None:
+        data = T.read_bytes(path)
     if T.file_kind(data) == "xlsx":
         _, rows = T.xlsx_rows(path, data, sheet=sheet)
         return name, [r for _, r in rows], [n for n, _ in rows]
@@ -548,7 +551,9 @@ def _long_records(
     return records, problems, skipped
 
 
-def read_official_projection(path: str | Path, *, sheet: str | None = None) -> Projection:
+def read_official_projection(
+    path: str | Path, *, sheet: str | None = None, data: bytes | None = None
+) -> Projection:
     """Read an official municipal population projection (CSV or XLSX).
 
     Two layouts are understood; title rows above the header and footnote rows
@@ -561,6 +566,7 @@ def read_official_projection(path: str | Path, *, sheet: str | None = None) -> P
     * **wide** (a Land's table, often XLSX): ``AGS``, ``Jahr`` and one column per age
       group („unter 6 Jahre“, „6 bis unter 18 Jahre“, …, „Insgesamt“).
 
+    ``data`` may hold the file's content (then ``path`` only names it in messages).
     Official age bands are summed into the region's groups (``pop_0_5 …``) when they
     nest in them. Quality marks: „-“ is 0, „.“, „x“, „/“ and „...“ are unknown (the
     age groups of that municipality and year are then unknown).
@@ -577,7 +583,7 @@ def read_official_projection(path: str | Path, *, sheet: str | None = None) -> P
         With German messages naming row and column for malformed cells, age bands that
         do not fit the region's groups, or a missing header.
     """
-    name, cells, numbers = _raw_cells(path, sheet)
+    name, cells, numbers = _raw_cells(path, sheet, data)
     at = _find_header(cells)
     if at is None:
         raise ValidationError(
