@@ -7,6 +7,15 @@ weighting (:mod:`kulturplan.needs.results`).
 """
 
 from kulturplan.needs.questionnaire import Codebook, Item, standard_codebook
+from kulturplan.needs.results import (
+    barrier_profile,
+    distribution,
+    mean,
+    share,
+    small_area,
+    sparte_table,
+    wilson_interval,
+)
 from kulturplan.needs.survey import SurveyImport, SurveyReport, read_survey
 from kulturplan.needs.weighting import (
     Margins,
@@ -32,4 +41,11 @@ __all__ = [
     "population_margins",
     "rake",
     "weight_survey",
+    "barrier_profile",
+    "distribution",
+    "mean",
+    "share",
+    "small_area",
+    "sparte_table",
+    "wilson_interval",
 ]
