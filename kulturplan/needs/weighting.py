@@ -136,6 +136,11 @@ class _Margin:
     codes: np.ndarray  # level position per row, -1 = not raked on this margin
     respondents: np.ndarray = field(default_factory=lambda: np.zeros(0))
     fit: np.ndarray = field(default_factory=lambda: np.zeros(0))  # levels that are fitted
+    ok: np.ndarray | None = None  # rows raked on this margin; None = all rows
+
+    def __post_init__(self) -> None:
+        outside = self.codes < 0
+        self.ok = ~outside if outside.any() else None
 
 
 def _codes_of(sample: pd.DataFrame, key: MarginKey, target: pd.Series) -> np.ndarray:
@@ -284,13 +289,20 @@ def _empty_cells(margins: list[_Margin]) -> list[str]:
 # --------------------------------------------------------------------------------------
 def _targets_now(m: _Margin, w: np.ndarray, total: float) -> np.ndarray:
     """Targets of the raked rows of ``m``: shrunk by the weight of the rows not raked on it."""
-    outside = w[m.codes < 0].sum() if (m.codes < 0).any() else 0.0
+    if m.ok is None:
+        return m.target
+    outside = w[~m.ok].sum()
     return m.target * ((total - outside) / total)
 
 
+def _level_sums(m: _Margin, w: np.ndarray) -> np.ndarray:
+    if m.ok is None:
+        return np.bincount(m.codes, weights=w, minlength=len(m.target))
+    return np.bincount(m.codes[m.ok], weights=w[m.ok], minlength=len(m.target))
+
+
 def _errors(m: _Margin, w: np.ndarray, total: float) -> tuple[np.ndarray, np.ndarray]:
-    ok = m.codes >= 0
-    sums = np.bincount(m.codes[ok], weights=w[ok], minlength=len(m.target))
+    sums = _level_sums(m, w)
     target = _targets_now(m, w, total)
     err = np.abs(sums - target) / np.where(target > 0, target, 1.0)
     return sums, np.where(m.fit, err, 0.0)
@@ -300,13 +312,16 @@ def _cycle(margins: list[_Margin], w: np.ndarray, total: float) -> float:
     """One raking cycle over all margins; returns the largest error seen before each step."""
     worst = 0.0
     for m in margins:
-        ok = m.codes >= 0
-        sums, err = _errors(m, w, total)
-        worst = max(worst, float(err.max(initial=0.0)))
+        sums = _level_sums(m, w)
         target = _targets_now(m, w, total)
+        err = np.abs(sums - target) / np.where(target > 0, target, 1.0)
+        worst = max(worst, float(err[m.fit].max(initial=0.0)))
         factor = np.divide(target, sums, out=np.ones_like(sums), where=sums > 0)
         factor[~m.fit] = 1.0
-        w[ok] *= factor[m.codes[ok]]
+        if m.ok is None:
+            w *= factor[m.codes]
+        else:
+            w[m.ok] *= factor[m.codes[m.ok]]
     return worst
 
 
