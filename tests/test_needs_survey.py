@@ -245,3 +245,36 @@ def test_custom_codebook_from_yaml(tmp_path):
     assert data["note"].fillna(-1).tolist() == [10.0, -1]
     assert data["angebot_a"].fillna(-1).tolist() == [1.0, -1]
     assert data["angebot_b"].fillna(-1).tolist() == [0.0, -1]
+
+
+def test_multi_select_in_one_column(region, tmp_path):
+    # Microsoft Forms style: labels separated by ";", or option numbers
+    ags = region.municipalities.index[0]
+    text = (
+        "respondent_id\tags\tbarriere\n"
+        f"1\t{ags}\tkeine Zeit;zu teuer;\n"
+        f"2\t{ags}\t3, 9\n"
+        f"3\t{ags}\t\n"
+        f"4\t{ags}\tverkehrsmittel\n"
+    )
+    data, report = read_survey(_write(tmp_path, text), region=region)
+    assert data["barriere_zeit"].fillna(-1).tolist() == [1, 0, -1, 0]
+    assert data["barriere_preis"].fillna(-1).tolist() == [1, 0, -1, 0]
+    assert data["barriere_entfernung"].fillna(-1).tolist() == [0, 1, -1, 0]
+    assert data["barriere_sonstiges"].fillna(-1).tolist() == [0, 1, -1, 0]
+    assert data["barriere_verkehrsmittel"].fillna(-1).tolist() == [0, 0, -1, 1]
+    assert "barriere" not in report.unused_columns
+    bad = f"respondent_id;ags;barriere\n1;{ags};zeit|Wetter\n"
+    with pytest.raises(ValidationError, match="Zeile 2, Spalte „barriere“: „Wetter“ ist keine"):
+        read_survey(_write(tmp_path, bad, "b.csv"), region=region)
+
+
+def test_doubled_header_is_reported(region, tmp_path):
+    ags = region.municipalities.index[0]
+    text = f"respondent_id;ags;interesse_kino;Interesse_Kino\n1;{ags};4;2\n"
+    with pytest.raises(ValidationError) as exc:
+        read_survey(_write(tmp_path, text), region=region)
+    assert _problems(exc) == [
+        (1, "interesse_kino", "Die Spalte „interesse_kino“ steht zweimal in der Kopfzeile "
+         "(Spalte 3 und 4); bitte eine davon umbenennen oder löschen.")
+    ]

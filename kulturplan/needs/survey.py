@@ -227,6 +227,45 @@ def _convert_multi(
     return values, problems
 
 
+def _split_multi(
+    cells: pd.Series, item: Item, column: str, source: str, rows: list[int]
+) -> tuple[dict[str, np.ndarray], list[Problem]]:
+    """0/1 columns of a multi item exported as one column (``zeit;preis`` or ``1;2``).
+
+    Options may be given by id, label or number (1 = first option of the codebook),
+    separated by ``;``, ``,`` or ``|``; an empty cell or a missing code = not answered.
+    """
+    options = list(item.options)
+    table: dict[str, int] = {}
+    for k, (opt, label) in enumerate(item.options.items()):
+        for text in (opt, label, k + 1):
+            table[_key(text)] = k
+    missing = {_key(c) for c in item.missing} | {_key(v) for v in item.missing.values()}
+    out = np.full((len(cells), len(options)), np.nan)
+    problems: list[Problem] = []
+    for i, raw in enumerate(cells.tolist()):
+        text = cell_text(raw)
+        if not text or _key(text) in missing:
+            continue
+        parts = [p for p in re.split(r"[;,|]", text) if p.strip()]
+        unknown = [p.strip() for p in parts if _key(p) not in table]
+        if unknown:
+            problems.append(
+                Problem(
+                    source,
+                    f"„{unknown[0]}“ ist keine Option der Frage „{item.name}“; erlaubt: "
+                    + ", ".join(f"{k + 1} ({lab})" for k, lab in enumerate(item.options.values()))
+                    + ".",
+                    row=rows[i],
+                    column=column,
+                )
+            )
+            continue
+        out[i] = 0.0
+        out[i, [table[_key(p)] for p in parts]] = 1.0
+    return {f"{item.name}_{opt}": out[:, k] for k, opt in enumerate(options)}, problems
+
+
 # --------------------------------------------------------------------------------------
 # municipality and id
 # --------------------------------------------------------------------------------------
@@ -346,6 +385,12 @@ def _match_columns(header: list[str], codebook: Codebook) -> dict[str, str]:
                     if hit is not None:
                         found[f"{item.name}_{opt}"] = hit
                         break
+            if not any(c in found for c in item.columns):
+                for s in spellings:  # all options in one column: "zeit;preis"
+                    hit = keys.get(normalise_name(s))
+                    if hit is not None:
+                        found[item.name] = hit
+                        break
             continue
         for s in spellings:
             hit = keys.get(normalise_name(s))
@@ -358,6 +403,26 @@ def _match_columns(header: list[str], codebook: Codebook) -> dict[str, str]:
             found["weight"] = hit
             break
     return found
+
+
+def _doubled_headers(header: list[str], found: dict[str, str], source: str) -> list[Problem]:
+    """Problems for used columns whose name occurs twice in the header (which one counts?)."""
+    keys = [normalise_name(h) for h in header]
+    problems = []
+    for column in found.values():
+        k = normalise_name(column)
+        if keys.count(k) > 1:
+            first, second = [i + 1 for i, key in enumerate(keys) if key == k][:2]
+            problems.append(
+                Problem(
+                    source,
+                    f"Die Spalte „{column}“ steht zweimal in der Kopfzeile (Spalte {first} und "
+                    f"{second}); bitte eine davon umbenennen oder löschen.",
+                    row=1,
+                    column=column,
+                )
+            )
+    return problems
 
 
 def _weights(
@@ -401,7 +466,12 @@ def _read_items(
             continue
         if item.type == "multi":
             cols = {c: found[c] for c in item.columns if c in found}
-            if cols:
+            if item.name in found:
+                options, p = _split_multi(frame[found[item.name]], item, found[item.name],
+                                          source, rows)
+                data.update(options)
+                problems += p
+            elif cols:
                 options, p = _convert_multi(frame, item, cols, source, rows)
                 data.update(options)
                 problems += p
@@ -472,7 +542,7 @@ def read_survey(
     rows = list(raw.row_numbers)
     found = _match_columns(raw.header, book)
     id_item, muni_item = book.id_item, book.municipality_item
-    fatal = [
+    fatal = _doubled_headers(raw.header, found, source) + [
         Problem(source, f"Pflichtspalte „{it.name}“ ({it.label}) fehlt in der Kopfzeile; "
                 f"vorhanden: {', '.join(h for h in raw.header if h) or 'keine'}.",
                 row=1, column=it.name)
