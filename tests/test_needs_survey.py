@@ -278,3 +278,28 @@ def test_doubled_header_is_reported(region, tmp_path):
         (1, "interesse_kino", "Die Spalte „interesse_kino“ steht zweimal in der Kopfzeile "
          "(Spalte 3 und 4); bitte eine davon umbenennen oder löschen.")
     ]
+
+
+def test_spss_sav_export(region, tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    ags = region.municipalities.index[0]
+    frame = pd.DataFrame(
+        {
+            "lfdn": [1.0, 2.0, 3.0],
+            "gemeinde": [ags, ags, ags],
+            "altersgruppe": [1.0, 3.0, 99.0],
+            "besuche_theater": [0.0, 2.0, np.nan],
+            "barriere_zeit": [1.0, 0.0, np.nan],
+        }
+    )
+    path = tmp_path / "export.sav"
+    pyreadstat.write_sav(frame, str(path))
+    data, report = read_survey(path, region=region)
+    assert list(data.index) == ["1", "2", "3"]
+    assert data["age_group"].fillna("-").tolist() == ["18_29", "65_plus", "-"]
+    assert data["besuche_theater"].fillna(-1).tolist() == [0.0, 2.0, -1]
+    assert data["barriere_zeit"].fillna(-1).tolist() == [1.0, 0.0, -1]
+    assert report.problems == ()
+    (tmp_path / "kaputt.sav").write_bytes(b"$FL2 kein echtes SPSS")
+    with pytest.raises(InputFileError, match="kaputt.sav: Die SPSS-Datei kann nicht gelesen"):
+        read_survey(tmp_path / "kaputt.sav")

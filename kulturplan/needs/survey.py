@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import ParameterError, Problem, ValidationError
+from kulturplan.errors import InputFileError, ParameterError, Problem, ValidationError
 from kulturplan.needs.questionnaire import (
     MULTI_CHOSEN,
     MULTI_NOT_CHOSEN,
@@ -30,7 +30,16 @@ from kulturplan.needs.questionnaire import (
     Item,
     standard_codebook,
 )
-from kulturplan.sources._tables import cell_text, closest, normalise_label, normalise_name, read_any
+from kulturplan.sources._tables import (
+    RawTable,
+    cell_text,
+    closest,
+    display_name,
+    normalise_label,
+    normalise_name,
+    read_any,
+    read_bytes,
+)
 
 __all__ = ["WEIGHT_ALIASES", "SurveyImport", "SurveyReport", "read_survey"]
 
@@ -440,6 +449,37 @@ def _weights(
     return values, problems
 
 
+def _read_sav(path: str | Path) -> RawTable:
+    """An SPSS ``.sav`` file as a RawTable of answer codes (via pyreadstat, optional).
+
+    SPSS user-defined missing values become empty cells; value labels are not needed
+    because the codebook maps the codes.
+    """
+    name = display_name(path)
+    read_bytes(path)  # German errors for missing or empty files
+    try:
+        import pyreadstat
+    except ImportError:
+        raise InputFileError(
+            f"{name}: SPSS-Dateien (.sav) brauchen das Paket pyreadstat "
+            "(pip install pyreadstat); alternativ aus SPSS als CSV oder .xlsx exportieren."
+        ) from None
+    try:
+        frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    except pyreadstat.ReadstatError as exc:
+        raise InputFileError(f"{name}: Die SPSS-Datei kann nicht gelesen werden ({exc}).") from None
+    values = frame.astype(object).where(frame.notna(), None)
+    rows = [list(r) for r in values.itertuples(index=False, name=None)]
+    return RawTable(name, [str(c) for c in frame.columns], rows, list(range(2, len(rows) + 2)))
+
+
+def _read_table(path: str | Path, sheet: str | None) -> RawTable:
+    suffix = Path(path).suffix.lower()
+    if suffix in {".sav", ".zsav"}:
+        return _read_sav(path)
+    return read_any(path, sheet=sheet)
+
+
 def _resolve_codebook(codebook: Codebook | str | Path | None) -> Codebook:
     if codebook is None:
         return standard_codebook()
@@ -500,12 +540,13 @@ def read_survey(
     errors: str = "raise",
     sheet: str | None = None,
 ) -> SurveyImport:
-    """Read a survey export (CSV or XLSX) following a codebook.
+    """Read a survey export (CSV, XLSX or SPSS ``.sav``) following a codebook.
 
     Parameters
     ----------
     path
-        The export file (CSV with any usual delimiter and encoding, or XLSX).
+        The export file (CSV with any usual delimiter and encoding, XLSX, or SPSS
+        ``.sav`` when the optional package ``pyreadstat`` is installed).
     codebook
         A :class:`~kulturplan.needs.Codebook` or the path of a codebook YAML file;
         the standard questionnaire when ``None``.
@@ -536,7 +577,7 @@ def read_survey(
     if errors not in {"raise", "report"}:
         raise ParameterError(f"errors={errors!r} ist unbekannt; erlaubt: „raise“, „report“.")
     book = _resolve_codebook(codebook)
-    raw = read_any(path, sheet=sheet)
+    raw = _read_table(path, sheet)
     source = raw.source
     frame = raw.frame()
     rows = list(raw.row_numbers)
