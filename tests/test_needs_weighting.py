@@ -215,6 +215,8 @@ def test_unknown_sample_value_and_inconsistent_totals_raise_german_errors():
         rake(sample, {"a": pd.Series({"x": -1.0, "y": 3.0})})
     with pytest.raises(ParameterError, match="bounds"):
         rake(sample, {"a": pd.Series({"x": 1.0, "y": 1.0})}, bounds=(2.0, 3.0))
+    with pytest.raises(ParameterError, match="Stichprobe ist leer"):
+        rake(sample.iloc[:0], {"a": pd.Series({"x": 1.0, "y": 1.0})})
     with pytest.raises(ParameterError, match="Designgewichte"):
         rake(sample, {"a": pd.Series({"x": 1.0, "y": 1.0})}, weights=[1.0])
 

@@ -188,6 +188,8 @@ def _prepare(
         raise ParameterError("„sample“ muss eine Tabelle (pandas.DataFrame) sein.")
     if not margins:
         raise ParameterError("Es wurde keine Randverteilung („margins“) angegeben.")
+    if len(sample) == 0:
+        raise ParameterError("Die Stichprobe ist leer; es gibt nichts zu gewichten.")
     out = []
     for key, target in margins.items():
         if not isinstance(target, pd.Series):
