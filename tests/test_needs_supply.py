@@ -58,28 +58,37 @@ def test_suppressed_rate_makes_demand_unknown_not_zero():
 
 def test_ratio_interval_and_gap_only_where_the_interval_says_so():
     demand = pd.DataFrame({
-        "ags": ["a", "b", "c"], "sparte": "kino",
-        "demand": [200.0, 100.0, 100.0], "demand_low": [160.0, 90.0, 50.0],
-        "demand_high": [250.0, 110.0, 200.0], "n": 100,
+        "ags": ["a", "b", "c", "d"], "sparte": "kino",
+        "demand": [200.0, 100.0, 100.0, 500.0], "demand_low": [160.0, 90.0, 50.0, 400.0],
+        "demand_high": [250.0, 110.0, 200.0, 700.0], "n": 100,
     })
-    supply = pd.DataFrame({"ags": ["a", "b", "c"], "sparte": "kino",
-                           "places": [10.0, 20.0, 10.0]})
+    supply = pd.DataFrame({"ags": ["a", "b", "c", "d"], "sparte": "kino",
+                           "places": [1.0, 2.0, 1.0, 4.0]})
     out = needs_against_supply(demand, supply).set_index("ags")
-    # Kreis: 100 * 40 / 400 = 10 places per 100 potential users
-    assert out["reference"].iloc[0] == pytest.approx(10.0)
-    # a: 5 per 100, interval [4, 6.25] below 10 -> gap
+    # Kreis: 1000 * 8 / 900 = 8.89 places per 1,000 potential users; gap below half: 4.44
+    ref = 8000 / 900
+    assert out["reference"].iloc[0] == pytest.approx(ref)
+    # a: 5 per 1,000, interval [4, 6.25]: below the Kreis value but not below half -> ok
     assert out.loc["a", ["ratio", "ratio_low", "ratio_high"]].tolist() == pytest.approx(
         [5.0, 4.0, 6.25])
-    assert out.loc["a", "status"] == "gap"
-    # b: 20, interval [18.18, 22.2] above 10 -> above
+    assert out.loc["a", "status"] == "ok"
+    # b: 20, interval [18.18, 22.2] above 8.89 -> above
     assert out.loc["b", "ratio_low"] == pytest.approx(2000 / 110)
     assert out.loc["b", "status"] == "above"
-    # c: 10, interval [5, 20] contains 10 -> the data do not say
+    # c: 10, interval [5, 20] contains the reference -> the data do not say
     assert out.loc["c", "status"] == "ok"
     assert out.loc["c", "status_label"] == "im Rahmen"
-    # with a given reference (e.g. today's) the flag follows it
-    again = needs_against_supply(demand, supply, reference={"kino": 4.5}).set_index("ags")
-    assert again.loc["a", "status"] == "ok"
+    # d: 8, interval [5.71, 10]; with a stricter standard (gap below 90 % of 8.89 = 8.0)
+    # it is still "ok", a gets flagged: 6.25 < 8.0
+    strict = needs_against_supply(demand, supply, gap_below=0.9).set_index("ags")
+    assert strict.loc["a", "status"] == "gap"
+    assert strict.loc["d", "status"] == "ok"
+    # with a given reference (e.g. today's) the flag follows it: 6.25 < 0.5 * 13
+    again = needs_against_supply(demand, supply, reference={"kino": 13.0}).set_index("ags")
+    assert again.loc["a", "status"] == "gap"
+    assert again.loc["a", "status_label"] == "Lücke"
+    with pytest.raises(ParameterError, match="gap_below"):
+        needs_against_supply(demand, supply, gap_below=0)
 
 
 def test_places_in_reach_by_hand(tiny_region):
@@ -114,11 +123,11 @@ def test_compare_needs_supply_today_and_projection(tiny_region):
     t = today.set_index("ags")
     # Aheim: adults 130 / 450 / 250 -> demand 65 + 135 + 25 = 225; places 11.25
     assert t.loc["99001001", "demand"] == pytest.approx(225.0)
-    assert t.loc["99001001", "ratio"] == pytest.approx(100 * 11.25 / 225)
+    assert t.loc["99001001", "ratio"] == pytest.approx(1000 * 11.25 / 225)
     # everyone shares the same places per inhabitant: ratios differ by the demand per head
     ref = t["reference"].iloc[0]
     demand_total = (today["demand"]).sum()
-    assert ref == pytest.approx(100 * 180 / demand_total)
+    assert ref == pytest.approx(1000 * 180 / demand_total)
     # a projection with twice as many old people in Aheim: more demand, fewer places each
     future = tiny_region.municipalities[["pop_0_5", "pop_6_17", "pop_18_29", "pop_30_64",
                                          "pop_65_plus"]].astype(float).copy()

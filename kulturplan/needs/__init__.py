@@ -49,3 +49,32 @@ __all__ = [
     "sparte_table",
     "wilson_interval",
 ]
+
+# demography (age structure, projection) and needs against supply
+from kulturplan.needs.demography import (
+    Projection,
+    age_structure,
+    base_population,
+    prefer_official,
+    project_population,
+    read_official_projection,
+)
+from kulturplan.needs.supply import (
+    compare_needs_supply,
+    demand_table,
+    needs_against_supply,
+    supply_in_reach,
+)
+
+__all__ += [
+    "Projection",
+    "age_structure",
+    "base_population",
+    "prefer_official",
+    "project_population",
+    "read_official_projection",
+    "compare_needs_supply",
+    "demand_table",
+    "needs_against_supply",
+    "supply_in_reach",
+]

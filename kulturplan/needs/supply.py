@@ -23,11 +23,14 @@ between places) averaged over the municipality's population points, times its
 population: :math:`S_{mc} = P_m \\bar A_{mc}`. Facilities without a capacity count
 with the median capacity of their Sparte (reported).
 
-**Ratio** — places per 100 potential users :math:`R = 100\\, S / D` with the interval
-:math:`[100\\, S / D^+, 100\\, S / D^-]`. A municipality is flagged as a **gap** only
-when the whole interval lies below the reference (by default the Kreis ratio of
-today, :math:`100 \\sum S / \\sum D`), and as **above** the reference only when the
-whole interval lies above it; otherwise the data do not say (``"im Rahmen"``).
+**Ratio** — places per 1,000 potential users :math:`R = 1000\\, S / D` with the
+interval :math:`[1000\\, S / D^+, 1000\\, S / D^-]`. The reference is by default the
+Kreis ratio of today, :math:`1000 \\sum S / \\sum D`. A municipality is flagged as a
+**gap** only when the whole interval lies below ``gap_below`` times the reference
+(default: less than half the Kreis value), and as **above** only when the whole
+interval lies above the reference; otherwise the data do not say (``"im Rahmen"``).
+Half the Kreis value is a planning convention of kulturplan, not a norm: pass
+another ``gap_below`` where the Kreis has set its own standard.
 
 References
 ----------
@@ -244,8 +247,9 @@ def needs_against_supply(
     supply: pd.DataFrame,
     *,
     reference: Mapping[str, float] | None = None,
+    gap_below: float = 0.5,
 ) -> pd.DataFrame:
-    """Places per 100 potential users with its interval, flagged where the interval says so.
+    """Places per 1,000 potential users with its interval, flagged where the interval says so.
 
     Parameters
     ----------
@@ -255,9 +259,12 @@ def needs_against_supply(
     supply
         ``ags``, ``sparte``, ``places`` (e.g. from :func:`supply_in_reach`).
     reference
-        Places per 100 potential users to compare with, per Sparte; default the Kreis
-        value of these tables (:math:`100 \\sum S / \\sum D`). Pass today's reference
+        Places per 1,000 potential users to compare with, per Sparte; default the Kreis
+        value of these tables (:math:`1000 \\sum S / \\sum D`). Pass today's reference
         when comparing a projection year, so that a general decline shows.
+    gap_below
+        A gap is flagged where even the upper end of the interval is below
+        ``gap_below × reference`` (default 0.5).
 
     Returns
     -------
@@ -270,18 +277,20 @@ def needs_against_supply(
                          validate="one_to_one")
     table["places"] = table["places"].fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["ratio"] = 100.0 * table["places"] / table["demand"]
-        table["ratio_low"] = 100.0 * table["places"] / table["demand_high"]
-        table["ratio_high"] = 100.0 * table["places"] / table["demand_low"]
+        table["ratio"] = 1000.0 * table["places"] / table["demand"]
+        table["ratio_low"] = 1000.0 * table["places"] / table["demand_high"]
+        table["ratio_high"] = 1000.0 * table["places"] / table["demand_low"]
     known = table["demand"].notna()
     if reference is None:
         sums = table[known].groupby("sparte")[["places", "demand"]].sum()
-        ref = (100.0 * sums["places"] / sums["demand"].where(sums["demand"] > 0)).to_dict()
+        ref = (1000.0 * sums["places"] / sums["demand"].where(sums["demand"] > 0)).to_dict()
     else:
         ref = dict(reference)
     table["reference"] = table["sparte"].map(ref).astype(float)
     status = np.full(len(table), "ok", dtype=object)
-    status[(table["ratio_high"] < table["reference"]).to_numpy()] = "gap"
+    if not 0 < gap_below <= 1:
+        raise ParameterError(f"gap_below muss zwischen 0 und 1 liegen, erhalten: {gap_below!r}.")
+    status[(table["ratio_high"] < gap_below * table["reference"]).to_numpy()] = "gap"
     status[(table["ratio_low"] > table["reference"]).to_numpy()] = "above"
     status[(known & ~(table["demand"] > 0)).to_numpy()] = "no_demand"
     status[(~known).to_numpy()] = "too_few"
@@ -296,6 +305,7 @@ def compare_needs_supply(
     *,
     population: pd.DataFrame | None = None,
     reference: Mapping[str, float] | None = None,
+    gap_below: float = 0.5,
     **supply_kwargs: Any,
 ) -> tuple[pd.DataFrame, SupplyReport]:
     """:func:`demand_table`, :func:`supply_in_reach` and :func:`needs_against_supply` in one.
@@ -309,7 +319,7 @@ def compare_needs_supply(
     population
         Residents by age group per municipality of a projection year (columns
         ``pop_0_5 … pop_65_plus``, index AGS); default the region's of today.
-    reference
+    reference, gap_below
         See :func:`needs_against_supply`.
     supply_kwargs
         Passed to :func:`supply_in_reach` (``weights``, ``cell_km``, ``cost``).
@@ -325,4 +335,5 @@ def compare_needs_supply(
     supply, report = supply_in_reach(
         region, list(dict.fromkeys(demand["sparte"])), population=total, **supply_kwargs
     )
-    return needs_against_supply(demand, supply, reference=reference), report
+    table = needs_against_supply(demand, supply, reference=reference, gap_below=gap_below)
+    return table, report
