@@ -62,7 +62,7 @@ def test_share_by_group_suppression_and_levels():
     # likert default: top two (4, 5) → A: 2 of 4; B: one answer → suppressed; C: none
     assert out.loc["A", "estimate"] == 0.5 and out.loc["A", "n"] == 4
     assert bool(out.loc["B", "suppressed"]) and math.isnan(out.loc["B", "estimate"])
-    assert out.loc["B", "note"] == "nicht ausgewiesen: nur 1 Antworten (mindestens 3)"
+    assert out.loc["B", "note"] == "nicht ausgewiesen: nur 1 Antwort (mindestens 3)"
     assert out.loc["C", "n"] == 0 and bool(out.loc["C", "suppressed"])
     assert out.index.name == "ags"
 

@@ -311,3 +311,28 @@ def test_weight_survey_on_demo(region):
     assert result.weights.sum() == pytest.approx(adults)
     assert result.design_effect > 1.0
     assert result.effective_n == pytest.approx(len(survey) / result.design_effect)
+
+
+def test_weight_survey_does_not_rake_divers_and_missing_sex_on_sex():
+    muni = pd.DataFrame(
+        {"population": [100, 100], "pop_18_29": [20, 30], "pop_30_64": [50, 40],
+         "pop_65_plus": [30, 30], "pop_female": [50, 60], "pop_male": [50, 40]},
+        index=pd.Index(["01", "02"], name="ags"),
+    )
+    region = SimpleNamespace(municipalities=muni)
+    survey = pd.DataFrame(
+        {
+            "ags": ["01", "01", "01", "02", "02", "02", "01", "02"],
+            "age_group": ["18_29", "30_64", "65_plus", "18_29", "30_64", "65_plus", "30_64",
+                          "30_64"],
+            "sex": ["w", "m", "w", "m", "w", "d", None, "m"],
+        }
+    )
+    result = weight_survey(survey, region)
+    assert result.converged and result.weights.sum() == pytest.approx(200.0)
+    w = result.weights
+    outside = w[survey["sex"].isin(["d"]) | survey["sex"].isna()].sum()
+    # w/m targets 50+60 = 110 and 50+40 = 90 shrink by the weight of "d" and missing
+    assert w[survey["sex"] == "w"].sum() == pytest.approx(110 * (200 - outside) / 200, rel=1e-9)
+    assert any("2 Befragte ohne (passende) Angabe" in p for p in result.problems)
+    assert any("pop_female : pop_male" in p for p in result.problems)

@@ -178,6 +178,12 @@ def _sums(codes: np.ndarray, size: int, w: np.ndarray, y: np.ndarray) -> dict[st
     }
 
 
+def _answers(k: Any) -> str:
+    """„1 Antwort“, „12 Antworten“."""
+    k = int(k)
+    return f"{k} Antwort" if k == 1 else f"{k} Antworten"
+
+
 def _finish(
     frame: pd.DataFrame, min_n: int, levels: Sequence[Any] | None, index_names: list[str]
 ) -> pd.DataFrame:
@@ -195,7 +201,7 @@ def _finish(
     frame.loc[small, ["estimate", "ci_low", "ci_high"]] = np.nan
     frame["note"] = np.where(
         small,
-        [f"nicht ausgewiesen: nur {int(k)} Antworten (mindestens {min_n})" for k in frame["n"]],
+        [f"nicht ausgewiesen: nur {_answers(k)} (mindestens {min_n})" for k in frame["n"]],
         "",
     )
     return frame[_COLUMNS]
@@ -249,7 +255,9 @@ def share(
     pandas.DataFrame
         One row per group: ``n`` (answers), ``n_eff``, ``weighted_n``, ``estimate``
         (0–1), ``ci_low``, ``ci_high``, ``suppressed``, ``note``. Respondents without
-        an answer (NaN) are left out of the group's base.
+        an answer (NaN) are left out of the group's base, respondents without a value
+        in a ``by`` column out of every group (they still count in the total row of a
+        call without ``by``).
     """
     values = _numeric(data, column)
     w = _weights(data, weights)
@@ -493,7 +501,7 @@ def small_area(
     )
     out["note"] = np.where(
         small,
-        [f"Modellschätzung: nur {int(k)} Antworten, zum Kreiswert hin gezogen" for k in out["n"]],
+        [f"Modellschätzung: nur {_answers(k)}, zum Kreiswert hin gezogen" for k in out["n"]],
         "",
     )
     out.attrs["A"] = a_hat
