@@ -22,7 +22,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import InputFileError, ParameterError, Problem, ValidationError
+from kulturplan.errors import (
+    InputFileError,
+    ParameterError,
+    Problem,
+    ValidationError,
+    spreadsheet_row,
+)
 from kulturplan.needs.questionnaire import (
     MULTI_CHOSEN,
     MULTI_NOT_CHOSEN,
@@ -470,7 +476,8 @@ def _read_sav(path: str | Path) -> RawTable:
         raise InputFileError(f"{name}: Die SPSS-Datei kann nicht gelesen werden ({exc}).") from None
     values = frame.astype(object).where(frame.notna(), None)
     rows = [list(r) for r in values.itertuples(index=False, name=None)]
-    return RawTable(name, [str(c) for c in frame.columns], rows, list(range(2, len(rows) + 2)))
+    numbers = [spreadsheet_row(i) for i in range(len(rows))]
+    return RawTable(name, [str(c) for c in frame.columns], rows, numbers)
 
 
 def _read_table(path: str | Path, sheet: str | None) -> RawTable:
