@@ -1033,6 +1033,8 @@ def survey_export_csv(region: Region) -> bytes:
     Contains no personal data and no free text.
     """
     s = region.survey
+    if s is None:
+        raise ValueError("Die Region hat keine Befragung.")
     names = region.municipalities["name"]
     out = pd.DataFrame({
         "lfdn": np.arange(1, len(s) + 1),

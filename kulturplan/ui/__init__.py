@@ -1,4 +1,5 @@
-"""ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken).
+"""ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken,
+Bedarfsanalyse).
 
 Dashboard notebooks only do::
 

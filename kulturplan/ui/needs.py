@@ -494,7 +494,7 @@ class Bedarfsanalyse(_App):
         return super().from_env(env, **kwargs)
 
     def __init__(self, data: DashboardData, *, projection_file: Any = None,
-                 map_height: str = "560px", **kwargs: Any) -> None:
+                 map_height: str = "760px", **kwargs: Any) -> None:
         self.data = data
         region = data.region
         self.model = NeedsModel(region, **_model_kwargs(region, projection_file, kwargs))
@@ -664,8 +664,8 @@ def _projection_file(env: str) -> Any:
 
 def _model_kwargs(region: Any, projection_file: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """NeedsModel keywords: own projection, replaced by official numbers where given."""
-    out = {k: kwargs.pop(k) for k in ("projection", "projection_year", "min_n", "min_n_area",
-                                      "supply_kwargs") if k in kwargs}
+    keys = ("projection", "projection_year", "min_n", "min_n_area", "supply_kwargs")
+    out: dict[str, Any] = {k: kwargs.pop(k) for k in keys if k in kwargs}
     if "projection" in out or projection_file is None:
         return out
     if projection_file == "demo":
