@@ -63,7 +63,10 @@ def wilson_interval(p: Any, n: Any, level: float = 0.95) -> tuple[np.ndarray, np
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return centre - half, centre + half
+    # exactly 0 at p = 0 and 1 at p = 1 (the formula gives ±5.6e-17 there by rounding)
+    low = np.where(p <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(p >= 1, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 # --------------------------------------------------------------------------------------
