@@ -57,6 +57,17 @@ def test_standard_codebook_columns_and_codes():
     assert sex["missing"].tolist() == [False, False, False, True, True]
 
 
+def test_standard_questionnaire_as_text():
+    text = standard_codebook().to_markdown()
+    assert text.startswith("# Kulturbefragung – Standardfragebogen kulturplan\n")
+    assert "**4. Wie oft haben Sie in den letzten 12 Monaten folgendes Angebot genutzt?**" in text
+    assert "Antwort je Zeile: 1 (gar nicht) bis 5 (sehr stark), keine Angabe" in text
+    assert text.count("- Soziokulturelles Zentrum: ☐") == 4  # visits, interest, 2 × satisfaction
+    assert "- ☐ kein passendes Verkehrsmittel" in text
+    assert "**10. Was wünschen Sie sich sonst? (Freitext)**" in text
+    assert "Laufende Nummer" not in text
+
+
 def test_demo_survey_follows_the_standard_questionnaire(region, tmp_path):
     # the demo table written as CSV and read back gives the same table
     path = tmp_path / "demo.csv"

@@ -202,6 +202,15 @@ def _per_sparte(item: Item, sparten: Iterable[str]) -> list[Item]:
     return out
 
 
+def _scale_text(item: Item) -> str:
+    """„1 (gar nicht) bis 5 (sehr stark), keine Angabe“ or the list of answer labels."""
+    if item.type == "likert" and item.scale is not None:
+        lo, hi = item.scale
+        return (f"{lo} ({item.codes.get(lo, lo)}) bis {hi} ({item.codes.get(hi, hi)}), "
+                "keine Angabe")
+    return " / ".join(item.labels().values()) + " / keine Angabe"
+
+
 @dataclass(frozen=True)
 class Codebook:
     """The questions of a survey export and their codes.
@@ -317,6 +326,44 @@ class Codebook:
         if value is None:
             return it.label
         return it.labels().get(value, str(value))
+
+    def to_markdown(self) -> str:
+        """The questionnaire as German Markdown text (questions and answer boxes) to print.
+
+        Per-Sparte questions are shown once as a grid (one line per Sparte); the id
+        item is left out (it is filled in by the office).
+        """
+        lines = [f"# {self.title}", ""]
+        number = 0
+        done: set[str] = set()
+        for it in self.items:
+            if it.type == "id":
+                continue
+            stem = it.name.removesuffix(f"_{it.sparte}") if it.sparte else it.name
+            if stem in done:
+                continue
+            done.add(stem)
+            number += 1
+            if it.sparte:
+                group = [x for x in self.items if x.sparte and
+                         x.name.removesuffix(f"_{x.sparte}") == stem]
+                question = it.label.split(":")[0].rstrip("?") + "?"
+                lines += [f"**{number}. {question}**", "",
+                          f"Antwort je Zeile: {_scale_text(it)}", ""]
+                lines += [f"- {catalog.category_label(x.sparte or '')}: ☐" for x in group]
+            else:
+                lines += [f"**{number}. {it.label}**", ""]
+                if it.type == "multi":
+                    lines += [f"- ☐ {lab}" for lab in it.options.values()]
+                elif it.type in {"single", "ordinal", "likert"}:
+                    lines += [f"- ☐ {lab}" for lab in it.labels().values()]
+                    lines.append("- ☐ keine Angabe")
+                elif it.type == "text":
+                    lines.append("(Bitte keine Namen von Personen nennen.) ____________________")
+                else:
+                    lines.append("____________________________________")
+            lines.append("")
+        return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
         """The codebook as a table (one row per code), e.g. for a methods appendix.

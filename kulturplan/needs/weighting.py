@@ -113,7 +113,7 @@ class RakeResult:
     problems: tuple[str, ...] = ()
 
 
-class Margins(dict):  # type: ignore[type-arg]
+class Margins(dict[Hashable, pd.Series]):
     """Population margins for :func:`rake`: ``{column or tuple of columns: totals}``.
 
     A plain ``dict`` with ``notes``: German remarks on how the margins were built
