@@ -459,7 +459,7 @@ def rake(
     w = design * (total / design.sum())
     converged = False
     iterations = 0
-    for iterations in range(1, int(max_iter) + 1):  # noqa: B007 - reported below
+    for iterations in range(1, int(max_iter) + 1):  # noqa: B007 - the count is reported
         worst = _cycle(prepared, w, total)
         if bounds is not None and _trim(w, design * (total / design.sum()), bounds):
             worst = max(float(_errors(m, w, total)[1].max(initial=0.0)) for m in prepared)
