@@ -95,7 +95,7 @@ def test_no_figure_below_the_minimum_n(model):
     assert not sat.loc[few, "shown"].any()
     assert all(TOO_FEW in t for t in sat.loc[few, "text"])
     middle = (sat["n"] >= MIN_N_AREA) & (sat["n"] < MIN_N)
-    assert sat.loc[middle, "weighted"].isna().all()
+    assert sat.loc[middle, ["unweighted", "weighted"]].isna().all().all()
     assert sat.loc[middle, "estimate"].notna().all()  # small-area estimate on the map
     assert all("geschätzt" in t for t in sat.loc[middle, "text"])
     barrier = model.distance_barrier()

@@ -186,7 +186,7 @@ class NeedsModel:
     def satisfaction(self, sparte: str) -> pd.DataFrame:
         """Share satisfied (4 or 5) with the offer near home, per municipality.
 
-        Columns ``name``, ``n``, ``unweighted``, ``weighted`` (NaN below ``min_n``),
+        Columns ``name``, ``n``, ``unweighted`` and ``weighted`` (NaN below ``min_n``),
         ``ci_low``, ``ci_high``, ``estimate`` (small-area estimate, NaN below
         ``min_n_area``), ``shown`` (whether the map shows a value) and ``text`` (German
         tooltip with n).
@@ -211,11 +211,9 @@ class NeedsModel:
             "estimate": area["estimate"].reindex(idx),
         }, index=idx)
         small = out["n"] < self.min_n
-        out.loc[small, ["weighted", "ci_low", "ci_high"]] = np.nan
+        out.loc[small, ["unweighted", "weighted", "ci_low", "ci_high"]] = np.nan
         # the direct weighted share where enough answered, the model value for 10–29
         out["estimate"] = out["weighted"].where(~small, out["estimate"])
-        out.loc[small, "unweighted"] = np.where(out.loc[small, "n"] >= self.min_n_area,
-                                                out.loc[small, "unweighted"], np.nan)
         out.loc[out["n"] < self.min_n_area, "estimate"] = np.nan
         out["shown"] = out["estimate"].notna()
         out["text"] = [
