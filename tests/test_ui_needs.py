@@ -162,3 +162,12 @@ def test_widgets_react(app):
     assert app.heat.value.count('class="kp-r kp-heat') == 24 * 7
     assert "bedarfsanalyse.xlsx" in app.download.value
     app.sparte = "bibliothek"
+
+
+def test_region_without_survey_gets_a_calm_note(tiny_region):
+    data = DashboardData(tiny_region, pd.DataFrame(index=tiny_region.municipalities.index.copy()))
+    app = Bedarfsanalyse(data, projection_file=None)
+    text = " ".join(getattr(c, "value", "") for c in app.children)
+    assert "noch keine Bevölkerungsbefragung nach dem Standardfragebogen" in text
+    assert "Datenquellen" in text
+    assert not app.has_survey and not hasattr(app, "model")

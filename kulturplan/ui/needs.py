@@ -40,7 +40,7 @@ from kulturplan.viz.charts import BASE_LAYOUT
 from kulturplan.viz.leaflet import LeafletMap
 from kulturplan.viz.spec import MapSpec, map_spec
 
-__all__ = ["MIN_N", "MIN_N_AREA", "Bedarfsanalyse", "NeedsModel"]
+__all__ = ["MIN_N", "MIN_N_AREA", "Bedarfsanalyse", "NeedsModel", "has_survey", "no_survey_note"]
 
 MIN_N = 30
 """Fewest answers behind a directly estimated share (else „zu wenige Antworten“)."""
@@ -495,6 +495,14 @@ class Bedarfsanalyse(_App):
                  map_height: str = "760px", **kwargs: Any) -> None:
         self.data = data
         region = data.region
+        self.has_survey = has_survey(region)
+        if not self.has_survey:  # e.g. a real Kreis before its survey is imported
+            super().__init__(children=[
+                style.css(), style.header(f"{self.title} – {region.name}", _subtitle(data)),
+                w.HTML(no_survey_note(region)),
+                style.section("Datenquellen"), w.HTML(sources_html(data)),
+            ], **{k: v for k, v in kwargs.items() if k not in _MODEL_KEYS})
+            return
         self.model = NeedsModel(region, **_model_kwargs(region, projection_file, kwargs))
         self.year = self.model.base_year
         self.sparte = self.model.sparten[0] if self.model.sparten else "bibliothek"
@@ -649,6 +657,25 @@ class Bedarfsanalyse(_App):
         self.heat.value = heat_table_html(self.model, int(self.year))
 
 
+def has_survey(region: Any) -> bool:
+    """Whether the region holds answers to the standard questionnaire."""
+    survey = getattr(region, "survey", None)
+    return survey is not None and len(survey) > 0 and any(
+        str(c).startswith("besuche_") for c in survey.columns)
+
+
+def no_survey_note(region: Any) -> str:
+    """Calm German note for a region without (standard) survey answers."""
+    name = html_lib.escape(str(region.name))
+    return (
+        f'<div class="kp-notice">Für die Region „{name}“ liegt noch keine Bevölkerungsbefragung '
+        "nach dem Standardfragebogen vor. Sobald der Export einer Befragung eingelesen ist "
+        "(Notebook 05, <code>needs.read_survey</code>), zeigt diese Seite, wer geantwortet "
+        "hat, die Zufriedenheit am Wohnort, die Hindernisse nach Alter und den Abgleich von "
+        "Bedarf und Angebot.</div>"
+    )
+
+
 def _projection_file(env: str) -> Any:
     """An official projection next to the region (or the demo's), ``None`` if there is none."""
     folder = region_folder_from_env(env)
@@ -660,10 +687,12 @@ def _projection_file(env: str) -> Any:
     return None
 
 
+_MODEL_KEYS = ("projection", "projection_year", "min_n", "min_n_area", "supply_kwargs")
+
+
 def _model_kwargs(region: Any, projection_file: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """NeedsModel keywords: own projection, replaced by official numbers where given."""
-    keys = ("projection", "projection_year", "min_n", "min_n_area", "supply_kwargs")
-    out: dict[str, Any] = {k: kwargs.pop(k) for k in keys if k in kwargs}
+    out: dict[str, Any] = {k: kwargs.pop(k) for k in _MODEL_KEYS if k in kwargs}
     if "projection" in out or projection_file is None:
         return out
     if projection_file == "demo":
