@@ -254,3 +254,25 @@ def test_committed_demo_projection_is_up_to_date_and_reads_back():
     y = proj.year(2040)
     assert (y[BANDS].sum(axis=1) == y["population"]).all()
     assert list(y.index) == list(region.municipalities.index)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_accounting_identity_holds_for_random_inputs(seed):
+    rng = np.random.default_rng(seed)
+    base = _base({f"9900100{i}": list(rng.integers(0, 5000, 5).astype(float)) for i in range(4)})
+    surv = dict(zip(BANDS, rng.uniform(0.9, 1.0, 5), strict=True))
+    proj = project_population(base, 12, start_year=2025, survival=surv,
+                              birth_rate=float(rng.uniform(0, 0.02)),
+                              migration_rates=dict(zip(BANDS, rng.uniform(-0.02, 0.03, 5),
+                                                       strict=True)))
+    pop = proj.population
+    assert (pop[BANDS] >= 0).all().all()
+    comp = proj.components
+    prev = pop["population"].groupby(level="ags").shift(1).dropna()
+    change = comp["births"] - comp["deaths"] + comp["net_migration"]
+    assert np.allclose(pop["population"].loc[prev.index], prev + change.loc[prev.index],
+                       rtol=1e-12)
+    # survival 1 and no births or migration keep the total and only move people up
+    still = project_population(base, 12, start_year=2025, survival=1.0, birth_rate=0.0)
+    assert np.allclose(still.totals(), base.to_numpy().sum())
+    assert (still.year(2037)["pop_65_plus"] >= base["pop_65_plus"]).all()
