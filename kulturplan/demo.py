@@ -29,7 +29,16 @@ import shapely
 from kulturplan import catalog
 from kulturplan.region import CRS, Region
 
-__all__ = ["ATTRIBUTION", "SURVEY_AGE_GROUPS", "SURVEY_CATEGORIES", "musterland"]
+__all__ = [
+    "ATTRIBUTION",
+    "PROJECTION_YEARS",
+    "SURVEY_AGE_GROUPS",
+    "SURVEY_CATEGORIES",
+    "musterland",
+    "projection_csv",
+    "projection_table",
+    "survey_export_csv",
+]
 
 ATTRIBUTION = "Fiktive Demodaten (kulturplan)"
 """Attribution of the demo data, shown on maps and in reports."""
@@ -43,10 +52,11 @@ SURVEY_CATEGORIES: tuple[str, ...] = (
     "soziokulturelles_zentrum",
     "volkshochschule",
 )
-"""Categories asked about in the demo survey (``interesse_<id>``, ``zufriedenheit_<id>``)."""
+"""Sparten of the standard questionnaire (``besuche_<id>``, ``interesse_<id>``,
+``zufriedenheit_wohnort_<id>``, ``zufriedenheit_kreis_<id>``)."""
 
-SURVEY_AGE_GROUPS: tuple[str, ...] = ("14-17", "18-29", "30-49", "50-64", "65+")
-"""Age groups of the demo survey respondents."""
+SURVEY_AGE_GROUPS: tuple[str, ...] = ("18_29", "30_64", "65_plus")
+"""Age groups of the survey respondents (value ``X`` ↔ municipality column ``pop_X``)."""
 
 YEAR = 2025
 FUNDING_YEARS = (2023, 2024, 2025)
@@ -841,60 +851,285 @@ def _funding(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame) -> pd.
     return frame
 
 
-# --- survey ---------------------------------------------------------------------------------------
-def _survey(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame) -> pd.DataFrame:
+# --- sex by age group (official register: female / male) -----------------------------------------
+_FEMALE_SHARE = np.array([0.487, 0.486, 0.478, 0.497, 0.560])  # by catalog.AGE_GROUPS band
+
+
+def _sexes(rng: np.random.Generator, ages: np.ndarray) -> np.ndarray:
+    """Women per municipality and age band (binomial around the German shares)."""
+    return rng.binomial(ages, _FEMALE_SHARE[None, :])
+
+
+def _sex_columns(female: np.ndarray, ages: np.ndarray) -> dict[str, np.ndarray]:
+    """``pop_female``, ``pop_male`` and the adult bands by sex (``pop_18_29_female`` …)."""
+    out = {"pop_female": female.sum(axis=1), "pop_male": (ages - female).sum(axis=1)}
+    for j, col in enumerate(catalog.AGE_GROUPS):
+        if col.removeprefix("pop_") in SURVEY_AGE_GROUPS:
+            out[f"{col}_female"] = female[:, j]
+            out[f"{col}_male"] = ages[:, j] - female[:, j]
+    return out
+
+
+# --- survey (standard questionnaire, kulturplan/catalog/survey_standard.yaml) --------------------
+def _survey_options(item: str) -> list[str]:
+    """Option ids of a multi-select item of the standard questionnaire."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("kulturplan.catalog").joinpath("survey_standard.yaml").read_text(
+        encoding="utf-8"
+    )
+    items = yaml.safe_load(text)["items"]
+    return list(next(i for i in items if i["name"] == item)["options"])
+
+
+def _likert(latent: np.ndarray, cuts: tuple[float, ...] = (-1.5, -0.5, 0.5, 1.5)) -> np.ndarray:
+    return 1.0 + np.searchsorted(np.array(cuts), latent).astype(float)
+
+
+def _distances(
+    p: _Places, fac: gpd.GeoDataFrame, home: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Straight-line km from each respondent's home to the nearest facility of a Sparte."""
+    from scipy.spatial import cKDTree
+
+    xy = shapely.get_coordinates(fac.geometry.to_numpy())
+    stationary = ~fac["mobile"].to_numpy()
+    out = {}
+    for cat in SURVEY_CATEGORIES:
+        pts = xy[stationary & (fac["category"] == cat).to_numpy()]
+        if len(pts):
+            out[cat] = cKDTree(pts).query(home, k=1)[0] / 1000.0
+        else:
+            out[cat] = np.full(len(home), 60.0)
+    return out
+
+
+# interest by age group 18-29 / 30-64 / 65+ (young: film, sociocultural; older: museum, theatre)
+_AGE_EFFECT: dict[str, tuple[float, float, float]] = {
+    "bibliothek": (0.1, 0.2, 0.3),
+    "musikschule": (0.2, 0.2, -0.3),
+    "museum": (-0.4, 0.1, 0.5),
+    "theater": (-0.2, 0.1, 0.4),
+    "kino": (0.8, 0.2, -0.4),
+    "soziokulturelles_zentrum": (0.6, 0.1, -0.4),
+    "volkshochschule": (-0.3, 0.2, 0.3),
+}
+# probability of each barrier by age group (18-29, 30-64, 65+), before the distance effect
+_BARRIER_P: dict[str, tuple[float, float, float]] = {
+    "zeit": (0.45, 0.50, 0.10),
+    "preis": (0.40, 0.22, 0.15),
+    "entfernung": (0.20, 0.20, 0.25),
+    "verkehrsmittel": (0.20, 0.08, 0.30),
+    "information": (0.30, 0.25, 0.20),
+    "nichts_fuer_mich": (0.25, 0.15, 0.12),
+    "gesundheit": (0.02, 0.05, 0.30),
+    "begleitung": (0.10, 0.08, 0.22),
+    "sonstiges": (0.04, 0.04, 0.04),
+}
+_WISH_P: dict[str, tuple[float, float, float]] = {
+    "konzerte": (0.45, 0.35, 0.30),
+    "theater": (0.20, 0.30, 0.35),
+    "lesungen": (0.10, 0.20, 0.25),
+    "kino": (0.50, 0.30, 0.15),
+    "ausstellungen": (0.15, 0.25, 0.30),
+    "kurse": (0.25, 0.30, 0.20),
+    "feste": (0.40, 0.40, 0.35),
+    "jugend": (0.45, 0.25, 0.10),
+    "senioren": (0.03, 0.10, 0.40),
+    "kulturbus": (0.10, 0.10, 0.30),
+}
+
+
+def _survey(rng: np.random.Generator, p: _Places, fac: gpd.GeoDataFrame,
+            female: np.ndarray) -> pd.DataFrame:
+    """Answers to the standard questionnaire, deliberately unrepresentative.
+
+    Older residents answer about twice as often as young adults, and the
+    Mittelzentrum three times as often as other places (as in real postal surveys),
+    so raking to the population visibly changes the results. Visits and
+    satisfaction near home fall with the distance to the nearest facility of the
+    Sparte; distance and transport barriers rise with it.
+    """
     n = len(p.ags)
     size = max(1, round(800 * n / _BASE_N))
-    muni = np.sort(rng.choice(n, size=size, p=p.pop / p.pop.sum()))
-    a = p.ages.astype(float)
-    groups = np.column_stack(
-        [a[:, 1] * 4 / 12, a[:, 2], a[:, 3] * 20 / 35, a[:, 3] * 15 / 35, a[:, 4]]
-    )
-    propensity = np.array([0.5, 0.7, 1.0, 1.2, 1.1])
-    prob = groups * propensity
+    adult_cols = [j for j, c in enumerate(catalog.AGE_GROUPS)
+                  if c.removeprefix("pop_") in SURVEY_AGE_GROUPS]
+    adults = p.ages[:, adult_cols].astype(float)
+    place_boost = np.where(p.size_class == 0, 3.0, 1.0)
+    p_muni = adults.sum(axis=1) * place_boost
+    muni = np.sort(rng.choice(n, size=size, p=p_muni / p_muni.sum()))
+    propensity = np.array([0.55, 1.0, 1.9])
+    prob = adults * propensity
     cum = np.cumsum(prob / prob.sum(axis=1, keepdims=True), axis=1)[muni]
-    g = np.minimum((rng.random(size)[:, None] > cum).sum(axis=1), 4)
-    # post-stratification weights by age group (population share / sample share)
-    pop_share = groups.sum(axis=0) / groups.sum()
-    sample_share = np.bincount(g, minlength=5) / size
-    w = np.divide(pop_share, sample_share, out=np.zeros(5), where=sample_share > 0)
-    weight = w[g] / w[g].mean()
+    g = np.minimum((rng.random(size)[:, None] > cum).sum(axis=1), len(adult_cols) - 1)
+    f_share = female[:, adult_cols] / np.maximum(adults, 1.0)
+    p_w = np.clip(f_share[muni, g] * 1.12, 0.0, 0.95)
+    u = rng.random(size)
+    sex = np.where(rng.random(size) < p_w, "w", "m").astype(object)
+    sex[u < 0.016] = None  # keine Angabe
+    sex[u < 0.006] = "d"
+    width = max(5, len(str(size)))
     frame = pd.DataFrame(
         {
-            "respondent_id": [f"B{i + 1:0{max(5, len(str(size)))}d}" for i in range(size)],
+            "respondent_id": [f"B{i + 1:0{width}d}" for i in range(size)],
             "ags": p.ags[muni],
             "age_group": np.array(SURVEY_AGE_GROUPS, dtype=object)[g],
-            "weight": np.round(weight, 4),
+            "sex": pd.Series(sex, dtype="str"),
         }
     )
     frame["age_group"] = frame["age_group"].astype("str")
-    f_muni = pd.Index(p.ags).get_indexer(fac["ags"])
-    cuts = np.array([-1.5, -0.5, 0.5, 1.5])
-    # interest by age group (young: film, sociocultural; older: museum, theatre)
-    age_effect = {
-        "bibliothek": (0.5, 0.0, 0.3, 0.1, 0.2),
-        "musikschule": (0.6, 0.1, 0.4, 0.0, -0.3),
-        "museum": (-0.5, -0.3, 0.0, 0.3, 0.5),
-        "theater": (-0.2, -0.1, 0.1, 0.3, 0.4),
-        "kino": (0.8, 0.7, 0.3, 0.0, -0.4),
-        "soziokulturelles_zentrum": (0.4, 0.6, 0.2, -0.1, -0.4),
-        "volkshochschule": (-0.6, -0.2, 0.2, 0.3, 0.3),
-    }
+    # home: around the municipal centre, spread with the size of the municipality
+    spread = np.sqrt(p.area_km2[muni]) * 1000.0 / 4.0
+    home = np.column_stack([p.x[muni], p.y[muni]]) + rng.normal(0.0, 1.0, (size, 2)) * spread[
+        :, None]
+    dist = _distances(p, fac, home)
+    columns: dict[str, np.ndarray] = {}
     for cat in SURVEY_CATEGORIES:
-        local = np.zeros(n, bool)
-        local[f_muni[(fac["category"] == cat).to_numpy() & ~fac["mobile"].to_numpy()]] = True
-        interest = np.array(age_effect.get(cat, (0,) * 5))[g] + rng.normal(0.0, 1.0, size)
-        interest = 1.0 + np.searchsorted(cuts, interest).astype(float)
-        interest[rng.random(size) < 0.04] = np.nan
-        satisf = (
-            -0.2 + 0.9 * local[muni] + 0.3 * np.log10(p.pop[muni] / 3_000)
-            + rng.normal(0.0, 1.0, size)
+        d = dist[cat]
+        near = np.exp(-d / 8.0)  # 1 at the door, 0.29 at 10 km, 0.08 at 20 km
+        interest_latent = np.array(_AGE_EFFECT[cat])[g] + rng.normal(0.0, 1.0, size)
+        interest = _likert(interest_latent)
+        visit_latent = 0.7 * (interest - 3.0) + 1.6 * near - 0.6 + rng.normal(0.0, 0.8, size)
+        visits = np.searchsorted(np.array([0.0, 1.0, 1.8]), visit_latent).astype(float)
+        sat_home = _likert(-0.9 + 2.2 * near + 0.25 * np.log10(p.pop[muni] / 3_000)
+                           + rng.normal(0.0, 0.9, size))
+        sat_kreis = _likert(0.1 + 0.6 * near + rng.normal(0.0, 0.9, size))
+        interest[rng.random(size) < 0.03] = np.nan
+        visits[rng.random(size) < 0.03] = np.nan
+        sat_home[rng.random(size) < 0.05 + 0.25 * (1 - near)] = np.nan  # "weiß nicht"
+        sat_kreis[rng.random(size) < 0.12] = np.nan
+        columns[f"besuche_{cat}"] = visits
+        columns[f"interesse_{cat}"] = interest
+        columns[f"zufriedenheit_wohnort_{cat}"] = sat_home
+        columns[f"zufriedenheit_kreis_{cat}"] = sat_kreis
+    mean_near = np.mean([np.exp(-dist[c] / 8.0) for c in SURVEY_CATEGORIES], axis=0)
+    answered = rng.random(size) >= 0.04
+    for opt in _survey_options("barriere"):
+        base = np.array(_BARRIER_P.get(opt, (0.05, 0.05, 0.05)))[g]
+        if opt in ("entfernung", "verkehrsmittel"):
+            base = base + 0.45 * (1.0 - mean_near)
+        columns[f"barriere_{opt}"] = np.where(
+            answered, (rng.random(size) < np.clip(base, 0, 0.95)).astype(float), np.nan
         )
-        satisf = 1.0 + np.searchsorted(cuts, satisf).astype(float)
-        satisf[rng.random(size) < np.where(local[muni], 0.06, 0.25)] = np.nan
-        frame[f"interesse_{cat}"] = interest
-        frame[f"zufriedenheit_{cat}"] = satisf
-    return frame
+    answered = rng.random(size) >= 0.06
+    for opt in _survey_options("wunsch"):
+        base = np.array(_WISH_P.get(opt, (0.1, 0.1, 0.1)))[g]
+        columns[f"wunsch_{opt}"] = np.where(
+            answered, (rng.random(size) < base).astype(float), np.nan
+        )
+    return pd.concat([frame, pd.DataFrame(columns)], axis=1)
+
+
+# --- the survey as a survey tool exports it ------------------------------------------------------
+def survey_export_csv(region: Region) -> bytes:
+    """The demo survey as a survey tool would export it (for the import notebook).
+
+    Semicolon-separated UTF-8 with BOM; ``lfdn`` (running number), ``Gemeinde``
+    (municipality *name*), ``Alter`` and ``Geschlecht`` as answer codes of the
+    standard questionnaire (1 = 18–29 …; 1 weiblich, 2 männlich, 3 divers), the item
+    columns as codes, 99 „keine Angabe“ and 98 „weiß nicht“ for missing answers.
+    Contains no personal data and no free text.
+    """
+    s = region.survey
+    if s is None:
+        raise ValueError("Die Region hat keine Befragung.")
+    names = region.municipalities["name"]
+    out = pd.DataFrame({
+        "lfdn": np.arange(1, len(s) + 1),
+        "Gemeinde": s["ags"].map(names).to_numpy(),
+        "Alter": s["age_group"].map({g: i + 1 for i, g in enumerate(SURVEY_AGE_GROUPS)})
+        .to_numpy(),
+        "Geschlecht": s["sex"].map({"w": 1, "m": 2, "d": 3}).fillna(99).astype(int).to_numpy(),
+    })
+    for col in s.columns:
+        if col in ("ags", "age_group", "sex", "weight"):
+            continue
+        code = 98 if col.startswith("zufriedenheit") else 99
+        out[col] = s[col].fillna(code).astype(int).to_numpy()
+    return out.to_csv(sep=";", index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+# --- an official-style projection table (GENESIS flat CSV layout) ---------------------------------
+PROJECTION_YEARS: tuple[int, ...] = (2030, 2035, 2040)
+"""Years of the demo's official-style municipal projection."""
+
+_PROJECTION_LABELS: tuple[tuple[str, str], ...] = (
+    ("ALT000B06", "unter 6 Jahre"),
+    ("ALT006B18", "6 bis unter 18 Jahre"),
+    ("ALT018B30", "18 bis unter 30 Jahre"),
+    ("ALT030B65", "30 bis unter 65 Jahre"),
+    ("ALT065UM", "65 Jahre und mehr"),
+)
+# change per 10 years by size class (Mittelzentrum, small town, village) and age band:
+# the villages lose young people and age, the Mittelzentrum holds its population
+_PROJECTION_CHANGE = np.array(
+    [
+        [0.98, 1.00, 1.02, 0.97, 1.12],
+        [0.93, 0.95, 0.92, 0.95, 1.16],
+        [0.86, 0.88, 0.82, 0.92, 1.20],
+    ]
+)
+
+
+def projection_table(region: Region, seed: int = 0) -> pd.DataFrame:
+    """Fictional official projection of the demo region's population by age group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``year``, ``ags``, ``name``, ``code``, ``label``, ``value`` (persons,
+        integer) — one row per municipality, year and age band plus „Insgesamt“.
+    """
+    rng = np.random.default_rng([seed, 22])
+    m = region.municipalities
+    size_class = m["central_place"].map(
+        {"Mittelzentrum": 0, "Grundzentrum": 1}).fillna(2).astype(int).to_numpy()
+    base = m[list(catalog.AGE_GROUPS)].to_numpy(dtype=float)
+    noise = rng.normal(1.0, 0.01, base.shape)
+    rows = []
+    for year in PROJECTION_YEARS:
+        factor = _PROJECTION_CHANGE[size_class] ** ((year - YEAR) / 10.0) * noise
+        values = np.round(base * factor).astype(np.int64)
+        for j, (code, label) in enumerate(_PROJECTION_LABELS):
+            rows.append(pd.DataFrame({"year": year, "ags": m.index, "name": m["name"].to_numpy(),
+                                      "code": code, "label": label, "value": values[:, j]}))
+        rows.append(pd.DataFrame({"year": year, "ags": m.index, "name": m["name"].to_numpy(),
+                                  "code": "", "label": "Insgesamt",
+                                  "value": values.sum(axis=1)}))
+    out = pd.concat(rows, ignore_index=True)
+    return out.sort_values(["year", "ags"], kind="stable").reset_index(drop=True)
+
+
+def projection_csv(region: Region, seed: int = 0) -> bytes:
+    """:func:`projection_table` as a GENESIS / Regionaldatenbank flat CSV (Latin-1).
+
+    A title row, the flat header (``Statistik_Code;…;Zeit;…;1_Auspraegung_Code;…``),
+    one row per value with ``-`` for zero, and footnote rows, as the official
+    download looks.
+    """
+    table = projection_table(region, seed)
+    head = ("Statistik_Code;Statistik_Label;Zeit_Code;Zeit_Label;Zeit;1_Merkmal_Code;"
+            "1_Merkmal_Label;1_Auspraegung_Code;1_Auspraegung_Label;2_Merkmal_Code;"
+            "2_Merkmal_Label;2_Auspraegung_Code;2_Auspraegung_Label;"
+            "BEVSTD__Vorausberechneter_Bevoelkerungsstand__Anzahl")
+    value = table["value"].map(lambda v: "-" if v == 0 else str(v))
+    lines = (
+        "12421;Bevölkerungsvorausberechnung;STAG;Stichtag;31.12." + table["year"].astype(str)
+        + ";GEMEIN;Gemeinden;" + table["ags"] + ";" + table["name"] + ";ALTX20;Altersgruppen;"
+        + table["code"] + ";" + table["label"] + ";" + value
+    )
+    text = "\n".join([
+        "Vorausberechneter Bevölkerungsstand: Gemeinden, Stichtag, Altersgruppen "
+        "(fiktive Demodaten, Landkreis Musterland)",
+        head,
+        *lines,
+        "__________",
+        "- = nichts vorhanden; . = Zahlenwert unbekannt",
+        "Fiktive Demodaten (kulturplan), CC0 1.0",
+    ]) + "\n"
+    return text.encode("latin-1")
 
 
 # --- public ---------------------------------------------------------------------------------------
@@ -913,11 +1148,14 @@ def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
     Returns
     -------
     Region
-        With municipalities (Voronoi cells clipped to the outline, age groups,
+        With municipalities (Voronoi cells clipped to the outline, age groups, sex
+        (``pop_female``, ``pop_male``, adult age groups by sex),
         settlement type, ``central_place``), facilities of every catalog category,
         organisations (Vereine, no personal data), one year of events (2025), funding
-        2023–2025 by source and category, and a survey of about 800 respondents per
-        24 municipalities. All data are fictional.
+        2023–2025 by source and category, and a survey following the standard
+        questionnaire (about 800 adult respondents per 24 municipalities, deliberately
+        unrepresentative: too many older respondents and too many from the
+        Mittelzentrum). All data are fictional.
     """
     n = int(n_municipalities)
     if n < 1:
@@ -928,7 +1166,12 @@ def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
     organisations = _organisations(rng, places)
     events = _events(rng, places, facilities, running, organisations)
     funding = _funding(rng, places, facilities)
-    survey = _survey(rng, places, facilities)
+    # new content draws from its own streams, so the tables above stay identical
+    female = _sexes(np.random.default_rng([seed, 21]), places.ages)
+    for col, values in _sex_columns(female, places.ages).items():
+        municipalities[col] = pd.Series(values, index=pd.Index(places.ags)).reindex(
+            municipalities["ags"]).to_numpy()
+    survey = _survey(np.random.default_rng([seed, 20]), places, facilities, female)
     single = n <= 999
     return Region(
         municipalities=municipalities,
@@ -964,9 +1207,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="Zufallsstartwert (Standard 0)")
     parser.add_argument("--gemeinden", type=int, default=_BASE_N, dest="n",
                         help="Zahl der Gemeinden (Standard 24)")
+    parser.add_argument("--vorausberechnung", default=None, metavar="DATEI",
+                        help="schreibt zusätzlich eine Bevölkerungsvorausberechnung "
+                        "(GENESIS-Flat-CSV), z. B. data/musterland_vorausberechnung.csv")
+    parser.add_argument("--befragung", default=None, metavar="DATEI",
+                        help="schreibt zusätzlich die Befragung als Export eines Umfragewerkzeugs "
+                        "(CSV), z. B. data/musterland_befragung.csv")
     args = parser.parse_args(argv)
     region = musterland(seed=args.seed, n_municipalities=args.n)
     write_region(region, args.path)
+    from pathlib import Path
+
+    for target_name, content in ((args.vorausberechnung, projection_csv),
+                                 (args.befragung, lambda r, seed: survey_export_csv(r))):
+        if target_name:
+            target = Path(target_name)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(content(region, seed=args.seed))
+            tmp.replace(target)
     print(f"{region!r} geschrieben nach {args.path}")  # CLI output, not library
     return 0
 

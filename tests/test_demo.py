@@ -226,21 +226,55 @@ def test_funding(demo: Region) -> None:
     assert len(general) == 3 * 24
 
 
-def test_survey(demo: Region) -> None:
+def test_survey_follows_the_standard_questionnaire(demo: Region) -> None:
     s = demo.survey
     assert len(s) == 800
     assert set(s["ags"]) <= set(demo.municipalities.index)
-    assert set(s["age_group"]) <= {"14-17", "18-29", "30-49", "50-64", "65+"}
-    assert s["weight"].mean() == pytest.approx(1.0, abs=1e-3)
-    items = [f"{k}_{c}" for c in SURVEY_CATEGORIES for k in ("interesse", "zufriedenheit")]
-    assert set(items) <= set(s.columns)
-    values = s[items].stack().dropna()
-    assert set(values.unique()) <= {1.0, 2.0, 3.0, 4.0, 5.0}
-    missing = s[items].isna().mean()
-    assert (missing > 0).all() and (missing < 0.4).all()
-    # respondents come from the municipalities in proportion to their population
-    share = s["ags"].value_counts(normalize=True).reindex(demo.municipalities.index, fill_value=0)
-    assert share.corr(demo.population / demo.population.sum()) > 0.9
+    assert set(s["age_group"]) == {"18_29", "30_64", "65_plus"}  # adults only
+    assert set(s["sex"].dropna()) == {"w", "m", "d"}
+    assert "weight" not in s.columns  # weights come from raking (kulturplan.needs)
+    likert = [f"{k}_{c}" for c in SURVEY_CATEGORIES
+              for k in ("interesse", "zufriedenheit_wohnort", "zufriedenheit_kreis")]
+    visits = [f"besuche_{c}" for c in SURVEY_CATEGORIES]
+    assert set(likert + visits) <= set(s.columns)
+    assert set(s[likert].stack().dropna().unique()) <= {1.0, 2.0, 3.0, 4.0, 5.0}
+    assert set(s[visits].stack().dropna().unique()) == {0.0, 1.0, 2.0, 3.0}
+    missing = s[likert + visits].isna().mean()
+    assert (missing > 0).all() and (missing < 0.5).all()
+    multi = s.filter(regex="^(barriere|wunsch)_")
+    assert len(multi.columns) == 9 + 10
+    assert set(multi.stack().dropna().unique()) == {0.0, 1.0}
+
+
+def test_survey_is_deliberately_unrepresentative(demo: Region) -> None:
+    s, m = demo.survey, demo.municipalities
+    adults = m[["pop_18_29", "pop_30_64", "pop_65_plus"]].sum()
+    sample = s["age_group"].value_counts(normalize=True)
+    assert sample["65_plus"] > 1.3 * adults["pop_65_plus"] / adults.sum()
+    assert sample["18_29"] < 0.7 * adults["pop_18_29"] / adults.sum()
+    mz = m.index[m["central_place"] == "Mittelzentrum"][0]
+    assert (s["ags"] == mz).mean() > 1.6 * m.loc[mz, "population"] / m["population"].sum()
+
+
+def test_survey_answers_follow_distance(demo: Region) -> None:
+    s = demo.survey
+    # far from a facility: fewer satisfied near home, more say "too far"
+    counts = demo.facilities[~demo.facilities["mobile"]].groupby("ags")["category"]
+    has_kino = s["ags"].isin(counts.apply(lambda c: (c == "kino").any()).pipe(
+        lambda x: x[x].index))
+    sat = s["zufriedenheit_wohnort_kino"] >= 4
+    assert sat[has_kino].mean() > sat[~has_kino].mean() + 0.1
+    far = s["barriere_entfernung"]
+    assert far[~has_kino].mean() > far[has_kino].mean()
+
+
+def test_sex_by_age_group_adds_up(demo: Region) -> None:
+    m = demo.municipalities
+    assert (m["pop_female"] + m["pop_male"] == m["population"]).all()
+    for band in ("18_29", "30_64", "65_plus"):
+        assert (m[f"pop_{band}_female"] + m[f"pop_{band}_male"] == m[f"pop_{band}"]).all()
+    assert 0.49 < m["pop_female"].sum() / m["population"].sum() < 0.52
+    assert m["pop_65_plus_female"].sum() / m["pop_65_plus"].sum() > 0.54
 
 
 def test_no_personal_data(demo: Region) -> None:
@@ -300,3 +334,23 @@ def test_invalid_size() -> None:
 def test_events_are_sorted_by_start(demo: Region) -> None:
     assert demo.events["start"].is_monotonic_increasing
     assert pd.Index(demo.events.index).is_unique
+
+
+def test_committed_survey_export_is_up_to_date_and_imports_back(demo: Region) -> None:
+    """Regenerate with ``python -m kulturplan.demo data/musterland --befragung
+    data/musterland_befragung.csv``."""
+    from pathlib import Path
+
+    from kulturplan.demo import survey_export_csv
+    from kulturplan.needs import read_survey
+
+    path = Path(__file__).parents[1] / "data" / "musterland_befragung.csv"
+    assert path.read_bytes() == survey_export_csv(demo)
+    imported = read_survey(path, region=demo)
+    assert not imported.report.problems
+    data = imported.data.reset_index(drop=True)
+    original = demo.survey.reset_index(drop=True)
+    for col in original.columns:
+        pd.testing.assert_series_equal(
+            data[col].astype(object), original[col].astype(object), check_names=False,
+            obj=col)

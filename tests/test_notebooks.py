@@ -178,9 +178,27 @@ def _check_eigene_daten(nb: nbformat.NotebookNode) -> None:
     assert html_out.count("<iframe srcdoc=") == 2  # Mittelsachsen and Höxter maps
 
 
+def _check_bedarfsanalyse(nb: nbformat.NotebookNode) -> None:
+    streams = "\n".join(t for _, mime, t in output_texts(nb) if mime.startswith("stream"))
+    for expected in (
+        "800 Befragte aus 800 Zeilen übernommen",
+        "Befragte: 800",
+        "Designeffekt: 1,53",
+        "effektive Befragte: 522",
+        "Kreis: 51,4 % zufrieden (gewichtet), 58,7 % ungewichtet",
+        "Amtliche Vorausberechnung (musterland_vorausberechnung.csv)",
+    ):
+        assert expected in streams, expected
+    plain = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/plain")
+    assert "140879.0" in plain  # official total 2040 of the demo projection file
+    assert re.search(r"Waldleben\s+348\s+0\.673", plain)  # weighted satisfaction, n
+    assert any(mime == "application/vnd.plotly.v1+json" for _, mime, _ in output_texts(nb))
+
+
 CHECKS = {
     "01_erste_schritte.ipynb": _check_erste_schritte,
     "02_erreichbarkeit.ipynb": _check_erreichbarkeit,
+    "05_bedarfsanalyse.ipynb": _check_bedarfsanalyse,
     "03_eigene_daten.ipynb": _check_eigene_daten,
 }
 

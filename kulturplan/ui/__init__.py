@@ -1,4 +1,5 @@
-"""ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken).
+"""ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken,
+Bedarfsanalyse).
 
 Dashboard notebooks only do::
 
@@ -19,6 +20,7 @@ from kulturplan.ui.widgets import (
 
 __all__ = [
     "ENV_VAR",
+    "Bedarfsanalyse",
     "CategoryFilter",
     "DashboardData",
     "GapExplorer",
@@ -37,6 +39,8 @@ def __getattr__(name: str):  # lazy: the apps pull in access/indicators
 
     if name == "GapExplorer":
         return importlib.import_module("kulturplan.ui.gaps").GapExplorer
+    if name == "Bedarfsanalyse":
+        return importlib.import_module("kulturplan.ui.needs").Bedarfsanalyse
     if name in {"Kreisuebersicht", "Versorgungsluecken"}:
         return getattr(importlib.import_module("kulturplan.ui.apps"), name)
     raise AttributeError(f"module 'kulturplan.ui' has no attribute {name!r}")
