@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build_region(args: argparse.Namespace) -> int:
     from kulturplan.io import write_region
-    from kulturplan.sources.build import build_region
+    from kulturplan.sources.build import IMPORT_REPORT_CSV, IMPORT_REPORT_TXT, build_region
 
     region, report = build_region(
         args.ags,
@@ -116,10 +116,13 @@ def _build_region(args: argparse.Namespace) -> int:
         events=args.events or None,
         name=args.name,
     )
-    path = write_region(region, args.out)
+    path = write_region(region, args.out, attachments=report.files())
     print(report)
     print()
     print(f"Region „{region.name}“ geschrieben nach: {path}")
+    print(
+        f"Vollständiger Importbericht: {path / IMPORT_REPORT_CSV} und {path / IMPORT_REPORT_TXT}"
+    )
     print("Quellen: " + region.attribution)
     return 0
 

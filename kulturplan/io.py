@@ -36,7 +36,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,13 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from kulturplan.errors import InputFileError, KulturplanError, Problem, ValidationError
+from kulturplan.errors import (
+    InputFileError,
+    KulturplanError,
+    ParameterError,
+    Problem,
+    ValidationError,
+)
 from kulturplan.region import CRS, KEYS, TABLE_LABELS, TABLES, Region, ValidationReport
 
 if sys.version_info >= (3, 11):
@@ -249,7 +255,12 @@ def _report_text(report: ValidationReport) -> str:
     return frame.to_csv(index=False, lineterminator="\n", na_rep="")
 
 
-def _manifest_text(region: Region, tables: dict[str, dict[str, Any]], report: bool) -> str:
+def _manifest_text(
+    region: Region,
+    tables: dict[str, dict[str, Any]],
+    report: bool,
+    attachments: tuple[str, ...] = (),
+) -> str:
     import tomli_w
 
     doc: dict[str, Any] = {
@@ -261,6 +272,8 @@ def _manifest_text(region: Region, tables: dict[str, dict[str, Any]], report: bo
         doc["kreis_ags"] = region.kreis_ags
     if report:
         doc["report"] = REPORT_FILE
+    if attachments:
+        doc["attachments"] = list(attachments)
     doc["sources"] = [{k: str(v) for k, v in s.items()} for s in region.sources]
     doc["tables"] = tables
     header = (
@@ -299,6 +312,7 @@ def _existing_region_files(path: Path) -> set[str]:
         )
     allowed = {MANIFEST, REPORT_FILE}
     allowed |= {str(t.get("file")) for t in doc.get("tables", {}).values()}
+    allowed |= {str(name) for name in doc.get("attachments", [])}
     return allowed
 
 
@@ -352,7 +366,24 @@ def _temporary_folder(target: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
+def _check_attachments(attachments: Mapping[str, str]) -> tuple[str, ...]:
+    reserved = {MANIFEST, REPORT_FILE} | {f"{t}.geojson" for t in GEO_TABLES}
+    reserved |= {f"{t}.csv" for t in TABLES if t not in GEO_TABLES}
+    for name in attachments:
+        if Path(name).name != name or name.startswith(".") or name in reserved:
+            raise ParameterError(
+                f"Beilage „{name}“: erwartet wird ein einfacher Dateiname, der keiner Datei "
+                "des Regionsordners gleicht (z. B. „importbericht.csv“)."
+            )
+    return tuple(attachments)
+
+
+def write_region(
+    region: Region,
+    path: str | os.PathLike[str],
+    *,
+    attachments: Mapping[str, str] | None = None,
+) -> Path:
     """Write ``region`` as a region folder at ``path``, atomically.
 
     Parameters
@@ -363,6 +394,10 @@ def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
         Target folder. If it exists, it must be a region folder written by kulturplan
         (with ``region.toml`` and no other files) or empty; it is then replaced as a
         whole. Anything else is refused.
+    attachments
+        Extra text files written into the folder, ``{file name: text}`` (e.g. the full
+        import report ``importbericht.csv``); listed in ``region.toml`` so that the next
+        write may replace them, never read back.
 
     Returns
     -------
@@ -376,6 +411,7 @@ def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
     """
     if not isinstance(region, Region):
         raise TypeError("write_region erwartet eine kulturplan.Region.")
+    extra = _check_attachments(attachments or {})
     target = Path(path).absolute()
     exists = _check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -399,7 +435,11 @@ def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
             tables[table] = entry
         if region.report:
             _write_file(tmp / REPORT_FILE, _report_text(region.report))
-        _write_file(tmp / MANIFEST, _manifest_text(region, tables, bool(region.report)))
+        for name in extra:
+            _write_file(tmp / name, (attachments or {})[name])
+        _write_file(
+            tmp / MANIFEST, _manifest_text(region, tables, bool(region.report), extra)
+        )
         if not exists:
             os.rename(tmp, target)
         elif not _exchange(tmp, target):

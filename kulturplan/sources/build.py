@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from kulturplan.errors import KulturplanError, Problem
-from kulturplan.region import CRS, Region, ValidationReport
+from kulturplan._format import format_number
+from kulturplan._geo import locate
+from kulturplan.errors import KulturplanError, Problem, spreadsheet_row
+from kulturplan.region import CRS, TABLE_LABELS, Region, ValidationReport
 from kulturplan.sources import bkg, destatis
 
 GEOMETRY_SOURCES: dict[str, str] = {
@@ -61,10 +63,16 @@ KINDS: dict[str, str] = {
     "grenze_ohne_gemeinde": "Grenzfläche ohne Gemeinde",
     "gemeinde_nicht_uebernommen": "Gemeinde nicht übernommen",
     "einrichtung": "Einrichtung",
+    "ausserhalb": "Einrichtung außerhalb der Region",
     "veranstaltung": "Veranstaltung",
     "hinweis": "Hinweis",
 }
 """Kinds of report entries (id → German label)."""
+
+
+IMPORT_REPORT_CSV = "importbericht.csv"
+IMPORT_REPORT_TXT = "importbericht.txt"
+"""File names of the full import report written into a region folder by the CLI."""
 
 
 @dataclass(frozen=True)
@@ -133,30 +141,64 @@ class ImportReport:
         return ValidationReport(self.problems)
 
     def __str__(self) -> str:
-        def de(n: int) -> str:
-            return f"{n:,}".replace(",", ".")
-
         where = f" ({self.ags_prefix})" if self.ags_prefix else ""
         lines = [f"Importbericht: {self.region_name}{where}"]
         width = max((len(k) for k in self.counts), default=0)
-        lines += [f"  {k:<{width}}  {de(v):>10}" for k, v in self.counts.items()]
+        lines += [f"  {k:<{width}}  {format_number(v):>10}" for k, v in self.counts.items()]
         if not self.entries:
             lines.append("Keine Hinweise: alle Datensätze wurden übernommen.")
             return "\n".join(lines)
-        lines.append(f"Hinweise ({len(self.entries)}):")
+        outside = self.of_kind("ausserhalb")
+        if outside:
+            lines.append(self.outside_summary())
+        listed = [e for e in self.entries if e.kind != "ausserhalb"]
+        if not listed:
+            return "\n".join(lines)
+        lines.append(f"Hinweise ({format_number(len(listed))}):")
         for kind, label in KINDS.items():
-            items = self.of_kind(kind)
+            items = [] if kind == "ausserhalb" else self.of_kind(kind)
             if items:
-                lines.append(f"  {label} ({len(items)}):")
+                lines.append(f"  {label} ({format_number(len(items))}):")
                 lines += [f"    - {p}" for p in items]
         return "\n".join(lines)
+
+    def outside_summary(self) -> str:
+        """One line for all facilities outside the area but inside the boundary file.
+
+        They are kept (people cross the Kreis border to reach them) but belong to no
+        municipality of the region; :meth:`details` and :meth:`to_frame` list each.
+        """
+        n = len(self.of_kind("ausserhalb"))
+        area = {2: "des Landes", 5: "des Kreises"}.get(len(self.ags_prefix), "der Region")
+        return (
+            f"{format_number(n)} Einrichtung{'en liegen' if n != 1 else ' liegt'} außerhalb "
+            f"{area}; sie zählen für die Erreichbarkeit, nicht für die Kennzahlen der Gemeinden"
+        )
+
+    def details(self) -> str:
+        """The report with every entry listed, the outside facilities too (for the report file)."""
+        lines = str(self).splitlines()
+        outside = self.of_kind("ausserhalb")
+        if outside:
+            lines.append(f"  {KINDS['ausserhalb']} ({format_number(len(outside))}):")
+            lines += [f"    - {p}" for p in outside]
+        return "\n".join(lines)
+
+    def files(self) -> dict[str, str]:
+        """The full report as file texts: :data:`IMPORT_REPORT_CSV` and :data:`IMPORT_REPORT_TXT`.
+
+        The CSV (UTF-8 with BOM, semicolons, for Excel) lists every entry; the text file is
+        :meth:`details`. :func:`kulturplan.io.write_region` takes them as ``attachments``.
+        """
+        table = self.to_frame().to_csv(index=False, sep=";", lineterminator="\n", na_rep="")
+        return {IMPORT_REPORT_CSV: "\ufeff" + table, IMPORT_REPORT_TXT: self.details() + "\n"}
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
         import html
 
         rows = "".join(
             f"<tr><td>{html.escape(k)}</td><td style='text-align:right'>"
-            f"{v:,}".replace(",", ".") + "</td></tr>"
+            f"{format_number(v)}</td></tr>"
             for k, v in self.counts.items()
         )
         table = self.to_frame().to_html(index=False, na_rep="", escape=True)
@@ -520,6 +562,61 @@ def _attach_events(
     return events[usable], problems
 
 
+def _facility_problem(facilities: gpd.GeoDataFrame, pos: int, message: str) -> Problem:
+    """A problem naming the facility's own file and row where known (else the table)."""
+    rec = facilities.iloc[pos]
+    source = rec.get("source")
+    row = rec.get("source_row")
+    if isinstance(source, str) and source and pd.notna(row):
+        return Problem(source, message, row=int(row), column=None)
+    if isinstance(source, str) and source:
+        return Problem(source, message)
+    return Problem.at("Einrichtungen", pos, message, column="ags")
+
+
+def _outside_facilities(
+    region: Region, boundaries: gpd.GeoDataFrame
+) -> tuple[list[ReportEntry], set[int]]:
+    """Report entries for the facilities that belong to no municipality of ``region``.
+
+    A facility inside a polygon of the boundary file (e.g. in a neighbouring Kreis of a
+    Land-wide list) is expected: it is kept for reachability and summarised as kind
+    ``"ausserhalb"``. One outside every polygon of the boundary file (and without an AGS of
+    the file) is a problem (kind ``"einrichtung"``). Returns the entries and the rows (of
+    the Region's facilities table) whose own report problems they replace.
+    """
+    fac = region.facilities
+    outside = ~fac["ags"].isin(region.municipalities.index).to_numpy()
+    if not outside.any():
+        return [], set()
+    positions = np.flatnonzero(outside)
+    given = fac["ags"].iloc[positions]
+    holder = locate(fac.geometry.iloc[positions], boundaries)
+    holder = holder.where(holder.notna(), given.where(given.isin(boundaries.index)))
+    bsource = boundaries.attrs.get("source", "Grenzdatei")
+    area = {2: "des Landes", 5: "des Kreises"}.get(len(region.kreis_ags or ""), "der Region")
+    entries: list[ReportEntry] = []
+    replaced: set[int] = set()
+    for pos, ags in zip(positions, holder.to_numpy(), strict=True):
+        name = fac["name"].iloc[pos]
+        replaced.add(spreadsheet_row(pos))
+        if isinstance(ags, str):
+            where = boundaries.loc[ags, "name"] if "name" in boundaries.columns else ""
+            msg = (
+                f"Einrichtung „{name}“ liegt außerhalb {area} (Gemeinde {ags} „{where}“); sie "
+                "zählt für die Erreichbarkeit, nicht für die Kennzahlen der Gemeinden."
+            )
+            entries.append(ReportEntry("ausserhalb", _facility_problem(fac, pos, msg)))
+        else:
+            msg = (
+                f"Einrichtung „{name}“ liegt in keiner Gemeinde der Region und in keiner Fläche "
+                f"der Grenzdatei ({bsource}). Sie wird mitgeführt, aber keiner Gemeinde "
+                "zugerechnet; bitte die Koordinaten prüfen."
+            )
+            entries.append(ReportEntry("einrichtung", _facility_problem(fac, pos, msg)))
+    return entries, replaced
+
+
 # --------------------------------------------------------------------------------------
 # the public function
 # --------------------------------------------------------------------------------------
@@ -631,10 +728,14 @@ def build_region(
         kreis_ags=prefix or None,
         sources=tuple(sources),
     )
-    # problems the Region found (e.g. facilities outside every municipality)
+    # problems the Region found; facilities outside its municipalities are sorted out
+    outside_entries, replaced = _outside_facilities(region, bnd)
     for p in region.report.problems:
+        if p.source == TABLE_LABELS["facilities"] and p.column == "ags" and p.row in replaced:
+            continue
         kind = "veranstaltung" if p.source == "Veranstaltungen" else "einrichtung"
         entries.append(ReportEntry(kind, p))
+    entries += outside_entries
     if fac is not None:
         counts["Einrichtungen übernommen"] = int(len(region.facilities))
         counts["Einrichtungen außerhalb der Region"] = int(
