@@ -21,8 +21,9 @@ from sources_helpers import (
 )
 
 from kulturplan.errors import InputFileError, KulturplanError, ValidationError
-from kulturplan.sources import _tables as T
 from kulturplan.sources import destatis
+from kulturplan.sources._cells import parse_number
+from kulturplan.sources._files import decode, detect_encoding, sniff_delimiter
 
 # --------------------------------------------------------------------------------------
 # number parsing
@@ -51,7 +52,7 @@ from kulturplan.sources import destatis
     ],
 )
 def test_parse_number_german_formats(text, integer, expected):
-    got = T.parse_number(text, integer=integer)
+    got = parse_number(text, integer=integer)
     if isinstance(expected, float) and math.isnan(expected):
         assert math.isnan(got)
     else:
@@ -70,7 +71,7 @@ def test_parse_number_german_formats(text, integer, expected):
 )
 def test_parse_number_rejects_text(text, integer, message):
     with pytest.raises(ValueError, match=message):
-        T.parse_number(text, integer=integer)
+        parse_number(text, integer=integer)
 
 
 @pytest.mark.parametrize(
@@ -82,8 +83,8 @@ def test_parse_number_rejects_text(text, integer, message):
     ],
 )
 def test_detect_encoding(data, encoding):
-    assert T.detect_encoding(data) == encoding
-    assert T.decode(data)[0] == "Höxter"
+    assert detect_encoding(data) == encoding
+    assert decode(data)[0] == "Höxter"
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ def test_detect_encoding(data, encoding):
     ],
 )
 def test_sniff_delimiter(lines, delimiter):
-    assert T.sniff_delimiter(lines) == delimiter
+    assert sniff_delimiter(lines) == delimiter
 
 
 # --------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ import pandas as pd
 
 from kulturplan.errors import InputFileError, Problem, ValidationError
 from kulturplan.region import CRS
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import cell_text, is_empty
+from kulturplan.sources._files import display_name, read_bytes
 
 LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
 
@@ -48,7 +49,7 @@ _NAME_COLUMNS = ("GEN", "gen", "name", "NAME")
 
 def _find_file(path: Path, level: str) -> tuple[Path, str | None]:
     """Resolve a folder or GeoPackage to the file (and layer) holding ``level``."""
-    name = T.display_name(path)
+    name = display_name(path)
     if path.is_dir():
         candidates = sorted(
             p
@@ -152,11 +153,11 @@ def read_boundaries(path: str | Path, level: str = "GEM") -> gpd.GeoDataFrame:
             f"Ebene „{level}“ ist unbekannt; erlaubt: {', '.join(LEVELS)}."
         )
     file, layer = _find_file(Path(path), level)
-    name = T.display_name(file)
+    name = display_name(file)
     if file.suffix.lower() == ".shp" and not file.with_suffix(".dbf").exists():
         raise InputFileError(f"{name}: Die zugehörige .dbf-Datei mit den Attributen fehlt.")
     try:
-        data = T.read_bytes(file) if file.suffix.lower() in {".json", ".geojson"} else None
+        data = read_bytes(file) if file.suffix.lower() in {".json", ".geojson"} else None
         del data
         frame = gpd.read_file(file, layer=layer) if layer else gpd.read_file(file)
     except InputFileError:
@@ -192,7 +193,7 @@ def read_boundaries(path: str | Path, level: str = "GEM") -> gpd.GeoDataFrame:
     name_col = next((c for c in _NAME_COLUMNS if c in frame.columns), None)
     width = LEVELS[level]
     keys = frame[key_col].astype(object).map(
-        lambda v: "" if T.is_empty(v) else T.cell_text(v)
+        lambda v: "" if is_empty(v) else cell_text(v)
     )
     if key_col == "ARS":
         keys = keys.str[:5] + keys.str[-3:] if width == 8 else keys.str[:width]

@@ -28,7 +28,23 @@ import numpy as np
 import pandas as pd
 
 from kulturplan.errors import InputFileError, Problem, ValidationError
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import (
+    cell_text,
+    check_unique,
+    in_germany,
+    is_empty,
+    missing_column_problem,
+    normalise_name,
+    parse_numbers,
+)
+from kulturplan.sources._files import (
+    RawTable,
+    display_name,
+    file_kind,
+    read_bytes,
+    read_csv,
+    xlsx_rows,
+)
 
 LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
 
@@ -198,15 +214,15 @@ def territorial_date(path: str | Path) -> str:
 def _is_record_start(cells: list[Any]) -> bool:
     return (
         len(cells) >= 3
-        and T.cell_text(cells[0]) in RECORD_TYPES
-        and T.cell_text(cells[2]).isdigit()
+        and cell_text(cells[0]) in RECORD_TYPES
+        and cell_text(cells[2]).isdigit()
     )
 
 
-def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> T.RawTable:
+def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> RawTable:
     """Read the official XLSX layout (multi-row header) into canonical columns."""
-    name = T.display_name(path)
-    title, rows = T.xlsx_rows(path, data, sheet=sheet)
+    name = display_name(path)
+    title, rows = xlsx_rows(path, data, sheet=sheet)
     if sheet is None and not any(_is_record_start(c) for _, c in rows[:200]):
         # the data sheet is often not the first one (Deckblatt, Erläuterungen …)
         import io as _io
@@ -219,7 +235,7 @@ def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> T.RawTable:
         for other in names:
             if other == title:
                 continue
-            t2, r2 = T.xlsx_rows(path, data, sheet=other)
+            t2, r2 = xlsx_rows(path, data, sheet=other)
             if any(_is_record_start(c) for _, c in r2[:200]):
                 title, rows = t2, r2
                 break
@@ -231,7 +247,7 @@ def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> T.RawTable:
         )
     header_rows = []
     for _, cells in rows[:start]:
-        texts = [T.cell_text(c) for c in cells]
+        texts = [cell_text(c) for c in cells]
         filled = [t for t in texts if t]
         if len(filled) <= 1:
             continue  # title line
@@ -262,25 +278,25 @@ def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> T.RawTable:
         if not parts:
             header.append(f"Spalte {j + 1}")
             continue
-        key = T.normalise_name(parts[-1])
-        group = T.normalise_name(" ".join(parts[:-1]))
+        key = normalise_name(parts[-1])
+        group = normalise_name(" ".join(parts[:-1]))
         canonical = _register_field(key, group)
         header.append(canonical or " ".join(parts))
-    table = T.RawTable(name, header, [], [], sheet=title)
+    table = RawTable(name, header, [], [], sheet=title)
     for number, cells in rows[start:]:
-        texts = [T.cell_text(c) for c in cells]
-        if T.cell_text(cells[0]) not in RECORD_TYPES and sum(1 for t in texts if t) <= 1:
+        texts = [cell_text(c) for c in cells]
+        if cell_text(cells[0]) not in RECORD_TYPES and sum(1 for t in texts if t) <= 1:
             continue  # footnote below the table
         table.rows.append((cells + [None] * width)[:width])
         table.row_numbers.append(number)
     return table
 
 
-def _csv_register(path: Path, data: bytes) -> T.RawTable:
-    table = T.read_csv(path, data)
+def _csv_register(path: Path, data: bytes) -> RawTable:
+    table = read_csv(path, data)
     names = []
     for h in table.header:
-        canonical = _register_field(T.normalise_name(h))
+        canonical = _register_field(normalise_name(h))
         names.append(canonical or h)
     table.header = names
     return table
@@ -311,9 +327,9 @@ def read_register(path: str | Path, *, sheet: str | None = None) -> Register:
         keys, duplicate AGS, text in number columns, missing population or area.
     """
     p = Path(path)
-    name = T.display_name(p)
-    data = T.read_bytes(p)
-    kind = T.file_kind(data)
+    name = display_name(p)
+    data = read_bytes(p)
+    kind = file_kind(data)
     if kind == "xls":
         raise InputFileError(
             f"{name}: Das alte Excel-Format (.xls) wird nicht unterstützt; bitte als .xlsx "
@@ -331,13 +347,13 @@ def read_register(path: str | Path, *, sheet: str | None = None) -> Register:
     return _parse_register(table, p)
 
 
-def _parse_register(table: T.RawTable, path: Path) -> Register:
+def _parse_register(table: RawTable, path: Path) -> Register:
     name = table.source
     problems = list(table.problems)
     missing = [c for c in REQUIRED if c not in table.header]
     if missing:
         raise ValidationError(
-            [T.missing_column_problem(name, c, table.header) for c in missing],
+            [missing_column_problem(name, c, table.header) for c in missing],
             title=f"{name}: Das Gemeindeverzeichnis ist unvollständig",
         )
     col = {c: table.header.index(c) for c in dict.fromkeys(table.header)}
@@ -348,7 +364,7 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
         j = col.get(field)
         return [r[j] for r in rows] if j is not None else [None] * len(rows)
 
-    satzart = [T.cell_text(v) for v in cells("satzart")]
+    satzart = [cell_text(v) for v in cells("satzart")]
     for value, row in zip(satzart, numbers, strict=False):
         if value not in RECORD_TYPES:
             problems.append(
@@ -371,7 +387,7 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
         out = []
         values = cells(field)
         for i in positions:
-            text = T.cell_text(values[i])
+            text = cell_text(values[i])
             if text.isdigit() and len(text) <= width:
                 out.append(text.zfill(width))
                 continue
@@ -395,17 +411,17 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
     vb = key_part("vb", idx, required=False) if "vb" in col else ["0000"] * len(idx)
     gem = key_part("gemeinde", idx, required=True)
     ags = [a + b + c + d for a, b, c, d in zip(land, rb, kreis, gem, strict=False)]
-    problems += T.check_unique(ags, source=name, column="AGS", rows=mrows, what="AGS")
+    problems += check_unique(ags, source=name, column="AGS", rows=mrows, what="AGS")
 
     def number(field: str, *, integer: bool, required: bool) -> np.ndarray:
         values = cells(field)
         picked = [values[i] for i in idx]
-        out, probs = T.parse_numbers(
+        out, probs = parse_numbers(
             picked, source=name, column=field, rows=mrows, integer=integer
         )
         problems.extend(probs)
         if required:
-            empty = [k for k, v in enumerate(picked) if T.is_empty(v)]
+            empty = [k for k, v in enumerate(picked) if is_empty(v)]
             problems.extend(
                 Problem(name, "Wert fehlt; erwartet wird eine Zahl.", row=mrows[k], column=field)
                 for k in empty
@@ -428,15 +444,15 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
     female = number("weiblich", integer=True, required=False)
     lon_raw = cells("laengengrad")
     lat_raw = cells("breitengrad")
-    lon, p1 = T.parse_numbers([lon_raw[i] for i in idx], source=name, column="laengengrad",
+    lon, p1 = parse_numbers([lon_raw[i] for i in idx], source=name, column="laengengrad",
                               rows=mrows)
-    lat, p2 = T.parse_numbers([lat_raw[i] for i in idx], source=name, column="breitengrad",
+    lat, p2 = parse_numbers([lat_raw[i] for i in idx], source=name, column="breitengrad",
                               rows=mrows)
     problems += p1 + p2
     no_point = (lon == 0) | (lat == 0)
     lon[no_point] = np.nan
     lat[no_point] = np.nan
-    bad_point = ~np.isnan(lon) & ~T.in_germany(lon, lat)
+    bad_point = ~np.isnan(lon) & ~in_germany(lon, lat)
     problems.extend(
         Problem(
             name,
@@ -450,7 +466,7 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
     degree_raw = cells("verstaedterungschluessel")
     degree = []
     for k, i in enumerate(idx):
-        text = T.cell_text(degree_raw[i])
+        text = cell_text(degree_raw[i])
         if not text:
             degree.append(pd.NA)
         elif text.isdigit() and int(text) in (1, 2, 3):
@@ -468,24 +484,24 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
     postcode_raw = cells("postleitzahl")
     postcode = []
     for i in idx:
-        text = T.cell_text(postcode_raw[i])
+        text = cell_text(postcode_raw[i])
         postcode.append(text.zfill(5) if text.isdigit() and len(text) == 4 else (text or None))
     names_raw = cells("gemeindename")
     muni_names = []
     for k, i in enumerate(idx):
-        text = T.cell_text(names_raw[i])
+        text = cell_text(names_raw[i])
         if not text:
             problems.append(
                 Problem(name, "Gemeindename fehlt.", row=mrows[k], column="gemeindename")
             )
         muni_names.append(text)
-    text_codes = [T.cell_text(v) for v in cells("textkennzeichen")]
+    text_codes = [cell_text(v) for v in cells("textkennzeichen")]
 
     # names of Länder, Kreise and Gemeindeverbände from their own records
     def record_keys(kind: str, fields: tuple[str, ...]) -> dict[str, tuple[str, str, int]]:
         pos = np.flatnonzero(sa == kind)
         columns = {f: cells(f) for f in fields}
-        parts = [[T.cell_text(columns[f][i]) for i in pos] for f in fields]
+        parts = [[cell_text(columns[f][i]) for i in pos] for f in fields]
         out: dict[str, tuple[str, str, int]] = {}
         for k, i in enumerate(pos):
             key_cells = [parts[j][k] for j in range(len(fields))]
@@ -494,7 +510,7 @@ def _parse_register(table: T.RawTable, path: Path) -> Register:
             key = "".join(
                 c.zfill(_KEY_WIDTHS[f]) for c, f in zip(key_cells, fields, strict=False)
             )
-            out[key] = (T.cell_text(names_raw[i]), text_codes[i], numbers[i])
+            out[key] = (cell_text(names_raw[i]), text_codes[i], numbers[i])
         return out
 
     laender_rec = record_keys("10", ("land",))

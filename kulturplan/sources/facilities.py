@@ -22,7 +22,20 @@ import pandas as pd
 from kulturplan import catalog
 from kulturplan.errors import KulturplanError, Problem, ValidationError
 from kulturplan.region import CRS
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import (
+    GERMANY_BBOX,
+    cell_text,
+    check_unique,
+    closest,
+    find_columns,
+    in_germany,
+    is_empty,
+    missing_column_problem,
+    normalise_label,
+    normalise_name,
+    parse_numbers,
+)
+from kulturplan.sources._files import read_any
 
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     # field: (German column name in the template, accepted spellings)
@@ -87,8 +100,8 @@ def category_lookup() -> dict[str, str]:
         names = [cid, row["label"], row.get("label_plural", ""), *(row.get("aliases") or [])]
         for n in names:
             if n:
-                lookup.setdefault(T.normalise_label(n), str(cid))
-                lookup.setdefault(T.normalise_name(n), str(cid))
+                lookup.setdefault(normalise_label(n), str(cid))
+                lookup.setdefault(normalise_name(n), str(cid))
     return lookup
 
 
@@ -101,11 +114,11 @@ def match_category(
     suggestions name the closest catalog ids (difflib).
     """
     lookup = lookup if lookup is not None else category_lookup()
-    text = T.cell_text(value)
-    for key in (T.normalise_label(text), T.normalise_name(text)):
+    text = cell_text(value)
+    for key in (normalise_label(text), normalise_name(text)):
         if key in lookup:
             return lookup[key], []
-    hits = T.closest(text, [k for k in lookup if " " in k or k.isalnum()], n=5)
+    hits = closest(text, [k for k in lookup if " " in k or k.isalnum()], n=5)
     ids = list(dict.fromkeys(lookup[h] for h in hits))[:3]
     return None, ids
 
@@ -117,10 +130,10 @@ def _resolve_mapping(mapping: dict[str, str] | None, source: str) -> dict[str, s
     names: dict[str, str] = {}
     for field, (german, synonyms) in FIELDS.items():
         for n in (field, german, *synonyms):
-            names.setdefault(T.normalise_name(n), field)
+            names.setdefault(normalise_name(n), field)
     out = {}
     for file_col, target in mapping.items():
-        field = names.get(T.normalise_name(target))
+        field = names.get(normalise_name(target))
         if field is None:
             raise KulturplanError(
                 f"{source}: Zuordnung „{file_col}“ → „{target}“: Ziel ist unbekannt; erlaubt "
@@ -137,7 +150,7 @@ def _flag(values: Sequence[Any], source: str, column: str, rows: Sequence[int],
         if isinstance(v, bool):
             out.append(v)
             continue
-        text = T.normalise_name(T.cell_text(v))
+        text = normalise_name(cell_text(v))
         if not text:
             out.append(pd.NA)
         elif text in _YES:
@@ -146,7 +159,7 @@ def _flag(values: Sequence[Any], source: str, column: str, rows: Sequence[int],
             out.append(False)
         else:
             problems.append(
-                Problem(source, f"„{T.cell_text(v)}“ ist keine gültige Angabe; erwartet „ja“, "
+                Problem(source, f"„{cell_text(v)}“ ist keine gültige Angabe; erwartet „ja“, "
                         "„nein“ oder „teilweise“.", row=rows[k], column=column)
             )
             row_bad[k] = True
@@ -198,22 +211,22 @@ def read_table(
         missing or non-numeric coordinates, coordinates outside Germany, latitude
         and longitude swapped, text in number columns, duplicate IDs.
     """
-    table = T.read_any(path, sheet=sheet)
+    table = read_any(path, sheet=sheet)
     source = table.source
     collect: list[Problem] = list(table.problems)
     explicit = _resolve_mapping(mapping, source)
     synonyms = {f: (german, *syn) for f, (german, syn) in FIELDS.items()}
-    cols = T.find_columns(table.header, synonyms, explicit)
+    cols = find_columns(table.header, synonyms, explicit)
     fatal: list[Problem] = []
     for field in ("name", "category"):
         if field not in cols:
-            fatal.append(T.missing_column_problem(source, _label(field), table.header))
+            fatal.append(missing_column_problem(source, _label(field), table.header))
     has_ll = "lat" in cols and "lon" in cols
     has_xy = "x" in cols and "y" in cols
     if not has_ll and not has_xy:
         for field in ("lat", "lon"):
             if field not in cols:
-                fatal.append(T.missing_column_problem(source, _label(field), table.header))
+                fatal.append(missing_column_problem(source, _label(field), table.header))
     if fatal:
         raise ValidationError(fatal, title=f"{source}: Die Einrichtungsliste ist unvollständig")
     header = table.header
@@ -238,14 +251,14 @@ def read_table(
     def numbers(field: str, *, integer: bool = False) -> np.ndarray:
         if field not in cols:
             return np.full(n, np.nan)
-        values, probs = T.parse_numbers(col(field), source=source, column=colname(field),
+        values, probs = parse_numbers(col(field), source=source, column=colname(field),
                                         rows=rows, integer=integer)
         for p in probs:
             row_bad[position[p.row]] = True
         row_problems.extend(probs)
         return values
 
-    names = [T.cell_text(v) for v in col("name")]
+    names = [cell_text(v) for v in col("name")]
     for k, v in enumerate(names):
         if not v:
             row_problems.append(Problem(source, "Name fehlt.", row=rows[k], column=colname("name")))
@@ -253,7 +266,7 @@ def read_table(
     lookup = category_lookup()
     categories: list[str | None] = []
     for k, v in enumerate(col("category")):
-        text = T.cell_text(v)
+        text = cell_text(v)
         if not text:
             row_problems.append(Problem(source, "Sparte fehlt; erlaubt sind: "
                                         + ", ".join(catalog.category_ids()) + ".",
@@ -287,10 +300,10 @@ def read_table(
         lat = numbers("lat")
         lon = numbers("lon")
         missing = np.isnan(lat) | np.isnan(lon)
-        lat_empty = np.array([T.is_empty(v) for v in col("lat")], dtype=bool)
-        lon_empty = np.array([T.is_empty(v) for v in col("lon")], dtype=bool)
-        inside = T.in_germany(lon, lat)
-        swapped = ~missing & ~inside & T.in_germany(lat, lon)
+        lat_empty = np.array([is_empty(v) for v in col("lat")], dtype=bool)
+        lon_empty = np.array([is_empty(v) for v in col("lon")], dtype=bool)
+        inside = in_germany(lon, lat)
+        swapped = ~missing & ~inside & in_germany(lat, lon)
         outside = ~missing & ~inside & ~swapped
         for k in np.flatnonzero(lat_empty | lon_empty):
             row_problems.append(
@@ -315,7 +328,7 @@ def read_table(
                 )
             )
         for k in np.flatnonzero(outside):
-            bad_lat = not (T.GERMANY_BBOX[1] <= lat[k] <= T.GERMANY_BBOX[3])
+            bad_lat = not (GERMANY_BBOX[1] <= lat[k] <= GERMANY_BBOX[3])
             row_problems.append(
                 Problem(
                     source,
@@ -335,7 +348,7 @@ def read_table(
         missing = np.isnan(x) | np.isnan(y)
         pts = gpd.GeoSeries(gpd.points_from_xy(np.nan_to_num(x), np.nan_to_num(y)), crs=CRS)
         ll = pts.to_crs("EPSG:4326")
-        inside = T.in_germany(ll.x.to_numpy(), ll.y.to_numpy())
+        inside = in_germany(ll.x.to_numpy(), ll.y.to_numpy())
         for k in np.flatnonzero(missing | ~inside):
             row_problems.append(
                 Problem(
@@ -364,11 +377,11 @@ def read_table(
 
     stem = Path(path).stem
     if "facility_id" in cols:
-        ids = [T.cell_text(v) for v in col("facility_id")]
+        ids = [cell_text(v) for v in col("facility_id")]
         for k, v in enumerate(ids):
             if not v:
                 ids[k] = f"{stem}-{rows[k]}"
-        dup = T.check_unique(ids, source=source, column=colname("facility_id"), rows=rows,
+        dup = check_unique(ids, source=source, column=colname("facility_id"), rows=rows,
                              what="Kennung")
         for p in dup:
             row_bad[position[p.row]] = True
@@ -377,7 +390,7 @@ def read_table(
         ids = [f"{stem}-{r}" for r in rows]
 
     def text(field: str) -> list[Any]:
-        return [T.cell_text(v) or None for v in col(field)]
+        return [cell_text(v) or None for v in col(field)]
 
     postcodes = [
         (t.zfill(5) if t and t.isdigit() and len(t) == 4 else t) for t in text("postcode")
@@ -526,8 +539,8 @@ def write_template(path: str | Path, *, rows: int = 1000, overwrite: bool = Fals
             dv.showErrorMessage = True
             dv.error = "Bitte ja, nein" + (" oder teilweise" if field == "barrier_free" else "")
         elif field in ("lat", "lon"):
-            lo, hi = ((T.GERMANY_BBOX[1], T.GERMANY_BBOX[3]) if field == "lat"
-                      else (T.GERMANY_BBOX[0], T.GERMANY_BBOX[2]))
+            lo, hi = ((GERMANY_BBOX[1], GERMANY_BBOX[3]) if field == "lat"
+                      else (GERMANY_BBOX[0], GERMANY_BBOX[2]))
             dv = DataValidation(type="decimal", operator="between", formula1=str(lo),
                                 formula2=str(hi), allow_blank=True)
             dv.showErrorMessage = True

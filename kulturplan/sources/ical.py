@@ -23,7 +23,8 @@ from scipy.spatial import cKDTree
 
 from kulturplan.errors import InputFileError, Problem, ValidationError
 from kulturplan.region import CRS
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import in_germany, normalise_label, normalise_name
+from kulturplan.sources._files import display_name, read_bytes
 from kulturplan.sources.facilities import category_lookup, match_category
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
@@ -58,7 +59,7 @@ KEYWORDS: dict[str, str] = {
 
 
 def _keyword_category(text: str) -> str | None:
-    norm = T.normalise_name(text)
+    norm = normalise_name(text)
     for word, cid in KEYWORDS.items():
         if word in norm:
             return cid
@@ -132,7 +133,7 @@ def match_venues(
     names: dict[str, str] = {}
     for f, n in zip(fac.index, fac["name"], strict=False):
         if isinstance(n, str) and n.strip():
-            names.setdefault(T.normalise_label(n), str(f))
+            names.setdefault(normalise_label(n), str(f))
     # by name: the whole location or one of its comma-separated parts
     by_name: list[str | None] = []
     for loc in events["location"]:
@@ -140,7 +141,7 @@ def match_venues(
         if isinstance(loc, str) and loc.strip():
             parts = [loc, *loc.split(",")]
             for part in parts:
-                key = T.normalise_label(part)
+                key = normalise_label(part)
                 if key in names:
                     hit = names[key]
                     break
@@ -209,8 +210,8 @@ def read_events(
     import icalendar
 
     p = Path(path)
-    name = T.display_name(p)
-    data = T.read_bytes(p)
+    name = display_name(p)
+    data = read_bytes(p)
     if b"BEGIN:VCALENDAR" not in data[:4096].upper():
         raise InputFileError(
             f"{name}, Zeile 1: Die Datei ist keine iCalendar-Datei (erwartet „BEGIN:VCALENDAR“)."
@@ -244,7 +245,7 @@ def read_events(
             except Exception:
                 end = None
             lat, lon = _geo(ev)
-            if not np.isnan(lat) and not T.in_germany(np.array([lon]), np.array([lat]))[0]:
+            if not np.isnan(lat) and not in_germany(np.array([lon]), np.array([lat]))[0]:
                 found.append(
                     Problem(name, f"Veranstaltung „{title}“: GEO ({lat:g}; {lon:g}) liegt "
                             "außerhalb Deutschlands und wird ignoriert.", column="GEO")

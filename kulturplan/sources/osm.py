@@ -25,7 +25,8 @@ import shapely
 from kulturplan import catalog
 from kulturplan.errors import InputFileError, Problem, ValidationError
 from kulturplan.region import CRS
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import in_germany, parse_number
+from kulturplan.sources._files import decode, display_name, read_bytes
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 """Attribution required by the ODbL."""
@@ -64,16 +65,16 @@ def _wheelchair(value: Any) -> Any:
 
 def _int_or_nan(value: Any) -> float:
     try:
-        number = T.parse_number(value, integer=True)
+        number = parse_number(value, integer=True)
     except ValueError:
         return np.nan
     return number
 
 
 def _load(path: Path) -> Any:
-    name = T.display_name(path)
-    data = T.read_bytes(path)
-    text, _ = T.decode(data)
+    name = display_name(path)
+    data = read_bytes(path)
+    text, _ = decode(data)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -170,7 +171,7 @@ def read_overpass(path: str | Path, *, problems: list[Problem] | None = None) ->
         ``geometry`` (points, EPSG:25832).
     """
     p = Path(path)
-    name = T.display_name(p)
+    name = display_name(p)
     records, found, skipped = _records(_load(p), name)
     rules = tag_rules()
     rows: list[dict[str, Any]] = []
@@ -215,7 +216,7 @@ def read_overpass(path: str | Path, *, problems: list[Problem] | None = None) ->
                 )
             )
             continue
-        if not T.in_germany(np.array([lon_f]), np.array([lat_f]))[0]:
+        if not in_germany(np.array([lon_f]), np.array([lat_f]))[0]:
             found.append(
                 Problem(
                     name,
