@@ -53,6 +53,7 @@ from kulturplan.errors import (
     ParameterError,
     Problem,
     ValidationError,
+    problems_where,
 )
 from kulturplan.region import CRS, KEYS, TABLE_LABELS, TABLES, Region, ValidationReport
 
@@ -128,15 +129,11 @@ def _from_text(
     raw = raw.where(raw.notna(), None)
 
     def bad(mask: np.ndarray, expected: str) -> None:
-        for pos in np.flatnonzero(mask):
-            problems.append(
-                Problem(
-                    source,
-                    f"„{raw.iloc[pos]}“ ist kein gültiger Wert; erwartet wird {expected}.",
-                    row=int(pos) + 2,
-                    column=column,
-                )
-            )
+        problems.extend(problems_where(
+            source, mask,
+            lambda pos: f"„{raw.iloc[pos]}“ ist kein gültiger Wert; erwartet wird {expected}.",
+            column,
+        ))
 
     present = raw.notna().to_numpy()
     if code in ("str", "string"):
@@ -529,9 +526,7 @@ def _read_geojson(file: Path) -> tuple[pd.DataFrame, list[Any], str]:
             geoms.append(None if geom is None else shapely.geometry.shape(geom))
         except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
             geoms.append(None)
-            problems.append(
-                Problem(str(file), "Geometrie ist unlesbar.", row=i + 2, column="geometry")
-            )
+            problems.append(Problem.at(str(file), i, "Geometrie ist unlesbar.", column="geometry"))
         props = feature.get("properties") if isinstance(feature, dict) else None
         records.append(props if isinstance(props, dict) else {})
     if problems:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
-from kulturplan.errors import Problem, ValidationError
+from kulturplan.errors import Problem, ValidationError, spreadsheet_row
 
 CRS = "EPSG:25832"
 """Coordinate reference system of every geometry in a region (ETRS89 / UTM 32N)."""
@@ -111,11 +111,6 @@ class ValidationReport:
         return "\n".join(f"- {p}" for p in self.problems)
 
 
-def _row(position: int) -> int:
-    """Spreadsheet row of the ``position``-th data row (header is row 1)."""
-    return int(position) + 2
-
-
 def _missing_columns(frame: pd.DataFrame, table: str, required: Iterable[str]) -> list[Problem]:
     cols = set(frame.columns) | ({frame.index.name} if frame.index.name else set())
     return [
@@ -170,7 +165,7 @@ def _check_ags(values: pd.Series, table: str, column: str = "ags") -> list[Probl
                 TABLE_LABELS[table],
                 f"AGS „{values.iloc[pos]}“ ist kein 8-stelliger Gemeindeschlüssel "
                 "(erwartet z. B. „05762004“).",
-                row=_row(pos),
+                row=spreadsheet_row(pos),
                 column=column,
             )
         )
@@ -194,14 +189,14 @@ def _check_numeric(
             Problem(
                 TABLE_LABELS[table],
                 f"„{raw.iloc[pos]}“ ist keine Zahl.",
-                row=_row(pos),
+                row=spreadsheet_row(pos),
                 column=column,
             )
         )
     if not allow_missing:
         for pos in np.flatnonzero((raw.isna()).to_numpy()):
             problems.append(
-                Problem(TABLE_LABELS[table], "Wert fehlt.", row=_row(pos), column=column)
+                Problem(TABLE_LABELS[table], "Wert fehlt.", row=spreadsheet_row(pos), column=column)
             )
     if non_negative:
         for pos in np.flatnonzero((numbers < 0).to_numpy()):
@@ -209,7 +204,7 @@ def _check_numeric(
                 Problem(
                     TABLE_LABELS[table],
                     f"Wert {numbers.iloc[pos]} ist negativ; erwartet wird eine Zahl ≥ 0.",
-                    row=_row(pos),
+                    row=spreadsheet_row(pos),
                     column=column,
                 )
             )
@@ -223,7 +218,7 @@ def _check_unique(keys: pd.Series, table: str, column: str) -> list[Problem]:
             TABLE_LABELS[table],
             f"Schlüssel „{keys.iloc[pos]}“ kommt mehrfach vor; jeder Schlüssel darf nur einmal "
             "vorkommen.",
-            row=_row(pos),
+            row=spreadsheet_row(pos),
             column=column,
         )
         for pos in np.flatnonzero(dup.to_numpy())
@@ -289,7 +284,7 @@ def _validate_municipalities(frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, lis
                         TABLE_LABELS[table],
                         f"Die Altersgruppen ergeben zusammen {total.iloc[pos]:.0f}, die "
                         f"Einwohnerzahl ist aber {frame['population'].iloc[pos]:.0f}.",
-                        row=_row(pos),
+                        row=spreadsheet_row(pos),
                         column=",".join(age_cols),
                     )
                 )
@@ -313,7 +308,7 @@ def _validate_municipalities(frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, lis
                     TABLE_LABELS[table],
                     f"Grad der Verstädterung „{frame['urban_degree'].iloc[pos]}“ ist ungültig; "
                     "erlaubt sind 1 (dicht), 2 (mittel), 3 (gering besiedelt).",
-                    row=_row(pos),
+                    row=spreadsheet_row(pos),
                     column="urban_degree",
                 )
             )
@@ -326,7 +321,7 @@ def _validate_municipalities(frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, lis
         geom = gdf.geometry
         for pos in np.flatnonzero(geom.isna().to_numpy() | geom.is_empty.to_numpy()):
             problems.append(
-                Problem(TABLE_LABELS[table], "Geometrie fehlt.", row=_row(pos), column="geometry")
+                Problem.at(TABLE_LABELS[table], pos, "Geometrie fehlt.", column="geometry")
             )
         types = geom.geom_type
         bad_type = ~types.isin(["Polygon", "MultiPolygon"]) & geom.notna() & ~geom.is_empty
@@ -335,7 +330,7 @@ def _validate_municipalities(frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, lis
                 Problem(
                     TABLE_LABELS[table],
                     f"Geometrie ist ein {types.iloc[pos]}; erwartet wird ein (Multi-)Polygon.",
-                    row=_row(pos),
+                    row=spreadsheet_row(pos),
                     column="geometry",
                 )
             )
@@ -373,9 +368,7 @@ def _validate_facilities(
         missing = geom.isna() | geom.is_empty
         for pos in np.flatnonzero(missing.to_numpy()):
             problems.append(
-                Problem(
-                    TABLE_LABELS[table], "Koordinaten fehlen.", row=_row(pos), column="geometry"
-                )
+                Problem.at(TABLE_LABELS[table], pos, "Koordinaten fehlen.", column="geometry")
             )
         bad_type = (geom.geom_type != "Point") & ~missing
         for pos in np.flatnonzero(bad_type.to_numpy()):
@@ -383,7 +376,7 @@ def _validate_facilities(
                 Problem(
                     TABLE_LABELS[table],
                     f"Geometrie ist ein {geom.geom_type.iloc[pos]}; erwartet wird ein Punkt.",
-                    row=_row(pos),
+                    row=spreadsheet_row(pos),
                     column="geometry",
                 )
             )
@@ -426,7 +419,7 @@ def _assign_ags(
         )
         report.append(
             Problem(TABLE_LABELS["facilities"], msg + " Sie wird mitgeführt, aber keiner "
-                    "Gemeinde zugerechnet.", row=_row(pos), column="ags")
+                    "Gemeinde zugerechnet.", row=spreadsheet_row(pos), column="ags")
         )
     return facilities, report
 
@@ -440,7 +433,7 @@ def _check_categories(values: pd.Series, table: str) -> list[Problem]:
             f"Sparte „{values.iloc[pos]}“ ist unbekannt; erlaubt sind: "
             + ", ".join(sorted(known))
             + ".",
-            row=_row(pos),
+            row=spreadsheet_row(pos),
             column="category",
         )
         for pos in np.flatnonzero(bad.to_numpy())
@@ -487,7 +480,7 @@ def _validate_keyed_table(
                     TABLE_LABELS[table],
                     f"AGS „{frame['ags'].iloc[pos]}“ gehört nicht zur Region; die Zeile wird "
                     "keiner Gemeinde zugerechnet.",
-                    row=_row(pos),
+                    row=spreadsheet_row(pos),
                     column="ags",
                 )
             )
@@ -525,7 +518,7 @@ def _validate_events(
                         if pd.isna(frame[col].iloc[pos])
                         else f"„{frame[col].iloc[pos]}“ ist kein gültiges Datum "
                         "(erwartet z. B. 2025-05-17 19:30).",
-                        row=_row(pos),
+                        row=spreadsheet_row(pos),
                         column=col,
                     )
                 )
@@ -549,7 +542,7 @@ def _validate_events(
                     TABLE_LABELS[table],
                     f"Veranstaltungsort „{frame['facility_id'].iloc[pos]}“ ist keine bekannte "
                     "Einrichtung.",
-                    row=_row(pos),
+                    row=spreadsheet_row(pos),
                     column="facility_id",
                 )
             )
@@ -561,7 +554,7 @@ def _validate_events(
             Problem(
                 TABLE_LABELS[table],
                 "Weder Gemeinde (ags) noch Veranstaltungsort (facility_id) angegeben.",
-                row=_row(pos),
+                row=spreadsheet_row(pos),
                 column="ags",
             )
         )
@@ -588,7 +581,7 @@ def _validate_funding(
                 f"Quelle „{frame['source'].iloc[pos]}“ ist unbekannt; erlaubt sind: "
                 + ", ".join(sorted(allowed))
                 + ".",
-                row=_row(pos),
+                row=spreadsheet_row(pos),
                 column="source",
             )
         )
@@ -600,7 +593,7 @@ def _validate_funding(
                 TABLE_LABELS[table],
                 f"Sparte „{frame['category'].iloc[pos]}“ ist unbekannt; erlaubt sind die "
                 "Sparten des Katalogs oder „allgemein“.",
-                row=_row(pos),
+                row=spreadsheet_row(pos),
                 column="category",
             )
         )

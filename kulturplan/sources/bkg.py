@@ -30,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import InputFileError, Problem, ValidationError
+from kulturplan.errors import InputFileError, Problem, ValidationError, problems_where
 from kulturplan.region import CRS
 from kulturplan.sources._cells import cell_text, is_empty
 from kulturplan.sources._files import display_name, read_bytes
@@ -198,24 +198,15 @@ def read_boundaries(path: str | Path, level: str = "GEM") -> gpd.GeoDataFrame:
     if key_col == "ARS":
         keys = keys.str[:5] + keys.str[-3:] if width == 8 else keys.str[:width]
     keys = keys.map(lambda k: k.zfill(width) if k.isdigit() and len(k) < width else k)
-    problems = []
     bad = ~keys.str.fullmatch(rf"\d{{{width}}}").to_numpy(dtype=bool)
-    for pos in np.flatnonzero(bad):
-        problems.append(
-            Problem(
-                name,
-                f"AGS „{keys.iloc[pos]}“ ist ungültig; erwartet werden {width} Ziffern "
-                f"(Objekt Nr. {pos + 1}).",
-                row=int(pos) + 2,
-                column=key_col,
-            )
-        )
+    problems = problems_where(
+        name, bad,
+        lambda pos: f"AGS „{keys.iloc[pos]}“ ist ungültig; erwartet werden {width} Ziffern "
+        f"(Objekt Nr. {pos + 1}).",
+        key_col,
+    )
     geom = frame.geometry
-    empty = (geom.isna() | geom.is_empty).to_numpy()
-    for pos in np.flatnonzero(empty):
-        problems.append(
-            Problem(name, "Geometrie fehlt.", row=int(pos) + 2, column="geometry")
-        )
+    problems += problems_where(name, geom.isna() | geom.is_empty, "Geometrie fehlt.", "geometry")
     if problems:
         raise ValidationError(problems, title=f"{name}: Die Grenzdatei enthält Fehler")
 

@@ -500,12 +500,13 @@ def _read_facilities(
         if path.suffix.lower() in {".json", ".geojson", ".osm"}:
             from kulturplan.sources import osm
 
-            frame = osm.read_overpass(path, problems=problems)
+            frame, report = osm.read_overpass(path)
             used_osm = True
         else:
             from kulturplan.sources import facilities as fac_mod
 
-            frame = fac_mod.read_table(path, mapping, problems=problems)
+            frame, report = fac_mod.read_table(path, mapping)
+        problems += report.problems
         frames.append(frame)
     if not frames:
         return None, problems, used_osm
@@ -698,11 +699,12 @@ def build_region(
         from kulturplan.sources import ical
 
         ev_problems: list[Problem] = []
-        frames = [
-            ical.read_events(p, facilities=fac, max_distance_m=max_venue_distance_m,
-                             problems=ev_problems)
-            for p in event_paths
-        ]
+        frames = []
+        for p in event_paths:
+            frame, ev_report = ical.read_events(p, facilities=fac,
+                                                max_distance_m=max_venue_distance_m)
+            frames.append(frame)
+            ev_problems += ev_report.problems
         all_events = pd.concat(frames) if frames else None
         if all_events is not None and len(all_events):
             all_events = all_events[~all_events.index.duplicated(keep="first")]
