@@ -108,15 +108,15 @@ def _to_json_values(series: pd.Series, code: str) -> list[Any]:
     if code == "list":
         values = _to_text(series, code).tolist()
     elif code.startswith("datetime64"):
-        values = [None if m else v.isoformat() for v, m in zip(series, missing, strict=False)]
+        values = [None if m else v.isoformat() for v, m in zip(series, missing, strict=True)]
     elif code in ("bool", "boolean"):
-        values = [None if m else bool(v) for v, m in zip(series, missing, strict=False)]
+        values = [None if m else bool(v) for v, m in zip(series, missing, strict=True)]
     elif code.startswith(("int", "uint", "Int", "UInt")):
-        values = [None if m else int(v) for v, m in zip(series, missing, strict=False)]
+        values = [None if m else int(v) for v, m in zip(series, missing, strict=True)]
     elif code.startswith(("float", "Float")):
-        values = [None if m else float(v) for v, m in zip(series, missing, strict=False)]
+        values = [None if m else float(v) for v, m in zip(series, missing, strict=True)]
     else:
-        values = [None if m else str(v) for v, m in zip(series, missing, strict=False)]
+        values = [None if m else str(v) for v, m in zip(series, missing, strict=True)]
     return values
 
 
@@ -219,11 +219,11 @@ def _geojson_text(frame: gpd.GeoDataFrame, table: str, columns: dict[str, str]) 
         ensure_ascii=False,
     )
     lines = [head[:-1] + ', "features": [']
-    rows = list(zip(*(props[c] for c in names), strict=False)) if names else [()] * len(frame)
-    for i, (geom, row) in enumerate(zip(geoms, rows, strict=False)):
+    rows = list(zip(*(props[c] for c in names), strict=True)) if names else [()] * len(frame)
+    for i, (geom, row) in enumerate(zip(geoms, rows, strict=True)):
         feature = {
             "type": "Feature",
-            "properties": dict(zip(names, row, strict=False)),
+            "properties": dict(zip(names, row, strict=True)),
             "geometry": None if geom is None else shapely.geometry.mapping(geom),
         }
         sep = "," if i < len(frame) - 1 else ""
@@ -335,8 +335,21 @@ def _check_target(path: Path) -> bool:
     return True
 
 
+AT_FDCWD = -100
+"""``dirfd`` meaning "paths relative to the current directory" (``<fcntl.h>``, Linux)."""
+
+RENAME_EXCHANGE = 2
+"""``renameat2`` flag: atomically exchange both paths (``<linux/fs.h>``, ``1 << 1``)."""
+
+
 def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux ``renameat2``); False if unsupported."""
+    """Atomically swap two directories with Linux ``renameat2``; False if unsupported.
+
+    ``renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)`` swaps both names in one step
+    (man 2 rename, section "renameat2()", RENAME_EXCHANGE; Linux ≥ 3.15, glibc ≥ 2.28), so
+    the target folder is never missing. Python has no binding, hence ``ctypes``; on other
+    systems or file systems without support the caller falls back to two renames.
+    """
     if not sys.platform.startswith("linux"):
         return False
     try:
@@ -344,10 +357,9 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    at_fdcwd, rename_exchange = -100, 2
     result = renameat2(
-        ctypes.c_int(at_fdcwd), os.fsencode(a), ctypes.c_int(at_fdcwd), os.fsencode(b),
-        ctypes.c_uint(rename_exchange),
+        ctypes.c_int(AT_FDCWD), os.fsencode(a), ctypes.c_int(AT_FDCWD), os.fsencode(b),
+        ctypes.c_uint(RENAME_EXCHANGE),
     )
     return result == 0
 

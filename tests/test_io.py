@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -203,6 +202,24 @@ def test_geojson_is_diffable_and_declares_crs(tmp_path: Path) -> None:
     assert gdf.crs.to_epsg() == 25832
 
 
+def test_geojson_columns_of_unequal_length_refuse_instead_of_truncating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # review finding 7: zip(strict=False) in _geojson_text would silently drop the features
+    # beyond the shortest column and write a truncated region file over the good one
+    region = _tricky()
+    write_region(region, tmp_path / "t")
+    before = (tmp_path / "t" / "facilities.geojson").read_bytes()
+    good = kio._to_json_values
+    monkeypatch.setattr(kio, "_to_json_values", lambda series, code: good(series, code)[:-1])
+    with pytest.raises(ValueError, match="zip"):
+        write_region(region, tmp_path / "t")
+    assert (tmp_path / "t" / "facilities.geojson").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t"]  # no temporary folder left
+    monkeypatch.undo()
+    assert_region_equal(read_region(tmp_path / "t"), region)
+
+
 def test_coordinates_are_rounded_to_centimetres(tmp_path: Path) -> None:
     base = _tricky()
     fac = base.facilities.copy()
@@ -219,11 +236,8 @@ def test_coordinates_are_rounded_to_centimetres(tmp_path: Path) -> None:
 def test_committed_demo_folder_is_up_to_date(demo: Region) -> None:
     """data/musterland must equal musterland(seed=0); regenerate with
     ``python -m kulturplan.demo data/musterland`` after changing the generator."""
-    start = time.perf_counter()
-    committed = kp.load_region(DATA)
-    elapsed = time.perf_counter() - start
+    committed = kp.load_region(DATA)  # its speed is measured in benchmarks/, not here
     assert_region_equal(committed, demo)
-    assert elapsed < 5  # about 0.1 s; generous for a loaded CI machine
 
 
 def test_public_names() -> None:

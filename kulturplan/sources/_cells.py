@@ -196,7 +196,7 @@ def check_unique(
     """One problem per repeated key, naming the row of its first occurrence."""
     first: dict[Any, int] = {}
     problems = []
-    for key, row in zip(keys, rows, strict=False):
+    for key, row in zip(keys, rows, strict=True):
         if is_empty(key):
             continue
         if key in first:

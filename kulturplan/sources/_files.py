@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -238,6 +240,19 @@ def read_csv(
     return table
 
 
+def _broken_workbook_errors() -> tuple[type[BaseException], ...]:
+    """What openpyxl raises for a damaged package besides the built-in errors.
+
+    Invalid packages (``InvalidFileException``), malformed XML parts (``ParseError``, a
+    ``SyntaxError``), broken deflate streams (``zlib.error``, ``EOFError``) and parts that
+    do not have the expected shape (``AttributeError``, ``IndexError``).
+    """
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    return (InvalidFileException, ElementTree.ParseError, zlib.error, EOFError,
+            AttributeError, IndexError)
+
+
 def xlsx_rows(
     path: str | Path, data: bytes | None = None, *, sheet: str | None = None
 ) -> tuple[str, list[tuple[int, list[Any]]]]:
@@ -253,6 +268,7 @@ def xlsx_rows(
     """
     import openpyxl
 
+    broken = _broken_workbook_errors()
     name = display_name(path)
     if data is None:
         data = read_bytes(path)
@@ -263,7 +279,7 @@ def xlsx_rows(
             f"{name}, Zeile 1: Die Datei ist keine lesbare Excel-Arbeitsmappe (.xlsx) "
             f"({type(exc).__name__}). Bitte in Excel/LibreOffice als .xlsx oder CSV speichern."
         ) from None
-    except Exception as exc:  # openpyxl raises assorted errors for broken packages
+    except broken as exc:  # openpyxl's errors for broken packages
         raise InputFileError(
             f"{name}, Zeile 1: Die Excel-Arbeitsmappe ist beschädigt ({type(exc).__name__})."
         ) from None
@@ -289,9 +305,7 @@ def xlsx_rows(
             if cells:
                 out.append((number, cells))
         return ws.title, out
-    except InputFileError:
-        raise
-    except Exception as exc:
+    except (*broken, KeyError, ValueError, TypeError, OSError) as exc:
         raise InputFileError(
             f"{name}: Die Excel-Arbeitsmappe kann nicht gelesen werden ({type(exc).__name__})."
         ) from None

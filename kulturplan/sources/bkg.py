@@ -43,6 +43,9 @@ LEVELS: dict[str, int] = {"LAN": 2, "RBZ": 3, "KRS": 5, "VWG": 9, "GEM": 8}
 LAND_GF: tuple[int, ...] = (3, 4, 9)
 """Geofaktor values of land parts (kept); 1 and 2 are water parts."""
 
+_GDAL_ERRORS = RuntimeError
+"""Base of pyogrio's DataSourceError, DataLayerError, FieldError, GeometryError, CRSError."""
+
 _KEY_COLUMNS = ("AGS", "ags", "AGS_0", "ARS")
 _NAME_COLUMNS = ("GEN", "gen", "name", "NAME")
 
@@ -70,10 +73,11 @@ def _find_file(path: Path, level: str) -> tuple[Path, str | None]:
         raise InputFileError(f"{name}: Die Datei wurde nicht gefunden ({path}).")
     if path.suffix.lower() == ".gpkg":
         import pyogrio
+        from pyogrio.errors import DataLayerError, DataSourceError
 
         try:
             layers = [str(layer) for layer in pyogrio.list_layers(path)[:, 0]]
-        except Exception as exc:
+        except (DataSourceError, DataLayerError, OSError) as exc:
             raise InputFileError(
                 f"{name}: Die GeoPackage-Datei kann nicht gelesen werden ({exc})."
             ) from None
@@ -162,7 +166,7 @@ def read_boundaries(path: str | Path, level: str = "GEM") -> gpd.GeoDataFrame:
         frame = gpd.read_file(file, layer=layer) if layer else gpd.read_file(file)
     except InputFileError:
         raise
-    except Exception as exc:
+    except (_GDAL_ERRORS, OSError, ValueError) as exc:  # GDAL's and pyogrio's read errors
         raise InputFileError(
             f"{name}: Die Datei ist keine lesbare Geodatei (Shapefile, GeoPackage, GeoJSON) "
             f"({type(exc).__name__}: {exc})."

@@ -366,7 +366,7 @@ def join_municipalities(
             crs="EPSG:4326",
         ).to_crs(CRS)
         ip, ib = boundaries.sindex.query(pts, predicate="intersects")
-        for i, b in zip(ip, ib, strict=False):
+        for i, b in zip(ip, ib, strict=True):
             hint_poly.setdefault(pts.index[i], boundaries.index[b])
         circles = _circles(
             lost.loc[has_point, "lon"].to_numpy(),
@@ -441,7 +441,7 @@ def join_municipalities(
         polys = bnd.loc[only_bnd]
         ip, ib = polys.sindex.query(pts, predicate="intersects")
         inside: dict[str, list[str]] = {}
-        for i, b in zip(ip, ib, strict=False):
+        for i, b in zip(ip, ib, strict=True):
             inside.setdefault(polys.index[b], []).append(pts.index[i])
         for ags in only_bnd:
             rec = bnd.loc[ags]

@@ -365,7 +365,7 @@ def _parse_register(table: RawTable, path: Path) -> Register:
         return [r[j] for r in rows] if j is not None else [None] * len(rows)
 
     satzart = [cell_text(v) for v in cells("satzart")]
-    for value, row in zip(satzart, numbers, strict=False):
+    for value, row in zip(satzart, numbers, strict=True):
         if value not in RECORD_TYPES:
             problems.append(
                 Problem(
@@ -410,7 +410,7 @@ def _parse_register(table: RawTable, path: Path) -> Register:
     kreis = key_part("kreis", idx, required=True)
     vb = key_part("vb", idx, required=False) if "vb" in col else ["0000"] * len(idx)
     gem = key_part("gemeinde", idx, required=True)
-    ags = [a + b + c + d for a, b, c, d in zip(land, rb, kreis, gem, strict=False)]
+    ags = [a + b + c + d for a, b, c, d in zip(land, rb, kreis, gem, strict=True)]
     problems += check_unique(ags, source=name, column="AGS", rows=mrows, what="AGS")
 
     def number(field: str, *, integer: bool, required: bool) -> np.ndarray:
@@ -508,7 +508,7 @@ def _parse_register(table: RawTable, path: Path) -> Register:
             if not all(c.isdigit() for c in key_cells):
                 continue
             key = "".join(
-                c.zfill(_KEY_WIDTHS[f]) for c, f in zip(key_cells, fields, strict=False)
+                c.zfill(_KEY_WIDTHS[f]) for c, f in zip(key_cells, fields, strict=True)
             )
             out[key] = (cell_text(names_raw[i]), text_codes[i], numbers[i])
         return out
@@ -522,7 +522,7 @@ def _parse_register(table: RawTable, path: Path) -> Register:
             problems, title=f"{name}: Das Gemeindeverzeichnis enthält Fehler"
         )
 
-    kreis_ags = [a + b + c for a, b, c in zip(land, rb, kreis, strict=False)]
+    kreis_ags = [a + b + c for a, b, c in zip(land, rb, kreis, strict=True)]
     munis = pd.DataFrame(
         {
             "ags": pd.Series(ags, dtype=object),
@@ -534,7 +534,7 @@ def _parse_register(table: RawTable, path: Path) -> Register:
             "verband": pd.Series(
                 [
                     verband_rec.get(k + v, ("", "", 0))[0] or None
-                    for k, v in zip(kreis_ags, vb, strict=False)
+                    for k, v in zip(kreis_ags, vb, strict=True)
                 ],
                 dtype=object,
             ),

@@ -133,7 +133,7 @@ def match_venues(
         return fid, how
     fac = facilities.to_crs(CRS) if facilities.crs is not None else facilities
     names: dict[str, str] = {}
-    for f, n in zip(fac.index, fac["name"], strict=False):
+    for f, n in zip(fac.index, fac["name"], strict=True):
         if isinstance(n, str) and n.strip():
             names.setdefault(normalise_label(n), str(f))
     # by name: the whole location or one of its comma-separated parts
