@@ -11,7 +11,7 @@ import difflib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -215,7 +215,9 @@ def check_unique(
 
 
 def find_columns(
-    header: Sequence[str], synonyms: dict[str, Sequence[str]], mapping: dict[str, str] | None = None
+    header: Sequence[str],
+    synonyms: Mapping[str, Sequence[str]],
+    mapping: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Map canonical field names to header positions.
 

@@ -269,6 +269,9 @@ def xlsx_rows(
     import openpyxl
 
     broken = _broken_workbook_errors()
+    unreadable: tuple[type[BaseException], ...] = (
+        *broken, KeyError, ValueError, TypeError, OSError
+    )
     name = display_name(path)
     if data is None:
         data = read_bytes(path)
@@ -305,7 +308,9 @@ def xlsx_rows(
             if cells:
                 out.append((number, cells))
         return ws.title, out
-    except (*broken, KeyError, ValueError, TypeError, OSError) as exc:
+    except InputFileError:
+        raise
+    except unreadable as exc:
         raise InputFileError(
             f"{name}: Die Excel-Arbeitsmappe kann nicht gelesen werden ({type(exc).__name__})."
         ) from None

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from kulturplan._format import format_number
-from kulturplan._geo import locate
+from kulturplan._format import format_decimal, format_number
+from kulturplan._geo import locate, wgs84_points
 from kulturplan.errors import KulturplanError, Problem, spreadsheet_row
 from kulturplan.region import CRS, TABLE_LABELS, Region, ValidationReport
 from kulturplan.sources import bkg, destatis
@@ -220,14 +220,6 @@ class BuildResult(NamedTuple):
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-def _de(n: float) -> str:
-    return f"{int(round(n)):,}".replace(",", ".")
-
-
-def _km2(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",")
-
-
 def _normalise_prefix(ags_prefix: str | int | None) -> str:
     if ags_prefix is None:
         return ""
@@ -246,8 +238,7 @@ def _circles(
     lon: np.ndarray, lat: np.ndarray, area_km2: np.ndarray, index: Any = None
 ) -> gpd.GeoSeries:
     """Circles of the given area (km²) around WGS84 points, in EPSG:25832."""
-    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=index)
-    points = points.to_crs(CRS)
+    points = wgs84_points(lon, lat, index=index)
     area = np.where(np.isfinite(area_km2) & (area_km2 > 0), area_km2, 0.01)
     radius = np.sqrt(area / np.pi) * 1000.0
     return gpd.GeoSeries(shapely.buffer(points.to_numpy(), radius, quad_segs=16), crs=CRS,
@@ -360,14 +351,10 @@ def join_municipalities(
     lost = reg.loc[only_reg]
     has_point = lost["lon"].notna() & lost["lat"].notna()
     if has_point.any():
-        pts = gpd.GeoSeries(
-            gpd.points_from_xy(lost.loc[has_point, "lon"], lost.loc[has_point, "lat"]),
-            index=lost.index[has_point],
-            crs="EPSG:4326",
-        ).to_crs(CRS)
-        ip, ib = boundaries.sindex.query(pts, predicate="intersects")
-        for i, b in zip(ip, ib, strict=True):
-            hint_poly.setdefault(pts.index[i], boundaries.index[b])
+        pts = wgs84_points(lost.loc[has_point, "lon"], lost.loc[has_point, "lat"],
+                           index=lost.index[has_point])
+        holder = locate(pts, boundaries)
+        hint_poly = holder[holder.notna()].to_dict()
         circles = _circles(
             lost.loc[has_point, "lon"].to_numpy(),
             lost.loc[has_point, "lat"].to_numpy(),
@@ -408,9 +395,9 @@ def join_municipalities(
         if ags in dropped:
             kind = "gemeinde_nicht_uebernommen"
             msg = (
-                f"AGS {ags} „{rec['name']}“ ({_de(rec['population'])} Einw., "
-                f"{_km2(rec['area_km2'])} km²) hat keine Fläche in {bsource} und keinen "
-                "Gemeindemittelpunkt; da unbewohnt, wird der Datensatz nicht in die Region "
+                f"AGS {ags} „{rec['name']}“ ({format_number(rec['population'])} Einw., "
+                f"{format_number(rec['area_km2'], 2)} km²) hat keine Fläche in {bsource} und "
+                "keinen Gemeindemittelpunkt; da unbewohnt, wird der Datensatz nicht in die Region "
                 "übernommen."
             )
         else:
@@ -421,8 +408,8 @@ def join_municipalities(
                 else "Kreisfläche um die Mitte der übrigen Gemeinden des Kreises"
             )
             msg = (
-                f"AGS {ags} „{rec['name']}“ ({_de(rec['population'])} Einw., "
-                f"{_km2(rec['area_km2'])} km²) hat keine Fläche in {bsource}; "
+                f"AGS {ags} „{rec['name']}“ ({format_number(rec['population'])} Einw., "
+                f"{format_number(rec['area_km2'], 2)} km²) hat keine Fläche in {bsource}; "
                 f"Ersatzgeometrie: {how} (geometry_source = „{source.loc[ags]}“).{where}"
             )
         entries.append(
@@ -434,15 +421,12 @@ def join_municipalities(
     if len(only_bnd):
         reg_all = register.municipalities
         centres = reg_all[reg_all["lon"].notna()]
-        pts = gpd.GeoSeries(
-            gpd.points_from_xy(centres["lon"], centres["lat"]), index=centres.index,
-            crs="EPSG:4326",
-        ).to_crs(CRS)
-        polys = bnd.loc[only_bnd]
-        ip, ib = polys.sindex.query(pts, predicate="intersects")
-        inside: dict[str, list[str]] = {}
-        for i, b in zip(ip, ib, strict=True):
-            inside.setdefault(polys.index[b], []).append(pts.index[i])
+        pts = wgs84_points(centres["lon"], centres["lat"], index=centres.index)
+        holder = locate(pts, bnd.loc[only_bnd])
+        holder = holder[holder.notna()]
+        inside: dict[str, list[str]] = {
+            str(poly): list(group.index) for poly, group in holder.groupby(holder)
+        }
         for ags in only_bnd:
             rec = bnd.loc[ags]
             contained = inside.get(ags, [])
@@ -535,14 +519,10 @@ def _attach_events(
     need = events["facility_id"].isna() & events["ags"].isna()
     has_geo = need & events["lon"].notna() & events["lat"].notna()
     if has_geo.any():
-        pts = gpd.GeoSeries(
-            gpd.points_from_xy(events.loc[has_geo, "lon"], events.loc[has_geo, "lat"]),
-            index=events.index[has_geo],
-            crs="EPSG:4326",
-        ).to_crs(CRS)
-        ip, im = municipalities.sindex.query(pts, predicate="intersects")
-        hit = pd.Series(municipalities.index[im], index=pts.index[ip])
-        hit = hit[~hit.index.duplicated()]
+        pts = wgs84_points(events.loc[has_geo, "lon"], events.loc[has_geo, "lat"],
+                           index=events.index[has_geo])
+        hit = locate(pts, municipalities)
+        hit = hit[hit.notna()]
         events.loc[hit.index, "ags"] = hit.to_numpy()
     problems = []
     unplaced = events["facility_id"].isna() & events["ags"].isna()
@@ -553,8 +533,8 @@ def _attach_events(
             Problem(
                 str(rec.get("source", "Kalender")),
                 f"Veranstaltung „{rec['title']}“ am {rec['start']:%d.%m.%Y}: Die Koordinaten "
-                f"(GEO {rec['lat']:g}; {rec['lon']:g}) liegen in keiner Gemeinde der Region; "
-                "sie wird nicht übernommen.",
+                f"(GEO {format_decimal(rec['lat'])}; {format_decimal(rec['lon'])}) liegen in "
+                "keiner Gemeinde der Region; sie wird nicht übernommen.",
                 row=None,
                 column="GEO",
             )
@@ -598,7 +578,7 @@ def _outside_facilities(
     area = {2: "des Landes", 5: "des Kreises"}.get(len(region.kreis_ags or ""), "der Region")
     entries: list[ReportEntry] = []
     replaced: set[int] = set()
-    for pos, ags in zip(positions, holder.to_numpy(), strict=True):
+    for pos, ags in zip(positions.tolist(), holder.to_numpy(), strict=True):
         name = fac["name"].iloc[pos]
         replaced.add(spreadsheet_row(pos))
         if isinstance(ags, str):

@@ -22,7 +22,7 @@ import pandas as pd
 from kulturplan import catalog
 from kulturplan._format import format_decimal
 from kulturplan._geo import wgs84_points
-from kulturplan.errors import KulturplanError, Problem, ValidationError
+from kulturplan.errors import KulturplanError, ParameterError, Problem, ValidationError
 from kulturplan.region import CRS
 from kulturplan.sources._cells import (
     GERMANY_BBOX,
@@ -131,13 +131,13 @@ def _resolve_mapping(mapping: dict[str, str] | None, source: str) -> dict[str, s
             names.setdefault(normalise_name(n), field)
     out = {}
     for file_col, target in mapping.items():
-        field = names.get(normalise_name(target))
-        if field is None:
-            raise KulturplanError(
+        found = names.get(normalise_name(target))
+        if found is None:
+            raise ParameterError(
                 f"{source}: Zuordnung „{file_col}“ → „{target}“: Ziel ist unbekannt; erlaubt "
                 "sind " + ", ".join(f"„{FIELDS[f][0]}“" for f in FIELDS) + "."
             )
-        out[str(file_col)] = field
+        out[str(file_col)] = found
     return out
 
 

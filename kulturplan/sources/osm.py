@@ -150,7 +150,8 @@ def _feature_records(features: list[Any]) -> list[dict[str, Any]]:
     for k, feat in enumerate(features):
         if not isinstance(feat, dict):
             continue
-        props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
+        raw = feat.get("properties")
+        props: dict[str, Any] = raw if isinstance(raw, dict) else {}
         tags = props.get("tags") if isinstance(props.get("tags"), dict) else {
             key: v for key, v in props.items() if not str(key).startswith("@")
         }
