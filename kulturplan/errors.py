@@ -88,6 +88,13 @@ class EmptyInputError(KulturplanError, ValueError):
     """An input that must not be empty is empty."""
 
 
+class OverwriteRefusedError(KulturplanError, FileExistsError):
+    """A file or folder exists at the target and is not kulturplan's to replace.
+
+    Raised instead of ever overwriting a user's file (a list, a folder with other files).
+    """
+
+
 class ParameterError(KulturplanError, ValueError):
     """A function was called with an unusable parameter (wrong value, unknown option).
 

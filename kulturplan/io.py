@@ -49,7 +49,7 @@ import shapely.geometry
 
 from kulturplan.errors import (
     InputFileError,
-    KulturplanError,
+    OverwriteRefusedError,
     ParameterError,
     Problem,
     ValidationError,
@@ -291,7 +291,7 @@ def _existing_region_files(path: Path) -> set[str]:
     """Names a region folder at ``path`` may hold; raises if it is not one."""
     manifest = path / MANIFEST
     if not manifest.is_file():
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"„{path}“ existiert bereits und ist kein kulturplan-Regionsordner (es fehlt "
             f"„{MANIFEST}“). Der Ordner wird nicht überschrieben; bitte einen anderen Zielordner "
             "wählen."
@@ -299,11 +299,11 @@ def _existing_region_files(path: Path) -> set[str]:
     try:
         doc = tomllib.loads(manifest.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"„{manifest}“ ist nicht lesbar ({exc}); „{path}“ wird nicht überschrieben."
         ) from exc
     if doc.get("format") != FORMAT:
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"„{manifest}“ stammt nicht von kulturplan (format = „{doc.get('format')}“); "
             f"„{path}“ wird nicht überschrieben."
         )
@@ -318,7 +318,7 @@ def _check_target(path: Path) -> bool:
     if not path.exists():
         return False
     if not path.is_dir():
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"„{path}“ ist eine Datei, kein Regionsordner; sie wird nicht überschrieben."
         )
     entries = {p.name for p in path.iterdir()}
@@ -327,7 +327,7 @@ def _check_target(path: Path) -> bool:
     allowed = _existing_region_files(path)
     extra = sorted(entries - allowed)
     if extra:
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"Der Regionsordner „{path}“ enthält weitere Dateien ({', '.join(extra)}), die "
             "kulturplan nicht geschrieben hat. Er wird nicht überschrieben; bitte die Dateien "
             "sichern oder einen anderen Zielordner wählen."
@@ -415,11 +415,11 @@ def write_region(
 
     Raises
     ------
-    kulturplan.errors.KulturplanError
+    kulturplan.errors.OverwriteRefusedError
         If ``path`` is a file or a folder that is not a kulturplan region folder.
     """
     if not isinstance(region, Region):
-        raise TypeError("write_region erwartet eine kulturplan.Region.")
+        raise ParameterError("write_region erwartet eine kulturplan.Region.")
     extra = _check_attachments(attachments or {})
     target = Path(path).absolute()
     exists = _check_target(target)

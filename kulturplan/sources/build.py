@@ -23,7 +23,7 @@ import shapely
 
 from kulturplan._format import format_decimal, format_number
 from kulturplan._geo import locate, wgs84_points
-from kulturplan.errors import KulturplanError, Problem, spreadsheet_row
+from kulturplan.errors import ParameterError, Problem, spreadsheet_row
 from kulturplan.region import CRS, TABLE_LABELS, Region, ValidationReport
 from kulturplan.sources import bkg, destatis
 
@@ -227,7 +227,7 @@ def _normalise_prefix(ags_prefix: str | int | None) -> str:
     if text.upper() in {"", "DE", "DEUTSCHLAND", "ALLE"}:
         return ""
     if not text.isdigit() or len(text) > 8:
-        raise KulturplanError(
+        raise ParameterError(
             f"AGS-Präfix „{ags_prefix}“ ist ungültig; erwartet werden 2 Ziffern (Land, z. B. "
             "„05“), 5 Ziffern (Kreis, z. B. „05762“) oder leer für ganz Deutschland."
         )
@@ -249,7 +249,7 @@ def _as_register(register: Any) -> destatis.Register:
     if isinstance(register, destatis.Register):
         return register
     if register is None:
-        raise KulturplanError("Das Gemeindeverzeichnis (register) fehlt.")
+        raise ParameterError("Das Gemeindeverzeichnis (register) fehlt.")
     return destatis.read_register(register)
 
 
@@ -258,7 +258,7 @@ def _as_boundaries(boundaries: Any) -> tuple[gpd.GeoDataFrame, dict[str, str] | 
         path = boundaries.attrs.get("path")
         return boundaries, (bkg.source_info(path) if path else None)
     if boundaries is None:
-        raise KulturplanError("Die Grenzdatei (boundaries) fehlt.")
+        raise ParameterError("Die Grenzdatei (boundaries) fehlt.")
     frame = bkg.read_boundaries(boundaries, level="GEM")
     return frame, bkg.source_info(frame.attrs.get("path", boundaries))
 
@@ -329,7 +329,7 @@ def join_municipalities(
     """
     reg = register.select(ags_prefix)
     if len(reg) == 0:
-        raise KulturplanError(
+        raise ParameterError(
             f"{register.source}: Keine Gemeinde hat einen AGS, der mit „{ags_prefix}“ beginnt. "
             "Bitte den Schlüssel prüfen (z. B. 05762 für den Kreis Höxter)."
         )
@@ -646,7 +646,8 @@ def build_region(
     Raises
     ------
     kulturplan.errors.KulturplanError
-        For unreadable files or an AGS prefix selecting no municipality.
+        For unreadable files (:class:`~kulturplan.errors.InputFileError`) or an AGS prefix
+        that is malformed or selects no municipality (:class:`~kulturplan.errors.ParameterError`).
     """
     prefix = _normalise_prefix(ags_prefix)
     reg = _as_register(register)

@@ -22,7 +22,12 @@ import pandas as pd
 from kulturplan import catalog
 from kulturplan._format import format_decimal
 from kulturplan._geo import wgs84_points
-from kulturplan.errors import KulturplanError, ParameterError, Problem, ValidationError
+from kulturplan.errors import (
+    OverwriteRefusedError,
+    ParameterError,
+    Problem,
+    ValidationError,
+)
 from kulturplan.region import CRS
 from kulturplan.sources._cells import (
     GERMANY_BBOX,
@@ -484,7 +489,7 @@ def write_template(path: str | Path, *, rows: int = 1000, overwrite: bool = Fals
 
     target = Path(path)
     if target.exists() and not overwrite:
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"{target.name}: Die Datei existiert bereits und wird nicht überschrieben. Bitte "
             "einen anderen Dateinamen wählen."
         )
