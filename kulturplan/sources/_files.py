@@ -348,25 +348,34 @@ def read_xlsx(path: str | Path, data: bytes | None = None, *, sheet: str | None 
     return table
 
 
-def read_any(
-    path: str | Path, *, sheet: str | None = None, delimiter: str | None = None
-) -> RawTable:
-    """Read a CSV or XLSX table, deciding by the file's content, not its name."""
+def table_kind(path: str | Path, data: bytes) -> str:
+    """``"xlsx"`` or ``"text"`` for a table file; old ``.xls`` and fake ``.xlsx`` raise.
+
+    Decided by the file's content, not its name; a file named ``.xlsx`` that is no
+    workbook is refused rather than read as text.
+    """
     name = display_name(path)
-    data = read_bytes(path)
     kind = file_kind(data)
     if kind == "xls":
         raise InputFileError(
             f"{name}: Das alte Excel-Format (.xls) wird nicht unterstützt; bitte als .xlsx "
             "oder CSV speichern."
         )
-    if kind == "xlsx":
-        return read_xlsx(path, data, sheet=sheet)
-    if Path(path).suffix.lower() in {".xlsx", ".xlsm"}:
+    if kind == "text" and Path(path).suffix.lower() in {".xlsx", ".xlsm"}:
         raise InputFileError(
             f"{name}, Zeile 1: Die Datei ist keine Excel-Arbeitsmappe (.xlsx), obwohl sie so "
             "heißt. Bitte in Excel/LibreOffice öffnen und als .xlsx oder CSV speichern."
         )
+    return kind
+
+
+def read_any(
+    path: str | Path, *, sheet: str | None = None, delimiter: str | None = None
+) -> RawTable:
+    """Read a CSV or XLSX table, deciding by the file's content, not its name."""
+    data = read_bytes(path)
+    if table_kind(path, data) == "xlsx":
+        return read_xlsx(path, data, sheet=sheet)
     return read_csv(path, data, delimiter=delimiter)
 
 

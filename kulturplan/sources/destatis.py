@@ -41,9 +41,9 @@ from kulturplan.sources._cells import (
 from kulturplan.sources._files import (
     RawTable,
     display_name,
-    file_kind,
     read_bytes,
     read_csv,
+    table_kind,
     xlsx_rows,
 )
 from kulturplan.sources._report import RowProblems
@@ -352,21 +352,9 @@ def read_register(path: str | Path, *, sheet: str | None = None) -> Register:
         keys, duplicate AGS, text in number columns, missing population or area.
     """
     p = Path(path)
-    name = display_name(p)
     data = read_bytes(p)
-    kind = file_kind(data)
-    if kind == "xls":
-        raise InputFileError(
-            f"{name}: Das alte Excel-Format (.xls) wird nicht unterstützt; bitte als .xlsx "
-            "oder CSV speichern."
-        )
-    if kind == "xlsx":
+    if table_kind(p, data) == "xlsx":
         table = _xlsx_register(p, data, sheet)
-    elif p.suffix.lower() in {".xlsx", ".xlsm"}:
-        raise InputFileError(
-            f"{name}, Zeile 1: Die Datei ist keine Excel-Arbeitsmappe (.xlsx), obwohl sie so "
-            "heißt."
-        )
     else:
         table = _csv_register(p, data)
     return _parse_register(table, p)
