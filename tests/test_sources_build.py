@@ -311,3 +311,26 @@ def test_land_wide_list_outside_the_kreis_is_one_summary_line(tmp_path):
         f"Einrichtung „{fac['name'].iloc[SAXONY_IN_KREIS]}“ liegt außerhalb des Kreises (Gemeinde "
         f"{fac['name'].iloc[SAXONY_IN_KREIS][-9:-1]} „"
     )
+
+
+def test_outside_summary_wording_and_german_numbers():
+    from kulturplan.errors import Problem
+    from kulturplan.sources.build import ReportEntry
+
+    def report(prefix, n):
+        entries = tuple(ReportEntry("ausserhalb", Problem("liste.csv", f"E{k}", row=k + 2))
+                        for k in range(n))
+        return ImportReport("Gebiet", prefix, {"Einrichtungen übernommen": n}, entries)
+
+    assert report("05762", 1).outside_summary() == (
+        "1 Einrichtung liegt außerhalb des Kreises; sie zählt für die Erreichbarkeit, nicht "
+        "für die Kennzahlen der Gemeinden"
+    )
+    big = report("05", 1234)
+    assert big.outside_summary().startswith("1.234 Einrichtungen liegen außerhalb des Landes;")
+    text = str(big)
+    assert "Einrichtungen übernommen       1.234" in text
+    assert "E17" not in text and "Hinweise" not in text  # summarised, not listed
+    assert text.count("\n") == 2  # title, one count, the summary
+    assert "    - liste.csv, Zeile 19: E17" in big.details()
+    assert len(big.to_frame()) == 1234 and len(big.to_frame(outside=False)) == 0

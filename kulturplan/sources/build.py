@@ -114,8 +114,13 @@ class ImportReport:
         """Problems of one kind (see :data:`KINDS`)."""
         return [e.problem for e in self.entries if e.kind == kind]
 
-    def to_frame(self) -> pd.DataFrame:
-        """All entries as a table with German column names."""
+    def to_frame(self, *, outside: bool = True) -> pd.DataFrame:
+        """All entries as a table with German column names.
+
+        With ``outside=False`` without the facilities outside the area (kind
+        ``"ausserhalb"``), which :meth:`outside_summary` counts in one line.
+        """
+        entries = [e for e in self.entries if outside or e.kind != "ausserhalb"]
         return pd.DataFrame(
             [
                 {
@@ -125,7 +130,7 @@ class ImportReport:
                     "Spalte": e.problem.column,
                     "Hinweis": e.problem.message,
                 }
-                for e in self.entries
+                for e in entries
             ],
             columns=["Art", "Quelle", "Zeile", "Spalte", "Hinweis"],
         ).astype({"Zeile": "Int64"})
@@ -170,9 +175,12 @@ class ImportReport:
         """
         n = len(self.of_kind("ausserhalb"))
         area = {2: "des Landes", 5: "des Kreises"}.get(len(self.ags_prefix), "der Region")
+        if n == 1:
+            return (f"1 Einrichtung liegt außerhalb {area}; sie zählt für die Erreichbarkeit, "
+                    "nicht für die Kennzahlen der Gemeinden")
         return (
-            f"{format_number(n)} Einrichtung{'en liegen' if n != 1 else ' liegt'} außerhalb "
-            f"{area}; sie zählen für die Erreichbarkeit, nicht für die Kennzahlen der Gemeinden"
+            f"{format_number(n)} Einrichtungen liegen außerhalb {area}; sie zählen für die "
+            "Erreichbarkeit, nicht für die Kennzahlen der Gemeinden"
         )
 
     def details(self) -> str:
@@ -201,13 +209,17 @@ class ImportReport:
             f"{format_number(v)}</td></tr>"
             for k, v in self.counts.items()
         )
-        table = self.to_frame().to_html(index=False, na_rep="", escape=True)
-        return (
-            f"<h4>Importbericht: {html.escape(self.region_name)}</h4>"
-            f"<table>{rows}</table>"
-            + (f"<p>{len(self.entries)} Hinweise:</p>{table}" if self.entries else
-               "<p>Keine Hinweise: alle Datensätze wurden übernommen.</p>")
-        )
+        listed = self.to_frame(outside=False)
+        parts = [f"<h4>Importbericht: {html.escape(self.region_name)}</h4>",
+                 f"<table>{rows}</table>"]
+        if not self.entries:
+            parts.append("<p>Keine Hinweise: alle Datensätze wurden übernommen.</p>")
+        if self.of_kind("ausserhalb"):
+            parts.append(f"<p>{html.escape(self.outside_summary())}</p>")
+        if len(listed):
+            parts.append(f"<p>{format_number(len(listed))} Hinweise:</p>"
+                         + listed.to_html(index=False, na_rep="", escape=True))
+        return "".join(parts)
 
 
 class BuildResult(NamedTuple):
