@@ -17,7 +17,7 @@ import kulturplan.io as kio
 from kulturplan import KulturplanError, Region, ValidationError
 from kulturplan.demo import main as demo_main
 from kulturplan.demo import musterland
-from kulturplan.errors import InputFileError
+from kulturplan.errors import InputFileError, ParameterError
 from kulturplan.io import read_region, write_region
 from kulturplan.testing import assert_region_equal
 
@@ -479,3 +479,18 @@ def test_assert_region_equal_finds_differences() -> None:
         assert_region_equal(a, c)
     with pytest.raises(AssertionError, match="zwei Regionen"):
         assert_region_equal(a, a.municipalities)  # type: ignore[arg-type]
+
+
+def test_attachments_are_written_listed_and_replaced(tmp_path: Path) -> None:
+    region = _tricky()
+    target = tmp_path / "r"
+    write_region(region, target, attachments={"importbericht.txt": "Bericht 1\n"})
+    assert (target / "importbericht.txt").read_text(encoding="utf-8") == "Bericht 1\n"
+    manifest = kio.tomllib.loads((target / "region.toml").read_text(encoding="utf-8"))
+    assert manifest["attachments"] == ["importbericht.txt"]
+    assert_region_equal(read_region(target), region)  # attachments are not read back
+    write_region(region, target)  # a rebuild without them replaces the folder as a whole
+    assert not (target / "importbericht.txt").exists()
+    for bad in ("region.toml", "facilities.geojson", "../x.txt", ".versteckt"):
+        with pytest.raises(ParameterError, match=f"Beilage „{re.escape(bad)}“"):
+            write_region(region, target, attachments={bad: "x"})
