@@ -44,7 +44,6 @@ def normalise_ags(values: pd.Series, *, width: int = 8) -> pd.Series:
     becomes ``"05762004"``. Values that are not digits are returned unchanged as
     strings (validation reports them); missing values stay missing.
     """
-
     if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
         # fast path (all values are text): same result as ``fix`` below, vectorised
         text = pd.Series(values, dtype=object).str.strip()
@@ -70,6 +69,7 @@ def normalise_ags(values: pd.Series, *, width: int = 8) -> pd.Series:
 
 
 def check_ags(values: pd.Series, table: str, column: str = "ags") -> list[Problem]:
+    """One problem per value that is no 8-digit municipality key (AGS)."""
     bad = ~values.astype(str).str.fullmatch(r"\d{8}") | values.isna()
     return problems_where(
         TABLE_LABELS[table], bad,
@@ -105,6 +105,7 @@ def check_numeric(
 
 
 def check_unique(keys: pd.Series, table: str, column: str) -> list[Problem]:
+    """One problem per repeated key (the first occurrence is fine)."""
     return problems_where(
         TABLE_LABELS[table], keys.duplicated(keep="first"),
         lambda pos: f"Schlüssel „{keys.iloc[pos]}“ kommt mehrfach vor; jeder Schlüssel darf "
@@ -114,6 +115,7 @@ def check_unique(keys: pd.Series, table: str, column: str) -> list[Problem]:
 
 
 def check_categories(values: pd.Series, table: str) -> list[Problem]:
+    """One problem per category that is not an id of the category catalog."""
     known = set(catalog.category_ids())
     allowed = ", ".join(sorted(known))
     return problems_where(
@@ -419,6 +421,7 @@ def _check_venues(
 def validate_events(
     frame: pd.DataFrame, municipalities: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
 ) -> tuple[pd.DataFrame, list[Problem]]:
+    """The events (dates parsed, ``ags`` filled from the venue) and the notes for the report."""
     table = "events"
     problems: list[Problem] = []
     frame, report = validate_keyed_table(
@@ -441,6 +444,7 @@ def validate_events(
 def validate_funding(
     frame: pd.DataFrame, municipalities: gpd.GeoDataFrame
 ) -> tuple[pd.DataFrame, list[Problem]]:
+    """The funding table (source, category, unique key per year/AGS/category/source)."""
     table = "funding"
     source = TABLE_LABELS[table]
     problems: list[Problem] = []
