@@ -36,7 +36,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,58 @@ def _to_json_values(series: pd.Series, code: str) -> list[Any]:
     return values
 
 
+_Bad = Callable[[np.ndarray, str], None]
+"""Reports the values at a mask as invalid, naming what was expected."""
+
+_NUMBER_CODES = ("int", "uint", "Int", "UInt", "float", "Float")
+
+
+def _as_text(raw: pd.Series, code: str) -> pd.Series | None:
+    """Text-like types (``str``, ``object``, ``list``, ``category``); ``None`` for others."""
+    if code in ("str", "string"):
+        return pd.Series(raw.map(lambda v: v if v is None else str(v)), dtype=code)
+    if code == "object":
+        return raw.map(lambda v: v if v is None else str(v))
+    if code == "list":
+        return raw.map(
+            lambda v: [] if v is None or v == "" else str(v).split(LIST_SEPARATOR)
+        ).astype(object)
+    if code == "category":
+        return raw.astype("category")
+    return None
+
+
+def _as_bool(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> pd.Series:
+    truth = {"true": True, "false": False, "1": True, "0": False}
+    conv = raw.map(
+        lambda v: v if v is None or isinstance(v, bool) else truth.get(str(v).lower())
+    )
+    bad(present & conv.isna().to_numpy(), "wahr/falsch (True/False)")
+    if code == "bool" and not present.all():
+        bad(~present, "wahr/falsch (True/False); der Wert fehlt")
+        return conv.fillna(False).astype(bool)
+    return conv.astype(code)
+
+
+def _as_datetime(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> pd.Series:
+    aware = "," in code
+    conv = pd.to_datetime(raw.astype("str"), format="ISO8601", errors="coerce", utc=aware)
+    bad(present & conv.isna().to_numpy(), "ein Datum wie 2025-05-17 19:30:00")
+    if aware:
+        conv = conv.dt.tz_convert(code.split(",", 1)[1].strip(" ]"))
+    return conv.astype(code)
+
+
+def _as_number(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> pd.Series:
+    conv = pd.to_numeric(raw, errors="coerce")
+    bad(present & conv.isna().to_numpy(), "eine Zahl")
+    if code.startswith(("int", "uint")):
+        if not present.all():
+            bad(~present, "eine ganze Zahl; der Wert fehlt")
+        conv = conv.fillna(0)  # only reached with problems reported above
+    return conv.astype(code)
+
+
 def _from_text(
     values: pd.Series, code: str, source: str, column: str
 ) -> tuple[pd.Series, list[Problem]]:
@@ -136,42 +188,15 @@ def _from_text(
         ))
 
     present = raw.notna().to_numpy()
-    if code in ("str", "string"):
-        out = pd.Series(raw.map(lambda v: v if v is None else str(v)), dtype=code)
-    elif code == "object":
-        out = raw.map(lambda v: v if v is None else str(v))
-    elif code == "list":
-        out = raw.map(
-            lambda v: [] if v is None or v == "" else str(v).split(LIST_SEPARATOR)
-        ).astype(object)
-    elif code == "category":
-        out = raw.astype("category")
+    text = _as_text(raw, code)
+    if text is not None:
+        out = text
     elif code in ("bool", "boolean"):
-        truth = {"true": True, "false": False, "1": True, "0": False}
-        conv = raw.map(
-            lambda v: v if v is None or isinstance(v, bool) else truth.get(str(v).lower())
-        )
-        bad(present & conv.isna().to_numpy(), "wahr/falsch (True/False)")
-        if code == "bool" and not present.all():
-            bad(~present, "wahr/falsch (True/False); der Wert fehlt")
-            out = conv.fillna(False).astype(bool)
-        else:
-            out = conv.astype(code)
+        out = _as_bool(raw, code, present, bad)
     elif code.startswith("datetime64"):
-        aware = "," in code
-        conv = pd.to_datetime(raw.astype("str"), format="ISO8601", errors="coerce", utc=aware)
-        bad(present & conv.isna().to_numpy(), "ein Datum wie 2025-05-17 19:30:00")
-        if aware:
-            conv = conv.dt.tz_convert(code.split(",", 1)[1].strip(" ]"))
-        out = conv.astype(code)
-    elif code.startswith(("int", "uint", "Int", "UInt", "float", "Float")):
-        conv = pd.to_numeric(raw, errors="coerce")
-        bad(present & conv.isna().to_numpy(), "eine Zahl")
-        if code.startswith(("int", "uint")):
-            if not present.all():
-                bad(~present, "eine ganze Zahl; der Wert fehlt")
-            conv = conv.fillna(0)  # only reached with problems reported above
-        out = conv.astype(code)
+        out = _as_datetime(raw, code, present, bad)
+    elif code.startswith(_NUMBER_CODES):
+        out = _as_number(raw, code, present, bad)
     else:
         try:
             out = raw.astype(code)
