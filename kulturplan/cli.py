@@ -28,14 +28,14 @@ _TRANSLATIONS: list[tuple[str, str]] = [
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+    def add_usage(self, usage, actions, groups, prefix=None):
         return super().add_usage(usage, actions, groups, "Aufruf: " if prefix is None else prefix)
 
 
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser with German usage line, section titles and error messages."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         kwargs.setdefault("add_help", False)
         super().__init__(*args, **kwargs)
@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build_region(args: argparse.Namespace) -> int:
     from kulturplan.io import write_region
-    from kulturplan.sources.build import build_region
+    from kulturplan.sources.build import IMPORT_REPORT_CSV, IMPORT_REPORT_TXT, build_region
 
     region, report = build_region(
         args.ags,
@@ -116,10 +116,13 @@ def _build_region(args: argparse.Namespace) -> int:
         events=args.events or None,
         name=args.name,
     )
-    path = write_region(region, args.out)
+    path = write_region(region, args.out, attachments=report.files())
     print(report)
     print()
     print(f"Region „{region.name}“ geschrieben nach: {path}")
+    print(
+        f"Vollständiger Importbericht: {path / IMPORT_REPORT_CSV} und {path / IMPORT_REPORT_TXT}"
+    )
     print("Quellen: " + region.attribution)
     return 0
 

@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from kulturplan import catalog
+from kulturplan.errors import ParameterError
 from kulturplan.region import CRS, Region
 
 __all__ = [
@@ -334,7 +335,7 @@ def _names(rng: np.random.Generator, n: int) -> np.ndarray:
         names += [f"{b} {r}" for r in roman for b in list(names)]
     names = list(dict.fromkeys(names))
     if n > len(names):  # pragma: no cover - more than ~150,000 municipalities
-        raise ValueError("Zu viele Gemeinden für den Namensgenerator.")
+        raise ParameterError("Zu viele Gemeinden für den Namensgenerator.")
     return np.array(names[:n], dtype=object)
 
 
@@ -398,7 +399,7 @@ def _keys(
         cy = np.minimum(((y - y.min()) / (np.ptp(y) + 1e-9) * g).astype(int), g - 1)
         _, kreis = np.unique(cy * g + cx, return_inverse=True)
         if kreis.max() >= 990:  # pragma: no cover - far beyond benchmark sizes
-            raise ValueError("Zu viele Kreise für den AGS-Präfix 99.")
+            raise ParameterError("Zu viele Kreise für den AGS-Präfix 99.")
     rb = kreis // 99
     kk = kreis % 99 + 1
     kreis_ags = np.array([f"99{r}{k:02d}" for r, k in zip(rb, kk, strict=False)], dtype=object)
@@ -407,7 +408,7 @@ def _keys(
     frame["nr"] = frame.groupby("kreis").cumcount() + 1
     frame = frame.sort_index()
     if frame["nr"].max() > 999:  # pragma: no cover - grid cells hold about 24
-        raise ValueError("Mehr als 999 Gemeinden in einem Kreis.")
+        raise ParameterError("Mehr als 999 Gemeinden in einem Kreis.")
     ags = (frame["kreis"] + frame["nr"].map("{:03d}".format)).to_numpy(dtype=object)
     return ags, kreis_ags
 
@@ -1159,7 +1160,7 @@ def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
     """
     n = int(n_municipalities)
     if n < 1:
-        raise ValueError("n_municipalities muss mindestens 1 sein.")
+        raise ParameterError("n_municipalities muss mindestens 1 sein.")
     rng = np.random.default_rng(seed)
     municipalities, places = _municipalities(rng, n)
     facilities, running = _facilities(rng, places)

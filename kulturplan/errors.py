@@ -8,8 +8,10 @@ column, and says what was expected.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+import numpy as np
 
 
 def spreadsheet_row(position: int) -> int:
@@ -86,6 +88,13 @@ class EmptyInputError(KulturplanError, ValueError):
     """An input that must not be empty is empty."""
 
 
+class OverwriteRefusedError(KulturplanError, FileExistsError):
+    """A file or folder exists at the target and is not kulturplan's to replace.
+
+    Raised instead of ever overwriting a user's file (a list, a folder with other files).
+    """
+
+
 class ParameterError(KulturplanError, ValueError):
     """A function was called with an unusable parameter (wrong value, unknown option).
 
@@ -98,3 +107,30 @@ class UnknownIndicatorError(ParameterError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+def problems_where(
+    source: str,
+    mask: Iterable[bool],
+    message: str | Callable[[int], str],
+    column: str | None = None,
+) -> list[Problem]:
+    """One :meth:`Problem.at` for every 0-based position where ``mask`` is true.
+
+    Parameters
+    ----------
+    source
+        File or table name.
+    mask
+        Boolean per data row (e.g. a numpy array or pandas Series).
+    message
+        The German message, or a function of the position returning it.
+    column
+        Column name, if the problem concerns one column.
+    """
+    positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return [
+        Problem.at(source, int(pos), message(int(pos)) if callable(message) else message,
+                   column=column)
+        for pos in positions
+    ]

@@ -35,8 +35,9 @@ import math
 import os
 import shutil
 import sys
+import tomllib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,15 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from kulturplan.errors import InputFileError, KulturplanError, Problem, ValidationError
+from kulturplan.errors import (
+    InputFileError,
+    OverwriteRefusedError,
+    ParameterError,
+    Problem,
+    ValidationError,
+    problems_where,
+)
 from kulturplan.region import CRS, KEYS, TABLE_LABELS, TABLES, Region, ValidationReport
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "read_region", "write_region"]
 
@@ -101,16 +104,68 @@ def _to_json_values(series: pd.Series, code: str) -> list[Any]:
     if code == "list":
         values = _to_text(series, code).tolist()
     elif code.startswith("datetime64"):
-        values = [None if m else v.isoformat() for v, m in zip(series, missing, strict=False)]
+        values = [None if m else v.isoformat() for v, m in zip(series, missing, strict=True)]
     elif code in ("bool", "boolean"):
-        values = [None if m else bool(v) for v, m in zip(series, missing, strict=False)]
+        values = [None if m else bool(v) for v, m in zip(series, missing, strict=True)]
     elif code.startswith(("int", "uint", "Int", "UInt")):
-        values = [None if m else int(v) for v, m in zip(series, missing, strict=False)]
+        values = [None if m else int(v) for v, m in zip(series, missing, strict=True)]
     elif code.startswith(("float", "Float")):
-        values = [None if m else float(v) for v, m in zip(series, missing, strict=False)]
+        values = [None if m else float(v) for v, m in zip(series, missing, strict=True)]
     else:
-        values = [None if m else str(v) for v, m in zip(series, missing, strict=False)]
+        values = [None if m else str(v) for v, m in zip(series, missing, strict=True)]
     return values
+
+
+_Bad = Callable[[np.ndarray, str], None]
+"""Reports the values at a mask as invalid, naming what was expected."""
+
+_NUMBER_CODES = ("int", "uint", "Int", "UInt", "float", "Float")
+
+
+def _as_text(raw: pd.Series, code: str) -> pd.Series | None:
+    """Text-like types (``str``, ``object``, ``list``, ``category``); ``None`` for others."""
+    if code in ("str", "string"):
+        return pd.Series(raw.map(lambda v: v if v is None else str(v)), dtype=code)
+    if code == "object":
+        return raw.map(lambda v: v if v is None else str(v))
+    if code == "list":
+        return raw.map(
+            lambda v: [] if v is None or v == "" else str(v).split(LIST_SEPARATOR)
+        ).astype(object)
+    if code == "category":
+        return raw.astype("category")
+    return None
+
+
+def _as_bool(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> pd.Series:
+    truth = {"true": True, "false": False, "1": True, "0": False}
+    conv = raw.map(
+        lambda v: v if v is None or isinstance(v, bool) else truth.get(str(v).lower())
+    )
+    bad(present & conv.isna().to_numpy(), "wahr/falsch (True/False)")
+    if code == "bool" and not present.all():
+        bad(~present, "wahr/falsch (True/False); der Wert fehlt")
+        return conv.fillna(False).astype(bool)
+    return conv.astype(code)
+
+
+def _as_datetime(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> pd.Series:
+    aware = "," in code
+    conv = pd.to_datetime(raw.astype("str"), format="ISO8601", errors="coerce", utc=aware)
+    bad(present & conv.isna().to_numpy(), "ein Datum wie 2025-05-17 19:30:00")
+    if aware:
+        conv = conv.dt.tz_convert(code.split(",", 1)[1].strip(" ]"))
+    return conv.astype(code)
+
+
+def _as_number(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> pd.Series:
+    conv = pd.to_numeric(raw, errors="coerce")
+    bad(present & conv.isna().to_numpy(), "eine Zahl")
+    if code.startswith(("int", "uint")):
+        if not present.all():
+            bad(~present, "eine ganze Zahl; der Wert fehlt")
+        conv = conv.fillna(0)  # only reached with problems reported above
+    return conv.astype(code)
 
 
 def _from_text(
@@ -122,53 +177,22 @@ def _from_text(
     raw = raw.where(raw.notna(), None)
 
     def bad(mask: np.ndarray, expected: str) -> None:
-        for pos in np.flatnonzero(mask):
-            problems.append(
-                Problem(
-                    source,
-                    f"„{raw.iloc[pos]}“ ist kein gültiger Wert; erwartet wird {expected}.",
-                    row=int(pos) + 2,
-                    column=column,
-                )
-            )
+        problems.extend(problems_where(
+            source, mask,
+            lambda pos: f"„{raw.iloc[pos]}“ ist kein gültiger Wert; erwartet wird {expected}.",
+            column,
+        ))
 
     present = raw.notna().to_numpy()
-    if code in ("str", "string"):
-        out = pd.Series(raw.map(lambda v: v if v is None else str(v)), dtype=code)
-    elif code == "object":
-        out = raw.map(lambda v: v if v is None else str(v))
-    elif code == "list":
-        out = raw.map(
-            lambda v: [] if v is None or v == "" else str(v).split(LIST_SEPARATOR)
-        ).astype(object)
-    elif code == "category":
-        out = raw.astype("category")
+    text = _as_text(raw, code)
+    if text is not None:
+        out = text
     elif code in ("bool", "boolean"):
-        truth = {"true": True, "false": False, "1": True, "0": False}
-        conv = raw.map(
-            lambda v: v if v is None or isinstance(v, bool) else truth.get(str(v).lower())
-        )
-        bad(present & conv.isna().to_numpy(), "wahr/falsch (True/False)")
-        if code == "bool" and not present.all():
-            bad(~present, "wahr/falsch (True/False); der Wert fehlt")
-            out = conv.fillna(False).astype(bool)
-        else:
-            out = conv.astype(code)
+        out = _as_bool(raw, code, present, bad)
     elif code.startswith("datetime64"):
-        aware = "," in code
-        conv = pd.to_datetime(raw.astype("str"), format="ISO8601", errors="coerce", utc=aware)
-        bad(present & conv.isna().to_numpy(), "ein Datum wie 2025-05-17 19:30:00")
-        if aware:
-            conv = conv.dt.tz_convert(code.split(",", 1)[1].strip(" ]"))
-        out = conv.astype(code)
-    elif code.startswith(("int", "uint", "Int", "UInt", "float", "Float")):
-        conv = pd.to_numeric(raw, errors="coerce")
-        bad(present & conv.isna().to_numpy(), "eine Zahl")
-        if code.startswith(("int", "uint")):
-            if not present.all():
-                bad(~present, "eine ganze Zahl; der Wert fehlt")
-            conv = conv.fillna(0)  # only reached with problems reported above
-        out = conv.astype(code)
+        out = _as_datetime(raw, code, present, bad)
+    elif code.startswith(_NUMBER_CODES):
+        out = _as_number(raw, code, present, bad)
     else:
         try:
             out = raw.astype(code)
@@ -216,11 +240,11 @@ def _geojson_text(frame: gpd.GeoDataFrame, table: str, columns: dict[str, str]) 
         ensure_ascii=False,
     )
     lines = [head[:-1] + ', "features": [']
-    rows = list(zip(*(props[c] for c in names), strict=False)) if names else [()] * len(frame)
-    for i, (geom, row) in enumerate(zip(geoms, rows, strict=False)):
+    rows = list(zip(*(props[c] for c in names), strict=True)) if names else [()] * len(frame)
+    for i, (geom, row) in enumerate(zip(geoms, rows, strict=True)):
         feature = {
             "type": "Feature",
-            "properties": dict(zip(names, row, strict=False)),
+            "properties": dict(zip(names, row, strict=True)),
             "geometry": None if geom is None else shapely.geometry.mapping(geom),
         }
         sep = "," if i < len(frame) - 1 else ""
@@ -249,7 +273,12 @@ def _report_text(report: ValidationReport) -> str:
     return frame.to_csv(index=False, lineterminator="\n", na_rep="")
 
 
-def _manifest_text(region: Region, tables: dict[str, dict[str, Any]], report: bool) -> str:
+def _manifest_text(
+    region: Region,
+    tables: dict[str, dict[str, Any]],
+    report: bool,
+    attachments: tuple[str, ...] = (),
+) -> str:
     import tomli_w
 
     doc: dict[str, Any] = {
@@ -261,6 +290,8 @@ def _manifest_text(region: Region, tables: dict[str, dict[str, Any]], report: bo
         doc["kreis_ags"] = region.kreis_ags
     if report:
         doc["report"] = REPORT_FILE
+    if attachments:
+        doc["attachments"] = list(attachments)
     doc["sources"] = [{k: str(v) for k, v in s.items()} for s in region.sources]
     doc["tables"] = tables
     header = (
@@ -281,7 +312,7 @@ def _existing_region_files(path: Path) -> set[str]:
     """Names a region folder at ``path`` may hold; raises if it is not one."""
     manifest = path / MANIFEST
     if not manifest.is_file():
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"„{path}“ existiert bereits und ist kein kulturplan-Regionsordner (es fehlt "
             f"„{MANIFEST}“). Der Ordner wird nicht überschrieben; bitte einen anderen Zielordner "
             "wählen."
@@ -289,16 +320,17 @@ def _existing_region_files(path: Path) -> set[str]:
     try:
         doc = tomllib.loads(manifest.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"„{manifest}“ ist nicht lesbar ({exc}); „{path}“ wird nicht überschrieben."
         ) from exc
     if doc.get("format") != FORMAT:
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"„{manifest}“ stammt nicht von kulturplan (format = „{doc.get('format')}“); "
             f"„{path}“ wird nicht überschrieben."
         )
     allowed = {MANIFEST, REPORT_FILE}
     allowed |= {str(t.get("file")) for t in doc.get("tables", {}).values()}
+    allowed |= {str(name) for name in doc.get("attachments", [])}
     return allowed
 
 
@@ -307,7 +339,7 @@ def _check_target(path: Path) -> bool:
     if not path.exists():
         return False
     if not path.is_dir():
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"„{path}“ ist eine Datei, kein Regionsordner; sie wird nicht überschrieben."
         )
     entries = {p.name for p in path.iterdir()}
@@ -316,7 +348,7 @@ def _check_target(path: Path) -> bool:
     allowed = _existing_region_files(path)
     extra = sorted(entries - allowed)
     if extra:
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"Der Regionsordner „{path}“ enthält weitere Dateien ({', '.join(extra)}), die "
             "kulturplan nicht geschrieben hat. Er wird nicht überschrieben; bitte die Dateien "
             "sichern oder einen anderen Zielordner wählen."
@@ -324,8 +356,21 @@ def _check_target(path: Path) -> bool:
     return True
 
 
+AT_FDCWD = -100
+"""``dirfd`` meaning "paths relative to the current directory" (``<fcntl.h>``, Linux)."""
+
+RENAME_EXCHANGE = 2
+"""``renameat2`` flag: atomically exchange both paths (``<linux/fs.h>``, ``1 << 1``)."""
+
+
 def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux ``renameat2``); False if unsupported."""
+    """Atomically swap two directories with Linux ``renameat2``; False if unsupported.
+
+    ``renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)`` swaps both names in one step
+    (man 2 rename, section "renameat2()", RENAME_EXCHANGE; Linux ≥ 3.15, glibc ≥ 2.28), so
+    the target folder is never missing. Python has no binding, hence ``ctypes``; on other
+    systems or file systems without support the caller falls back to two renames.
+    """
     if not sys.platform.startswith("linux"):
         return False
     try:
@@ -333,10 +378,9 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    at_fdcwd, rename_exchange = -100, 2
     result = renameat2(
-        ctypes.c_int(at_fdcwd), os.fsencode(a), ctypes.c_int(at_fdcwd), os.fsencode(b),
-        ctypes.c_uint(rename_exchange),
+        ctypes.c_int(AT_FDCWD), os.fsencode(a), ctypes.c_int(AT_FDCWD), os.fsencode(b),
+        ctypes.c_uint(RENAME_EXCHANGE),
     )
     return result == 0
 
@@ -352,7 +396,24 @@ def _temporary_folder(target: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
+def _check_attachments(attachments: Mapping[str, str]) -> tuple[str, ...]:
+    reserved = {MANIFEST, REPORT_FILE} | {f"{t}.geojson" for t in GEO_TABLES}
+    reserved |= {f"{t}.csv" for t in TABLES if t not in GEO_TABLES}
+    for name in attachments:
+        if Path(name).name != name or name.startswith(".") or name in reserved:
+            raise ParameterError(
+                f"Beilage „{name}“: erwartet wird ein einfacher Dateiname, der keiner Datei "
+                "des Regionsordners gleicht (z. B. „importbericht.csv“)."
+            )
+    return tuple(attachments)
+
+
+def write_region(
+    region: Region,
+    path: str | os.PathLike[str],
+    *,
+    attachments: Mapping[str, str] | None = None,
+) -> Path:
     """Write ``region`` as a region folder at ``path``, atomically.
 
     Parameters
@@ -363,6 +424,10 @@ def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
         Target folder. If it exists, it must be a region folder written by kulturplan
         (with ``region.toml`` and no other files) or empty; it is then replaced as a
         whole. Anything else is refused.
+    attachments
+        Extra text files written into the folder, ``{file name: text}`` (e.g. the full
+        import report ``importbericht.csv``); listed in ``region.toml`` so that the next
+        write may replace them, never read back.
 
     Returns
     -------
@@ -371,11 +436,12 @@ def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
 
     Raises
     ------
-    kulturplan.errors.KulturplanError
+    kulturplan.errors.OverwriteRefusedError
         If ``path`` is a file or a folder that is not a kulturplan region folder.
     """
     if not isinstance(region, Region):
-        raise TypeError("write_region erwartet eine kulturplan.Region.")
+        raise ParameterError("write_region erwartet eine kulturplan.Region.")
+    extra = _check_attachments(attachments or {})
     target = Path(path).absolute()
     exists = _check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -399,7 +465,11 @@ def write_region(region: Region, path: str | os.PathLike[str]) -> Path:
             tables[table] = entry
         if region.report:
             _write_file(tmp / REPORT_FILE, _report_text(region.report))
-        _write_file(tmp / MANIFEST, _manifest_text(region, tables, bool(region.report)))
+        for name in extra:
+            _write_file(tmp / name, (attachments or {})[name])
+        _write_file(
+            tmp / MANIFEST, _manifest_text(region, tables, bool(region.report), extra)
+        )
         if not exists:
             os.rename(tmp, target)
         elif not _exchange(tmp, target):
@@ -489,9 +559,7 @@ def _read_geojson(file: Path) -> tuple[pd.DataFrame, list[Any], str]:
             geoms.append(None if geom is None else shapely.geometry.shape(geom))
         except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
             geoms.append(None)
-            problems.append(
-                Problem(str(file), "Geometrie ist unlesbar.", row=i + 2, column="geometry")
-            )
+            problems.append(Problem.at(str(file), i, "Geometrie ist unlesbar.", column="geometry"))
         props = feature.get("properties") if isinstance(feature, dict) else None
         records.append(props if isinstance(props, dict) else {})
     if problems:

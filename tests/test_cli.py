@@ -50,6 +50,35 @@ def test_build_region_writes_folder_and_prints_report(tmp_path, capsys):
     assert "© GeoBasis-DE / BKG" in region.attribution
 
 
+def test_build_region_writes_the_full_import_report_into_the_folder(tmp_path, capsys):
+    # issue 8, defect 2: the printed report summarises, the files beside the tables list all
+    fac = tmp_path / "liste.csv"
+    text = FACILITIES_FIXTURE.read_text(encoding="utf-8")
+    fac.write_text(text + "X1;Theater Freiberg;Theater;;09599;Freiberg;50,9176;13,3427;;;\n",
+                   encoding="utf-8")
+    before = fac.read_bytes()
+    out = tmp_path / "hoexter"
+    args = ["build-region", "--ags", "05762", "--register", str(REGISTER_FIXTURE),
+            "--boundaries", str(BOUNDARIES_FIXTURE), "--facilities", str(fac), "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert f"Vollständiger Importbericht: {out / 'importbericht.csv'}" in printed
+    table = (out / "importbericht.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert table[0] == "Art;Quelle;Zeile;Spalte;Hinweis"
+    assert [line.split(";")[:3] for line in table[1:]] == [
+        ["Einrichtung", "liste.csv", "8"]
+    ]
+    assert "Theater Freiberg" in (out / "importbericht.txt").read_text(encoding="utf-8")
+    assert fac.read_bytes() == before  # the input is never touched
+    # a rebuild replaces the folder including its report files
+    assert main(args) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted([
+        "region.toml", "report.csv", "importbericht.csv", "importbericht.txt",
+        "municipalities.geojson", "facilities.geojson", "organisations.csv", "events.csv",
+        "funding.csv", "survey.csv",
+    ])
+
+
 def test_error_exit_code_2_german_message_no_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "kulturplan.cli", "build-region", "--ags", "05762",

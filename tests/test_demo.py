@@ -11,6 +11,7 @@ import shapely
 
 from kulturplan import catalog
 from kulturplan.demo import ATTRIBUTION, SURVEY_CATEGORIES, musterland
+from kulturplan.errors import ParameterError
 from kulturplan.region import PERSONAL_COLUMNS, Region
 from kulturplan.testing import assert_region_equal
 
@@ -318,12 +319,45 @@ def test_subset_of_a_scaled_region_is_a_kreis(big: Region) -> None:
     assert set(part.events["ags"]) <= set(part.municipalities.index)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 7])
+# musterland(seed=5, n) as generated (regression values: the municipalities are the first
+# thing drawn from the seed, the facilities the second; regenerate these numbers only on a
+# deliberate change of the generator)
+SMALL = {
+    1: ([25_573], ["Mittelzentrum"], [2], 35),
+    2: ([30_014, 3_975], ["Mittelzentrum", "kein zentraler Ort"], [2, 3], 44),
+    3: ([31_908, 12_881, 1_064], ["Mittelzentrum", "Grundzentrum", "kein zentraler Ort"],
+        [2, 2, 3], 66),
+    7: ([3_662, 2_179, 8_343, 2_792, 4_631, 27_032, 2_725],
+        ["kein zentraler Ort", "kein zentraler Ort", "Grundzentrum", "kein zentraler Ort",
+         "kein zentraler Ort", "Mittelzentrum", "kein zentraler Ort"],
+        [3, 3, 2, 3, 3, 2, 3], 68),
+}
+
+
+@pytest.mark.parametrize("n", sorted(SMALL))
 def test_small_regions(n: int) -> None:
+    population, central, urban, n_facilities = SMALL[n]
     region = musterland(seed=5, n_municipalities=n)
-    assert len(region.municipalities) == n
-    assert region.municipalities["population"].max() >= 25_000
-    assert len(region.facilities) > 0
+    m = region.municipalities
+    assert m.index.tolist() == [f"99001{k:03d}" for k in range(1, n + 1)]
+    assert m["population"].astype(int).tolist() == population
+    assert m["central_place"].tolist() == central
+    assert m["urban_degree"].tolist() == urban
+    # exactly one Mittelzentrum, and it is the largest place
+    assert central.count("Mittelzentrum") == 1
+    assert population[central.index("Mittelzentrum")] == max(population) >= 25_000
+    # the age groups add up to the population in every municipality
+    ages = m[list(catalog.AGE_GROUPS)].sum(axis=1)
+    assert (ages == m["population"]).all()
+    assert len(region.facilities) == n_facilities
+    assert region.facilities["ags"].isin(m.index).all()  # every facility in a municipality
+    assert not region.report
+    assert (region.name, region.kreis_ags) == ("Landkreis Musterland", "99001")
+
+
+def test_invalid_size_is_a_parameter_error() -> None:
+    with pytest.raises(ParameterError, match="n_municipalities muss mindestens 1 sein"):
+        musterland(n_municipalities=-3)
 
 
 def test_invalid_size() -> None:

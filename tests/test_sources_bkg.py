@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import box
 from sources_helpers import BOUNDARIES, BOUNDARIES_FIXTURE, DATA, needs_data, real_boundaries
 
-from kulturplan.errors import InputFileError, ValidationError
+from kulturplan.errors import InputFileError, ParameterError, ValidationError
 from kulturplan.region import CRS
 from kulturplan.sources import bkg
 
@@ -121,7 +121,7 @@ def test_not_a_geofile(tmp_path):
 def test_missing_and_unknown_level(tmp_path):
     with pytest.raises(InputFileError, match="nicht gefunden"):
         bkg.read_boundaries(tmp_path / "fehlt.shp")
-    with pytest.raises(InputFileError, match="Ebene „XYZ“ ist unbekannt"):
+    with pytest.raises(ParameterError, match="Ebene „XYZ“ ist unbekannt"):  # a parameter mistake
         bkg.read_boundaries(BOUNDARIES_FIXTURE, level="xyz")
     with pytest.raises(InputFileError, match="keine Datei der Ebene GEM"):
         bkg.read_boundaries(tmp_path)

@@ -250,3 +250,87 @@ def test_real_land_prefix():
     assert {p.message.split("„")[0].split()[-1] for p in report.of_kind("gemeinde_ohne_grenze")} \
         == {"16065023", "16065082", "16065084"}
     assert len(report.of_kind("grenze_ohne_gemeinde")) == 1
+
+
+@needs_data
+@pytest.mark.realdata
+def test_land_wide_list_outside_the_kreis_is_one_summary_line(tmp_path):
+    # issue 8, defect 2: a Kreis built with a Land-wide list listed every facility of the
+    # neighbouring Kreise as a problem; now they are one line, and only the two points outside
+    # every polygon of the boundary file (in Czechia) are problems
+    from sources_helpers import (
+        SAXONY_ABROAD,
+        SAXONY_IN_KREIS,
+        SAXONY_OUTSIDE_KREIS,
+        saxony_library_list,
+    )
+
+    from kulturplan.sources.build import IMPORT_REPORT_CSV, IMPORT_REPORT_TXT
+
+    path = saxony_library_list(tmp_path / "bibliotheken_sachsen.csv")
+    # real_register()/real_boundaries(): AuszugGV4QAktuell_2020.csv and VG5000_GEM.shp
+    region, report = build_region("14522", real_register(), real_boundaries(), facilities=path)
+    fac = region.facilities
+    assert len(fac) == SAXONY_IN_KREIS + SAXONY_OUTSIDE_KREIS + 2 == 454
+    assert int(fac["ags"].isin(region.municipalities.index).sum()) == SAXONY_IN_KREIS
+    # the drawn municipality is the one assigned (sampled inside its polygon)
+    inside = fac.iloc[:SAXONY_IN_KREIS]
+    assert (inside["name"].str.extract(r"\((\d{8})\)")[0] == inside["ags"]).all()
+
+    text = str(report)
+    summary = (
+        "396 Einrichtungen liegen außerhalb des Kreises; sie zählen für die Erreichbarkeit, "
+        "nicht für die Kennzahlen der Gemeinden"
+    )
+    assert summary in text.splitlines()
+    assert report.outside_summary() == summary
+    assert "liegt in keiner Gemeinde der Region" not in text.replace(
+        "liegt in keiner Gemeinde der Region und in keiner Fläche", ""
+    )
+    assert len(report.of_kind("ausserhalb")) == SAXONY_OUTSIDE_KREIS
+    assert report.counts["Einrichtungen außerhalb der Region"] == SAXONY_OUTSIDE_KREIS + 2
+    problems = report.of_kind("einrichtung")
+    assert [str(p) for p in problems] == [
+        f"bibliotheken_sachsen.csv, Zeile {row}: Einrichtung „{name}“ liegt in keiner Gemeinde "
+        "der Region und in keiner Fläche der Grenzdatei (VG5000_GEM.shp). Sie wird mitgeführt, "
+        "aber keiner Gemeinde zugerechnet; bitte die Koordinaten prüfen."
+        for row, name in zip((454, 455), SAXONY_ABROAD, strict=True)
+    ]
+    # these problem lines are printed, the 396 outside facilities are not
+    for p in problems:
+        assert f"    - {p}" in text
+    assert "Bibliothek 57 (" not in text
+    # the report file lists every one of them, with file and row
+    files = report.files()
+    table = files[IMPORT_REPORT_CSV]
+    assert table.count("Einrichtung außerhalb der Region;bibliotheken_sachsen.csv;") == 396
+    assert "Bibliothek 57 (" in table and "Bibliothek 57 (" in files[IMPORT_REPORT_TXT]
+    first_outside = report.of_kind("ausserhalb")[0]
+    assert first_outside.row == 2 + SAXONY_IN_KREIS
+    assert first_outside.message.startswith(
+        f"Einrichtung „{fac['name'].iloc[SAXONY_IN_KREIS]}“ liegt außerhalb des Kreises (Gemeinde "
+        f"{fac['name'].iloc[SAXONY_IN_KREIS][-9:-1]} „"
+    )
+
+
+def test_outside_summary_wording_and_german_numbers():
+    from kulturplan.errors import Problem
+    from kulturplan.sources.build import ReportEntry
+
+    def report(prefix, n):
+        entries = tuple(ReportEntry("ausserhalb", Problem("liste.csv", f"E{k}", row=k + 2))
+                        for k in range(n))
+        return ImportReport("Gebiet", prefix, {"Einrichtungen übernommen": n}, entries)
+
+    assert report("05762", 1).outside_summary() == (
+        "1 Einrichtung liegt außerhalb des Kreises; sie zählt für die Erreichbarkeit, nicht "
+        "für die Kennzahlen der Gemeinden"
+    )
+    big = report("05", 1234)
+    assert big.outside_summary().startswith("1.234 Einrichtungen liegen außerhalb des Landes;")
+    text = str(big)
+    assert "Einrichtungen übernommen       1.234" in text
+    assert "E17" not in text and "Hinweise" not in text  # summarised, not listed
+    assert text.count("\n") == 2  # title, one count, the summary
+    assert "    - liste.csv, Zeile 19: E17" in big.details()
+    assert len(big.to_frame()) == 1234 and len(big.to_frame(outside=False)) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import openpyxl
 import pandas as pd
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 from sources_helpers import FACILITIES_FIXTURE, csv_rows, write_csv
 
 from kulturplan import catalog
-from kulturplan.errors import InputFileError, KulturplanError, Problem, ValidationError
+from kulturplan.errors import InputFileError, KulturplanError, ValidationError
 from kulturplan.region import CRS
 from kulturplan.sources import facilities
 
@@ -24,7 +26,8 @@ def _point(lon, lat):
 
 
 def test_read_fixture_csv():
-    f = facilities.read_table(FACILITIES_FIXTURE)
+    f, report = facilities.read_table(FACILITIES_FIXTURE)
+    assert not report
     assert f.index.tolist() == ["B1", "M1", "V1", "S1", "K1", "A1"]
     assert f["category"].tolist() == [
         "bibliothek",  # "Stadtbücherei" (alias)
@@ -50,7 +53,7 @@ def test_latin1_comma_file_without_id(tmp_path):
     rows = csv_rows(FACILITIES_FIXTURE, delimiter=";")
     rows = [r[1:] for r in rows]  # no ID column
     path = write_csv(tmp_path / "liste.csv", rows, encoding="cp1252", delimiter=",")
-    f = facilities.read_table(path)
+    f, _ = facilities.read_table(path)
     assert f.index.tolist() == [f"liste-{r}" for r in range(2, 8)]
     assert f.loc["liste-2", "name"] == "Stadtbücherei Höxter"
 
@@ -59,7 +62,7 @@ def test_mapping_for_other_column_names(tmp_path):
     rows = [["Einrichtung", "Typ", "lat", "lng", "Plätze"],
             ["Bücherei Brakel", "Bibliothek", "51.7170", "9.1850", "40"]]
     path = write_csv(tmp_path / "andere.csv", rows)
-    f = facilities.read_table(path, mapping={"Einrichtung": "Name", "Typ": "category"})
+    f, _ = facilities.read_table(path, mapping={"Einrichtung": "Name", "Typ": "category"})
     assert f.iloc[0]["name"] == "Bücherei Brakel"
     assert f.iloc[0]["category"] == "bibliothek"
     assert f.iloc[0]["capacity"] == 40
@@ -91,7 +94,7 @@ def test_xlsx_from_template(tmp_path):
     ws.append(["Kulturbus", "Soziokulturelles Zentrum", None, None, "Brakel", 51.717, 9.185,
                None, "Kreis", "teilweise", None, "ja"])
     book.save(path)
-    f = facilities.read_table(path)
+    f, _ = facilities.read_table(path)
     assert f["name"].tolist() == ["Stadtbücherei Höxter", "Kulturbus"]
     assert f["category"].tolist() == ["bibliothek", "soziokulturelles_zentrum"]
     assert f["capacity"].iloc[0] == 5000 and f["hours_per_week"].iloc[0] == 24
@@ -123,6 +126,17 @@ def _one(tmp_path, **changes):
 
 
 def _single_problem(path, pattern):
+    """The one problem of the bad second row; the good first row is kept."""
+    f, report = facilities.read_table(path)
+    problem, summary = report.problems
+    assert re.search(pattern, str(problem)), str(problem)
+    assert summary.message == "1 von 2 Zeilen werden wegen der oben genannten Probleme nicht " \
+        "übernommen."
+    assert f.index.tolist() == ["B1"]
+    return problem
+
+
+def _missing_column(path, pattern):
     with pytest.raises(ValidationError, match=pattern) as err:
         facilities.read_table(path)
     assert len(err.value.problems) == 1, err.value.problems
@@ -169,7 +183,7 @@ def test_missing_required_column(tmp_path):
     rows = [[c for c in r if c != "Bibliothek"] for r in [HEADER, GOOD]]
     rows[0].remove("Sparte")
     path = write_csv(tmp_path / "liste.csv", rows, delimiter=";")
-    _single_problem(path, r"liste\.csv, Zeile 1, Spalte „Sparte“: Pflichtspalte „Sparte“ fehlt")
+    _missing_column(path, r"liste\.csv, Zeile 1, Spalte „Sparte“: Pflichtspalte „Sparte“ fehlt")
 
 
 def test_wrong_delimiter(tmp_path):
@@ -180,10 +194,10 @@ def test_wrong_delimiter(tmp_path):
     )
     path = tmp_path / "liste.csv"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValidationError, match=r"liste\.csv, Zeile 2, Spalte „Barrierefrei“: Die "
-                       r"Zeile hat 12 Felder, die Kopfzeile aber nur 11\. Ist der Spaltentrenner "
-                       r"\(Komma\) richtig"):
-        facilities.read_table(path)
+    _, report = facilities.read_table(path)
+    assert re.match(r"liste\.csv, Zeile 2, Spalte „Barrierefrei“: Die Zeile hat 12 Felder, die "
+                    r"Kopfzeile aber nur 11\. Ist der Spaltentrenner \(Komma\) richtig",
+                    str(report.problems[0]))
 
 
 def test_wrong_delimiter_header_not_split(tmp_path):
@@ -227,8 +241,8 @@ def test_report_mode_keeps_good_rows_and_lists_bad_ones(tmp_path):
     bad_place = ["B2", "Kino Madrid", "Kino", "", "", "", "40,4", "-3,7", "", "", ""]
     bad_cat = ["B3", "Irgendwas", "Zirkus", "", "", "", "51,7", "9,3", "", "", ""]
     path = _list(tmp_path, GOOD, bad_place, bad_cat)
-    problems: list[Problem] = []
-    f = facilities.read_table(path, problems=problems)
+    f, report = facilities.read_table(path)
+    problems = report.problems
     assert f.index.tolist() == ["B1"]
     assert [(p.row, p.column) for p in problems[:2]] == [(3, "Breitengrad"), (4, "Sparte")]
     assert "2 von 3 Zeilen werden" in problems[2].message
@@ -244,10 +258,8 @@ _cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",),
 def test_garbage_rows_raise_only_kulturplan_errors(tmp_path, garbage):
     path = write_csv(tmp_path / "g.csv", [HEADER, GOOD, *garbage], delimiter=";")
     try:
-        f = facilities.read_table(path)
+        f, report = facilities.read_table(path)
     except KulturplanError:
         return
     assert "B1" in f.index
-    problems: list[Problem] = []
-    f = facilities.read_table(path, problems=problems)
     assert f.crs == CRS

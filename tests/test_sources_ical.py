@@ -7,17 +7,19 @@ import pandas as pd
 import pytest
 from sources_helpers import FACILITIES_FIXTURE, ICS_FIXTURE
 
-from kulturplan.errors import InputFileError, Problem, ValidationError
+from kulturplan.errors import InputFileError
 from kulturplan.sources import facilities, ical
 
 
 @pytest.fixture(scope="module")
 def fac():
-    return facilities.read_table(FACILITIES_FIXTURE)
+    return facilities.read_table(FACILITIES_FIXTURE).data
 
 
 def test_events_times_and_fields():
-    ev = ical.read_events(ICS_FIXTURE)
+    ev, report = ical.read_events(ICS_FIXTURE)
+    # without facilities one event has no category; then the recurrence note
+    assert [p.column for p in report.problems] == ["CATEGORIES", "RRULE"]
     assert ev.index.tolist() == [f"ev-{i}@test" for i in range(1, 7)]
     # TZID=Europe/Berlin stays local; 16:00 UTC in June is 18:00 local (CEST)
     assert ev.loc["ev-1@test", "start"] == pd.Timestamp("2025-05-17 19:30")
@@ -33,8 +35,8 @@ def test_events_times_and_fields():
 
 
 def test_venue_matching_by_name_parts_and_distance(fac):
-    problems: list[Problem] = []
-    ev = ical.read_events(ICS_FIXTURE, facilities=fac, problems=problems)
+    ev, report = ical.read_events(ICS_FIXTURE, facilities=fac)
+    problems = report.problems
     assert ev["facility_id"].to_dict() == {
         "ev-1@test": "B1",  # LOCATION equals the facility name
         "ev-2@test": "V1",  # "Stadthalle" alone is no name; GEO 11 m from V1
@@ -63,7 +65,7 @@ def test_venue_matching_by_name_parts_and_distance(fac):
 
 
 def test_distance_limit(fac):
-    ev = ical.read_events(ICS_FIXTURE, facilities=fac, max_distance_m=5)
+    ev, _ = ical.read_events(ICS_FIXTURE, facilities=fac, max_distance_m=5)
     assert pd.isna(ev.loc["ev-2@test", "facility_id"])
 
 
@@ -102,10 +104,31 @@ def test_missing_start(tmp_path):
         "END:VCALENDAR\n",
         encoding="utf-8",
     )
-    with pytest.raises(ValidationError, match=r"ohne_start\.ics, Spalte „DTSTART“: "
-                       r"Veranstaltung „Ohne Beginn“ \(UID a\): Beginn \(DTSTART\) fehlt"):
-        ical.read_events(path)
-    problems: list[Problem] = []
-    ev = ical.read_events(path, problems=problems)
+    ev, report = ical.read_events(path)
+    (problem,) = report.problems
+    assert str(problem) == (
+        "ohne_start.ics, Spalte „DTSTART“: Veranstaltung „Ohne Beginn“ (UID a): Beginn "
+        "(DTSTART) fehlt oder ist ungültig; sie wird nicht übernommen."
+    )
     assert ev.index.tolist() == ["b"]
     assert ev.loc["b", "category"] == "musikschule"  # keyword "Konzert"
+
+
+def test_invalid_end_is_reported_not_silently_dropped(tmp_path):
+    # issue 8 / review finding 7: an invalid DTEND became ``end = None`` without a word
+    path = tmp_path / "kaputtes_ende.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:a\nDTSTART:20250517T193000\n"
+        "DTEND:2025-13-45x\nSUMMARY:Lesung im Rathaus\nEND:VEVENT\n"
+        "BEGIN:VEVENT\nUID:b\nDTSTART:20250518T100000\nDTEND:20250518T120000\n"
+        "SUMMARY:Konzert\nEND:VEVENT\nEND:VCALENDAR\n",
+        encoding="utf-8",
+    )
+    ev, report = ical.read_events(path)
+    assert ev.index.tolist() == ["a", "b"]  # the event itself is kept
+    assert pd.isna(ev.loc["a", "end"])
+    assert ev.loc["b", "end"] == pd.Timestamp("2025-05-18 12:00")
+    assert [str(p) for p in report.problems] == [
+        "kaputtes_ende.ics, Spalte „DTEND“: Veranstaltung „Lesung im Rathaus“ (UID a): Ende "
+        "(DTEND) „2025-13-45x“ ist ungültig; sie wird ohne Ende übernommen."
+    ]

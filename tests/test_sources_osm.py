@@ -10,7 +10,7 @@ import pytest
 import shapely
 from sources_helpers import GEOJSON_FIXTURE, OVERPASS_FIXTURE
 
-from kulturplan.errors import InputFileError, Problem, ValidationError
+from kulturplan.errors import InputFileError
 from kulturplan.region import CRS
 from kulturplan.sources import osm
 
@@ -32,8 +32,7 @@ def test_tag_rules_from_catalog():
 
 
 def test_overpass_json():
-    problems: list[Problem] = []
-    f = osm.read_overpass(OVERPASS_FIXTURE, problems=problems)
+    f, report = osm.read_overpass(OVERPASS_FIXTURE)
     assert f.index.tolist() == ["node/1001", "way/2002", "relation/3003", "node/1004"]
     assert f["osm_id"].tolist() == f.index.tolist()
     assert f["category"].tolist() == ["bibliothek", "theater", "museum", "heimatverein_archiv"]
@@ -50,13 +49,14 @@ def test_overpass_json():
     # ways/relations use their centre
     assert f.loc["way/2002"].geometry.distance(_to_25832(9.1851, 51.7170)) < 0.01
     # the member node without tags is skipped and said so
-    assert [p.message for p in problems] == [
+    assert [p.message for p in report.problems] == [
         "1 Elemente ohne Merkmale (Wegpunkte von Flächen) übersprungen."
     ]
 
 
 def test_geojson_export_points_and_polygons():
-    f = osm.read_overpass(GEOJSON_FIXTURE)
+    f, report = osm.read_overpass(GEOJSON_FIXTURE)
+    assert not report
     assert f.index.tolist() == ["node/1001", "way/2010"]
     assert f["category"].tolist() == ["bibliothek", "kino"]
     polygon = gpd.GeoSeries(
@@ -80,22 +80,18 @@ def test_unusable_objects_reported(tmp_path):
          "tags": {"amenity": "theatre", "name": "Théâtre"}},
         {"type": "node", "id": 4, "lat": 51.7, "lon": 9.3, "tags": {"amenity": "library"}},
     ])
-    with pytest.raises(ValidationError) as err:
-        osm.read_overpass(path)
-    messages = [p.message for p in err.value.problems]
+    f, report = osm.read_overpass(path)
+    messages = [p.message for p in report.problems]
     assert len(messages) == 3
     assert messages[0].startswith("OSM-Objekt node/1 „Bank am Markt“: Die Merkmale "
                                   "(amenity=bench) passen zu keiner Sparte")
     assert "way/2 „Kino ohne Mitte“: keine Koordinaten" in messages[1]
     assert "out center;" in messages[1]
-    assert "node/3 „Théâtre“: Koordinaten (48.85, 2.35) liegen außerhalb Deutschlands" in (
-        messages[2]
-    )
-    problems: list[Problem] = []
-    f = osm.read_overpass(path, problems=problems)
+    # German decimal commas, as in the facility lists (issue 8: one number formatter)
+    assert "node/3 „Théâtre“: Koordinaten (Breitengrad 48,85, Längengrad 2,35) liegen " \
+        "außerhalb Deutschlands" in messages[2]
     assert f.index.tolist() == ["node/4"]
     assert f.loc["node/4", "name"] == "Bibliothek ohne Namen (node/4)"
-    assert len(problems) == 3
 
 
 def test_invalid_json_and_other_formats(tmp_path):
@@ -116,7 +112,7 @@ def test_invalid_json_and_other_formats(tmp_path):
 
 
 def test_empty_result_is_an_empty_table(tmp_path):
-    f = osm.read_overpass(_write(tmp_path, []))
-    assert len(f) == 0
+    f, report = osm.read_overpass(_write(tmp_path, []))
+    assert len(f) == 0 and not report
     assert f.crs == CRS
     assert "category" in f.columns

@@ -64,7 +64,21 @@ import pandas as pd
 
 from kulturplan import catalog
 from kulturplan.errors import InputFileError, ParameterError, Problem, ValidationError
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import (
+    cell_text,
+    is_empty,
+    normalise_label,
+    normalise_name,
+    parse_number,
+)
+from kulturplan.sources._files import (
+    decode,
+    display_name,
+    file_kind,
+    read_bytes,
+    sniff_delimiter,
+    xlsx_rows,
+)
 
 __all__ = [
     "AGE_BANDS",
@@ -216,7 +230,7 @@ def _per_band(values: float | Mapping[str, float] | None, default: Mapping[str, 
               name: str) -> np.ndarray:
     """A value per age band from a scalar or a mapping ``band → value``."""
     if values is None:
-        values = default  # type: ignore[assignment]
+        values = default
     if isinstance(values, Mapping):
         unknown = [k for k in values if k not in AGE_BANDS]
         if unknown:
@@ -226,7 +240,7 @@ def _per_band(values: float | Mapping[str, float] | None, default: Mapping[str, 
             )
         arr = np.array([float(values.get(k, 0.0)) for k in AGE_GROUP_IDS])
     else:
-        arr = np.full(len(AGE_GROUP_IDS), float(values))  # type: ignore[arg-type]
+        arr = np.full(len(AGE_GROUP_IDS), float(values))
     if not np.all(np.isfinite(arr)):
         raise ParameterError(f"{name}: alle Werte müssen endliche Zahlen sein.")
     return arr
@@ -411,7 +425,7 @@ def _age_band_of(label: str) -> tuple[int, int | None] | str | None:
     for key, lab in catalog.AGE_GROUPS.items():
         if text == lab:
             return AGE_BANDS[key]
-    key = T.normalise_label(text)
+    key = normalise_label(text)
     if key.replace(" ", "") in _TOTAL_LABELS:
         return "total"
     m = re.fullmatch(r"unter (\d+)( jahre?n?)?", key)
@@ -446,7 +460,7 @@ def _target_group(band: tuple[int, int | None]) -> str | None:
 def _find_header(cells: list[list[Any]]) -> int | None:
     """Index of the header row: the first row naming a year and a municipality key."""
     for i, row in enumerate(cells[:40]):
-        keys = {T.normalise_name(c) for c in row if not T.is_empty(c)}
+        keys = {normalise_name(c) for c in row if not is_empty(c)}
         has_year = any(k in keys for k in _YEAR_NAMES)
         has_ags = any(k in keys for k in _AGS_NAMES)
         if has_year and has_ags:
@@ -458,19 +472,19 @@ def _year_of(value: Any) -> int | None:
     """Year of a cell such as ``2030``, ``31.12.2030`` or ``2030-12-31``."""
     if hasattr(value, "year"):
         return int(value.year)
-    m = re.search(r"(19|20|21)\d\d", T.cell_text(value))
+    m = re.search(r"(19|20|21)\d\d", cell_text(value))
     return int(m.group(0)) if m else None
 
 
 def _value_of(value: Any) -> tuple[float | None, str | None]:
     """``(number, None)``, ``(None, None)`` for a quality mark, ``(None, message)`` if bad."""
-    text = T.cell_text(value)
+    text = cell_text(value)
     if text in _MISSING_MARKS:
         return _MISSING_MARKS[text], None
     if not text:
         return None, None
     try:
-        return T.parse_number(value, integer=True), None
+        return parse_number(value, integer=True), None
     except ValueError as exc:
         return None, (
             f"{exc} Erwartet wird eine ganze Einwohnerzahl oder ein Zeichen der amtlichen "
@@ -482,15 +496,15 @@ def _raw_cells(
     path: str | Path, sheet: str | None, data: bytes | None = None
 ) -> tuple[str, list[list[Any]], list[int]]:
     """All rows of the file (header included) with their spreadsheet row numbers."""
-    name = T.display_name(path)
+    name = display_name(path)
     if data is None:
-        data = T.read_bytes(path)
-    if T.file_kind(data) == "xlsx":
-        _, rows = T.xlsx_rows(path, data, sheet=sheet)
+        data = read_bytes(path)
+    if file_kind(data) == "xlsx":
+        _, rows = xlsx_rows(path, data, sheet=sheet)
         return name, [r for _, r in rows], [n for n, _ in rows]
-    text, _ = T.decode(data)
+    text, _ = decode(data)
     lines = text.splitlines()
-    delimiter = ";" if any(line.count(";") >= 2 for line in lines[:60]) else T.sniff_delimiter(
+    delimiter = ";" if any(line.count(";") >= 2 for line in lines[:60]) else sniff_delimiter(
         lines)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -509,7 +523,7 @@ def _long_records(
     name: str, header: list[str], rows: list[list[Any]], numbers: list[int]
 ) -> tuple[list[tuple[int, str, str, float | None]], list[Problem], list[Problem]]:
     """``(year, ags, age label, value)`` records of a long or wide table."""
-    keys = [T.normalise_name(h) for h in header]
+    keys = [normalise_name(h) for h in header]
     col_year = next(keys.index(k) for k in _YEAR_NAMES if k in keys)
     col_ags = next(keys.index(k) for k in _AGS_NAMES if k in keys)
     col_age = next((keys.index(k) for k in _AGE_NAMES if k in keys), None)
@@ -527,18 +541,18 @@ def _long_records(
     problems: list[Problem] = []
     skipped: list[Problem] = []
     for cells, row in zip(rows, numbers, strict=True):
-        ags = T.cell_text(cells[col_ags]) if col_ags < len(cells) else ""
+        ags = cell_text(cells[col_ags]) if col_ags < len(cells) else ""
         if ags.isdigit() and len(ags) == 7:
             ags = ags.zfill(8)
         if not (ags.isdigit() and len(ags) == 8):
-            others = [c for i, c in enumerate(cells) if i != col_ags and not T.is_empty(c)]
+            others = [c for i, c in enumerate(cells) if i != col_ags and not is_empty(c)]
             if ags or others:  # a footnote, a Kreis or Land row: not a municipality
                 skipped.append(Problem(name, f"Zeile übersprungen (keine Gemeinde): „"
-                                       f"{T.cell_text(cells[0])[:60]}“.", row=row))
+                                       f"{cell_text(cells[0])[:60]}“.", row=row))
             continue
         year = _year_of(cells[col_year])
         if year is None:
-            problems.append(Problem(name, f"„{T.cell_text(cells[col_year])}“ ist kein Jahr.",
+            problems.append(Problem(name, f"„{cell_text(cells[col_year])}“ ist kein Jahr.",
                                     row=row, column=header[col_year]))
             continue
         for c in value_cols:
@@ -546,7 +560,7 @@ def _long_records(
             if message:
                 problems.append(Problem(name, message, row=row, column=header[c]))
                 continue
-            label = T.cell_text(cells[col_age]) if col_age is not None else header[c]
+            label = cell_text(cells[col_age]) if col_age is not None else header[c]
             records.append((year, ags, label, value))
     return records, problems, skipped
 
@@ -591,7 +605,7 @@ def read_official_projection(
                      "Gemeindeschlüssel (z. B. „1_Auspraegung_Code“, „AGS“) gefunden.", row=1)],
             title="Die Vorausberechnung kann nicht gelesen werden",
         )
-    header = [T.cell_text(c) for c in cells[at]]
+    header = [cell_text(c) for c in cells[at]]
     records, problems, skipped = _long_records(name, header, cells[at + 1:], numbers[at + 1:])
     frame = pd.DataFrame(records, columns=["year", "ags", "label", "value"])
     bands = {lab: _age_band_of(lab) for lab in frame["label"].unique()}

@@ -36,16 +36,8 @@ from kulturplan.needs.questionnaire import (
     Item,
     standard_codebook,
 )
-from kulturplan.sources._tables import (
-    RawTable,
-    cell_text,
-    closest,
-    display_name,
-    normalise_label,
-    normalise_name,
-    read_any,
-    read_bytes,
-)
+from kulturplan.sources._cells import cell_text, closest, normalise_label, normalise_name
+from kulturplan.sources._files import RawTable, display_name, read_any, read_bytes
 
 __all__ = ["WEIGHT_ALIASES", "SurveyImport", "SurveyReport", "read_survey"]
 
@@ -443,7 +435,7 @@ def _doubled_headers(header: list[str], found: dict[str, str], source: str) -> l
 def _weights(
     cells: pd.Series, column: str, source: str, rows: list[int]
 ) -> tuple[np.ndarray, list[Problem]]:
-    from kulturplan.sources._tables import parse_numbers
+    from kulturplan.sources._cells import parse_numbers
 
     values, problems = parse_numbers(cells.tolist(), source=source, column=column, rows=rows)
     for i in np.flatnonzero(values <= 0):

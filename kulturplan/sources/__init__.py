@@ -6,6 +6,10 @@
 * :func:`kulturplan.sources.facilities.read_table` / ``write_template`` – facility lists
 * :func:`kulturplan.sources.osm.read_overpass` – OpenStreetMap (Overpass JSON, GeoJSON)
 * :func:`kulturplan.sources.ical.read_events` – iCalendar event feeds
+
+The list readers return ``data, report`` (:class:`~kulturplan.sources._report.ReadResult`):
+the usable records and a :class:`~kulturplan.ValidationReport` of what was left out;
+:func:`build_region` returns ``region, report`` (:class:`~kulturplan.sources.build.BuildResult`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ _FUNCTIONS = {
     "reference_files": "build",
     "ImportReport": "build",
     "BuildResult": "build",
+    "ReadResult": "_report",
 }
 
 

@@ -30,9 +30,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kulturplan.errors import InputFileError, Problem, ValidationError
+from kulturplan.errors import (
+    InputFileError,
+    ParameterError,
+    Problem,
+    ValidationError,
+    problems_where,
+)
 from kulturplan.region import CRS
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import cell_text, is_empty
+from kulturplan.sources._files import display_name, read_bytes
 
 LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
 
@@ -42,13 +49,16 @@ LEVELS: dict[str, int] = {"LAN": 2, "RBZ": 3, "KRS": 5, "VWG": 9, "GEM": 8}
 LAND_GF: tuple[int, ...] = (3, 4, 9)
 """Geofaktor values of land parts (kept); 1 and 2 are water parts."""
 
+_GDAL_ERRORS = RuntimeError
+"""Base of pyogrio's DataSourceError, DataLayerError, FieldError, GeometryError, CRSError."""
+
 _KEY_COLUMNS = ("AGS", "ags", "AGS_0", "ARS")
 _NAME_COLUMNS = ("GEN", "gen", "name", "NAME")
 
 
 def _find_file(path: Path, level: str) -> tuple[Path, str | None]:
     """Resolve a folder or GeoPackage to the file (and layer) holding ``level``."""
-    name = T.display_name(path)
+    name = display_name(path)
     if path.is_dir():
         candidates = sorted(
             p
@@ -69,10 +79,11 @@ def _find_file(path: Path, level: str) -> tuple[Path, str | None]:
         raise InputFileError(f"{name}: Die Datei wurde nicht gefunden ({path}).")
     if path.suffix.lower() == ".gpkg":
         import pyogrio
+        from pyogrio.errors import DataLayerError, DataSourceError
 
         try:
             layers = [str(layer) for layer in pyogrio.list_layers(path)[:, 0]]
-        except Exception as exc:
+        except (DataSourceError, DataLayerError, OSError) as exc:
             raise InputFileError(
                 f"{name}: Die GeoPackage-Datei kann nicht gelesen werden ({exc})."
             ) from None
@@ -120,6 +131,103 @@ def source_info(path: str | Path) -> dict[str, str]:
     }
 
 
+def _read_geofile(file: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """The features of ``file`` (a layer of a GeoPackage); unreadable, CRS-less, empty raise."""
+    name = display_name(file)
+    if file.suffix.lower() == ".shp" and not file.with_suffix(".dbf").exists():
+        raise InputFileError(f"{name}: Die zugehörige .dbf-Datei mit den Attributen fehlt.")
+    if file.suffix.lower() in {".json", ".geojson"}:
+        read_bytes(file)  # German errors for missing and empty files
+    try:
+        frame = gpd.read_file(file, layer=layer) if layer else gpd.read_file(file)
+    except (_GDAL_ERRORS, OSError, ValueError) as exc:  # GDAL's and pyogrio's read errors
+        raise InputFileError(
+            f"{name}: Die Datei ist keine lesbare Geodatei (Shapefile, GeoPackage, GeoJSON) "
+            f"({type(exc).__name__}: {exc})."
+        ) from None
+    if frame.crs is None:
+        raise InputFileError(
+            f"{name}, Spalte „geometry“: Die Datei hat kein Koordinatenreferenzsystem (CRS); "
+            "bei Shapefiles fehlt die .prj-Datei. Bitte die Originaldaten des BKG verwenden "
+            "(VG250/VG5000 sind in EPSG:25832 oder EPSG:31467)."
+        )
+    if len(frame) == 0:
+        raise InputFileError(f"{name}: Die Datei enthält keine Flächen.")
+    return frame
+
+
+def _keys(frame: gpd.GeoDataFrame, width: int, name: str) -> pd.Series:
+    """The AGS of every feature (``width`` digits, from AGS or ARS); problems raise together."""
+    key_col = next((c for c in _KEY_COLUMNS if c in frame.columns), None)
+    if key_col is None:
+        raise ValidationError(
+            [
+                Problem(
+                    name,
+                    "Spalte „AGS“ (Amtlicher Gemeindeschlüssel) fehlt; vorhandene Spalten: "
+                    + ", ".join(c for c in frame.columns if c != "geometry")
+                    + ".",
+                    row=1,
+                    column="AGS",
+                )
+            ],
+            title=f"{name}: Die Grenzdatei ist unvollständig",
+        )
+    keys = frame[key_col].astype(object).map(
+        lambda v: "" if is_empty(v) else cell_text(v)
+    )
+    if key_col == "ARS":
+        keys = keys.str[:5] + keys.str[-3:] if width == 8 else keys.str[:width]
+    keys = keys.map(lambda k: k.zfill(width) if k.isdigit() and len(k) < width else k)
+    bad = ~keys.str.fullmatch(rf"\d{{{width}}}").to_numpy(dtype=bool)
+    problems = problems_where(
+        name, bad,
+        lambda pos: f"AGS „{keys.iloc[pos]}“ ist ungültig; erwartet werden {width} Ziffern "
+        f"(Objekt Nr. {pos + 1}).",
+        key_col,
+    )
+    geom = frame.geometry
+    problems += problems_where(name, geom.isna() | geom.is_empty, "Geometrie fehlt.", "geometry")
+    if problems:
+        raise ValidationError(problems, title=f"{name}: Die Grenzdatei enthält Fehler")
+    return keys
+
+
+def _column(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
+    """The first of the ``names`` present in ``frame`` as objects (``None`` if none is)."""
+    col = next((c for c in names if c in frame.columns), None)
+    if col is None:
+        return np.full(len(frame), None, dtype=object)
+    return frame[col].astype(object).to_numpy()
+
+
+def _dissolved(frame: gpd.GeoDataFrame, keys: pd.Series) -> gpd.GeoDataFrame:
+    """One valid (Multi-)Polygon per AGS in :data:`CRS`, with name, BEZ and the part count."""
+    out = gpd.GeoDataFrame(
+        {
+            "ags": keys.to_numpy(dtype=object),
+            "name": _column(frame, _NAME_COLUMNS),
+            "bez": _column(frame, ("BEZ",)),
+        },
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    if out.crs != CRS:
+        out = out.to_crs(CRS)
+    invalid = ~out.geometry.is_valid
+    if invalid.any():
+        out.loc[invalid, "geometry"] = out.geometry[invalid].make_valid()
+    out["n_parts"] = 1
+    if out["ags"].duplicated().any():
+        out = out.dissolve(
+            by="ags", aggfunc={"name": "first", "bez": "first", "n_parts": "sum"}
+        )
+    else:
+        out = out.set_index("ags")
+    out.index.name = "ags"
+    return out[["name", "bez", "n_parts", "geometry"]]
+
+
 def read_boundaries(path: str | Path, level: str = "GEM") -> gpd.GeoDataFrame:
     """Read BKG administrative boundaries (VG250/VG5000) of one level.
 
@@ -148,76 +256,12 @@ def read_boundaries(path: str | Path, level: str = "GEM") -> gpd.GeoDataFrame:
     """
     level = level.upper()
     if level not in LEVELS:
-        raise InputFileError(
+        raise ParameterError(
             f"Ebene „{level}“ ist unbekannt; erlaubt: {', '.join(LEVELS)}."
         )
     file, layer = _find_file(Path(path), level)
-    name = T.display_name(file)
-    if file.suffix.lower() == ".shp" and not file.with_suffix(".dbf").exists():
-        raise InputFileError(f"{name}: Die zugehörige .dbf-Datei mit den Attributen fehlt.")
-    try:
-        data = T.read_bytes(file) if file.suffix.lower() in {".json", ".geojson"} else None
-        del data
-        frame = gpd.read_file(file, layer=layer) if layer else gpd.read_file(file)
-    except InputFileError:
-        raise
-    except Exception as exc:
-        raise InputFileError(
-            f"{name}: Die Datei ist keine lesbare Geodatei (Shapefile, GeoPackage, GeoJSON) "
-            f"({type(exc).__name__}: {exc})."
-        ) from None
-    if frame.crs is None:
-        raise InputFileError(
-            f"{name}, Spalte „geometry“: Die Datei hat kein Koordinatenreferenzsystem (CRS); "
-            "bei Shapefiles fehlt die .prj-Datei. Bitte die Originaldaten des BKG verwenden "
-            "(VG250/VG5000 sind in EPSG:25832 oder EPSG:31467)."
-        )
-    if len(frame) == 0:
-        raise InputFileError(f"{name}: Die Datei enthält keine Flächen.")
-    key_col = next((c for c in _KEY_COLUMNS if c in frame.columns), None)
-    if key_col is None:
-        raise ValidationError(
-            [
-                Problem(
-                    name,
-                    "Spalte „AGS“ (Amtlicher Gemeindeschlüssel) fehlt; vorhandene Spalten: "
-                    + ", ".join(c for c in frame.columns if c != "geometry")
-                    + ".",
-                    row=1,
-                    column="AGS",
-                )
-            ],
-            title=f"{name}: Die Grenzdatei ist unvollständig",
-        )
-    name_col = next((c for c in _NAME_COLUMNS if c in frame.columns), None)
-    width = LEVELS[level]
-    keys = frame[key_col].astype(object).map(
-        lambda v: "" if T.is_empty(v) else T.cell_text(v)
-    )
-    if key_col == "ARS":
-        keys = keys.str[:5] + keys.str[-3:] if width == 8 else keys.str[:width]
-    keys = keys.map(lambda k: k.zfill(width) if k.isdigit() and len(k) < width else k)
-    problems = []
-    bad = ~keys.str.fullmatch(rf"\d{{{width}}}").to_numpy(dtype=bool)
-    for pos in np.flatnonzero(bad):
-        problems.append(
-            Problem(
-                name,
-                f"AGS „{keys.iloc[pos]}“ ist ungültig; erwartet werden {width} Ziffern "
-                f"(Objekt Nr. {pos + 1}).",
-                row=int(pos) + 2,
-                column=key_col,
-            )
-        )
-    geom = frame.geometry
-    empty = (geom.isna() | geom.is_empty).to_numpy()
-    for pos in np.flatnonzero(empty):
-        problems.append(
-            Problem(name, "Geometrie fehlt.", row=int(pos) + 2, column="geometry")
-        )
-    if problems:
-        raise ValidationError(problems, title=f"{name}: Die Grenzdatei enthält Fehler")
-
+    frame = _read_geofile(file, layer)
+    keys = _keys(frame, LEVELS[level], display_name(file))
     water_parts = 0
     if "GF" in frame.columns:
         gf = pd.to_numeric(frame["GF"], errors="coerce")
@@ -225,38 +269,8 @@ def read_boundaries(path: str | Path, level: str = "GEM") -> gpd.GeoDataFrame:
         water_parts = int((~land).sum())
         frame = frame[land]
         keys = keys[land]
-    out = gpd.GeoDataFrame(
-        {
-            "ags": keys.to_numpy(dtype=object),
-            "name": (
-                frame[name_col].astype(object).to_numpy()
-                if name_col
-                else np.full(len(frame), None, dtype=object)
-            ),
-            "bez": (
-                frame["BEZ"].astype(object).to_numpy()
-                if "BEZ" in frame.columns
-                else np.full(len(frame), None, dtype=object)
-            ),
-        },
-        geometry=frame.geometry.to_numpy(),
-        crs=frame.crs,
-    )
-    if out.crs != CRS:
-        out = out.to_crs(CRS)
-    invalid = ~out.geometry.is_valid
-    if invalid.any():
-        out.loc[invalid, "geometry"] = out.geometry[invalid].make_valid()
-    out["n_parts"] = 1
-    if out["ags"].duplicated().any():
-        out = out.dissolve(
-            by="ags", aggfunc={"name": "first", "bez": "first", "n_parts": "sum"}
-        )
-    else:
-        out = out.set_index("ags")
-    out.index.name = "ags"
-    out = out[["name", "bez", "n_parts", "geometry"]]
+    out = _dissolved(frame, keys)
     out.attrs["water_parts"] = water_parts
-    out.attrs["source"] = name
+    out.attrs["source"] = display_name(file)
     out.attrs["path"] = str(file)
     return out

@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from kulturplan._format import format_decimal, format_number
+from kulturplan._geo import locate, wgs84_points
 from kulturplan._paths import find_data_dir
-from kulturplan.errors import KulturplanError, Problem
-from kulturplan.region import CRS, Region, ValidationReport
+from kulturplan.errors import ParameterError, Problem, spreadsheet_row
+from kulturplan.region import CRS, TABLE_LABELS, Region, ValidationReport
 from kulturplan.sources import bkg, destatis
 
 GEOMETRY_SOURCES: dict[str, str] = {
@@ -62,10 +64,16 @@ KINDS: dict[str, str] = {
     "grenze_ohne_gemeinde": "Grenzfläche ohne Gemeinde",
     "gemeinde_nicht_uebernommen": "Gemeinde nicht übernommen",
     "einrichtung": "Einrichtung",
+    "ausserhalb": "Einrichtung außerhalb der Region",
     "veranstaltung": "Veranstaltung",
     "hinweis": "Hinweis",
 }
 """Kinds of report entries (id → German label)."""
+
+
+IMPORT_REPORT_CSV = "importbericht.csv"
+IMPORT_REPORT_TXT = "importbericht.txt"
+"""File names of the full import report written into a region folder by the CLI."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +115,13 @@ class ImportReport:
         """Problems of one kind (see :data:`KINDS`)."""
         return [e.problem for e in self.entries if e.kind == kind]
 
-    def to_frame(self) -> pd.DataFrame:
-        """All entries as a table with German column names."""
+    def to_frame(self, *, outside: bool = True) -> pd.DataFrame:
+        """All entries as a table with German column names.
+
+        With ``outside=False`` without the facilities outside the area (kind
+        ``"ausserhalb"``), which :meth:`outside_summary` counts in one line.
+        """
+        entries = [e for e in self.entries if outside or e.kind != "ausserhalb"]
         return pd.DataFrame(
             [
                 {
@@ -118,7 +131,7 @@ class ImportReport:
                     "Spalte": e.problem.column,
                     "Hinweis": e.problem.message,
                 }
-                for e in self.entries
+                for e in entries
             ],
             columns=["Art", "Quelle", "Zeile", "Spalte", "Hinweis"],
         ).astype({"Zeile": "Int64"})
@@ -134,39 +147,80 @@ class ImportReport:
         return ValidationReport(self.problems)
 
     def __str__(self) -> str:
-        def de(n: int) -> str:
-            return f"{n:,}".replace(",", ".")
-
         where = f" ({self.ags_prefix})" if self.ags_prefix else ""
         lines = [f"Importbericht: {self.region_name}{where}"]
         width = max((len(k) for k in self.counts), default=0)
-        lines += [f"  {k:<{width}}  {de(v):>10}" for k, v in self.counts.items()]
+        lines += [f"  {k:<{width}}  {format_number(v):>10}" for k, v in self.counts.items()]
         if not self.entries:
             lines.append("Keine Hinweise: alle Datensätze wurden übernommen.")
             return "\n".join(lines)
-        lines.append(f"Hinweise ({len(self.entries)}):")
+        outside = self.of_kind("ausserhalb")
+        if outside:
+            lines.append(self.outside_summary())
+        listed = [e for e in self.entries if e.kind != "ausserhalb"]
+        if not listed:
+            return "\n".join(lines)
+        lines.append(f"Hinweise ({format_number(len(listed))}):")
         for kind, label in KINDS.items():
-            items = self.of_kind(kind)
+            items = [] if kind == "ausserhalb" else self.of_kind(kind)
             if items:
-                lines.append(f"  {label} ({len(items)}):")
+                lines.append(f"  {label} ({format_number(len(items))}):")
                 lines += [f"    - {p}" for p in items]
         return "\n".join(lines)
+
+    def outside_summary(self) -> str:
+        """One line for all facilities outside the area but inside the boundary file.
+
+        They are kept (people cross the Kreis border to reach them) but belong to no
+        municipality of the region; :meth:`details` and :meth:`to_frame` list each.
+        """
+        n = len(self.of_kind("ausserhalb"))
+        area = {2: "des Landes", 5: "des Kreises"}.get(len(self.ags_prefix), "der Region")
+        if n == 1:
+            return (f"1 Einrichtung liegt außerhalb {area}; sie zählt für die Erreichbarkeit, "
+                    "nicht für die Kennzahlen der Gemeinden")
+        return (
+            f"{format_number(n)} Einrichtungen liegen außerhalb {area}; sie zählen für die "
+            "Erreichbarkeit, nicht für die Kennzahlen der Gemeinden"
+        )
+
+    def details(self) -> str:
+        """The report with every entry listed, the outside facilities too (for the report file)."""
+        lines = str(self).splitlines()
+        outside = self.of_kind("ausserhalb")
+        if outside:
+            lines.append(f"  {KINDS['ausserhalb']} ({format_number(len(outside))}):")
+            lines += [f"    - {p}" for p in outside]
+        return "\n".join(lines)
+
+    def files(self) -> dict[str, str]:
+        """The full report as file texts: :data:`IMPORT_REPORT_CSV` and :data:`IMPORT_REPORT_TXT`.
+
+        The CSV (UTF-8 with BOM, semicolons, for Excel) lists every entry; the text file is
+        :meth:`details`. :func:`kulturplan.io.write_region` takes them as ``attachments``.
+        """
+        table = self.to_frame().to_csv(index=False, sep=";", lineterminator="\n", na_rep="")
+        return {IMPORT_REPORT_CSV: "\ufeff" + table, IMPORT_REPORT_TXT: self.details() + "\n"}
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
         import html
 
         rows = "".join(
             f"<tr><td>{html.escape(k)}</td><td style='text-align:right'>"
-            f"{v:,}".replace(",", ".") + "</td></tr>"
+            f"{format_number(v)}</td></tr>"
             for k, v in self.counts.items()
         )
-        table = self.to_frame().to_html(index=False, na_rep="", escape=True)
-        return (
-            f"<h4>Importbericht: {html.escape(self.region_name)}</h4>"
-            f"<table>{rows}</table>"
-            + (f"<p>{len(self.entries)} Hinweise:</p>{table}" if self.entries else
-               "<p>Keine Hinweise: alle Datensätze wurden übernommen.</p>")
-        )
+        listed = self.to_frame(outside=False)
+        parts = [f"<h4>Importbericht: {html.escape(self.region_name)}</h4>",
+                 f"<table>{rows}</table>"]
+        if not self.entries:
+            parts.append("<p>Keine Hinweise: alle Datensätze wurden übernommen.</p>")
+        if self.of_kind("ausserhalb"):
+            parts.append(f"<p>{html.escape(self.outside_summary())}</p>")
+        if len(listed):
+            parts.append(f"<p>{format_number(len(listed))} Hinweise:</p>"
+                         + listed.to_html(index=False, na_rep="", escape=True))
+        return "".join(parts)
 
 
 class BuildResult(NamedTuple):
@@ -179,14 +233,6 @@ class BuildResult(NamedTuple):
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-def _de(n: float) -> str:
-    return f"{int(round(n)):,}".replace(",", ".")
-
-
-def _km2(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",")
-
-
 def _normalise_prefix(ags_prefix: str | int | None) -> str:
     if ags_prefix is None:
         return ""
@@ -194,7 +240,7 @@ def _normalise_prefix(ags_prefix: str | int | None) -> str:
     if text.upper() in {"", "DE", "DEUTSCHLAND", "ALLE"}:
         return ""
     if not text.isdigit() or len(text) > 8:
-        raise KulturplanError(
+        raise ParameterError(
             f"AGS-Präfix „{ags_prefix}“ ist ungültig; erwartet werden 2 Ziffern (Land, z. B. "
             "„05“), 5 Ziffern (Kreis, z. B. „05762“) oder leer für ganz Deutschland."
         )
@@ -205,8 +251,7 @@ def _circles(
     lon: np.ndarray, lat: np.ndarray, area_km2: np.ndarray, index: Any = None
 ) -> gpd.GeoSeries:
     """Circles of the given area (km²) around WGS84 points, in EPSG:25832."""
-    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326", index=index)
-    points = points.to_crs(CRS)
+    points = wgs84_points(lon, lat, index=index)
     area = np.where(np.isfinite(area_km2) & (area_km2 > 0), area_km2, 0.01)
     radius = np.sqrt(area / np.pi) * 1000.0
     return gpd.GeoSeries(shapely.buffer(points.to_numpy(), radius, quad_segs=16), crs=CRS,
@@ -217,7 +262,7 @@ def _as_register(register: Any) -> destatis.Register:
     if isinstance(register, destatis.Register):
         return register
     if register is None:
-        raise KulturplanError("Das Gemeindeverzeichnis (register) fehlt.")
+        raise ParameterError("Das Gemeindeverzeichnis (register) fehlt.")
     return destatis.read_register(register)
 
 
@@ -226,7 +271,7 @@ def _as_boundaries(boundaries: Any) -> tuple[gpd.GeoDataFrame, dict[str, str] | 
         path = boundaries.attrs.get("path")
         return boundaries, (bkg.source_info(path) if path else None)
     if boundaries is None:
-        raise KulturplanError("Die Grenzdatei (boundaries) fehlt.")
+        raise ParameterError("Die Grenzdatei (boundaries) fehlt.")
     frame = bkg.read_boundaries(boundaries, level="GEM")
     return frame, bkg.source_info(frame.attrs.get("path", boundaries))
 
@@ -281,7 +326,7 @@ def join_municipalities(
     """
     reg = register.select(ags_prefix)
     if len(reg) == 0:
-        raise KulturplanError(
+        raise ParameterError(
             f"{register.source}: Keine Gemeinde hat einen AGS, der mit „{ags_prefix}“ beginnt. "
             "Bitte den Schlüssel prüfen (z. B. 05762 für den Kreis Höxter)."
         )
@@ -303,14 +348,10 @@ def join_municipalities(
     lost = reg.loc[only_reg]
     has_point = lost["lon"].notna() & lost["lat"].notna()
     if has_point.any():
-        pts = gpd.GeoSeries(
-            gpd.points_from_xy(lost.loc[has_point, "lon"], lost.loc[has_point, "lat"]),
-            index=lost.index[has_point],
-            crs="EPSG:4326",
-        ).to_crs(CRS)
-        ip, ib = boundaries.sindex.query(pts, predicate="intersects")
-        for i, b in zip(ip, ib, strict=False):
-            hint_poly.setdefault(pts.index[i], boundaries.index[b])
+        pts = wgs84_points(lost.loc[has_point, "lon"], lost.loc[has_point, "lat"],
+                           index=lost.index[has_point])
+        holder = locate(pts, boundaries)
+        hint_poly = holder[holder.notna()].to_dict()
         circles = _circles(
             lost.loc[has_point, "lon"].to_numpy(),
             lost.loc[has_point, "lat"].to_numpy(),
@@ -351,9 +392,9 @@ def join_municipalities(
         if ags in dropped:
             kind = "gemeinde_nicht_uebernommen"
             msg = (
-                f"AGS {ags} „{rec['name']}“ ({_de(rec['population'])} Einw., "
-                f"{_km2(rec['area_km2'])} km²) hat keine Fläche in {bsource} und keinen "
-                "Gemeindemittelpunkt; da unbewohnt, wird der Datensatz nicht in die Region "
+                f"AGS {ags} „{rec['name']}“ ({format_number(rec['population'])} Einw., "
+                f"{format_number(rec['area_km2'], 2)} km²) hat keine Fläche in {bsource} und "
+                "keinen Gemeindemittelpunkt; da unbewohnt, wird der Datensatz nicht in die Region "
                 "übernommen."
             )
         else:
@@ -364,8 +405,8 @@ def join_municipalities(
                 else "Kreisfläche um die Mitte der übrigen Gemeinden des Kreises"
             )
             msg = (
-                f"AGS {ags} „{rec['name']}“ ({_de(rec['population'])} Einw., "
-                f"{_km2(rec['area_km2'])} km²) hat keine Fläche in {bsource}; "
+                f"AGS {ags} „{rec['name']}“ ({format_number(rec['population'])} Einw., "
+                f"{format_number(rec['area_km2'], 2)} km²) hat keine Fläche in {bsource}; "
                 f"Ersatzgeometrie: {how} (geometry_source = „{source.loc[ags]}“).{where}"
             )
         entries.append(
@@ -377,15 +418,12 @@ def join_municipalities(
     if len(only_bnd):
         reg_all = register.municipalities
         centres = reg_all[reg_all["lon"].notna()]
-        pts = gpd.GeoSeries(
-            gpd.points_from_xy(centres["lon"], centres["lat"]), index=centres.index,
-            crs="EPSG:4326",
-        ).to_crs(CRS)
-        polys = bnd.loc[only_bnd]
-        ip, ib = polys.sindex.query(pts, predicate="intersects")
-        inside: dict[str, list[str]] = {}
-        for i, b in zip(ip, ib, strict=False):
-            inside.setdefault(polys.index[b], []).append(pts.index[i])
+        pts = wgs84_points(centres["lon"], centres["lat"], index=centres.index)
+        holder = locate(pts, bnd.loc[only_bnd])
+        holder = holder[holder.notna()]
+        inside: dict[str, list[str]] = {
+            str(poly): list(group.index) for poly, group in holder.groupby(holder)
+        }
         for ags in only_bnd:
             rec = bnd.loc[ags]
             contained = inside.get(ags, [])
@@ -443,12 +481,13 @@ def _read_facilities(
         if path.suffix.lower() in {".json", ".geojson", ".osm"}:
             from kulturplan.sources import osm
 
-            frame = osm.read_overpass(path, problems=problems)
+            frame, report = osm.read_overpass(path)
             used_osm = True
         else:
             from kulturplan.sources import facilities as fac_mod
 
-            frame = fac_mod.read_table(path, mapping, problems=problems)
+            frame, report = fac_mod.read_table(path, mapping)
+        problems += report.problems
         frames.append(frame)
     if not frames:
         return None, problems, used_osm
@@ -477,14 +516,10 @@ def _attach_events(
     need = events["facility_id"].isna() & events["ags"].isna()
     has_geo = need & events["lon"].notna() & events["lat"].notna()
     if has_geo.any():
-        pts = gpd.GeoSeries(
-            gpd.points_from_xy(events.loc[has_geo, "lon"], events.loc[has_geo, "lat"]),
-            index=events.index[has_geo],
-            crs="EPSG:4326",
-        ).to_crs(CRS)
-        ip, im = municipalities.sindex.query(pts, predicate="intersects")
-        hit = pd.Series(municipalities.index[im], index=pts.index[ip])
-        hit = hit[~hit.index.duplicated()]
+        pts = wgs84_points(events.loc[has_geo, "lon"], events.loc[has_geo, "lat"],
+                           index=events.index[has_geo])
+        hit = locate(pts, municipalities)
+        hit = hit[hit.notna()]
         events.loc[hit.index, "ags"] = hit.to_numpy()
     problems = []
     unplaced = events["facility_id"].isna() & events["ags"].isna()
@@ -495,14 +530,69 @@ def _attach_events(
             Problem(
                 str(rec.get("source", "Kalender")),
                 f"Veranstaltung „{rec['title']}“ am {rec['start']:%d.%m.%Y}: Die Koordinaten "
-                f"(GEO {rec['lat']:g}; {rec['lon']:g}) liegen in keiner Gemeinde der Region; "
-                "sie wird nicht übernommen.",
+                f"(GEO {format_decimal(rec['lat'])}; {format_decimal(rec['lon'])}) liegen in "
+                "keiner Gemeinde der Region; sie wird nicht übernommen.",
                 row=None,
                 column="GEO",
             )
         )
     usable = ~unplaced & ~no_cat
     return events[usable], problems
+
+
+def _facility_problem(facilities: gpd.GeoDataFrame, pos: int, message: str) -> Problem:
+    """A problem naming the facility's own file and row where known (else the table)."""
+    rec = facilities.iloc[pos]
+    source = rec.get("source")
+    row = rec.get("source_row")
+    if isinstance(source, str) and source and pd.notna(row):
+        return Problem(source, message, row=int(row), column=None)
+    if isinstance(source, str) and source:
+        return Problem(source, message)
+    return Problem.at("Einrichtungen", pos, message, column="ags")
+
+
+def _outside_facilities(
+    region: Region, boundaries: gpd.GeoDataFrame
+) -> tuple[list[ReportEntry], set[int]]:
+    """Report entries for the facilities that belong to no municipality of ``region``.
+
+    A facility inside a polygon of the boundary file (e.g. in a neighbouring Kreis of a
+    Land-wide list) is expected: it is kept for reachability and summarised as kind
+    ``"ausserhalb"``. One outside every polygon of the boundary file (and without an AGS of
+    the file) is a problem (kind ``"einrichtung"``). Returns the entries and the rows (of
+    the Region's facilities table) whose own report problems they replace.
+    """
+    fac = region.facilities
+    outside = ~fac["ags"].isin(region.municipalities.index).to_numpy()
+    if not outside.any():
+        return [], set()
+    positions = np.flatnonzero(outside)
+    given = fac["ags"].iloc[positions]
+    holder = locate(fac.geometry.iloc[positions], boundaries)
+    holder = holder.where(holder.notna(), given.where(given.isin(boundaries.index)))
+    bsource = boundaries.attrs.get("source", "Grenzdatei")
+    area = {2: "des Landes", 5: "des Kreises"}.get(len(region.kreis_ags or ""), "der Region")
+    entries: list[ReportEntry] = []
+    replaced: set[int] = set()
+    for pos, ags in zip(positions.tolist(), holder.to_numpy(), strict=True):
+        name = fac["name"].iloc[pos]
+        replaced.add(spreadsheet_row(pos))
+        if isinstance(ags, str):
+            where = boundaries.loc[ags, "name"] if "name" in boundaries.columns else ""
+            msg = (
+                f"Einrichtung „{name}“ liegt außerhalb {area} (Gemeinde {ags} „{where}“); sie "
+                "zählt für die Erreichbarkeit, nicht für die Kennzahlen der Gemeinden."
+            )
+            entries.append(ReportEntry("ausserhalb", _facility_problem(fac, pos, msg)))
+        else:
+            msg = (
+                f"Einrichtung „{name}“ liegt in keiner Gemeinde der Region und in keiner Fläche "
+                f"der Grenzdatei ({bsource}). Sie wird mitgeführt, aber keiner Gemeinde "
+                "zugerechnet; bitte die Koordinaten prüfen."
+            )
+            entries.append(ReportEntry("einrichtung", _facility_problem(fac, pos, msg)))
+    return entries, replaced
 
 
 # --------------------------------------------------------------------------------------
@@ -553,7 +643,8 @@ def build_region(
     Raises
     ------
     kulturplan.errors.KulturplanError
-        For unreadable files or an AGS prefix selecting no municipality.
+        For unreadable files (:class:`~kulturplan.errors.InputFileError`) or an AGS prefix
+        that is malformed or selects no municipality (:class:`~kulturplan.errors.ParameterError`).
     """
     prefix = _normalise_prefix(ags_prefix)
     reg = _as_register(register)
@@ -586,11 +677,12 @@ def build_region(
         from kulturplan.sources import ical
 
         ev_problems: list[Problem] = []
-        frames = [
-            ical.read_events(p, facilities=fac, max_distance_m=max_venue_distance_m,
-                             problems=ev_problems)
-            for p in event_paths
-        ]
+        frames = []
+        for p in event_paths:
+            frame, ev_report = ical.read_events(p, facilities=fac,
+                                                max_distance_m=max_venue_distance_m)
+            frames.append(frame)
+            ev_problems += ev_report.problems
         all_events = pd.concat(frames) if frames else None
         if all_events is not None and len(all_events):
             all_events = all_events[~all_events.index.duplicated(keep="first")]
@@ -616,10 +708,14 @@ def build_region(
         kreis_ags=prefix or None,
         sources=tuple(sources),
     )
-    # problems the Region found (e.g. facilities outside every municipality)
+    # problems the Region found; facilities outside its municipalities are sorted out
+    outside_entries, replaced = _outside_facilities(region, bnd)
     for p in region.report.problems:
+        if p.source == TABLE_LABELS["facilities"] and p.column == "ags" and p.row in replaced:
+            continue
         kind = "veranstaltung" if p.source == "Veranstaltungen" else "einrichtung"
         entries.append(ReportEntry(kind, p))
+    entries += outside_entries
     if fac is not None:
         counts["Einrichtungen übernommen"] = int(len(region.facilities))
         counts["Einrichtungen außerhalb der Region"] = int(

@@ -27,8 +27,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kulturplan._format import format_decimal
 from kulturplan.errors import InputFileError, Problem, ValidationError
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import (
+    cell_text,
+    check_unique,
+    in_germany,
+    is_empty,
+    missing_column_problem,
+    normalise_name,
+    parse_numbers,
+)
+from kulturplan.sources._files import (
+    RawTable,
+    display_name,
+    read_bytes,
+    read_csv,
+    table_kind,
+    xlsx_rows,
+)
+from kulturplan.sources._report import RowProblems
 
 LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
 
@@ -198,55 +216,56 @@ def territorial_date(path: str | Path) -> str:
 def _is_record_start(cells: list[Any]) -> bool:
     return (
         len(cells) >= 3
-        and T.cell_text(cells[0]) in RECORD_TYPES
-        and T.cell_text(cells[2]).isdigit()
+        and cell_text(cells[0]) in RECORD_TYPES
+        and cell_text(cells[2]).isdigit()
     )
 
 
-def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> T.RawTable:
-    """Read the official XLSX layout (multi-row header) into canonical columns."""
-    name = T.display_name(path)
-    title, rows = T.xlsx_rows(path, data, sheet=sheet)
-    if sheet is None and not any(_is_record_start(c) for _, c in rows[:200]):
-        # the data sheet is often not the first one (Deckblatt, Erläuterungen …)
-        import io as _io
+def _data_sheet(
+    path: Path, data: bytes, sheet: str | None
+) -> tuple[str, list[tuple[int, list[Any]]]]:
+    """The sheet holding register records: ``sheet``, else the first one that has them."""
+    title, rows = xlsx_rows(path, data, sheet=sheet)
+    if sheet is not None or any(_is_record_start(c) for _, c in rows[:200]):
+        return title, rows
+    # the data sheet is often not the first one (Deckblatt, Erläuterungen …)
+    import io as _io
 
-        import openpyxl
+    import openpyxl
 
-        book = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
-        names = list(book.sheetnames)
-        book.close()
-        for other in names:
-            if other == title:
-                continue
-            t2, r2 = T.xlsx_rows(path, data, sheet=other)
-            if any(_is_record_start(c) for _, c in r2[:200]):
-                title, rows = t2, r2
-                break
-    start = next((i for i, (_, c) in enumerate(rows) if _is_record_start(c)), None)
-    if start is None:
-        raise InputFileError(
-            f"{name}, Tabellenblatt „{title}“: Keine Datenzeile des Gemeindeverzeichnisses "
-            "gefunden (erwartet: Satzart 10–60 in Spalte A, Land-Schlüssel in Spalte C)."
-        )
-    header_rows = []
+    book = openpyxl.load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
+    names = list(book.sheetnames)
+    book.close()
+    for other in names:
+        if other == title:
+            continue
+        t2, r2 = xlsx_rows(path, data, sheet=other)
+        if any(_is_record_start(c) for _, c in r2[:200]):
+            return t2, r2
+    return title, rows
+
+
+def _is_numbering(filled: list[str]) -> bool:
+    """Whether header cells are the column numbering 1, 2, 3, … of the official layout."""
+    return all(t.isdigit() for t in filled) and [int(t) for t in filled] == list(
+        range(1, len(filled) + 1)
+    )
+
+
+def _header_grid(rows: list[tuple[int, list[Any]]], start: int, width: int) -> list[list[str]]:
+    """Header rows above the data (title lines and the numbering row left out), padded."""
+    grid = []
     for _, cells in rows[:start]:
-        texts = [T.cell_text(c) for c in cells]
+        texts = [cell_text(c) for c in cells]
         filled = [t for t in texts if t]
-        if len(filled) <= 1:
-            continue  # title line
-        if all(t.isdigit() for t in filled) and [int(t) for t in filled] == list(
-            range(1, len(filled) + 1)
-        ):
-            continue  # column numbering 1, 2, 3, …
-        header_rows.append(texts)
-    width = max(len(c) for _, c in rows)
-    if not header_rows:
-        raise InputFileError(
-            f"{name}, Tabellenblatt „{title}“: Die Kopfzeilen über den Daten fehlen."
-        )
-    grid = [(r + [""] * width)[:width] for r in header_rows]
-    # forward-fill group headers to the right where the row below has a sub-header
+        if len(filled) > 1 and not _is_numbering(filled):
+            grid.append((texts + [""] * width)[:width])
+    return grid
+
+
+def _fill_groups(grid: list[list[str]]) -> None:
+    """Forward-fill group headers to the right where a row below has a sub-header."""
+    width = len(grid[0]) if grid else 0
     for level in range(len(grid) - 1):
         current = ""
         for j in range(width):
@@ -256,31 +275,53 @@ def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> T.RawTable:
                 grid[level][j] = current
             else:
                 current = ""
+
+
+def _column_names(grid: list[list[str]], width: int) -> list[str]:
+    """Canonical column names from the (group, sub-header) stack of each column."""
     header: list[str] = []
     for j in range(width):
-        parts = [grid[k][j] for k in range(len(grid)) if grid[k][j]]
+        parts = [row[j] for row in grid if row[j]]
         if not parts:
             header.append(f"Spalte {j + 1}")
             continue
-        key = T.normalise_name(parts[-1])
-        group = T.normalise_name(" ".join(parts[:-1]))
-        canonical = _register_field(key, group)
+        canonical = _register_field(normalise_name(parts[-1]), normalise_name(" ".join(parts[:-1])))
         header.append(canonical or " ".join(parts))
-    table = T.RawTable(name, header, [], [], sheet=title)
+    return header
+
+
+def _xlsx_register(path: Path, data: bytes, sheet: str | None) -> RawTable:
+    """Read the official XLSX layout (multi-row header) into canonical columns."""
+    name = display_name(path)
+    title, rows = _data_sheet(path, data, sheet)
+    start = next((i for i, (_, c) in enumerate(rows) if _is_record_start(c)), None)
+    if start is None:
+        raise InputFileError(
+            f"{name}, Tabellenblatt „{title}“: Keine Datenzeile des Gemeindeverzeichnisses "
+            "gefunden (erwartet: Satzart 10–60 in Spalte A, Land-Schlüssel in Spalte C)."
+        )
+    width = max(len(c) for _, c in rows)
+    grid = _header_grid(rows, start, width)
+    if not grid:
+        raise InputFileError(
+            f"{name}, Tabellenblatt „{title}“: Die Kopfzeilen über den Daten fehlen."
+        )
+    _fill_groups(grid)
+    table = RawTable(name, _column_names(grid, width), [], [], sheet=title)
     for number, cells in rows[start:]:
-        texts = [T.cell_text(c) for c in cells]
-        if T.cell_text(cells[0]) not in RECORD_TYPES and sum(1 for t in texts if t) <= 1:
+        texts = [cell_text(c) for c in cells]
+        if cell_text(cells[0]) not in RECORD_TYPES and sum(1 for t in texts if t) <= 1:
             continue  # footnote below the table
         table.rows.append((cells + [None] * width)[:width])
         table.row_numbers.append(number)
     return table
 
 
-def _csv_register(path: Path, data: bytes) -> T.RawTable:
-    table = T.read_csv(path, data)
+def _csv_register(path: Path, data: bytes) -> RawTable:
+    table = read_csv(path, data)
     names = []
     for h in table.header:
-        canonical = _register_field(T.normalise_name(h))
+        canonical = _register_field(normalise_name(h))
         names.append(canonical or h)
     table.header = names
     return table
@@ -311,265 +352,279 @@ def read_register(path: str | Path, *, sheet: str | None = None) -> Register:
         keys, duplicate AGS, text in number columns, missing population or area.
     """
     p = Path(path)
-    name = T.display_name(p)
-    data = T.read_bytes(p)
-    kind = T.file_kind(data)
-    if kind == "xls":
-        raise InputFileError(
-            f"{name}: Das alte Excel-Format (.xls) wird nicht unterstützt; bitte als .xlsx "
-            "oder CSV speichern."
-        )
-    if kind == "xlsx":
+    data = read_bytes(p)
+    if table_kind(p, data) == "xlsx":
         table = _xlsx_register(p, data, sheet)
-    elif p.suffix.lower() in {".xlsx", ".xlsm"}:
-        raise InputFileError(
-            f"{name}, Zeile 1: Die Datei ist keine Excel-Arbeitsmappe (.xlsx), obwohl sie so "
-            "heißt."
-        )
     else:
         table = _csv_register(p, data)
     return _parse_register(table, p)
 
 
-def _parse_register(table: T.RawTable, path: Path) -> Register:
-    name = table.source
-    problems = list(table.problems)
-    missing = [c for c in REQUIRED if c not in table.header]
-    if missing:
-        raise ValidationError(
-            [T.missing_column_problem(name, c, table.header) for c in missing],
-            title=f"{name}: Das Gemeindeverzeichnis ist unvollständig",
-        )
-    col = {c: table.header.index(c) for c in dict.fromkeys(table.header)}
-    rows = table.rows
-    numbers = table.row_numbers
+@dataclass(frozen=True)
+class _Cells:
+    """The register's cells by canonical column, with one problem collector."""
 
-    def cells(field: str) -> list[Any]:
-        j = col.get(field)
-        return [r[j] for r in rows] if j is not None else [None] * len(rows)
+    table: RawTable
+    col: dict[str, int]
+    found: RowProblems
 
-    satzart = [T.cell_text(v) for v in cells("satzart")]
-    for value, row in zip(satzart, numbers, strict=False):
+    def has(self, field: str) -> bool:
+        return field in self.col
+
+    def values(self, field: str) -> list[Any]:
+        j = self.col.get(field)
+        return [r[j] for r in self.table.rows] if j is not None else [None] * len(self.table.rows)
+
+    def picked(self, field: str, positions: np.ndarray) -> list[Any]:
+        values = self.values(field)
+        return [values[i] for i in positions]
+
+    def rows(self, positions: np.ndarray) -> list[int]:
+        return [self.table.row_numbers[i] for i in positions]
+
+
+def _record_types(cells: _Cells) -> np.ndarray:
+    satzart = [cell_text(v) for v in cells.values("satzart")]
+    for k, value in enumerate(satzart):
         if value not in RECORD_TYPES:
-            problems.append(
-                Problem(
-                    name,
-                    f"Satzart „{value}“ ist unbekannt; erwartet wird 10, 20, 30, 40, 50 "
-                    "oder 60." if value else "Satzart fehlt; erwartet wird 10, 20, 30, 40, "
-                    "50 oder 60.",
-                    row=row,
-                    column="satzart",
-                )
+            cells.found.add(
+                k,
+                f"Satzart „{value}“ ist unbekannt; erwartet wird 10, 20, 30, 40, 50 oder 60."
+                if value else "Satzart fehlt; erwartet wird 10, 20, 30, 40, 50 oder 60.",
+                "satzart",
             )
-    sa = np.array(satzart, dtype=object)
-    is_muni = sa == "60"
-    idx = np.flatnonzero(is_muni)
-    mrows = [numbers[i] for i in idx]
+    return np.array(satzart, dtype=object)
 
-    def key_part(field: str, positions: np.ndarray, *, required: bool) -> list[str]:
-        width = _KEY_WIDTHS[field]
-        out = []
-        values = cells(field)
-        for i in positions:
-            text = T.cell_text(values[i])
-            if text.isdigit() and len(text) <= width:
-                out.append(text.zfill(width))
-                continue
-            if text or required:
-                problems.append(
-                    Problem(
-                        name,
-                        f"Schlüsselteil „{text}“ ist ungültig; erwartet werden {width} "
-                        "Ziffer(n)." if text else f"Schlüsselteil fehlt; erwartet werden "
-                        f"{width} Ziffer(n).",
-                        row=numbers[i],
-                        column=field,
-                    )
-                )
-            out.append("?" * width if text or required else "0" * width)
-        return out
 
-    land = key_part("land", idx, required=True)
-    rb = key_part("rb", idx, required=True)
-    kreis = key_part("kreis", idx, required=True)
-    vb = key_part("vb", idx, required=False) if "vb" in col else ["0000"] * len(idx)
-    gem = key_part("gemeinde", idx, required=True)
-    ags = [a + b + c + d for a, b, c, d in zip(land, rb, kreis, gem, strict=False)]
-    problems += T.check_unique(ags, source=name, column="AGS", rows=mrows, what="AGS")
+def _key_part(cells: _Cells, field: str, positions: np.ndarray, *, required: bool) -> list[str]:
+    """One part of the AGS (``land``, ``rb`` …), zero-padded; malformed parts reported."""
+    if not cells.has(field) and not required:
+        return ["0" * _KEY_WIDTHS[field]] * len(positions)
+    width = _KEY_WIDTHS[field]
+    out = []
+    for i, value in zip(positions, cells.picked(field, positions), strict=True):
+        text = cell_text(value)
+        if text.isdigit() and len(text) <= width:
+            out.append(text.zfill(width))
+            continue
+        if text or required:
+            cells.found.add(
+                int(i),
+                f"Schlüsselteil „{text}“ ist ungültig; erwartet werden {width} Ziffer(n)."
+                if text else f"Schlüsselteil fehlt; erwartet werden {width} Ziffer(n).",
+                field,
+            )
+        out.append("?" * width if text or required else "0" * width)
+    return out
 
-    def number(field: str, *, integer: bool, required: bool) -> np.ndarray:
-        values = cells(field)
-        picked = [values[i] for i in idx]
-        out, probs = T.parse_numbers(
-            picked, source=name, column=field, rows=mrows, integer=integer
+
+def _number(
+    cells: _Cells, field: str, positions: np.ndarray, *, integer: bool, required: bool
+) -> np.ndarray:
+    """A number column of the municipalities; text, missing and negative values reported."""
+    picked = cells.picked(field, positions)
+    rows = cells.rows(positions)
+    name = cells.table.source
+    out, problems = parse_numbers(picked, source=name, column=field, rows=rows, integer=integer)
+    cells.found.extend(problems)
+    if required:
+        cells.found.extend(
+            Problem(name, "Wert fehlt; erwartet wird eine Zahl.", row=rows[k], column=field)
+            for k, v in enumerate(picked) if is_empty(v)
         )
-        problems.extend(probs)
-        if required:
-            empty = [k for k, v in enumerate(picked) if T.is_empty(v)]
-            problems.extend(
-                Problem(name, "Wert fehlt; erwartet wird eine Zahl.", row=mrows[k], column=field)
-                for k in empty
-            )
-        negative = np.flatnonzero(out < 0)
-        problems.extend(
-            Problem(
-                name,
-                f"Wert {out[k]:g} ist negativ; erwartet wird eine Zahl ≥ 0.",
-                row=mrows[k],
-                column=field,
-            )
-            for k in negative
-        )
-        return out
+    cells.found.extend(
+        Problem(name, f"Wert {format_decimal(out[k])} ist negativ; erwartet wird eine Zahl ≥ 0.",
+                row=rows[k], column=field)
+        for k in np.flatnonzero(out < 0)
+    )
+    return out
 
-    area = number("flaeche", integer=False, required=True)
-    population = number("bevoelkerung", integer=True, required=True)
-    male = number("maennlich", integer=True, required=False)
-    female = number("weiblich", integer=True, required=False)
-    lon_raw = cells("laengengrad")
-    lat_raw = cells("breitengrad")
-    lon, p1 = T.parse_numbers([lon_raw[i] for i in idx], source=name, column="laengengrad",
-                              rows=mrows)
-    lat, p2 = T.parse_numbers([lat_raw[i] for i in idx], source=name, column="breitengrad",
-                              rows=mrows)
-    problems += p1 + p2
+
+def _centres(cells: _Cells, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude of the municipal centres (``NaN`` where the register has 0)."""
+    name = cells.table.source
+    rows = cells.rows(positions)
+    lon, p1 = parse_numbers(cells.picked("laengengrad", positions), source=name,
+                            column="laengengrad", rows=rows)
+    lat, p2 = parse_numbers(cells.picked("breitengrad", positions), source=name,
+                            column="breitengrad", rows=rows)
+    cells.found.extend(p1 + p2)
     no_point = (lon == 0) | (lat == 0)
     lon[no_point] = np.nan
     lat[no_point] = np.nan
-    bad_point = ~np.isnan(lon) & ~T.in_germany(lon, lat)
-    problems.extend(
-        Problem(
-            name,
-            f"Mittelpunkt ({lon[k]:g}, {lat[k]:g}) liegt nicht in Deutschland (Längengrad "
-            "5,8–15,1, Breitengrad 47,2–55,1).",
-            row=mrows[k],
-            column="laengengrad",
-        )
-        for k in np.flatnonzero(bad_point)
+    cells.found.extend(
+        Problem(name, f"Mittelpunkt ({format_decimal(lon[k])}, {format_decimal(lat[k])}) liegt "
+                "nicht in Deutschland (Längengrad 5,8–15,1, Breitengrad 47,2–55,1).",
+                row=rows[k], column="laengengrad")
+        for k in np.flatnonzero(~np.isnan(lon) & ~in_germany(lon, lat))
     )
-    degree_raw = cells("verstaedterungschluessel")
-    degree = []
-    for k, i in enumerate(idx):
-        text = T.cell_text(degree_raw[i])
-        if not text:
-            degree.append(pd.NA)
-        elif text.isdigit() and int(text) in (1, 2, 3):
+    return lon, lat
+
+
+def _urban_degree(cells: _Cells, positions: np.ndarray) -> list[Any]:
+    degree: list[Any] = []
+    for i, value in zip(positions, cells.picked("verstaedterungschluessel", positions),
+                        strict=True):
+        text = cell_text(value)
+        if text.isdigit() and int(text) in (1, 2, 3):
             degree.append(int(text))
-        else:
-            problems.append(
-                Problem(
-                    name,
-                    f"Grad der Verstädterung „{text}“ ist ungültig; erwartet 01, 02 oder 03.",
-                    row=mrows[k],
-                    column="verstaedterungschluessel",
-                )
-            )
-            degree.append(pd.NA)
-    postcode_raw = cells("postleitzahl")
-    postcode = []
-    for i in idx:
-        text = T.cell_text(postcode_raw[i])
-        postcode.append(text.zfill(5) if text.isdigit() and len(text) == 4 else (text or None))
-    names_raw = cells("gemeindename")
-    muni_names = []
-    for k, i in enumerate(idx):
-        text = T.cell_text(names_raw[i])
+            continue
+        if text:
+            cells.found.add(int(i), f"Grad der Verstädterung „{text}“ ist ungültig; erwartet "
+                            "01, 02 oder 03.", "verstaedterungschluessel")
+        degree.append(pd.NA)
+    return degree
+
+
+def _postcodes(cells: _Cells, positions: np.ndarray) -> list[str | None]:
+    texts = [cell_text(v) for v in cells.picked("postleitzahl", positions)]
+    return [t.zfill(5) if t.isdigit() and len(t) == 4 else (t or None) for t in texts]
+
+
+def _names(cells: _Cells, positions: np.ndarray) -> list[str]:
+    names = [cell_text(v) for v in cells.picked("gemeindename", positions)]
+    for i, text in zip(positions, names, strict=True):
         if not text:
-            problems.append(
-                Problem(name, "Gemeindename fehlt.", row=mrows[k], column="gemeindename")
-            )
-        muni_names.append(text)
-    text_codes = [T.cell_text(v) for v in cells("textkennzeichen")]
+            cells.found.add(int(i), "Gemeindename fehlt.", "gemeindename")
+    return names
 
-    # names of Länder, Kreise and Gemeindeverbände from their own records
-    def record_keys(kind: str, fields: tuple[str, ...]) -> dict[str, tuple[str, str, int]]:
-        pos = np.flatnonzero(sa == kind)
-        columns = {f: cells(f) for f in fields}
-        parts = [[T.cell_text(columns[f][i]) for i in pos] for f in fields]
-        out: dict[str, tuple[str, str, int]] = {}
-        for k, i in enumerate(pos):
-            key_cells = [parts[j][k] for j in range(len(fields))]
-            if not all(c.isdigit() for c in key_cells):
-                continue
-            key = "".join(
-                c.zfill(_KEY_WIDTHS[f]) for c, f in zip(key_cells, fields, strict=False)
-            )
-            out[key] = (T.cell_text(names_raw[i]), text_codes[i], numbers[i])
-        return out
 
-    laender_rec = record_keys("10", ("land",))
-    kreise_rec = record_keys("40", ("land", "rb", "kreis"))
-    verband_rec = record_keys("50", ("land", "rb", "kreis", "vb")) if "vb" in col else {}
+def _record_keys(
+    cells: _Cells, kinds: np.ndarray, kind: str, fields: tuple[str, ...]
+) -> dict[str, tuple[str, str, int]]:
+    """``{key: (name, text code, row)}`` of the Länder, Kreise or Gemeindeverbände records."""
+    positions = np.flatnonzero(kinds == kind)
+    parts = [[cell_text(v) for v in cells.picked(f, positions)] for f in fields]
+    names = cells.picked("gemeindename", positions)
+    codes = cells.picked("textkennzeichen", positions)
+    rows = cells.rows(positions)
+    out: dict[str, tuple[str, str, int]] = {}
+    for k in range(len(positions)):
+        key_cells = [part[k] for part in parts]
+        if all(c.isdigit() for c in key_cells):
+            key = "".join(c.zfill(_KEY_WIDTHS[f]) for c, f in zip(key_cells, fields, strict=True))
+            out[key] = (cell_text(names[k]), cell_text(codes[k]), rows[k])
+    return out
 
-    if problems:
-        raise ValidationError(
-            problems, title=f"{name}: Das Gemeindeverzeichnis enthält Fehler"
-        )
 
-    kreis_ags = [a + b + c for a, b, c in zip(land, rb, kreis, strict=False)]
-    munis = pd.DataFrame(
-        {
-            "ags": pd.Series(ags, dtype=object),
-            "name": pd.Series(muni_names, dtype=object),
-            "kreis_ags": pd.Series(kreis_ags, dtype=object),
-            "kreis_name": pd.Series(
-                [kreise_rec.get(k, ("", "", 0))[0] or None for k in kreis_ags], dtype=object
-            ),
-            "verband": pd.Series(
-                [
-                    verband_rec.get(k + v, ("", "", 0))[0] or None
-                    for k, v in zip(kreis_ags, vb, strict=False)
-                ],
-                dtype=object,
-            ),
-            "land": pd.Series(land, dtype=object),
-            "area_km2": area,
-            "population": population,
-            "male": male,
-            "female": female,
-            "postcode": pd.Series(postcode, dtype=object),
-            "lon": lon,
-            "lat": lat,
-            "urban_degree": pd.array(degree, dtype="Int64"),
-            "text_code": pd.Series([text_codes[i] for i in idx], dtype=object),
-            "source_row": np.asarray(mrows, dtype=int),
-        }
-    ).set_index("ags")
+def _display_name(name: str, code: str) -> str:
+    """„Landkreis Mittelsachsen“ from the name and the Kreis text code."""
+    ktype = KREIS_TYPES.get(code, "Kreis")
+    if code in ("43", "44") and not name.lower().startswith(("region", "kreis", "landkreis")):
+        return f"{ktype} {name}"
+    return name
 
+
+def _kreise(
+    kreise_rec: dict[str, tuple[str, str, int]],
+    laender_rec: dict[str, tuple[str, str, int]],
+    munis: pd.DataFrame,
+) -> pd.DataFrame:
     stats = munis.groupby("kreis_ags").agg(
         n_municipalities=("name", "size"),
         population=("population", "sum"),
         area_km2=("area_km2", "sum"),
     )
-    laender = pd.DataFrame(
-        {"name": pd.Series({k: v[0] for k, v in laender_rec.items()}, dtype=object)}
-    )
-    laender.index.name = "land"
-    krows = []
-    for key, (kname, code, _) in kreise_rec.items():
-        ktype = KREIS_TYPES.get(code, "Kreis")
-        if code in ("43", "44") and not kname.lower().startswith(("region", "kreis", "landkreis")):
-            display = f"{ktype} {kname}"
-        else:
-            display = kname
-        krows.append(
-            {
-                "kreis_ags": key,
-                "name": kname,
-                "kreis_type": ktype,
-                "display_name": display,
-                "land": key[:2],
-                "land_name": laender_rec.get(key[:2], ("", "", 0))[0] or None,
-            }
-        )
+    krows = [
+        {
+            "kreis_ags": key,
+            "name": kname,
+            "kreis_type": KREIS_TYPES.get(code, "Kreis"),
+            "display_name": _display_name(kname, code),
+            "land": key[:2],
+            "land_name": laender_rec.get(key[:2], ("", "", 0))[0] or None,
+        }
+        for key, (kname, code, _) in kreise_rec.items()
+    ]
     kreise = pd.DataFrame(
         krows, columns=["kreis_ags", "name", "kreis_type", "display_name", "land", "land_name"]
     ).set_index("kreis_ags")
     kreise = kreise.join(stats, how="left")
     kreise["n_municipalities"] = kreise["n_municipalities"].fillna(0).astype(int)
+    return kreise
+
+
+def _municipalities(cells: _Cells, kinds: np.ndarray) -> tuple[dict[str, Any], list[str]]:
+    """The municipality columns (records of Satzart 60), every problem collected."""
+    idx = np.flatnonzero(kinds == "60")
+    mrows = cells.rows(idx)
+    land = _key_part(cells, "land", idx, required=True)
+    rb = _key_part(cells, "rb", idx, required=True)
+    kreis = _key_part(cells, "kreis", idx, required=True)
+    vb = _key_part(cells, "vb", idx, required=False)
+    gem = _key_part(cells, "gemeinde", idx, required=True)
+    ags = [a + b + c + d for a, b, c, d in zip(land, rb, kreis, gem, strict=True)]
+    cells.found.extend(check_unique(ags, source=cells.table.source, column="AGS", rows=mrows,
+                                    what="AGS"))
+    area = _number(cells, "flaeche", idx, integer=False, required=True)
+    population = _number(cells, "bevoelkerung", idx, integer=True, required=True)
+    male = _number(cells, "maennlich", idx, integer=True, required=False)
+    female = _number(cells, "weiblich", idx, integer=True, required=False)
+    lon, lat = _centres(cells, idx)
+    degree = _urban_degree(cells, idx)
+    postcode = _postcodes(cells, idx)
+    names = _names(cells, idx)
+    data = {
+        "ags": pd.Series(ags, dtype=object),
+        "name": pd.Series(names, dtype=object),
+        "kreis_ags": pd.Series([a + b + c for a, b, c in zip(land, rb, kreis, strict=True)],
+                               dtype=object),
+        "land": pd.Series(land, dtype=object),
+        "area_km2": area,
+        "population": population,
+        "male": male,
+        "female": female,
+        "postcode": pd.Series(postcode, dtype=object),
+        "lon": lon,
+        "lat": lat,
+        "urban_degree": pd.array(degree, dtype="Int64"),
+        "text_code": pd.Series([cell_text(v) for v in cells.picked("textkennzeichen", idx)],
+                               dtype=object),
+        "source_row": np.asarray(mrows, dtype=int),
+    }
+    return data, vb
+
+
+def _parse_register(table: RawTable, path: Path) -> Register:
+    name = table.source
+    missing = [c for c in REQUIRED if c not in table.header]
+    if missing:
+        raise ValidationError(
+            [missing_column_problem(name, c, table.header) for c in missing],
+            title=f"{name}: Das Gemeindeverzeichnis ist unvollständig",
+        )
+    cells = _Cells(table, {c: table.header.index(c) for c in dict.fromkeys(table.header)},
+                   RowProblems(name, table.row_numbers))
+    kinds = _record_types(cells)
+    data, vb = _municipalities(cells, kinds)
+    # names of Länder, Kreise and Gemeindeverbände from their own records
+    laender_rec = _record_keys(cells, kinds, "10", ("land",))
+    kreise_rec = _record_keys(cells, kinds, "40", ("land", "rb", "kreis"))
+    verband_rec = (_record_keys(cells, kinds, "50", ("land", "rb", "kreis", "vb"))
+                   if cells.has("vb") else {})
+    problems = table.problems + cells.found.problems
+    if problems:
+        raise ValidationError(problems, title=f"{name}: Das Gemeindeverzeichnis enthält Fehler")
+    kreis_ags = list(data["kreis_ags"])
+    data["kreis_name"] = pd.Series(
+        [kreise_rec.get(k, ("", "", 0))[0] or None for k in kreis_ags], dtype=object
+    )
+    data["verband"] = pd.Series(
+        [verband_rec.get(k + v, ("", "", 0))[0] or None
+         for k, v in zip(kreis_ags, vb, strict=True)],
+        dtype=object,
+    )
+    order = ["ags", "name", "kreis_ags", "kreis_name", "verband", "land", "area_km2",
+             "population", "male", "female", "postcode", "lon", "lat", "urban_degree",
+             "text_code", "source_row"]
+    munis = pd.DataFrame({c: data[c] for c in order}).set_index("ags")
+    laender = pd.DataFrame(
+        {"name": pd.Series({k: v[0] for k, v in laender_rec.items()}, dtype=object)}
+    )
+    laender.index.name = "land"
     return Register(
         municipalities=munis,
-        kreise=kreise,
+        kreise=_kreise(kreise_rec, laender_rec, munis),
         laender=laender,
         source=name,
         path=path,

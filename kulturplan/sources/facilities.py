@@ -11,7 +11,7 @@ There is no online geocoding: rows need coordinates (WGS84 degrees; or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,30 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
-from kulturplan.errors import KulturplanError, Problem, ValidationError
+from kulturplan._format import format_decimal
+from kulturplan._geo import wgs84_points
+from kulturplan.errors import (
+    OverwriteRefusedError,
+    ParameterError,
+    Problem,
+    ValidationError,
+)
 from kulturplan.region import CRS
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import (
+    GERMANY_BBOX,
+    cell_text,
+    check_unique,
+    closest,
+    find_columns,
+    in_germany,
+    is_empty,
+    missing_column_problem,
+    normalise_label,
+    normalise_name,
+    parse_numbers,
+)
+from kulturplan.sources._files import RawTable, read_any
+from kulturplan.sources._report import ReadResult, RowProblems
 
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     # field: (German column name in the template, accepted spellings)
@@ -70,11 +91,6 @@ _NO = {"nein", "n", "no", "false", "falsch", "0"}
 _PARTLY = {"teilweise", "teils", "eingeschraenkt", "bedingt"}
 
 
-def _de(x: float) -> str:
-    """Number with a German decimal comma."""
-    return f"{x:g}".replace(".", ",")
-
-
 def _label(field: str) -> str:
     return FIELDS[field][0]
 
@@ -87,8 +103,8 @@ def category_lookup() -> dict[str, str]:
         names = [cid, row["label"], row.get("label_plural", ""), *(row.get("aliases") or [])]
         for n in names:
             if n:
-                lookup.setdefault(T.normalise_label(n), str(cid))
-                lookup.setdefault(T.normalise_name(n), str(cid))
+                lookup.setdefault(normalise_label(n), str(cid))
+                lookup.setdefault(normalise_name(n), str(cid))
     return lookup
 
 
@@ -101,11 +117,11 @@ def match_category(
     suggestions name the closest catalog ids (difflib).
     """
     lookup = lookup if lookup is not None else category_lookup()
-    text = T.cell_text(value)
-    for key in (T.normalise_label(text), T.normalise_name(text)):
+    text = cell_text(value)
+    for key in (normalise_label(text), normalise_name(text)):
         if key in lookup:
             return lookup[key], []
-    hits = T.closest(text, [k for k in lookup if " " in k or k.isalnum()], n=5)
+    hits = closest(text, [k for k in lookup if " " in k or k.isalnum()], n=5)
     ids = list(dict.fromkeys(lookup[h] for h in hits))[:3]
     return None, ids
 
@@ -117,41 +133,251 @@ def _resolve_mapping(mapping: dict[str, str] | None, source: str) -> dict[str, s
     names: dict[str, str] = {}
     for field, (german, synonyms) in FIELDS.items():
         for n in (field, german, *synonyms):
-            names.setdefault(T.normalise_name(n), field)
+            names.setdefault(normalise_name(n), field)
     out = {}
     for file_col, target in mapping.items():
-        field = names.get(T.normalise_name(target))
-        if field is None:
-            raise KulturplanError(
+        found = names.get(normalise_name(target))
+        if found is None:
+            raise ParameterError(
                 f"{source}: Zuordnung „{file_col}“ → „{target}“: Ziel ist unbekannt; erlaubt "
                 "sind " + ", ".join(f"„{FIELDS[f][0]}“" for f in FIELDS) + "."
             )
-        out[str(file_col)] = field
+        out[str(file_col)] = found
     return out
 
 
-def _flag(values: Sequence[Any], source: str, column: str, rows: Sequence[int],
-          problems: list[Problem], row_bad: np.ndarray) -> list[Any]:
+@dataclass(frozen=True)
+class _Columns:
+    """The cells of a facility list by field (column resolution done once)."""
+
+    table: RawTable
+    cols: dict[str, int]
+
+    @property
+    def n(self) -> int:
+        return len(self.table.rows)
+
+    def has(self, field: str) -> bool:
+        return field in self.cols
+
+    def values(self, field: str) -> list[Any]:
+        j = self.cols.get(field)
+        return [r[j] for r in self.table.rows] if j is not None else [None] * self.n
+
+    def name(self, field: str) -> str:
+        """The column name as in the file (the template's name when the column is absent)."""
+        return self.table.header[self.cols[field]] if field in self.cols else _label(field)
+
+    def texts(self, field: str) -> list[str | None]:
+        return [cell_text(v) or None for v in self.values(field)]
+
+    def numbers(self, field: str, found: RowProblems, *, integer: bool = False) -> np.ndarray:
+        if field not in self.cols:
+            return np.full(self.n, np.nan)
+        values, problems = parse_numbers(self.values(field), source=self.table.source,
+                                         column=self.name(field), rows=self.table.row_numbers,
+                                         integer=integer)
+        found.extend(problems)
+        return values
+
+
+def _resolve_columns(table: RawTable, mapping: dict[str, str] | None) -> _Columns:
+    """Find the fields' columns; a missing required column raises (nothing can be read)."""
+    source = table.source
+    explicit = _resolve_mapping(mapping, source)
+    synonyms = {f: (german, *syn) for f, (german, syn) in FIELDS.items()}
+    cols = find_columns(table.header, synonyms, explicit)
+    required = ["name", "category"]
+    if not ("lat" in cols and "lon" in cols) and not ("x" in cols and "y" in cols):
+        required += ["lat", "lon"]
+    fatal = [missing_column_problem(source, _label(f), table.header)
+             for f in required if f not in cols]
+    if fatal:
+        raise ValidationError(fatal, title=f"{source}: Die Einrichtungsliste ist unvollständig")
+    if not table.rows:
+        raise ValidationError(
+            [Problem(source, "Die Tabelle hat keine Datenzeilen unter der Kopfzeile.", row=2)],
+            title=f"{source}: Die Einrichtungsliste ist leer",
+        )
+    return _Columns(table, cols)
+
+
+def _names(view: _Columns, found: RowProblems) -> list[str]:
+    names = [cell_text(v) for v in view.values("name")]
+    found.add_each((k for k, v in enumerate(names) if not v), "Name fehlt.", view.name("name"))
+    return names
+
+
+def _category_problem(text: str, lookup: dict[str, str]) -> tuple[str | None, str | None]:
+    """``(category id, None)`` or ``(None, German problem message)`` for one Sparte cell."""
+    allowed = ", ".join(catalog.category_ids())
+    if not text:
+        return None, f"Sparte fehlt; erlaubt sind: {allowed}."
+    cid, suggestions = match_category(text, lookup)
+    if cid is not None:
+        return cid, None
+    hint = (
+        "; meinten Sie: "
+        + ", ".join(f"{s} ({catalog.category_label(s)})" for s in suggestions) + "?"
+        if suggestions
+        else ""
+    )
+    return None, (
+        f"Sparte „{text}“ ist unbekannt{hint} Erlaubt sind die Kennungen, Bezeichnungen und "
+        f"Synonyme des Sparten-Katalogs: {allowed}."
+    )
+
+
+def _categories(view: _Columns, found: RowProblems) -> list[str | None]:
+    lookup = category_lookup()
+    out: list[str | None] = []
+    for k, value in enumerate(view.values("category")):
+        cid, problem = _category_problem(cell_text(value), lookup)
+        if problem is not None:
+            found.add(k, problem, view.name("category"))
+        out.append(cid)
+    return out
+
+
+_MISSING_COORDINATES = (
+    "Koordinaten fehlen; bitte Breitengrad und Längengrad in Grad (WGS84, z. B. 51,7757 und "
+    "9,3816) eintragen – eine Online-Adresssuche gibt es hier nicht."
+)
+
+
+def _degree_points(view: _Columns, found: RowProblems) -> gpd.GeoSeries:
+    """Points from Breitengrad/Längengrad; empty, swapped and foreign coordinates reported."""
+    lat = view.numbers("lat", found)
+    lon = view.numbers("lon", found)
+    missing = np.isnan(lat) | np.isnan(lon)
+    lat_empty = np.array([is_empty(v) for v in view.values("lat")], dtype=bool)
+    lon_empty = np.array([is_empty(v) for v in view.values("lon")], dtype=bool)
+    inside = in_germany(lon, lat)
+    swapped = ~missing & ~inside & in_germany(lat, lon)
+    outside = ~missing & ~inside & ~swapped
+    found.add_each(np.flatnonzero(lat_empty | lon_empty), _MISSING_COORDINATES,
+                   lambda k: view.name("lat") if lat_empty[k] else view.name("lon"))
+    found.add_each(
+        np.flatnonzero(swapped),
+        lambda k: f"Breitengrad ({format_decimal(lat[k])}) und Längengrad "
+        f"({format_decimal(lon[k])}) sind vertauscht: in Deutschland liegt der Breitengrad "
+        "zwischen 47,2 und 55,1, der Längengrad zwischen 5,8 und 15,1. Bitte die beiden Werte "
+        "tauschen.",
+        view.name("lat"),
+    )
+    found.add_each(
+        np.flatnonzero(outside),
+        lambda k: f"Koordinaten (Breitengrad {format_decimal(lat[k])}, Längengrad "
+        f"{format_decimal(lon[k])}) liegen außerhalb Deutschlands; erwartet Breitengrad "
+        "47,2–55,1 und Längengrad 5,8–15,1 (Grad, WGS84).",
+        lambda k: view.name("lat")
+        if not (GERMANY_BBOX[1] <= lat[k] <= GERMANY_BBOX[3]) else view.name("lon"),
+    )
+    found.rejected |= missing
+    return wgs84_points(np.nan_to_num(lon), np.nan_to_num(lat))
+
+
+def _utm_points(view: _Columns, found: RowProblems) -> gpd.GeoSeries:
+    """Points from Rechtswert/Hochwert (EPSG:25832); missing or foreign values reported."""
+    x = view.numbers("x", found)
+    y = view.numbers("y", found)
+    missing = np.isnan(x) | np.isnan(y)
+    points = gpd.GeoSeries(gpd.points_from_xy(np.nan_to_num(x), np.nan_to_num(y)), crs=CRS)
+    degrees = points.to_crs("EPSG:4326")
+    inside = in_germany(degrees.x.to_numpy(), degrees.y.to_numpy())
+    found.add_each(
+        np.flatnonzero(missing | ~inside),
+        lambda k: "Koordinaten fehlen." if missing[k] else
+        f"Rechts-/Hochwert ({format_decimal(x[k])}, {format_decimal(y[k])}) liegt nicht in "
+        "Deutschland; erwartet werden UTM-Koordinaten in EPSG:25832 (z. B. 520000 / 5735000).",
+        view.name("x"),
+    )
+    return points
+
+
+def _amounts(view: _Columns, found: RowProblems) -> tuple[np.ndarray, np.ndarray]:
+    """Kapazität (whole number) and opening hours per week; negative values reported."""
+    capacity = view.numbers("capacity", found, integer=True)
+    hours = view.numbers("hours_per_week", found)
+    for field, values in (("capacity", capacity), ("hours_per_week", hours)):
+        found.add_each(np.flatnonzero(values < 0),
+                       lambda k, v=values: f"Wert {format_decimal(v[k])} ist negativ.",
+                       view.name(field))
+    return capacity, hours
+
+
+def _flag_value(value: Any) -> Any:
+    """``True``/``False``/``pd.NA`` for a ja/nein cell; ``None`` if it is neither."""
+    if isinstance(value, bool):
+        return value
+    text = normalise_name(cell_text(value))
+    if not text:
+        return pd.NA
+    if text in _YES:
+        return True
+    if text in _NO or text in _PARTLY:
+        return False
+    return None
+
+
+def _flags(view: _Columns, field: str, found: RowProblems) -> list[Any]:
+    if not view.has(field):
+        return [pd.NA] * view.n
     out: list[Any] = []
-    for k, v in enumerate(values):
-        if isinstance(v, bool):
-            out.append(v)
-            continue
-        text = T.normalise_name(T.cell_text(v))
-        if not text:
-            out.append(pd.NA)
-        elif text in _YES:
-            out.append(True)
-        elif text in _NO or text in _PARTLY:
-            out.append(False)
-        else:
-            problems.append(
-                Problem(source, f"„{T.cell_text(v)}“ ist keine gültige Angabe; erwartet „ja“, "
-                        "„nein“ oder „teilweise“.", row=rows[k], column=column)
-            )
-            row_bad[k] = True
-            out.append(pd.NA)
+    for k, value in enumerate(view.values(field)):
+        flag = _flag_value(value)
+        if flag is None:
+            found.add(k, f"„{cell_text(value)}“ ist keine gültige Angabe; erwartet „ja“, "
+                      "„nein“ oder „teilweise“.", view.name(field))
+            flag = pd.NA
+        out.append(flag)
     return out
+
+
+def _ids(view: _Columns, stem: str, found: RowProblems) -> list[str]:
+    """The file's IDs (empty ones and a missing column give ``<file>-<row>``); repeats reported."""
+    rows = view.table.row_numbers
+    if not view.has("facility_id"):
+        return [f"{stem}-{r}" for r in rows]
+    ids = [cell_text(v) or f"{stem}-{r}"
+           for v, r in zip(view.values("facility_id"), rows, strict=True)]
+    found.extend(check_unique(ids, source=view.table.source, column=view.name("facility_id"),
+                              rows=rows, what="Kennung"))
+    return ids
+
+
+def _postcodes(view: _Columns) -> list[str | None]:
+    return [(t.zfill(5) if t and t.isdigit() and len(t) == 4 else t)
+            for t in view.texts("postcode")]
+
+
+def _assemble(view: _Columns, found: RowProblems, stem: str) -> gpd.GeoDataFrame:
+    """Parse every field and build the frame (all rows; the caller drops the rejected ones)."""
+    names = _names(view, found)
+    categories = _categories(view, found)
+    has_degrees = view.has("lat") and view.has("lon")
+    points = _degree_points(view, found) if has_degrees else _utm_points(view, found)
+    capacity, hours = _amounts(view, found)
+    barrier_free = _flags(view, "barrier_free", found)
+    mobile = _flags(view, "mobile", found)
+    data: dict[str, Any] = {
+        "facility_id": pd.Series(_ids(view, stem, found), dtype=object),
+        "name": pd.Series(names, dtype=object),
+        "category": pd.Series(categories, dtype=object),
+        "street": pd.Series(view.texts("street"), dtype=object),
+        "postcode": pd.Series(_postcodes(view), dtype=object),
+        "city": pd.Series(view.texts("city"), dtype=object),
+        "capacity": capacity,
+        "operator": pd.Series(view.texts("operator"), dtype=object),
+        "barrier_free": pd.array(barrier_free, dtype="boolean"),
+        "hours_per_week": hours,
+        "mobile": pd.array(mobile, dtype="boolean"),
+    }
+    if view.has("ags"):
+        data["ags"] = pd.Series(view.texts("ags"), dtype=object)
+    data["source"] = view.table.source
+    data["source_row"] = np.asarray(view.table.row_numbers, dtype=int)
+    return gpd.GeoDataFrame(data, geometry=points.to_numpy(), crs=CRS)
 
 
 def read_table(
@@ -159,8 +385,7 @@ def read_table(
     mapping: dict[str, str] | None = None,
     *,
     sheet: str | None = None,
-    problems: list[Problem] | None = None,
-) -> gpd.GeoDataFrame:
+) -> ReadResult:
     """Read a facility list (CSV or XLSX) into facilities for a :class:`~kulturplan.Region`.
 
     Parameters
@@ -172,262 +397,43 @@ def read_table(
         ``{column in the file: field}``, where field is a German column name of the
         template (``"Sparte"``) or a field id (``"category"``); for files with other
         column names.
-    problems
-        If given, rows that cannot be used are left out and their problems are
-        appended to this list (nothing raised for them). If ``None`` (default), any
-        problem raises one :class:`~kulturplan.errors.ValidationError` listing all.
+    sheet
+        Sheet of a workbook (default: the first visible one).
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        Index ``facility_id`` (the file's ID column, else ``<file>-<row>``);
-        columns ``name``, ``category`` (catalog id), ``street``, ``postcode``,
-        ``city``, ``capacity``, ``operator``, ``barrier_free`` (``teilweise``
-        counts as not barrier-free), ``hours_per_week``, ``mobile``, ``ags`` (if
-        given), ``source``, ``source_row``, ``geometry`` (points in EPSG:25832).
-        Columns not listed in :data:`FIELDS` are not taken over (they may hold
-        personal data).
+    ReadResult
+        ``facilities, report``. ``facilities``: index ``facility_id`` (the file's ID
+        column, else ``<file>-<row>``); columns ``name``, ``category`` (catalog id),
+        ``street``, ``postcode``, ``city``, ``capacity``, ``operator``, ``barrier_free``
+        (``teilweise`` counts as not barrier-free), ``hours_per_week``, ``mobile``,
+        ``ags`` (if given), ``source``, ``source_row``, ``geometry`` (points in
+        EPSG:25832). Columns not listed in :data:`FIELDS` are not taken over (they may
+        hold personal data). ``report``: every row left out with row, column and reason
+        (missing name, unknown Sparte with the closest catalog ids, missing, swapped or
+        foreign coordinates, text in number columns, duplicate IDs), how many rows that
+        were, and the columns not taken over.
 
     Raises
     ------
     kulturplan.errors.InputFileError
         Missing, empty or unreadable file (e.g. not a spreadsheet).
     kulturplan.errors.ValidationError
-        Missing required columns (always), and row problems unless ``problems``
-        is given: missing name, unknown Sparte (with the closest catalog ids),
-        missing or non-numeric coordinates, coordinates outside Germany, latitude
-        and longitude swapped, text in number columns, duplicate IDs.
+        Missing required columns or no data rows (nothing can be read).
     """
-    table = T.read_any(path, sheet=sheet)
-    source = table.source
-    collect: list[Problem] = list(table.problems)
-    explicit = _resolve_mapping(mapping, source)
-    synonyms = {f: (german, *syn) for f, (german, syn) in FIELDS.items()}
-    cols = T.find_columns(table.header, synonyms, explicit)
-    fatal: list[Problem] = []
-    for field in ("name", "category"):
-        if field not in cols:
-            fatal.append(T.missing_column_problem(source, _label(field), table.header))
-    has_ll = "lat" in cols and "lon" in cols
-    has_xy = "x" in cols and "y" in cols
-    if not has_ll and not has_xy:
-        for field in ("lat", "lon"):
-            if field not in cols:
-                fatal.append(T.missing_column_problem(source, _label(field), table.header))
-    if fatal:
-        raise ValidationError(fatal, title=f"{source}: Die Einrichtungsliste ist unvollständig")
-    header = table.header
-    rows = table.row_numbers
-    n = len(table.rows)
-    if n == 0:
-        raise ValidationError(
-            [Problem(source, "Die Tabelle hat keine Datenzeilen unter der Kopfzeile.", row=2)],
-            title=f"{source}: Die Einrichtungsliste ist leer",
+    table = read_any(path, sheet=sheet)
+    view = _resolve_columns(table, mapping)
+    found = RowProblems(table.source, table.row_numbers)
+    frame = _assemble(view, found, Path(path).stem)
+    unused = [h for j, h in enumerate(table.header) if j not in view.cols.values() and h]
+    if unused:
+        found.note(
+            "Spalten nicht übernommen (unbekannt oder möglicherweise personenbezogen): "
+            + ", ".join(f"„{u}“" for u in unused) + ".",
+            row=1,
         )
-    row_bad = np.zeros(n, dtype=bool)
-    row_problems: list[Problem] = []
-    position = {r: k for k, r in enumerate(rows)}
-
-    def col(field: str) -> list[Any]:
-        j = cols.get(field)
-        return [r[j] for r in table.rows] if j is not None else [None] * n
-
-    def colname(field: str) -> str:
-        return header[cols[field]] if field in cols else _label(field)
-
-    def numbers(field: str, *, integer: bool = False) -> np.ndarray:
-        if field not in cols:
-            return np.full(n, np.nan)
-        values, probs = T.parse_numbers(col(field), source=source, column=colname(field),
-                                        rows=rows, integer=integer)
-        for p in probs:
-            row_bad[position[p.row]] = True
-        row_problems.extend(probs)
-        return values
-
-    names = [T.cell_text(v) for v in col("name")]
-    for k, v in enumerate(names):
-        if not v:
-            row_problems.append(Problem(source, "Name fehlt.", row=rows[k], column=colname("name")))
-            row_bad[k] = True
-    lookup = category_lookup()
-    categories: list[str | None] = []
-    for k, v in enumerate(col("category")):
-        text = T.cell_text(v)
-        if not text:
-            row_problems.append(Problem(source, "Sparte fehlt; erlaubt sind: "
-                                        + ", ".join(catalog.category_ids()) + ".",
-                                        row=rows[k], column=colname("category")))
-            row_bad[k] = True
-            categories.append(None)
-            continue
-        cid, suggestions = match_category(text, lookup)
-        if cid is None:
-            hint = (
-                "; meinten Sie: " + ", ".join(
-                    f"{s} ({catalog.category_label(s)})" for s in suggestions) + "?"
-                if suggestions
-                else ""
-            )
-            row_problems.append(
-                Problem(
-                    source,
-                    f"Sparte „{text}“ ist unbekannt{hint} Erlaubt sind die Kennungen, "
-                    "Bezeichnungen und Synonyme des Sparten-Katalogs: "
-                    + ", ".join(catalog.category_ids()) + ".",
-                    row=rows[k],
-                    column=colname("category"),
-                )
-            )
-            row_bad[k] = True
-        categories.append(cid)
-
-    # coordinates
-    if has_ll:
-        lat = numbers("lat")
-        lon = numbers("lon")
-        missing = np.isnan(lat) | np.isnan(lon)
-        lat_empty = np.array([T.is_empty(v) for v in col("lat")], dtype=bool)
-        lon_empty = np.array([T.is_empty(v) for v in col("lon")], dtype=bool)
-        inside = T.in_germany(lon, lat)
-        swapped = ~missing & ~inside & T.in_germany(lat, lon)
-        outside = ~missing & ~inside & ~swapped
-        for k in np.flatnonzero(lat_empty | lon_empty):
-            row_problems.append(
-                Problem(
-                    source,
-                    "Koordinaten fehlen; bitte Breitengrad und Längengrad in Grad (WGS84, z. B. "
-                    "51,7757 und 9,3816) eintragen – eine Online-Adresssuche gibt es hier nicht.",
-                    row=rows[k],
-                    column=colname("lat") if lat_empty[k] else colname("lon"),
-                )
-            )
-        for k in np.flatnonzero(swapped):
-            row_problems.append(
-                Problem(
-                    source,
-                    f"Breitengrad ({_de(lat[k])}) und Längengrad ({_de(lon[k])}) "
-                    "sind vertauscht: in "
-                    "Deutschland liegt der Breitengrad zwischen 47,2 und 55,1, der Längengrad "
-                    "zwischen 5,8 und 15,1. Bitte die beiden Werte tauschen.",
-                    row=rows[k],
-                    column=colname("lat"),
-                )
-            )
-        for k in np.flatnonzero(outside):
-            bad_lat = not (T.GERMANY_BBOX[1] <= lat[k] <= T.GERMANY_BBOX[3])
-            row_problems.append(
-                Problem(
-                    source,
-                    f"Koordinaten (Breitengrad {_de(lat[k])}, Längengrad {_de(lon[k])}) liegen "
-                    "außerhalb Deutschlands; "
-                    "erwartet Breitengrad 47,2–55,1 und Längengrad 5,8–15,1 (Grad, WGS84).",
-                    row=rows[k],
-                    column=colname("lat") if bad_lat else colname("lon"),
-                )
-            )
-        row_bad |= missing | swapped | outside
-        points = gpd.GeoSeries(gpd.points_from_xy(np.nan_to_num(lon), np.nan_to_num(lat)),
-                               crs="EPSG:4326").to_crs(CRS)
-    else:
-        x = numbers("x")
-        y = numbers("y")
-        missing = np.isnan(x) | np.isnan(y)
-        pts = gpd.GeoSeries(gpd.points_from_xy(np.nan_to_num(x), np.nan_to_num(y)), crs=CRS)
-        ll = pts.to_crs("EPSG:4326")
-        inside = T.in_germany(ll.x.to_numpy(), ll.y.to_numpy())
-        for k in np.flatnonzero(missing | ~inside):
-            row_problems.append(
-                Problem(
-                    source,
-                    "Koordinaten fehlen." if missing[k] else
-                    f"Rechts-/Hochwert ({x[k]:g}, {y[k]:g}) liegt nicht in Deutschland; erwartet "
-                    "werden UTM-Koordinaten in EPSG:25832 (z. B. 520000 / 5735000).",
-                    row=rows[k],
-                    column=colname("x"),
-                )
-            )
-        row_bad |= missing | ~inside
-        points = pts
-
-    capacity = numbers("capacity", integer=True)
-    hours = numbers("hours_per_week")
-    for field, values in (("capacity", capacity), ("hours_per_week", hours)):
-        for k in np.flatnonzero(values < 0):
-            row_problems.append(Problem(source, f"Wert {values[k]:g} ist negativ.", row=rows[k],
-                                        column=colname(field)))
-            row_bad[k] = True
-    barrier = _flag(col("barrier_free"), source, colname("barrier_free"), rows, row_problems,
-                    row_bad) if "barrier_free" in cols else [pd.NA] * n
-    mobile = _flag(col("mobile"), source, colname("mobile"), rows, row_problems,
-                   row_bad) if "mobile" in cols else [pd.NA] * n
-
-    stem = Path(path).stem
-    if "facility_id" in cols:
-        ids = [T.cell_text(v) for v in col("facility_id")]
-        for k, v in enumerate(ids):
-            if not v:
-                ids[k] = f"{stem}-{rows[k]}"
-        dup = T.check_unique(ids, source=source, column=colname("facility_id"), rows=rows,
-                             what="Kennung")
-        for p in dup:
-            row_bad[position[p.row]] = True
-        row_problems += dup
-    else:
-        ids = [f"{stem}-{r}" for r in rows]
-
-    def text(field: str) -> list[Any]:
-        return [T.cell_text(v) or None for v in col(field)]
-
-    postcodes = [
-        (t.zfill(5) if t and t.isdigit() and len(t) == 4 else t) for t in text("postcode")
-    ]
-    data: dict[str, Any] = {
-        "facility_id": pd.Series(ids, dtype=object),
-        "name": pd.Series(names, dtype=object),
-        "category": pd.Series(categories, dtype=object),
-        "street": pd.Series(text("street"), dtype=object),
-        "postcode": pd.Series(postcodes, dtype=object),
-        "city": pd.Series(text("city"), dtype=object),
-        "capacity": capacity,
-        "operator": pd.Series(text("operator"), dtype=object),
-        "barrier_free": pd.array(barrier, dtype="boolean"),
-        "hours_per_week": hours,
-        "mobile": pd.array(mobile, dtype="boolean"),
-    }
-    if "ags" in cols:
-        data["ags"] = pd.Series(text("ags"), dtype=object)
-    data["source"] = source
-    data["source_row"] = np.asarray(rows, dtype=int)
-    frame = gpd.GeoDataFrame(data, geometry=points.to_numpy(), crs=CRS)
-
-    unused = [h for j, h in enumerate(header) if j not in cols.values() and h]
-    problems_out = collect + sorted(row_problems, key=lambda p: p.row or 0)
-    if problems is None:
-        if problems_out:
-            raise ValidationError(problems_out, title=f"{source}: Die Einrichtungsliste enthält "
-                                  "Fehler")
-    else:
-        problems.extend(problems_out)
-        if row_bad.any():
-            problems.append(
-                Problem(
-                    source,
-                    f"{int(row_bad.sum())} von {n} Zeilen werden wegen der oben genannten "
-                    "Probleme nicht übernommen.",
-                )
-            )
-        if unused:
-            problems.append(
-                Problem(
-                    source,
-                    "Spalten nicht übernommen (unbekannt oder möglicherweise personenbezogen): "
-                    + ", ".join(f"„{u}“" for u in unused) + ".",
-                    row=1,
-                )
-            )
-    frame = frame[~row_bad]
-    return frame.set_index("facility_id")
+    report = found.report(first=table.problems)
+    return ReadResult(frame[~found.rejected].set_index("facility_id"), report)
 
 
 # --------------------------------------------------------------------------------------
@@ -483,7 +489,7 @@ def write_template(path: str | Path, *, rows: int = 1000, overwrite: bool = Fals
 
     target = Path(path)
     if target.exists() and not overwrite:
-        raise KulturplanError(
+        raise OverwriteRefusedError(
             f"{target.name}: Die Datei existiert bereits und wird nicht überschrieben. Bitte "
             "einen anderen Dateinamen wählen."
         )
@@ -526,8 +532,8 @@ def write_template(path: str | Path, *, rows: int = 1000, overwrite: bool = Fals
             dv.showErrorMessage = True
             dv.error = "Bitte ja, nein" + (" oder teilweise" if field == "barrier_free" else "")
         elif field in ("lat", "lon"):
-            lo, hi = ((T.GERMANY_BBOX[1], T.GERMANY_BBOX[3]) if field == "lat"
-                      else (T.GERMANY_BBOX[0], T.GERMANY_BBOX[2]))
+            lo, hi = ((GERMANY_BBOX[1], GERMANY_BBOX[3]) if field == "lat"
+                      else (GERMANY_BBOX[0], GERMANY_BBOX[2]))
             dv = DataValidation(type="decimal", operator="between", formula1=str(lo),
                                 formula2=str(hi), allow_blank=True)
             dv.showErrorMessage = True

@@ -21,9 +21,12 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from kulturplan.errors import InputFileError, Problem, ValidationError
+from kulturplan._format import format_decimal, format_number
+from kulturplan.errors import InputFileError, Problem
 from kulturplan.region import CRS
-from kulturplan.sources import _tables as T
+from kulturplan.sources._cells import in_germany, normalise_label, normalise_name
+from kulturplan.sources._files import display_name, read_bytes
+from kulturplan.sources._report import ReadResult, RowProblems
 from kulturplan.sources.facilities import category_lookup, match_category
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
@@ -58,7 +61,7 @@ KEYWORDS: dict[str, str] = {
 
 
 def _keyword_category(text: str) -> str | None:
-    norm = T.normalise_name(text)
+    norm = normalise_name(text)
     for word, cid in KEYWORDS.items():
         if word in norm:
             return cid
@@ -130,9 +133,9 @@ def match_venues(
         return fid, how
     fac = facilities.to_crs(CRS) if facilities.crs is not None else facilities
     names: dict[str, str] = {}
-    for f, n in zip(fac.index, fac["name"], strict=False):
+    for f, n in zip(fac.index, fac["name"], strict=True):
         if isinstance(n, str) and n.strip():
-            names.setdefault(T.normalise_label(n), str(f))
+            names.setdefault(normalise_label(n), str(f))
     # by name: the whole location or one of its comma-separated parts
     by_name: list[str | None] = []
     for loc in events["location"]:
@@ -140,7 +143,7 @@ def match_venues(
         if isinstance(loc, str) and loc.strip():
             parts = [loc, *loc.split(",")]
             for part in parts:
-                key = T.normalise_label(part)
+                key = normalise_label(part)
                 if key in names:
                     hit = names[key]
                     break
@@ -169,116 +172,101 @@ def match_venues(
     return fid, how
 
 
-def read_events(
-    path: str | Path,
-    facilities: gpd.GeoDataFrame | None = None,
-    *,
-    max_distance_m: float = 300.0,
-    problems: list[Problem] | None = None,
-) -> pd.DataFrame:
-    """Read events from an iCalendar file and match their venues to facilities.
+_COLUMNS = ["event_id", "title", "start", "end", "all_day", "location", "categories",
+            "category", "lat", "lon", "recurring", "source"]
 
-    Parameters
-    ----------
-    path
-        ``.ics`` file with ``VEVENT`` components.
-    facilities
-        Facilities of the region (index ``facility_id``, ``name``, ``category``,
-        point ``geometry``) to match venues against.
-    max_distance_m
-        Largest distance (m) between an event's GEO and a facility.
-    problems
-        If given, events that are unusable (no start) or whose venue matches no
-        facility are listed here; unusable events are left out. If ``None``,
-        unusable events raise one :class:`~kulturplan.errors.ValidationError`
-        (unmatched venues are not an error: their ``facility_id`` is ``None``).
 
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``event_id`` (UID, made unique); columns ``title``, ``start``, ``end``
-        (naive local time), ``all_day``, ``location``, ``categories`` (as in the
-        file, comma-separated), ``category`` (catalog id or ``None``), ``lat``,
-        ``lon``, ``facility_id``, ``venue_match``, ``recurring``, ``source``.
-
-    Raises
-    ------
-    kulturplan.errors.InputFileError
-        If the file is missing, empty or not an iCalendar file.
-    """
+def _load_events(path: Path) -> tuple[str, list[Any]]:
+    """File name and the VEVENT components of every calendar in the file."""
     import icalendar
 
-    p = Path(path)
-    name = T.display_name(p)
-    data = T.read_bytes(p)
+    name = display_name(path)
+    data = read_bytes(path)
     if b"BEGIN:VCALENDAR" not in data[:4096].upper():
         raise InputFileError(
             f"{name}, Zeile 1: Die Datei ist keine iCalendar-Datei (erwartet „BEGIN:VCALENDAR“)."
         )
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
-    except Exception as exc:
+    except (ValueError, KeyError, IndexError, TypeError) as exc:  # icalendar's parse errors
         raise InputFileError(
             f"{name}: Die iCalendar-Datei kann nicht gelesen werden ({exc})."
         ) from None
-    found: list[Problem] = []
-    records: list[dict[str, Any]] = []
-    lookup = category_lookup()
-    for cal in calendars:
-        for ev in cal.walk("VEVENT"):
-            title = str(ev.get("SUMMARY") or "").strip() or "(ohne Titel)"
-            uid = str(ev.get("UID") or "").strip() or f"{p.stem}-{len(records) + 1}"
-            try:
-                start, all_day = _local(ev.decoded("DTSTART")) if ev.get("DTSTART") else (None,
-                                                                                          False)
-            except Exception:
-                start, all_day = None, False
-            if start is None:
-                found.append(
-                    Problem(name, f"Veranstaltung „{title}“ (UID {uid}): Beginn (DTSTART) fehlt "
-                            "oder ist ungültig; sie wird nicht übernommen.", column="DTSTART")
-                )
-                continue
-            try:
-                end, _ = _local(ev.decoded("DTEND")) if ev.get("DTEND") else (None, False)
-            except Exception:
-                end = None
-            lat, lon = _geo(ev)
-            if not np.isnan(lat) and not T.in_germany(np.array([lon]), np.array([lat]))[0]:
-                found.append(
-                    Problem(name, f"Veranstaltung „{title}“: GEO ({lat:g}; {lon:g}) liegt "
-                            "außerhalb Deutschlands und wird ignoriert.", column="GEO")
-                )
-                lat = lon = np.nan
-            cats = _categories(ev)
-            category = None
-            for c in cats:
-                category, _ = match_category(c, lookup)
-                if category:
-                    break
-            records.append(
-                {
-                    "event_id": uid,
-                    "title": title,
-                    "start": start,
-                    "end": end,
-                    "all_day": all_day,
-                    "location": str(ev.get("LOCATION") or "").strip() or None,
-                    "categories": ", ".join(cats) or None,
-                    "category": category,
-                    "lat": lat,
-                    "lon": lon,
-                    "recurring": ev.get("RRULE") is not None,
-                    "source": name,
-                }
-            )
-    if not records and not found:
-        raise InputFileError(f"{name}: Die iCalendar-Datei enthält keine Veranstaltungen (VEVENT).")
-    frame = pd.DataFrame(
-        records,
-        columns=["event_id", "title", "start", "end", "all_day", "location", "categories",
-                 "category", "lat", "lon", "recurring", "source"],
-    )
+    return name, [ev for cal in calendars for ev in cal.walk("VEVENT")]
+
+
+def _time(component: Any, key: str) -> tuple[pd.Timestamp | None, bool, bool]:
+    """``(naive local time, all day, present)`` of DTSTART/DTEND; time ``None`` if invalid.
+
+    icalendar keeps an unparsable value as text (``vBroken``), which :func:`_local` does not
+    accept, so an invalid value gives ``(None, False, True)``.
+    """
+    if component.get(key) is None:
+        return None, False, False
+    try:
+        value = component.decoded(key)
+    except (KeyError, ValueError, TypeError):
+        return None, False, True
+    start, all_day = _local(value)
+    return start, all_day, True
+
+
+def _coordinates(component: Any, label: str, k: int, found: RowProblems) -> tuple[float, float]:
+    lat, lon = _geo(component)
+    if not np.isnan(lat) and not in_germany(np.array([lon]), np.array([lat]))[0]:
+        found.add(k, f"Veranstaltung {label}: GEO ({format_decimal(lat)}; "
+                  f"{format_decimal(lon)}) liegt außerhalb Deutschlands und wird ignoriert.",
+                  "GEO", reject=False)
+        return np.nan, np.nan
+    return lat, lon
+
+
+def _category(component: Any, lookup: dict[str, str]) -> tuple[list[str], str | None]:
+    cats = _categories(component)
+    for c in cats:
+        category, _ = match_category(c, lookup)
+        if category:
+            return cats, category
+    return cats, None
+
+
+def _record(
+    component: Any, k: int, stem: str, lookup: dict[str, str], found: RowProblems
+) -> dict[str, Any] | None:
+    """One event as a record; ``None`` (and a problem) when it has no valid start."""
+    title = str(component.get("SUMMARY") or "").strip() or "(ohne Titel)"
+    uid = str(component.get("UID") or "").strip() or f"{stem}-{k + 1}"
+    label = f"„{title}“ (UID {uid})"
+    start, all_day, _ = _time(component, "DTSTART")
+    if start is None:
+        found.add(k, f"Veranstaltung {label}: Beginn (DTSTART) fehlt oder ist ungültig; sie "
+                  "wird nicht übernommen.", "DTSTART")
+        return None
+    end, _, has_end = _time(component, "DTEND")
+    if end is None and has_end:
+        found.add(k, f"Veranstaltung {label}: Ende (DTEND) „{component.get('DTEND')}“ ist "
+                  "ungültig; sie wird ohne Ende übernommen.", "DTEND", reject=False)
+    lat, lon = _coordinates(component, f"„{title}“", k, found)
+    cats, category = _category(component, lookup)
+    return {
+        "event_id": uid,
+        "title": title,
+        "start": start,
+        "end": end,
+        "all_day": all_day,
+        "location": str(component.get("LOCATION") or "").strip() or None,
+        "categories": ", ".join(cats) or None,
+        "category": category,
+        "lat": lat,
+        "lon": lon,
+        "recurring": component.get("RRULE") is not None,
+        "source": found.source,
+    }
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Records → frame with the documented dtypes and unique ids (index ``event_id``)."""
+    frame = pd.DataFrame(records, columns=_COLUMNS)
     for col in ("event_id", "title", "location", "categories", "category", "source"):
         frame[col] = frame[col].astype(object)
     frame["start"] = pd.to_datetime(frame["start"])
@@ -290,10 +278,11 @@ def read_events(
     if dup.any():
         counter = frame.groupby("event_id").cumcount() + 1
         frame.loc[dup, "event_id"] = frame.loc[dup, "event_id"] + "#" + counter[dup].astype(str)
-    frame = frame.set_index("event_id")
-    fid, how = match_venues(frame, facilities, max_distance_m=max_distance_m)
-    frame["facility_id"] = fid
-    frame["venue_match"] = how
+    return frame.set_index("event_id")
+
+
+def _fill_categories(frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None) -> None:
+    """Category from CATEGORIES, else from the venue, else from a keyword of the title."""
     if facilities is not None and len(facilities):
         venue_cat = frame["facility_id"].map(facilities["category"])
         frame["category"] = frame["category"].where(frame["category"].notna(), venue_cat)
@@ -301,13 +290,21 @@ def read_events(
     if need.any():
         guess = [
             _keyword_category(f"{c or ''} {t}")
-            for c, t in zip(frame.loc[need, "categories"], frame.loc[need, "title"], strict=False)
+            for c, t in zip(frame.loc[need, "categories"], frame.loc[need, "title"], strict=True)
         ]
         frame.loc[need, "category"] = pd.Series(guess, index=frame.index[need], dtype=object)
     frame["category"] = frame["category"].astype(object)
+
+
+def _report_unused(
+    frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None, max_distance_m: float,
+    found: RowProblems,
+) -> None:
+    """Problems for events without category or venue; a note on recurring events."""
+    name = found.source
     for eid in frame.index[frame["category"].isna()]:
         rec = frame.loc[eid]
-        found.append(
+        found.problems.append(
             Problem(name, f"Veranstaltung „{rec['title']}“ am {rec['start']:%d.%m.%Y}: Sparte "
                     f"nicht erkannt (CATEGORIES „{rec['categories'] or '–'}“, kein passender "
                     "Ort); sie wird nicht übernommen.", column="CATEGORIES")
@@ -318,25 +315,70 @@ def read_events(
             geo = ("; sie wird über ihre Koordinaten (GEO) einer Gemeinde zugeordnet"
                    if pd.notna(rec["lat"]) else "; ohne Koordinaten (GEO) kann sie keiner "
                    "Gemeinde zugeordnet und daher nicht in die Region übernommen werden")
-            found.append(
+            found.problems.append(
                 Problem(
                     name,
                     f"Veranstaltung „{rec['title']}“ am {rec['start']:%d.%m.%Y}: Ort "
                     f"„{rec['location'] or '–'}“ passt zu keiner Einrichtung (weder Name noch "
-                    f"Lage im Umkreis von {max_distance_m:g} m){geo}.",
+                    f"Lage im Umkreis von {format_decimal(max_distance_m)} m){geo}.",
                     column="LOCATION",
                 )
             )
-    recurring = frame.index[frame["recurring"]]
-    if len(recurring) and problems is not None:
-        found.append(
-            Problem(name, f"{len(recurring)} Serientermine (RRULE): gezählt wird nur der erste "
-                    "Termin jeder Serie.", column="RRULE")
-        )
-    if problems is None:
-        fatal = [p for p in found if p.column in ("DTSTART",)]
-        if fatal:
-            raise ValidationError(fatal, title=f"{name}: Der Kalender enthält Fehler")
-    else:
-        problems.extend(found)
-    return frame
+    n_recurring = int(frame["recurring"].sum())
+    if n_recurring:
+        found.note(f"{format_number(n_recurring)} Serientermine (RRULE): gezählt wird nur der "
+                   "erste Termin jeder Serie.", column="RRULE")
+
+
+def read_events(
+    path: str | Path,
+    facilities: gpd.GeoDataFrame | None = None,
+    *,
+    max_distance_m: float = 300.0,
+) -> ReadResult:
+    """Read events from an iCalendar file and match their venues to facilities.
+
+    Parameters
+    ----------
+    path
+        ``.ics`` file with ``VEVENT`` components.
+    facilities
+        Facilities of the region (index ``facility_id``, ``name``, ``category``,
+        point ``geometry``) to match venues against.
+    max_distance_m
+        Largest distance (m) between an event's GEO and a facility.
+
+    Returns
+    -------
+    ReadResult
+        ``events, report``. ``events``: index ``event_id`` (UID, made unique); columns
+        ``title``, ``start``, ``end`` (naive local time), ``all_day``, ``location``,
+        ``categories`` (as in the file, comma-separated), ``category`` (catalog id or
+        ``None``), ``lat``, ``lon``, ``facility_id``, ``venue_match``, ``recurring``,
+        ``source``. Events without a valid start are left out. ``report``: each event
+        left out, each invalid end (DTEND; the event is kept without end), foreign
+        coordinates, events without category or (when ``facilities`` are given) without
+        matching venue, and how many recurring events count only once.
+
+    Raises
+    ------
+    kulturplan.errors.InputFileError
+        If the file is missing, empty or not an iCalendar file.
+    """
+    p = Path(path)
+    name, components = _load_events(p)
+    found = RowProblems(name, None, n=len(components))
+    lookup = category_lookup()
+    records = [
+        rec for k, ev in enumerate(components)
+        if (rec := _record(ev, k, p.stem, lookup, found)) is not None
+    ]
+    if not records and not found.problems:
+        raise InputFileError(f"{name}: Die iCalendar-Datei enthält keine Veranstaltungen (VEVENT).")
+    frame = _frame(records)
+    fid, how = match_venues(frame, facilities, max_distance_m=max_distance_m)
+    frame["facility_id"] = fid
+    frame["venue_match"] = how
+    _fill_categories(frame, facilities)
+    _report_unused(frame, facilities, max_distance_m, found)
+    return ReadResult(frame, found.report(summary=False))

@@ -30,7 +30,7 @@ log = logging.getLogger("kulturplan.ui")
 SERVER_LOG_FORMAT = "[kulturplan] %(levelname)s %(message)s"
 
 
-class _ServerLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _ServerLogHandler(logging.StreamHandler):
     """The handler :func:`configure_server_log` adds (recognised on a second call)."""
 
 

@@ -167,7 +167,7 @@ def usable_indicators(table: pd.DataFrame) -> list[str]:
     return known + [c for c in ok if c not in cat.index]
 
 
-@dataclass
+@dataclass(init=False)
 class DashboardData:
     """A region with its indicator table and display geometries (computed once).
 
@@ -181,15 +181,17 @@ class DashboardData:
     """
 
     region: Region
-    table: pd.DataFrame | None = None
+    table: pd.DataFrame
     _peer_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.table is None:
+    def __init__(self, region: Region, table: pd.DataFrame | None = None) -> None:
+        if table is None:
             from kulturplan.indicators import compute
 
-            self.table = compute(self.region)
-        self.table = self.table.astype(float)
+            table = compute(region)
+        self.region = region
+        self.table = table.astype(float)
+        self._peer_cache = {}
 
     @classmethod
     def from_env(cls, env: str = ENV_VAR, *, indicators: bool = True) -> DashboardData:
