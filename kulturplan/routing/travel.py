@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from kulturplan._format import format_number
 from kulturplan.access import DEFAULT_DETOUR, DEFAULT_SPEED_KMH, _points
 from kulturplan.errors import ParameterError
 from kulturplan.routing.network import WALK_SPEED_KMH, Network
@@ -81,14 +82,13 @@ class TravelReport:
         return int((self.origin_snap_m > metres).sum() + (self.destination_snap_m > metres).sum())
 
     def __str__(self) -> str:
-        from kulturplan._format import format_number
-
+        snap_median = float(np.median(self.origin_snap_m)) if len(self.origin_snap_m) else 0.0
         return (
             f"Fahrzeiten ({self.mode}, bis {format_number(self.max_minutes, 1)} min): "
             f"{format_number(self.n_pairs)} Start–Ziel-Paare in Reichweite von "
             f"{format_number(self.n_origins)} Startpunkten × "
             f"{format_number(self.n_destinations)} Zielen; Weg zum Straßennetz im Median "
-            f"{format_number(float(np.median(self.origin_snap_m)) if len(self.origin_snap_m) else 0)}"
+            f"{format_number(snap_median)}"
             f" m (Startpunkte), {self.far_snaps()} Punkte liegen mehr als 500 m vom Netz entfernt."
         )
 

@@ -35,6 +35,7 @@ _FUNCTIONS = {
     "read_register": "destatis",
     "read_overpass": "osm",
     "read_events": "ical",
+    "read_grid": "zensus",
     "find_data_dir": "build",
     "reference_files": "build",
     "ImportReport": "build",
