@@ -26,7 +26,7 @@ Mathematik* 1, 269–271.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -172,16 +172,33 @@ def od_arrays(
     return np.concatenate(iis), np.concatenate(jjs), np.concatenate(ccs)
 
 
+def travel_report(
+    network: Network, bound: float, origin_index: pd.Index, destination_index: pd.Index,
+    origins: Snapped, destinations: Snapped,
+) -> TravelReport:
+    """The :class:`TravelReport` of a run (``n_pairs`` is filled in by :func:`od_table`)."""
+    return TravelReport(
+        mode=network.mode, max_minutes=bound, n_origins=len(origin_index),
+        n_destinations=len(destination_index), n_pairs=0,
+        origin_snap_m=pd.Series(origins.metres, index=origin_index, name="snap_m"),
+        destination_snap_m=pd.Series(destinations.metres, index=destination_index,
+                                     name="snap_m"),
+    )
+
+
 def od_table(
     i: np.ndarray, j: np.ndarray, minutes: np.ndarray, origin_index: pd.Index,
-    destination_index: pd.Index,
+    destination_index: pd.Index, *, report: TravelReport | None = None,
 ) -> pd.DataFrame:
     """The access OD table (``origin``, ``destination``, ``cost``) of position arrays."""
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "origin": origin_index.take(i),
         "destination": destination_index.take(j),
         "cost": minutes,
     })
+    if report is not None:
+        table.attrs["report"] = replace(report, n_pairs=len(table))
+    return table
 
 
 def travel_times(
@@ -221,14 +238,8 @@ def travel_times(
     o_snap = snap(network, o_xy)
     d_snap = snap(network, d_xy)
     i, j, minutes = od_arrays(network, o_snap, d_snap, bound, batch_size=batch_size)
-    table = od_table(i, j, minutes, o_index, d_index)
-    table.attrs["report"] = TravelReport(
-        mode=network.mode, max_minutes=bound, n_origins=len(o_index),
-        n_destinations=len(d_index), n_pairs=len(table),
-        origin_snap_m=pd.Series(o_snap.metres, index=o_index, name="snap_m"),
-        destination_snap_m=pd.Series(d_snap.metres, index=d_index, name="snap_m"),
-    )
-    return table
+    return od_table(i, j, minutes, o_index, d_index,
+                    report=travel_report(network, bound, o_index, d_index, o_snap, d_snap))
 
 
 class RatioResult(NamedTuple):
