@@ -62,6 +62,8 @@ from kulturplan.routing.travel import (
     point_xy,
     snap,
     travel_report,
+)
+from kulturplan.routing.travel import (
     travel_times as _travel_times_local,
 )
 
