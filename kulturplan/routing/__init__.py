@@ -19,6 +19,7 @@ from kulturplan.routing.network import (
 from kulturplan.routing.travel import (
     RatioResult,
     TravelReport,
+    population_within,
     straight_line_ratio,
     travel_times,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "RatioResult",
     "TravelReport",
     "build_network",
+    "population_within",
     "speed_table",
     "straight_line_ratio",
     "travel_times",

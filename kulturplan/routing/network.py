@@ -276,6 +276,13 @@ class Network:
         """Number of directed edges."""
         return int(self.graph.nnz)
 
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(xmin, ymin, xmax, ymax)`` of the nodes in EPSG:25832 (e.g. for ``read_grid``)."""
+        xmin, ymin = self.xy.min(axis=0)
+        xmax, ymax = self.xy.max(axis=0)
+        return float(xmin), float(ymin), float(xmax), float(ymax)
+
     @cached_property
     def reversed(self) -> sparse.csr_matrix:
         """The transposed graph: a search from a destination on it gives times *to* it."""

@@ -35,7 +35,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from kulturplan._format import format_number
-from kulturplan.access import DEFAULT_DETOUR, DEFAULT_SPEED_KMH, _points
+from kulturplan.access import DEFAULT_DETOUR, DEFAULT_SPEED_KMH, _points, aggregate
 from kulturplan.errors import ParameterError
 from kulturplan.routing.network import WALK_SPEED_KMH, Network
 
@@ -149,7 +149,7 @@ def od_arrays(
     bound = _check_bound(max_minutes)
     n_o, n_d = len(origins.node), len(destinations.node)
     if n_o == 0 or n_d == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+        return np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0)
     size = batch_size_for(network, n_o) if batch_size is None else int(batch_size)
     if size < 1:
         raise ParameterError(f"batch_size muss ≥ 1 sein, erhalten: {batch_size!r}.")
@@ -165,8 +165,8 @@ def od_arrays(
         total += origins.minutes[None, :]
         total += destinations.minutes[batch][:, None]
         jj, ii = np.nonzero(total <= bound)
-        iis.append(ii.astype(np.int64))
-        jjs.append(batch[jj])
+        iis.append(ii.astype(np.int32))  # positions < 2**31: 4 bytes per pair
+        jjs.append(batch[jj].astype(np.int32))
         ccs.append(total[jj, ii])
         del total, at_origins
     return np.concatenate(iis), np.concatenate(jjs), np.concatenate(ccs)
@@ -292,3 +292,42 @@ def straight_line_ratio(
     p10, median, p90 = np.percentile(pairs["ratio"].to_numpy(), [10, 50, 90])
     return RatioResult(float(median), float(p10), float(p90), len(pairs),
                        pairs.reset_index(drop=True))
+
+
+def population_within(
+    minutes: pd.DataFrame,
+    demand: pd.DataFrame,
+    thresholds: Any = (10, 15, 20, 30),
+    *,
+    demand_col: str = "population",
+) -> pd.DataFrame:
+    """Share of the population within each threshold, per column of ``minutes``.
+
+    Parameters
+    ----------
+    minutes
+        Minutes to the nearest facility per demand point, one column per mode (e.g.
+        ``{"Auto": access.nearest(..., cost=car_table), "Fahrrad": ...}``); ``inf`` =
+        not reachable.
+    demand
+        The demand points (same index) with ``demand_col``.
+    thresholds
+        Minutes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = threshold (minutes), one column per mode: share 0–1 of the population
+        with ``minutes <= threshold`` (:func:`kulturplan.access.aggregate`).
+    """
+    everyone = pd.Series("alle", index=demand.index)
+    rows = {}
+    for t in thresholds:
+        rows[float(t)] = {
+            mode: float(aggregate(minutes[mode], demand, by=everyone, demand_col=demand_col,
+                                  threshold=float(t))["share_within"].iloc[0])
+            for mode in minutes.columns
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "minutes"
+    return table
