@@ -335,3 +335,20 @@ def test_od_arrays_empty_inputs() -> None:
     some = snap(net, net.xy[:2])
     i, j, c = od_arrays(net, empty, some, 10)
     assert len(i) == len(j) == len(c) == 0
+
+
+def test_straight_line_ratio_by_hand() -> None:
+    # 0 —— 1 —— 2 on a line, 1 km apart, 2 minutes per km (30 km/h)
+    xy = [(0, 0), (1000, 0), (2000, 0)]
+    net = Network.from_edges([0, 1], [1, 2], [2.0, 2.0], xy, both_ways=True)
+    origin = points([(0, 300)], "o")  # 300 m beside node 0
+    dest = points([(2000, 0)], "d")
+    door = straight_line_ratio(net, origin, dest)
+    road = straight_line_ratio(net, origin, dest, include_walk=False)
+    walk = 300 / 1000 / 5 * 60
+    estimate_door = np.hypot(2000, 300) / 1000 * 1.3 / 50 * 60
+    estimate_road = 2.0 * 1.3 / 50 * 60
+    assert door.median == pytest.approx((4.0 + walk) / estimate_door)
+    assert road.median == pytest.approx(4.0 / estimate_road)
+    assert road.pairs["minutes_network"].tolist() == pytest.approx([4.0])
+    assert straight_line_ratio(net, origin, dest, min_km=5).n_pairs == 0

@@ -261,12 +261,17 @@ def straight_line_ratio(
     min_km: float = 1.0,
     detour: float = DEFAULT_DETOUR,
     speed_kmh: float = DEFAULT_SPEED_KMH,
+    include_walk: bool = True,
 ) -> RatioResult:
     """How much longer the network time is than access's straight-line estimate.
 
     The estimate is ``km_straight × detour ÷ speed_kmh`` (access' ``cost="minutes"``,
     defaults 1.3 and 50 km/h). Pairs within ``max_minutes`` on the network and at least
     ``min_km`` apart (short trips are dominated by the walk to the network) are compared.
+
+    With ``include_walk=True`` (door to door) the network time includes the walk to and
+    from the network and the straight line joins the points themselves; with ``False``
+    both refer to the network nodes the points are snapped to (the road alone).
 
     Returns
     -------
@@ -275,16 +280,20 @@ def straight_line_ratio(
         and the pairs (``origin``, ``destination``, ``minutes_network``,
         ``minutes_straight``, ``ratio``).
     """
-    table = travel_times(network, origins, destinations, max_minutes=max_minutes)
+    bound = _check_bound(max_minutes)
     o_index, o_xy = point_xy(origins, "Startpunkte")
     d_index, d_xy = point_xy(destinations, "Ziele")
-    i = o_index.get_indexer(table["origin"])
-    j = d_index.get_indexer(table["destination"])
-    km = np.hypot(*(o_xy[i] - d_xy[j]).T) / 1000.0
+    o_snap, d_snap = snap(network, o_xy), snap(network, d_xy)
+    i, j, minutes = od_arrays(network, o_snap, d_snap, bound)
+    if include_walk:
+        km = np.hypot(*(o_xy[i] - d_xy[j]).T) / 1000.0
+    else:
+        minutes = minutes - o_snap.minutes[i] - d_snap.minutes[j]
+        km = np.hypot(*(network.xy[o_snap.node[i]] - network.xy[d_snap.node[j]]).T) / 1000.0
     estimate = km * detour / speed_kmh * 60.0
     pairs = pd.DataFrame({
-        "origin": table["origin"], "destination": table["destination"],
-        "minutes_network": table["cost"].to_numpy(), "minutes_straight": estimate,
+        "origin": o_index.take(i), "destination": d_index.take(j),
+        "minutes_network": minutes, "minutes_straight": estimate,
     })[km >= min_km]
     pairs["ratio"] = pairs["minutes_network"] / pairs["minutes_straight"]
     if len(pairs) == 0:
@@ -323,7 +332,7 @@ def population_within(
     everyone = pd.Series("alle", index=demand.index)
     rows = {}
     for t in thresholds:
-        rows[float(t)] = {
+        rows[t] = {
             mode: float(aggregate(minutes[mode], demand, by=everyone, demand_col=demand_col,
                                   threshold=float(t))["share_within"].iloc[0])
             for mode in minutes.columns
