@@ -120,6 +120,13 @@ def test_bad_parameters_give_german_errors() -> None:
         build_network(ROOT / "fehlt.osm.pbf", cache_dir="off")
 
 
+def test_broken_pbf_gives_a_german_error(tmp_path: Path) -> None:
+    broken = tmp_path / "kaputt.osm.pbf"
+    broken.write_text("kein OSM", encoding="utf-8")
+    with pytest.raises(InputFileError, match="kaputt.osm.pbf: Die OSM-Datei kann nicht gelesen"):
+        build_network(broken, cache_dir="off")
+
+
 def test_speed_table_overrides() -> None:
     assert speed_table("car")["motorway"] == 90.0
     assert speed_table("car", {"residential": 30})["residential"] == 30.0

@@ -255,3 +255,12 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
         read_grid(write(tmp_path / "kopf.csv", HEADER))
     with pytest.raises(ParameterError, match="chunksize"):
         read_grid(write(tmp_path / "x.csv", HEADER), chunksize=0)
+
+
+def test_duplicate_cells(tmp_path: Path) -> None:
+    text = HEADER + row(4337000, 2689000, 8) + row(4338000, 2689000, 2) + row(4337000, 2689000, 8)
+    with pytest.raises(ValidationError) as info:
+        read_grid(write(tmp_path / "doppelt.csv", text), chunksize=2)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column) == (4, "GITTER_ID_1km")
+    assert "kommt doppelt vor (zuerst in Zeile 2)" in problem.message

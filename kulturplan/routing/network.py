@@ -350,15 +350,16 @@ def _network_from_frames(
 
 def _read_pbf(path: Path, mode: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     import pyrosm  # imported here: only needed for building, not for cached networks
+    from pyrosm.exceptions import PBFException
 
     try:
         osm = pyrosm.OSM(str(path))
         nodes, edges = osm.get_network(
             network_type=_PYROSM_NETWORK[mode], nodes=True, extra_attributes=["junction"]
         )
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, PBFException):
         raise InputFileError(
-            f"{path.name}: Die OSM-Datei kann nicht gelesen werden ({exc}); erwartet wird "
+            f"{path.name}: Die OSM-Datei kann nicht gelesen werden; erwartet wird "
             "eine .osm.pbf-Datei, z. B. ein Auszug der Geofabrik."
         ) from None
     if edges is None or nodes is None or len(edges) == 0:

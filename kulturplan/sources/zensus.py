@@ -64,6 +64,7 @@ from kulturplan.errors import (
     ParameterError,
     Problem,
     ValidationError,
+    spreadsheet_row,
 )
 from kulturplan.sources._tables import display_name, missing_column_problem
 
@@ -535,7 +536,8 @@ def _scan(handle: io.TextIOBase, lay: _Layout, box: tuple[float, float, float, f
         outside = ok & ~keep
         out_rows += int(outside.sum())
         out_pop += float(np.nansum(pop[outside]))
-        part = pd.DataFrame({"cell": frame[lay.id_col].to_numpy()[keep], "_x": ux, "_y": uy})
+        part = pd.DataFrame({"cell": frame[lay.id_col].to_numpy()[keep], "_x": ux, "_y": uy,
+                             "_row": np.flatnonzero(keep) + offset})
         for c, v in values.items():
             part["population" if c == lay.population_col else c] = v[keep]
         for c in lay.text_cols:
@@ -547,7 +549,18 @@ def _scan(handle: io.TextIOBase, lay: _Layout, box: tuple[float, float, float, f
 
 def _points(parts: list[pd.DataFrame], lay: _Layout) -> gpd.GeoDataFrame:
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {"cell": [], "_x": [], "_y": []})
+        {"cell": [], "_x": [], "_y": [], "_row": []})
+    rows = table.pop("_row").to_numpy()
+    cells = table["cell"].to_numpy()
+    twice = table["cell"].duplicated(keep="first").to_numpy()
+    if twice.any():
+        first_row = dict(zip(cells[~twice], rows[~twice], strict=True))
+        raise ValidationError(
+            [Problem.at(lay.source, int(rows[k]),
+                        f"Gitterzelle „{cells[k]}“ kommt doppelt vor (zuerst in Zeile "
+                        f"{spreadsheet_row(first_row[cells[k]])}).", lay.id_col)
+             for k in np.flatnonzero(twice)[:MAX_PROBLEMS]],
+            title=f"Zensus-Gitterdatei „{lay.source}“ enthält Fehler")
     geometry = gpd.points_from_xy(table.pop("_x"), table.pop("_y"), crs=CRS)
     data = gpd.GeoDataFrame(table.set_index("cell"), geometry=geometry, crs=CRS)
     data.index.name = "cell"
