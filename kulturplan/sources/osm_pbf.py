@@ -67,7 +67,7 @@ def read_pois(pbf_path: str | Path, tags: Mapping[str, Sequence[str] | bool]) ->
     with warnings.catch_warnings():  # pyrosm warns when nothing is found
         warnings.simplefilter("ignore", UserWarning)
         pois = pyrosm.OSM(str(path)).get_pois(
-            custom_filter={k: (True if v is True else list(v)) for k, v in tags.items()})
+            custom_filter={k: (True if isinstance(v, bool) else list(v)) for k, v in tags.items()})
     if pois is None or len(pois) == 0:
         return _empty()
     keys = list(tags)
