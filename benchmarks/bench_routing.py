@@ -4,6 +4,7 @@ Run from the project root::
 
     .venv/bin/python benchmarks/bench_routing.py           # full run (several minutes)
     .venv/bin/python benchmarks/bench_routing.py --klein   # small sizes, under a minute
+    .venv/bin/python benchmarks/bench_routing.py --teile 34  # only parts 3 and 4
 
 Parts (every measurement runs in its own subprocess; memory is the process's peak
 resident set size, ``resource.getrusage(...).ru_maxrss``, which includes the inputs):
@@ -187,6 +188,12 @@ def worker_grid(path: str, with_region: bool) -> dict:
             "population": report.population}
 
 
+def worker_write_grid(path: str, n_east: int, n_north: int) -> dict:
+    t0 = time.perf_counter()
+    rows = write_grid_100m(Path(path), n_east, n_north)
+    return {"rows": rows, "time_s": time.perf_counter() - t0}
+
+
 def worker_dask(side: int, n_fac: int, n_origins: int) -> dict:
     import pandas as pd
     from distributed import Client, LocalCluster
@@ -272,9 +279,10 @@ def report_scale(side: int, n_fac: int, n_o: int) -> None:
 def report_grid(rows_e: int, rows_n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "Zensus2022_Bevoelkerungszahl_100m-Gitter.csv"
-        t0 = time.perf_counter()
-        rows = write_grid_100m(path, rows_e, rows_n)
-        written = time.perf_counter() - t0
+        # written in a subprocess too: Linux keeps a parent's peak RSS in its children
+        made = spawn("gitter-schreiben", "--path", str(path), "--a", str(rows_e),
+                     "--b", str(rows_n))
+        rows, written = made["rows"], made["time_s"]
         size = path.stat().st_size / 2**20
         print(f"\nTeil 4: Zensus-Gitter 100 m (erzeugt) — {_de(rows)} Zeilen, {fmt_mb(size)} "
               f"(geschrieben in {_de(written, 1)} s)")
@@ -305,6 +313,8 @@ def main() -> int:
         parser.add_argument(name, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--region", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--teile", default="12345",
+                        help="nur diese Teile messen, z. B. --teile 34 (Standard: alle)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.worker:
@@ -313,6 +323,7 @@ def main() -> int:
             "od": lambda: worker_od(args.a, args.b),
             "skala": lambda: worker_scale(args.a, args.b, args.c),
             "gitter": lambda: worker_grid(args.path, args.region),
+            "gitter-schreiben": lambda: worker_write_grid(args.path, args.a, args.b),
             "dask": lambda: worker_dask(args.a, args.b, args.c),
         }
         print(json.dumps(workers[args.worker]()))
@@ -320,14 +331,20 @@ def main() -> int:
 
     print(f"kulturplan.routing — {os.cpu_count()} CPU-Kerne, Python {sys.version.split()[0]}"
           + (" (--klein)" if args.klein else ""))
+    parts = set(args.teile)
     if PBF.is_file():
-        report_network()
-        report_od(*((500, 50) if args.klein else (2000, 100)))
-    else:
+        if "1" in parts:
+            report_network()
+        if "2" in parts:
+            report_od(*((500, 50) if args.klein else (2000, 100)))
+    elif parts & {"1", "2"}:
         print(f"\nTeile 1 und 2 übersprungen: {PBF} fehlt.")
-    report_scale(*((300, 100, 20_000) if args.klein else (1000, 1000, 100_000)))
-    report_grid(*((600, 500) if args.klein else (1800, 1700)))
-    report_dask(*((300, 40, 20_000) if args.klein else (1000, 200, 100_000)))
+    if "3" in parts:
+        report_scale(*((300, 100, 20_000) if args.klein else (1000, 1000, 100_000)))
+    if "4" in parts:
+        report_grid(*((600, 500) if args.klein else (1800, 1700)))
+    if "5" in parts:
+        report_dask(*((300, 40, 20_000) if args.klein else (1000, 200, 100_000)))
     return 0
 
 

@@ -169,7 +169,18 @@ def od_arrays(
         jjs.append(batch[jj].astype(np.int32))
         ccs.append(total[jj, ii])
         del total, at_origins
-    return np.concatenate(iis), np.concatenate(jjs), np.concatenate(ccs)
+    return _concat_free(iis, np.int32), _concat_free(jjs, np.int32), _concat_free(ccs, float)
+
+
+def _concat_free(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+    """Concatenate ``parts`` into one array, releasing each part as it is copied."""
+    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
+    start = 0
+    while parts:
+        part = parts.pop(0)
+        out[start:start + len(part)] = part
+        start += len(part)
+    return out
 
 
 def travel_report(
@@ -195,7 +206,7 @@ def od_table(
         "origin": origin_index.take(i),
         "destination": destination_index.take(j),
         "cost": minutes,
-    })
+    }, copy=False)
     if report is not None:
         table.attrs["report"] = replace(report, n_pairs=len(table))
     return table
