@@ -215,15 +215,19 @@ def test_ids_not_matching_coordinates(tmp_path: Path) -> None:
     text = (HEADER + row(4337000, 2689000, 8)
             + "CRS3035RES1000mN2689000E4338000;4337500;2689500;5\n"  # E off by one cell
             + "CRS3035RES100mN2689000E4339000;4339500;2689500;5\n"  # wrong cell size
-            + "Zelle 4;4340500;2689500;5\n")
+            + "Zelle 4;4340500;2689500;5\n"
+            + ";4341500;2689500;5\n"  # no id at all
+            + " CRS3035RES1000mN2689000E4342000 ;4342500;2689500;5\n")  # blanks are fine
     with pytest.raises(ValidationError) as info:
         read_grid(write(tmp_path / "ids.csv", text))
     found = sorted((p.row, p.column) for p in info.value.problems)
-    assert found == [(3, "GITTER_ID_1km"), (4, "GITTER_ID_1km"), (5, "GITTER_ID_1km")]
+    assert found == [(3, "GITTER_ID_1km"), (4, "GITTER_ID_1km"), (5, "GITTER_ID_1km"),
+                     (6, "GITTER_ID_1km")]
     text_all = str(info.value)
     assert "ids.csv, Zeile 3, Spalte „GITTER_ID_1km“: „CRS3035RES1000mN2689000E4338000“ passt " \
            "nicht zu den Koordinaten" in text_all
     assert "Zeile 5, Spalte „GITTER_ID_1km“: „Zelle 4“ ist keine Gitterzellen-Kennung" in text_all
+    assert "Zeile 6, Spalte „GITTER_ID_1km“: Kennung fehlt; erwartet wird z. B." in text_all
 
 
 def test_non_numeric_values_and_coordinates(tmp_path: Path) -> None:
@@ -264,3 +268,9 @@ def test_duplicate_cells(tmp_path: Path) -> None:
     (problem,) = info.value.problems
     assert (problem.row, problem.column) == (4, "GITTER_ID_1km")
     assert "kommt doppelt vor (zuerst in Zeile 2)" in problem.message
+
+
+def test_blanks_around_an_id_are_removed(tmp_path: Path) -> None:
+    text = HEADER + " CRS3035RES1000mN2689000E4337000 ;4337500;2689500;8\n"
+    data = read_grid(write(tmp_path / "blank.csv", text)).data
+    assert data.index.tolist() == ["CRS3035RES1000mN2689000E4337000"]

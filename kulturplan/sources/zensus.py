@@ -315,8 +315,8 @@ def _numbers(
 
 
 def _coordinates(frame: pd.DataFrame, offset: int, lay: _Layout, out: _Collector
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centre coordinates (EPSG:3035) and a mask of rows whose id and centre agree."""
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Centre coordinates (EPSG:3035), a mask of rows whose id and centre agree, the ids."""
     coords = []
     for col in (lay.x_col, lay.y_col):
         values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -328,25 +328,37 @@ def _coordinates(frame: pd.DataFrame, offset: int, lay: _Layout, out: _Collector
             "in Metern (EPSG:3035)." for p in bad])
         coords.append(values)
     x, y = coords
-    parts = frame[lay.id_col].astype("string").str.strip().str.extract(_ID)
-    size = pd.to_numeric(parts[0]).to_numpy(dtype=float, na_value=np.nan)
-    north = pd.to_numeric(parts[1]).to_numpy(dtype=float, na_value=np.nan)
-    east = pd.to_numeric(parts[2]).to_numpy(dtype=float, na_value=np.nan)
-    half = lay.size / 2
-    unparsed = np.isnan(size)
     coords_ok = np.isfinite(x) & np.isfinite(y)
-    mismatch = ~unparsed & coords_ok & (
-        (size != lay.size) | (east + half != x) | (north + half != y))
-    bad = np.flatnonzero(unparsed)
+    ids = frame[lay.id_col].to_numpy(dtype=object)
+    # fast path: the id each centre must have, compared as text (regex only for the rest)
+    half = lay.size // 2
+    east = np.where(coords_ok, x - half, 0).astype(np.int64)
+    north = np.where(coords_ok, y - half, 0).astype(np.int64)
+    expected = (f"CRS3035RES{lay.size}mN" + pd.Series(north).astype(str) + "E"
+                + pd.Series(east).astype(str)).to_numpy(dtype=object)
+    same = coords_ok & (east + half == x) & (north + half == y) & (ids == expected)
+    check = np.flatnonzero(~same)
+    parts = pd.Series(ids[check], dtype="string").str.strip().str.extract(_ID)
+    numbers = parts.apply(pd.to_numeric).to_numpy(dtype=float, na_value=np.nan)
+    unparsed = np.isnan(numbers[:, 0]) if len(check) else np.zeros(0, bool)
+    mismatch = ~unparsed & coords_ok[check] & (
+        (numbers[:, 0] != lay.size) | (numbers[:, 2] + half != x[check])
+        | (numbers[:, 1] + half != y[check]))
+    bad = check[unparsed]
     out.add(bad + offset, lay.id_col, [
-        f"„{_shown(frame[lay.id_col].iloc[p])}“ ist keine Gitterzellen-Kennung; erwartet wird "
-        f"z. B. CRS3035RES{lay.size}mN2689000E4337000." for p in bad])
-    bad = np.flatnonzero(mismatch)
+        ("Kennung fehlt" if pd.isna(ids[p]) else
+         f"„{_shown(ids[p])}“ ist keine Gitterzellen-Kennung")
+        + f"; erwartet wird z. B. CRS3035RES{lay.size}mN2689000E4337000." for p in bad])
+    bad = check[mismatch]
     out.add(bad + offset, lay.id_col, [
-        f"„{_shown(frame[lay.id_col].iloc[p])}“ passt nicht zu den Koordinaten "
+        f"„{_shown(ids[p])}“ passt nicht zu den Koordinaten "
         f"{lay.x_col} = {x[p]:.0f}, {lay.y_col} = {y[p]:.0f}: erwartet wird der Mittelpunkt "
         f"der {lay.size}-m-Zelle (Ecke + {half:g} m)." for p in bad])
-    return x, y, coords_ok & ~unparsed & ~mismatch
+    ok = same.copy()
+    fixed = coords_ok[check] & ~unparsed & ~mismatch  # e.g. an id with blanks around it
+    ok[check] = fixed
+    ids[check[fixed]] = expected[check[fixed]]
+    return x, y, ok, ids
 
 
 # -- bounding boxes and regions --------------------------------------------------------------
@@ -517,7 +529,7 @@ def _scan(handle: io.TextIOBase, lay: _Layout, box: tuple[float, float, float, f
     for frame in _read_chunks(handle, lay, chunksize):
         offset = rows
         rows += len(frame)
-        x, y, ok = _coordinates(frame, offset, lay, collector)
+        x, y, ok, ids = _coordinates(frame, offset, lay, collector)
         values = {c: _numbers(frame[c], offset, c, collector,
                               negative_ok=c != lay.population_col) for c in lay.value_cols}
         pop = values.get(lay.population_col or "", np.zeros(len(frame)))
@@ -536,7 +548,7 @@ def _scan(handle: io.TextIOBase, lay: _Layout, box: tuple[float, float, float, f
         outside = ok & ~keep
         out_rows += int(outside.sum())
         out_pop += float(np.nansum(pop[outside]))
-        part = pd.DataFrame({"cell": frame[lay.id_col].to_numpy()[keep], "_x": ux, "_y": uy,
+        part = pd.DataFrame({"cell": ids[keep], "_x": ux, "_y": uy,
                              "_row": np.flatnonzero(keep) + offset})
         for c, v in values.items():
             part["population" if c == lay.population_col else c] = v[keep]
