@@ -359,3 +359,15 @@ def test_straight_line_ratio_by_hand() -> None:
     assert road.median == pytest.approx(4.0 / estimate_road)
     assert road.pairs["minutes_network"].tolist() == pytest.approx([4.0])
     assert straight_line_ratio(net, origin, dest, min_km=5).n_pairs == 0
+
+
+def test_population_within_by_hand() -> None:
+    from kulturplan.routing import population_within
+
+    demand = pd.DataFrame({"population": [10.0, 20.0, 70.0]}, index=["a", "b", "c"])
+    minutes = pd.DataFrame({"Auto": [5.0, 12.0, np.inf], "Fahrrad": [20.0, 25.0, 40.0]},
+                           index=demand.index)
+    table = population_within(minutes, demand, thresholds=(10, 30))
+    assert table.index.tolist() == [10, 30]
+    assert table["Auto"].tolist() == pytest.approx([0.1, 0.3])
+    assert table["Fahrrad"].tolist() == pytest.approx([0.0, 0.3])

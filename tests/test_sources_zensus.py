@@ -274,3 +274,12 @@ def test_blanks_around_an_id_are_removed(tmp_path: Path) -> None:
     text = HEADER + " CRS3035RES1000mN2689000E4337000 ;4337500;2689500;8\n"
     data = read_grid(write(tmp_path / "blank.csv", text)).data
     assert data.index.tolist() == ["CRS3035RES1000mN2689000E4337000"]
+
+
+def test_zip_with_one_csv_needs_no_member(tmp_path: Path) -> None:
+    archive = tmp_path / "Zensus2022_Bevoelkerungszahl_1km.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("Zensus2022_Bevoelkerungszahl_1km-Gitter.csv", HEADER + row(4337000, 2689000, 8))
+    assert read_grid(archive).data["population"].tolist() == [8.0]
+    with pytest.raises(ParameterError, match="Enthalten: „Zensus2022_Bevoelkerungszahl_1km"):
+        read_grid(archive, member="100m")
