@@ -147,6 +147,21 @@ def test_one_way_tags() -> None:
     assert fwd.all() and back.all()
 
 
+def test_contraflow_cycling() -> None:
+    from kulturplan.routing.network import contraflow_cycling
+
+    tags = pd.Series(['{"oneway:bicycle":"no"}', '{"cycleway":"opposite_lane"}',
+                      '{"oneway:bicycle":"yes"}', None, "{kaputt opposite"])
+    flags = contraflow_cycling(tags)
+    assert flags.tolist() == [True, True, False, False, False]
+    oneway = pd.Series(["yes"] * 5)
+    none = pd.Series([None] * 5)
+    fwd, back = edge_directions(oneway, none, pd.Series(["residential"] * 5), "bike", flags)
+    assert fwd.all() and back.tolist() == [True, True, False, False, False]
+    _, back_car = edge_directions(oneway, none, pd.Series(["residential"] * 5), "car", flags)
+    assert not back_car.any()  # cars keep the one-way rule
+
+
 def test_maxspeed_parsing() -> None:
     got = parse_maxspeed(pd.Series(["50", " 100 ", "30 mph", "none", "DE:urban", "50;30", None,
                                     "0"]))

@@ -46,7 +46,9 @@ One-way streets
 ---------------
 ``oneway=yes/true/1`` allows travel along the way's direction only, ``oneway=-1`` /
 ``reverse`` against it; ``junction=roundabout``/``circular`` and (car) ``highway=motorway``
-are one-way unless tagged ``oneway=no``. Walking ignores one-way tags. Parallel edges
+are one-way unless tagged ``oneway=no``. Cyclists may ride against the one-way direction
+where ``oneway:bicycle=no`` or ``cycleway=opposite…`` is tagged. Walking ignores one-way
+tags. Parallel edges
 (two ways between the same nodes) keep the minimum time.
 
 Cache
@@ -120,7 +122,7 @@ _PYROSM_NETWORK = {"car": "driving", "bike": "cycling", "walk": "walking"}
 _ONEWAY_FORWARD = {"yes", "true", "1"}
 _ONEWAY_BACKWARD = {"-1", "reverse"}
 _ONEWAY_NO = {"no", "false", "0"}
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"  # raise when the way a network is built changes
 
 
 def speed_table(mode: str, speeds: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -171,10 +173,37 @@ def parse_maxspeed(values: pd.Series) -> np.ndarray:
     return number
 
 
+def contraflow_cycling(tags: pd.Series) -> np.ndarray:
+    """Ways whose one-way rule does not apply to bicycles.
+
+    ``oneway:bicycle=no`` or ``cycleway=opposite`` / ``opposite_lane`` / ``opposite_track``
+    in pyrosm's ``tags`` column (JSON text of the tags without a column of their own).
+    """
+    text = tags.astype("string").fillna("")
+    candidates = np.flatnonzero(text.str.contains("oneway:bicycle|opposite", regex=True)
+                                .to_numpy(dtype=bool))
+    out = np.zeros(len(tags), bool)
+    for pos in candidates:  # few ways: parse only those
+        try:
+            found = json.loads(text.iloc[pos])
+        except ValueError:
+            continue
+        if not isinstance(found, dict):
+            continue
+        out[pos] = (str(found.get("oneway:bicycle", "")).lower() == "no"
+                    or str(found.get("cycleway", "")).lower().startswith("opposite"))
+    return out
+
+
 def edge_directions(
-    oneway: pd.Series, junction: pd.Series, highway: pd.Series, mode: str
+    oneway: pd.Series, junction: pd.Series, highway: pd.Series, mode: str,
+    contraflow: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(forward, backward)`` flags per way segment from its one-way tags (see module doc)."""
+    """``(forward, backward)`` flags per way segment from its one-way tags (see module doc).
+
+    ``contraflow`` (bike only) marks ways open to cyclists in both directions
+    (:func:`contraflow_cycling`).
+    """
     n = len(oneway)
     if mode == "walk":
         return np.ones(n, bool), np.ones(n, bool)
@@ -188,6 +217,9 @@ def edge_directions(
     back_only = ow.isin(_ONEWAY_BACKWARD)
     forward = ~back_only.to_numpy(dtype=bool)
     backward = ~fwd_only.to_numpy(dtype=bool)
+    if mode == "bike" and contraflow is not None:
+        forward |= contraflow
+        backward |= contraflow
     return forward, backward
 
 
@@ -334,8 +366,10 @@ def _network_from_frames(
     u = index.get_indexer(edges["u"].to_numpy(dtype=np.int64))
     v = index.get_indexer(edges["v"].to_numpy(dtype=np.int64))
     minutes = _edge_minutes(edges, mode, table)
+    contraflow = contraflow_cycling(_column(edges, "tags")) if mode == "bike" else None
     forward, backward = edge_directions(
-        _column(edges, "oneway"), _column(edges, "junction"), _column(edges, "highway"), mode
+        _column(edges, "oneway"), _column(edges, "junction"), _column(edges, "highway"), mode,
+        contraflow,
     )
     usable = (u >= 0) & (v >= 0) & np.isfinite(minutes)
     src = np.concatenate([u[usable & forward], v[usable & backward]])
