@@ -195,11 +195,29 @@ def _check_bedarfsanalyse(nb: nbformat.NotebookNode) -> None:
     assert any(mime == "application/vnd.plotly.v1+json" for _, mime, _ in output_texts(nb))
 
 
+def _check_fahrzeiten(nb: nbformat.NotebookNode) -> None:
+    if not (overview.shared_data_dir(ROOT) / "osm" / "north-bayreuth-2014.osm.pbf").is_file():
+        pytest.skip("../shared/data/osm fehlt (das Notebook überspringt dann alles)")
+    text = " ".join(t for _, mime, t in output_texts(nb) if mime in ("text/plain", "text/markdown",
+                                                                     "stream/stdout"))
+    for expected in (  # issue 12: real network, Zensus cells, honest stand-ins, measured ratio
+        "Übernommen: 76 Zellen mit 10.091 Einwohner:innen.",
+        "Kultureinrichtungen des Katalogs im OSM-Auszug: 0, davon Bibliotheken: 0",
+        "228 Start–Ziel-Paare in Reichweite von 76 Startpunkten × 3 Zielen",
+        "Straße allein (5.560 Paare): echte Fahrzeit im Median **1,52-mal**",
+        "Von Tür zu Tür (5.592 Paare): echte Fahrzeit im Median **2,16-mal**",
+    ):
+        assert expected in text, expected
+    maps = [t for _, mime, t in output_texts(nb) if mime == "text/html" and "<iframe srcdoc=" in t]
+    assert len(maps) == 1 and "Autofahrzeit zum nächsten Platzhalter-Ziel" in maps[0]
+
+
 CHECKS = {
     "01_erste_schritte.ipynb": _check_erste_schritte,
     "02_erreichbarkeit.ipynb": _check_erreichbarkeit,
     "05_bedarfsanalyse.ipynb": _check_bedarfsanalyse,
     "03_eigene_daten.ipynb": _check_eigene_daten,
+    "06_fahrzeiten.ipynb": _check_fahrzeiten,
 }
 
 

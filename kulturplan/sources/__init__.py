@@ -6,6 +6,8 @@
 * :func:`kulturplan.sources.facilities.read_table` / ``write_template`` – facility lists
 * :func:`kulturplan.sources.osm.read_overpass` – OpenStreetMap (Overpass JSON, GeoJSON)
 * :func:`kulturplan.sources.ical.read_events` – iCalendar event feeds
+* :func:`kulturplan.sources.zensus.read_grid` – Zensus 2022 population grid (100 m, 1 km, 10 km)
+* :func:`kulturplan.sources.osm_pbf.read_facilities` – facilities from an OSM ``.pbf`` file
 
 The list readers return ``data, report`` (:class:`~kulturplan.sources._report.ReadResult`):
 the usable records and a :class:`~kulturplan.ValidationReport` of what was left out;
@@ -26,11 +28,14 @@ __all__ = [
     "find_data_dir",
     "ical",
     "osm",
+    "osm_pbf",
     "read_boundaries",
     "read_events",
+    "read_grid",
     "read_overpass",
     "read_register",
     "reference_files",
+    "zensus",
 ]
 
 _FUNCTIONS = {
@@ -39,6 +44,7 @@ _FUNCTIONS = {
     "read_register": "destatis",
     "read_overpass": "osm",
     "read_events": "ical",
+    "read_grid": "zensus",
     "find_data_dir": "build",
     "reference_files": "build",
     "ImportReport": "build",
@@ -48,7 +54,7 @@ _FUNCTIONS = {
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"bkg", "build", "destatis", "facilities", "ical", "osm"}:
+    if name in {"bkg", "build", "destatis", "facilities", "ical", "osm", "osm_pbf", "zensus"}:
         return importlib.import_module(f"kulturplan.sources.{name}")
     if name in _FUNCTIONS:
         module = importlib.import_module(f"kulturplan.sources.{_FUNCTIONS[name]}")
