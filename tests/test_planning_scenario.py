@@ -232,3 +232,27 @@ def test_scenario_region_of_a_scenario_keeps_removed(tiny_region):
     second = Scenario("zwei", (RemoveFacility("F02"),)).apply(first)
     assert sorted(second.removed.index) == ["F01", "F02"]
     assert isinstance(second.facilities, gpd.GeoDataFrame)
+
+
+# -- demo: the Bücherbus route ------------------------------------------------------------
+def test_demo_bookmobile_route_as_mobile_offer():
+    region = kp.demo.musterland(seed=0)
+    route = kp.demo.bookmobile_route(region)
+    libraries = region.facilities[region.facilities["category"] == "bibliothek"]
+    assert len(route) == 6 and not route["ags"].isin(libraries["ags"]).any()
+    muni = region.municipalities.loc[route["ags"]]
+    assert shapely.contains(np.asarray(muni.geometry.values), route.geometry.values).all()
+    assert list(muni["population"]) == sorted(muni["population"], reverse=True)
+    offer = MobileOffer(kp.demo.BOOKMOBILE_NAME, "bibliothek", tuple(
+        zip(route["stop"], route.geometry, route["hours_per_week"], strict=True)))
+    out = Scenario("Bücherbus", (offer,)).apply(region)
+    stops = out.facilities[out.facilities["mobile"] & (out.facilities["status"] == "neu")]
+    assert list(stops["ags"]) == list(route["ags"]) and (stops["hours_per_week"] == 1.5).all()
+    # one library (the stop) per stop municipality
+    table = kp.indicators.compute(out, ["einrichtungen_je_10000__bibliothek"])
+    expected = 1 / muni["population"] * 10_000
+    np.testing.assert_allclose(table.loc[route["ags"], "einrichtungen_je_10000__bibliothek"],
+                               expected.to_numpy())
+    # the same route again from the same seed; a new random stream leaves the region as is
+    pd.testing.assert_frame_equal(kp.demo.bookmobile_route(region), route)
+    pd.testing.assert_frame_equal(kp.demo.musterland(seed=0).facilities, region.facilities)
