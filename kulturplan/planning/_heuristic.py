@@ -162,6 +162,34 @@ def median_swap(
     return np.sort(new)
 
 
+def median_local_search(
+    pairs: Pairs, weights: np.ndarray, fixed: np.ndarray, k: int, big: float,
+    restarts: int = 8, seed: int = 0,
+) -> np.ndarray:
+    """Greedy start plus ``restarts`` seeded random starts, each improved by swaps; the best.
+
+    Multi-start vertex substitution as recommended by Densham & Rushton (1992) and
+    Resende & Werneck (2007): local optima of the swap neighbourhood differ, a few restarts
+    cost little with the vectorised swap evaluation.
+    """
+    free = np.setdiff1d(np.arange(pairs.m), fixed)
+    rng = np.random.default_rng(seed)
+    starts = [median_greedy(pairs, weights, fixed, k, big)]
+    if k < free.size:
+        starts += [np.sort(rng.choice(free, k, replace=False)) for _ in range(restarts)]
+    best, best_value = starts[0], np.inf
+    is_open = np.zeros(pairs.m, dtype=bool)
+    for start in starts:
+        new = median_swap(pairs, weights, fixed, start, big)
+        is_open[:] = False
+        is_open[fixed] = True
+        is_open[new] = True
+        value = float(np.dot(weights, nearest_two(pairs, is_open, big)[0]))
+        if value < best_value - 1e-12 * max(abs(value), 1.0):
+            best, best_value = new, value
+    return best
+
+
 def cover_greedy(incidence: sp.csc_array, weights: np.ndarray, k: int) -> np.ndarray:
     """Greedy start for the MCLP: open the site covering most uncovered demand, k times."""
     n, m = incidence.shape
