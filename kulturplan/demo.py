@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -990,7 +991,7 @@ def bookmobile_route(region: Region, *, seed: int = 0, stops: int = 6,
     """
     rng = np.random.default_rng([seed, 10])
     muni = region.municipalities
-    fac = region.facilities
+    fac = cast(gpd.GeoDataFrame, region.facilities)
     served = set(fac.loc[(fac["category"] == "bibliothek").to_numpy(), "ags"].dropna())
     todo = muni[~muni.index.isin(served)].sort_values("population", ascending=False,
                                                       kind="stable").head(stops)

@@ -104,7 +104,7 @@ def test_proposal_flows_into_compare(tiny_region):
     p = locate(tiny_region, "musikschule", "mclp", k=1, max_cost=4.0)
     scenario = p.as_scenario()
     assert scenario.name.startswith("Vorschlag: 1 × Musikschule")
-    assert scenario.edits[0].name.startswith("Musikschule (Vorschlag 1) – ")
+    assert scenario.edits[0].name == f"{p.sites['name'].iloc[0]} (Vorschlag 1)"
     c = compare(tiny_region, scenario, ids=[], reach={"musikschule": (4.0, "km")})
     total = c.totals().loc[(scenario.name, reach_id("musikschule", 4.0, "km"))]
     # the inhabitants within reach after the proposal = the MCLP objective

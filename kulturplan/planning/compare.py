@@ -257,6 +257,7 @@ def compare(
     labels = {i: str(cat.at[i, "label"]) for i in wanted if i in cat.index}
     labels.update({reach_id(c, *tu): _reach_label(c, *tu) for c, tu in reach.items()})
     base = _measure(region, wanted, reach, year)
+    names = facilities_with_status(region)["name"].astype(str).to_dict()
     tables, effects, notes = [], [], []
     for scenario in scenarios:
         full = _measure(scenario.apply(region), wanted, reach, year)
@@ -271,7 +272,7 @@ def compare(
             diff = diff.apply(lambda c, ref=full: _clean(c, ref[c.name]))
             eff = diff.stack(future_stack=True).rename("effect").reset_index()
             eff.columns = ["ags", "indicator", "effect"]
-            eff.insert(0, "description", edit.describe())
+            eff.insert(0, "description", edit.describe(names))
             eff.insert(0, "edit", pos + 1)
             eff.insert(0, "scenario", scenario.name)
             effects.append(eff)

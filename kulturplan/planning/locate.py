@@ -110,7 +110,7 @@ class Proposal:
         """The proposal as a scenario that adds the chosen sites as new facilities."""
         label = catalog.category_label(self.category)
         edits = tuple(
-            AddFacility(self.category, f"{label} (Vorschlag {i}) – {site}", point)
+            AddFacility(self.category, f"{site} (Vorschlag {i})", point)
             for i, (site, point) in enumerate(
                 zip(self.sites["name"], self.sites.geometry, strict=True), start=1)
         )

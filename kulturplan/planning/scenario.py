@@ -141,8 +141,8 @@ class AddFacility:
         """A new facility at ``x``, ``y`` (metres, EPSG:25832)."""
         return cls(category, name, (x, y), **kwargs)
 
-    def describe(self) -> str:
-        return f"Neu: {self.name} ({catalog.category_label(self.category)})"
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        return f"{catalog.category_label(self.category)} neu: {self.name}"
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,8 @@ class RemoveFacility:
 
     facility_id: str
 
-    def describe(self) -> str:
-        return f"Entfernt: {self.facility_id}"
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        return f"Entfernt: {(names or {}).get(self.facility_id, self.facility_id)}"
 
 
 @dataclass(frozen=True)
@@ -166,8 +166,8 @@ class MoveFacility:
         what = f"Verschieben von „{self.facility_id}“"
         object.__setattr__(self, "point", _point(self.point, what))
 
-    def describe(self) -> str:
-        return f"Verschoben: {self.facility_id}"
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        return f"Verschoben: {(names or {}).get(self.facility_id, self.facility_id)}"
 
 
 @dataclass(frozen=True)
@@ -185,8 +185,8 @@ class ChangeFacility:
         for name in ("capacity", "hours_per_week"):
             object.__setattr__(self, name, _optional_number(getattr(self, name), name, what))
 
-    def describe(self) -> str:
-        return f"Geändert: {self.facility_id}"
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        return f"Geändert: {(names or {}).get(self.facility_id, self.facility_id)}"
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ class MobileOffer:
             for stop, point, hours in self.stops
         ]
 
-    def describe(self) -> str:
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
         return f"Mobil: {self.name} ({len(self.stops)} Haltestellen)"
 
 
@@ -285,7 +285,7 @@ class ScaleDemand:
             )
         return given.reindex(index).fillna(1.0)
 
-    def describe(self) -> str:
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
         if isinstance(self.factor, float):
             return f"Bevölkerung × {self.factor:g}".replace(".", ",")
         return f"Bevölkerung skaliert ({len(self.factor)} Gemeinden)"
@@ -391,9 +391,12 @@ class Scenario:
         """The scenario with ``edits`` appended."""
         return Scenario(self.name, self.edits + tuple(edits))
 
-    def describe(self) -> list[str]:
-        """German one-line description of each edit."""
-        return [edit.describe() for edit in self.edits]
+    def describe(self, region: Region | None = None) -> list[str]:
+        """German one-line description of each edit (facility names from ``region``)."""
+        names = None
+        if region is not None:
+            names = facilities_with_status(region)["name"].astype(str).to_dict()
+        return [edit.describe(names) for edit in self.edits]
 
     def categories(self) -> set[str]:
         """Categories of the facilities the edits add (removed/moved ones need a region)."""

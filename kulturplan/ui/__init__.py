@@ -1,4 +1,5 @@
-"""ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken).
+"""ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken,
+Planungswerkstatt).
 
 Dashboard notebooks only do::
 
@@ -26,6 +27,9 @@ __all__ = [
     "IndicatorPicker",
     "Kreisuebersicht",
     "MunicipalityPicker",
+    "PlanningModel",
+    "PlanningWorkshop",
+    "Planungswerkstatt",
     "ThresholdSlider",
     "Versorgungsluecken",
     "load_region_from_env",
@@ -39,4 +43,6 @@ def __getattr__(name: str):  # lazy: the apps pull in access/indicators
         return importlib.import_module("kulturplan.ui.gaps").GapExplorer
     if name in {"Kreisuebersicht", "Versorgungsluecken"}:
         return getattr(importlib.import_module("kulturplan.ui.apps"), name)
+    if name in {"Planungswerkstatt", "PlanningWorkshop", "PlanningModel"}:
+        return getattr(importlib.import_module("kulturplan.ui.planning"), name)
     raise AttributeError(f"module 'kulturplan.ui' has no attribute {name!r}")

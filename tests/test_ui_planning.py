@@ -1,0 +1,174 @@
+"""Planungswerkstatt without a browser: set widget values, assert on the model output.
+
+Numbers are those of the demo district (Musterland, seed 0): 10 Musikschulen;
+128,320 inhabitants live within 20 estimated car minutes of one (89.9 %).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kulturplan as kp
+from kulturplan.indicators.reachability import population_beyond
+from kulturplan.ui.data import DashboardData
+from kulturplan.ui.planning import PlanningModel, PlanningWorkshop, Planungswerkstatt
+
+
+@pytest.fixture(scope="module")
+def data() -> DashboardData:
+    region = kp.demo.musterland(seed=0)
+    return DashboardData(region, pd.DataFrame(index=region.municipalities.index.copy()))
+
+
+@pytest.fixture
+def workshop(data) -> PlanningWorkshop:
+    return PlanningWorkshop(data)
+
+
+def _cards(ws: PlanningWorkshop) -> list[str]:
+    return [num for num, _ in ws.key_figure_cards()]
+
+
+def _latlon(ws: PlanningWorkshop, facility_id: str) -> tuple[float, float]:
+    p = ws.model.region.facilities.loc[[facility_id]].geometry.to_crs(4326).iloc[0]
+    return p.y, p.x
+
+
+def test_start_shows_today(workshop):
+    assert _cards(workshop) == ["128.320", "128.320", "0", "10 → 10"]
+    labels = [label for _, label in workshop.key_figure_cards()]
+    assert labels[0] == ("Einw. heute höchstens 20 Minuten Fahrzeit (geschätzt) von "
+                         "„Musikschule“ (89,9 %)")
+    assert "Noch keine Änderung" in workshop.edit_list.value
+    assert workshop.download.value == ""  # nothing to compare yet
+    assert workshop.undo_button.disabled
+
+
+def test_proposal_two_branches_within_20_minutes(workshop):
+    proposal = workshop.propose()
+    assert list(proposal.sites["name"]) == ["Bürgerhaus Eulenhofen", "Bürgerhaus Wolfshausen"]
+    assert proposal.result.status == "optimal"
+    assert "nachweislich die beste Lösung" in workshop.status.value
+    assert _cards(workshop) == ["128.320", "139.828", "+11.508", "10 → 12"]
+    # the dashboard (rounded per municipality) agrees with the exact MCLP objective
+    figures = workshop.model.key_figures()
+    assert abs(figures["nachher"] - proposal.result.objective) <= 0.5 * 24
+    # ... and with the reachability indicator on the scenario region
+    part = population_beyond(workshop.model.scenario_region, "musikschule", 20, "min")
+    assert figures["nachher"] == pytest.approx((part["population"] - part["beyond"]).round().sum())
+    assert workshop.view.value == "veraenderung"
+    changes = workshop.model.change_table()
+    assert changes["veraenderung"].sum() == pytest.approx(11_508)
+    assert (changes["veraenderung"] >= 0).all()
+    # chart and table show the same change per municipality
+    assert sum(workshop.chart.traces[0]["x"]) == pytest.approx(11_508)
+    assert "Eulenhagen" in workshop.table.value and "+3.166" in workshop.table.value
+
+
+def test_shortest_ways_proposal(workshop):
+    workshop.objective.value = "p_median"
+    workshop.k.value = 1
+    proposal = workshop.propose()
+    assert proposal.kind == "p_median" and proposal.result.status == "optimal"
+    assert len(proposal.sites) == 1 and proposal.gain > 0
+    assert "möglichst kurze Wege" in workshop.status.value
+    assert _cards(workshop)[3] == "10 → 11"
+
+
+def test_click_adds_and_removes(workshop):
+    lat, lon = 51.43, 9.22
+    workshop.click(lat, lon)
+    assert len(workshop.model.edits) == 1
+    edit = workshop.model.edits[0]
+    assert edit.name.startswith("Neuer Standort 1 (")
+    assert workshop.new_layer.data["features"][0]["id"] == "neu-1"
+    gain = workshop.model.key_figures()["veraenderung"]
+    assert gain >= 0
+    # remove mode: a click next to the new site takes it back
+    workshop.mode.value = "remove"
+    workshop.click(lat + 0.001, lon)
+    assert workshop.model.edits == []
+    # ... and a click on an existing Musikschule closes it
+    fid = workshop.model.facilities().index[0]
+    workshop.click(*_latlon(workshop, fid))
+    assert [type(e).__name__ for e in workshop.model.edits] == ["RemoveFacility"]
+    name = workshop.model.region.facilities.at[fid, "name"]
+    assert f"Entfernt: {name}" in workshop.edit_list.value
+    assert _cards(workshop)[3] == "10 → 9"
+    assert workshop.model.key_figures()["veraenderung"] < 0
+    assert [f["id"] for f in workshop.removed_layer.data["features"]] == [fid]
+    # far from every Musikschule nothing happens
+    workshop.click(50.0, 7.0)
+    assert len(workshop.model.edits) == 1 and "Keine Einrichtung" in workshop.status.value
+    workshop.undo_button.click()
+    assert workshop.model.edits == [] and _cards(workshop)[3] == "10 → 10"
+
+
+def test_keep_compare_and_excel(workshop):
+    workshop.propose()
+    workshop.name.value = "Zwei Zweigstellen"
+    workshop.keep_button.click()
+    assert list(workshop.model.kept) == ["Zwei Zweigstellen"]
+    assert workshop.compare_with.value == "Zwei Zweigstellen"
+    text = re.sub(r"<[^>]+>", " ", workshop.comparison_html.value)
+    assert "128.320" in text and "139.828" in text
+    workshop.reset_button.click()
+    workshop.k.value = 1
+    workshop.propose()  # one branch only
+    one = workshop.model.key_figures()["nachher"]
+    text = " ".join(re.sub(r"<[^>]+>", " ", workshop.comparison_html.value).split())
+    assert f"139.828 {kp._format.format_number(one, 0)}" in text
+    href = re.search(r'href="data:[^;]+;base64,([^"]+)"', workshop.download.value).group(1)
+    book = pd.read_excel(io.BytesIO(base64.b64decode(href)), sheet_name=None, header=3)
+    assert list(book) == ["Überblick", "Gemeinden", "Änderungen", "Hinweise"]
+    overview = book["Überblick"].set_index("Szenario")
+    assert overview.loc["Zwei Zweigstellen", "Veränderung"] == pytest.approx(11_506, abs=1)
+    assert overview.loc["Zwei Zweigstellen", "heute"] == pytest.approx(128_321, abs=1)
+    assert set(overview.index) == {"Zwei Zweigstellen", "Aktuelles Szenario"}
+    edits = book["Änderungen"]
+    assert list(edits["Änderung"].iloc[:2]) == [
+        "Musikschule neu: Bürgerhaus Eulenhofen (Vorschlag 1)",
+        "Musikschule neu: Bürgerhaus Wolfshausen (Vorschlag 2)",
+    ]
+    gemeinden = book["Gemeinden"]
+    share = gemeinden[(gemeinden["Szenario"] == "Zwei Zweigstellen")
+                      & (gemeinden["Kennzahl"] == "Anteil Einw. bis 15 Min. entfernt: Musikschule")]
+    assert len(share) == 24 and (share["Veränderung"].dropna() >= 0).all()
+    assert "Hinweis" in book["Hinweise"].columns
+
+
+def test_empty_name_is_refused_in_german(workshop):
+    workshop.keep_button.click()
+    assert "Bitte dem Szenario einen Namen geben." in workshop.comparison_html.value
+
+
+def test_threshold_and_category_change(workshop):
+    workshop.propose()
+    workshop.slider.value = 30.0
+    before_30 = workshop.model.key_figures()["vorher"]
+    assert before_30 > 128_320 and len(workshop.model.edits) == 2  # edits kept
+    workshop.category_picker.value = "bibliothek"
+    assert workshop.model.edits == [] and workshop.model.category == "bibliothek"
+    assert _cards(workshop)[3] == "20 → 20"
+
+
+def test_model_without_widgets(data):
+    model = PlanningModel(data.region, category="kino", threshold=15, unit="km")
+    base = model.key_figures()
+    model.propose(1, "mclp")
+    assert model.key_figures()["veraenderung"] == pytest.approx(
+        model.proposal.gain, abs=0.5 * 24)
+    assert model.key_figures()["vorher"] == base["vorher"]
+    np.testing.assert_array_equal(model.change_table().index, data.region.municipalities.index)
+
+
+def test_dashboard_app_builds(data):
+    app = Planungswerkstatt(data)
+    assert "Planungswerkstatt – Landkreis Musterland" in app.children[1].value
+    assert isinstance(app.workshop, PlanningWorkshop)
