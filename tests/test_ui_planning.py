@@ -43,8 +43,9 @@ def _latlon(ws: PlanningWorkshop, facility_id: str) -> tuple[float, float]:
 def test_start_shows_today(workshop):
     assert _cards(workshop) == ["128.320", "128.320", "0", "10 → 10"]
     labels = [label for _, label in workshop.key_figure_cards()]
-    assert labels[0] == ("Einw. heute höchstens 20 Minuten Fahrzeit (geschätzt) von "
-                         "„Musikschule“ (89,9 %)")
+    assert labels[0] == "Einw. heute in Reichweite (89,9 %)"
+    assert workshop.reach_text() == ("In Reichweite: höchstens 20 Minuten Fahrzeit (geschätzt) "
+                                     "bis zur nächsten Einrichtung „Musikschule“.")
     assert "Noch keine Änderung" in workshop.edit_list.value
     assert workshop.download.value == ""  # nothing to compare yet
     assert workshop.undo_button.disabled
@@ -63,6 +64,9 @@ def test_proposal_two_branches_within_20_minutes(workshop):
     part = population_beyond(workshop.model.scenario_region, "musikschule", 20, "min")
     assert figures["nachher"] == pytest.approx((part["population"] - part["beyond"]).round().sum())
     assert workshop.view.value == "veraenderung"
+    legend = workshop.map.legend_text()
+    assert legend.startswith("Veränderung: Einw. in Reichweite")
+    assert "keine Veränderung" in legend and "+3.166" in legend
     changes = workshop.model.change_table()
     assert changes["veraenderung"].sum() == pytest.approx(11_508)
     assert (changes["veraenderung"] >= 0).all()
@@ -172,3 +176,15 @@ def test_dashboard_app_builds(data):
     app = Planungswerkstatt(data)
     assert "Planungswerkstatt – Landkreis Musterland" in app.children[1].value
     assert isinstance(app.workshop, PlanningWorkshop)
+
+
+def test_change_scale_has_a_class_for_no_change_and_for_losses():
+    from kulturplan.viz.prepare import LOSS_COLOUR, PALETTE, ChangeScale
+
+    values = pd.Series([-930.0, 0.0, 12.0, 500.0])
+    scale = ChangeScale.from_changes(values, unit="Einw.")
+    assert [label for label, _ in scale.legend()] == [
+        "+256 bis +500", "+1 bis unter +256", "keine Veränderung", "weniger"]
+    assert scale.colour(values) == [LOSS_COLOUR, PALETTE[0], PALETTE[1], PALETTE[4]]
+    nothing = ChangeScale.from_changes(pd.Series([0.0, 0.0]))
+    assert nothing.legend() == [("keine Veränderung", PALETTE[0])]

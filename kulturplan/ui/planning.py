@@ -15,6 +15,7 @@ from __future__ import annotations
 import html as html_lib
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 import geopandas as gpd
@@ -46,7 +47,7 @@ from kulturplan.ui.gaps import UNIT_TEXT, GapModel, download_link
 from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
 from kulturplan.viz import charts, prepare
 from kulturplan.viz.leaflet import LeafletMap
-from kulturplan.viz.prepare import format_number
+from kulturplan.viz.prepare import ChangeScale, format_number
 from kulturplan.viz.spec import map_spec
 
 OBJECTIVES: dict[str, str] = {
@@ -74,6 +75,14 @@ BUSY_CSS = """
 .kp-edits { font-size: 15px; margin: 4px 0 0 0; padding-left: 20px; }
 </style>
 """
+
+MAP_KEY = (
+    '<div class="kp-note" style="line-height:32px">'
+    '<span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
+    'border:3px solid #1d3c57;background:#fff;vertical-align:-3px"></span> neuer Standort'
+    ' &nbsp; <span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
+    'border:2px dashed #7a7a7a;vertical-align:-3px"></span> entfernte Einrichtung</div>'
+)
 
 COMPARE_IDS = ("einrichtungen_je_10000", "anteil_15_minuten", "entfernung_naechste_km",
                "e2sfca_je_10000")
@@ -406,7 +415,7 @@ class PlanningWorkshop(w.VBox):
         self.compare_with = w.Dropdown(options=[("– keines –", "")], value="",
                                        description="Vergleichen mit",
                                        style={"description_width": "initial"},
-                                       layout=w.Layout(width="auto", min_width="360px"))
+                                       layout=w.Layout(width="420px"))
         self.comparison_html = w.HTML()
         self.table = w.HTML()
         self.download = w.HTML()
@@ -437,7 +446,8 @@ class PlanningWorkshop(w.VBox):
                                                             min_width="340px")),
         ], layout=w.Layout(flex_flow="row wrap", grid_gap="16px", width="100%"))
         super().__init__(children=[
-            w.HTML(BUSY_CSS), controls, self.headline, self.view, top,
+            w.HTML(BUSY_CSS), controls, self.headline, w.HBox([self.view, w.HTML(MAP_KEY)]),
+            top,
             style.section("Veränderung je Gemeinde"), self.chart, self.download, self.table,
             style.section("Szenarien behalten und vergleichen"),
             w.HBox([self.name, self.keep_button]), self.compare_with, self.comparison_html,
@@ -538,13 +548,11 @@ class PlanningWorkshop(w.VBox):
     def key_figure_cards(self) -> list[tuple[str, str]]:
         """The key figures as ``(number, label)`` pairs (German)."""
         f = self.model.key_figures()
-        label = catalog.category_label(self.category)
         diff = f["veraenderung"]
         sign = "+" if diff > 0 else ""
         return [
             (format_number(f["vorher"], 0),
-             f"Einw. heute höchstens {self.threshold_text} von „{label}“ "
-             f"({format_number(f['anteil_vorher'], 1)} %)"),
+             f"Einw. heute in Reichweite ({format_number(f['anteil_vorher'], 1)} %)"),
             (format_number(f["nachher"], 0),
              f"Einw. im Szenario in Reichweite ({format_number(f['anteil_nachher'], 1)} %)"),
             (sign + format_number(diff, 0), "Veränderung: Einw. in Reichweite"),
@@ -552,6 +560,11 @@ class PlanningWorkshop(w.VBox):
              f"{format_number(f['einrichtungen_nachher'], 0)}",
              f"{catalog.category_label(self.category, plural=True)} (heute → Szenario)"),
         ]
+
+    def reach_text(self) -> str:
+        """German definition of "in Reichweite" for the current Sparte and threshold."""
+        return (f"In Reichweite: höchstens {self.threshold_text} bis zur nächsten "
+                f"Einrichtung „{catalog.category_label(self.category)}“.")
 
     # -- update ------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -563,14 +576,14 @@ class PlanningWorkshop(w.VBox):
                 "Einrichtung erfasst: ein erster Standort kann in die Karte gesetzt oder "
                 "vorgeschlagen werden.</div>")
         self.headline.value = notice + style.cards_html(self.key_figure_cards()) + (
-            '<div class="kp-note">Einwohner:innen gleichmäßig auf ein 1-km-Raster je Gemeinde '
-            "verteilt; Entfernungen als Luftlinie, Fahrzeiten geschätzt mit Umwegfaktor 1,3 "
-            "und 50 km/h.</div>")
+            f'<div class="kp-note">{html_lib.escape(self.reach_text())} Einwohner:innen '
+            "gleichmäßig auf ein 1-km-Raster je Gemeinde verteilt; Entfernungen als "
+            "Luftlinie, Fahrzeiten geschätzt mit Umwegfaktor 1,3 und 50 km/h.</div>")
         self._update_map()
         changes = self.model.change_table()
         trace, layout = charts.reach_change_props(
-            changes, title=f"<b>Mehr oder weniger Einw. in Reichweite</b> "
-            f"({self.threshold_text}) je Gemeinde")
+            changes, title="<b>Mehr oder weniger Einw. in Reichweite</b> je Gemeinde – "
+            f"höchstens {self.threshold_text}")
         self.chart.update(trace, layout)
         self._update_edits()
         self._update_table(changes)
@@ -581,9 +594,9 @@ class PlanningWorkshop(w.VBox):
         cat = self.category
         if self.view.value == "veraenderung":
             values = self.model.change_table()["veraenderung"].round()
-            spec = self.map.spec.with_values(
-                values, title="Veränderung: Einw. in Reichweite", unit="Einw.",
-                higher_is_better=True)
+            spec = replace(self.map.spec, values=values,
+                           scale=ChangeScale.from_changes(values, unit="Einw."),
+                           title="Veränderung: Einw. in Reichweite", unit="Einw.")
         else:
             gaps = self.model.gaps([])
             spec = self.map.spec.with_values(
@@ -594,6 +607,7 @@ class PlanningWorkshop(w.VBox):
         points = prepare.facility_points(self.data.region, [cat])
         spec = spec.with_facilities(points[points.index.isin(shown)])
         self.map.update(spec)
+        self.map._on_hover()  # the info box must not name a marker that is gone
         label = catalog.category_label(cat)
         self.new_layer.data = _points_collection(
             fac[fac["status"] == "neu"], NEW_STYLE, f"neu: {label}")

@@ -1,0 +1,110 @@
+"""The Planungswerkstatt in a real browser (Voilà + headless Chromium, network blocked).
+
+Adds a site by clicking into the map, computes a proposal ("Vorschlag berechnen") and
+checks that the before/after key figures change; screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    POINT_IN_PATH_JS,
+    Page,
+    _assert_clean,
+    _log,
+    _municipality_paths,
+    _screenshot,
+    _settled,
+    _wait_for,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)",
+    ),
+]
+
+DRAWN_JS = (
+    "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"
+    " && document.querySelectorAll('.js-plotly-plot .main-svg').length > 0"
+    " && document.querySelectorAll('.kp-card .kp-num').length >= 4"
+)
+
+
+def _cards(page) -> list[str]:
+    return page.eval_on_selector_all(".kp-card .kp-num", "els => els.map(e => e.textContent)")
+
+
+def test_planungswerkstatt_click_and_proposal(voila_url, browser):
+    p = Page(browser)
+    page = p.page
+    try:
+        t0 = time.monotonic()
+        page.goto(voila_url + "/voila/render/planungswerkstatt.ipynb",
+                  wait_until="commit", timeout=90_000)
+        _wait_for(page, DRAWN_JS, 90_000, "Karte, Diagramm oder Kennzahlen")
+        _log(f"Planungswerkstatt: erste Darstellung {time.monotonic() - t0:.1f} s; "
+             f"Websocket {p.ws_bytes / 1e3:.0f} kB")
+        cards0 = _settled(page, lambda: _cards(page))
+        assert cards0 == ["128.320", "128.320", "0", "10 → 10"]
+        body = page.inner_text("body")
+        for text in ("Planungswerkstatt – Landkreis Musterland", "Vorschlag berechnen",
+                     "möglichst viele Menschen in Reichweite", "möglichst kurze Wege",
+                     "Standort hinzufügen", "Einrichtung entfernen"):
+            assert text in body
+        _assert_clean(p)
+        _screenshot(page, "planungswerkstatt.png")
+
+        # a click into a municipality adds a new Musikschule there
+        paths = _municipality_paths(page)
+        target = next(i for i, d in enumerate(paths) if not d["marker"])
+        xy = page.evaluate(POINT_IN_PATH_JS, target)
+        assert xy, "kein freier Punkt in der Gemeindefläche"
+        t1 = time.monotonic()
+        page.mouse.click(*xy)
+        page.wait_for_function("() => document.body.innerText.includes('Neuer Standort 1')",
+                               timeout=30_000)
+        cards1 = _settled(page, lambda: _cards(page), differs_from=cards0)
+        _log(f"Planungswerkstatt: Klick bis neue Kennzahlen {time.monotonic() - t1:.2f} s")
+        assert cards1[0] == cards0[0] and cards1[3] == "10 → 11"
+        assert int(cards1[1].replace(".", "")) >= 128_320
+        assert "Musikschule neu: Neuer Standort 1" in page.inner_text("body")
+        _assert_clean(p)
+        _screenshot(page, "planungswerkstatt_klick.png")
+
+        # take it back, then let the solver propose two branches
+        page.get_by_text("Letzte Änderung zurücknehmen").click()
+        _settled(page, lambda: _cards(page), differs_from=cards1)
+        t2 = time.monotonic()
+        page.get_by_text("Vorschlag berechnen", exact=True).last.click()
+        page.wait_for_function(
+            "() => document.body.innerText.includes('nachweislich die beste Lösung')",
+            timeout=60_000)
+        cards2 = _settled(page, lambda: _cards(page), differs_from=cards0)
+        _log(f"Planungswerkstatt: Vorschlag (k=2, MCLP) {time.monotonic() - t2:.2f} s")
+        assert cards2 == ["128.320", "139.828", "+11.508", "10 → 12"]
+        body = page.inner_text("body")
+        assert "Bürgerhaus Eulenhofen" in body and "Bürgerhaus Wolfshausen" in body
+        page.wait_for_function(  # the link (a data URI of the .xlsx) comes last
+            "() => document.body.innerText.includes('Vergleich als Excel herunterladen')",
+            timeout=30_000)
+        n_new = page.evaluate(
+            "() => document.querySelectorAll('.leaflet-kpFacilities-pane path').length")
+        assert n_new >= 12  # 10 existing + 2 proposed markers
+        _assert_clean(p)
+        _screenshot(page, "planungswerkstatt_vorschlag.png")
+        with page.expect_download(timeout=15_000) as info:
+            page.get_by_text("Vergleich als Excel herunterladen").click()
+        download = info.value
+        assert download.suggested_filename == "planungswerkstatt_musikschule_20min.xlsx"
+        target = ARTIFACTS / download.suggested_filename
+        download.save_as(str(target))
+        assert target.read_bytes()[:2] == b"PK"
+    finally:
+        p.close()
