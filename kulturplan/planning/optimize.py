@@ -321,13 +321,11 @@ def _matrix(
     return sp.csc_array((vals, (rows, cols)), shape=shape)
 
 
-def _run(mip: _Mip, time_limit: float | None, *, relax: bool = False) -> _Outcome:
-    """Solve ``mip`` (or its LP relaxation) with HiGHS and map the status."""
+def _load(mip: _Mip, *, relax: bool = False) -> Any:
+    """A silent HiGHS instance holding ``mip`` (gap 0), passed in one ``passModel`` call."""
     h = _new_highs()
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 0.0)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
     lp = highspy.HighsLp()
     n_col, n_row = mip.matrix.shape[1], mip.matrix.shape[0]
     lp.num_col_ = n_col
@@ -347,18 +345,31 @@ def _run(mip: _Mip, time_limit: float | None, *, relax: bool = False) -> _Outcom
     lp.a_matrix_.value_ = np.asarray(csc.data, dtype=float)
     lp.a_matrix_.num_col_ = n_col
     lp.a_matrix_.num_row_ = n_row
-    if not relax and mip.integer.any():
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-            for flag in mip.integer
-        ]
     h.passModel(lp)
+    if not relax and mip.integer.any():
+        _set_integer(h, np.flatnonzero(mip.integer))
     if mip.start is not None and not relax:
         h.setSolution(
             n_col, np.arange(n_col, dtype=np.int32), np.asarray(mip.start, dtype=float)
         )
+    return h
+
+
+def _set_integer(h: Any, cols: np.ndarray) -> None:
+    h.changeColsIntegrality(
+        int(cols.size), np.asarray(cols, dtype=np.int32), np.ones(cols.size, dtype=np.uint8)
+    )
+
+
+def _solve(h: Any, mip: _Mip, time_limit: float | None, relax: bool) -> _Outcome:
+    h.setOptionValue("time_limit", math.inf if time_limit is None else max(time_limit, 1e-3))
     h.run()
     return _outcome(h, mip, relax)
+
+
+def _run(mip: _Mip, time_limit: float | None, *, relax: bool = False) -> _Outcome:
+    """Solve ``mip`` (or its LP relaxation) with HiGHS and map the status."""
+    return _solve(_load(mip, relax=relax), mip, time_limit, relax)
 
 
 def _outcome(h: Any, mip: _Mip, relax: bool) -> _Outcome:
@@ -487,6 +498,13 @@ def _median_start(pairs: Pairs, fixed: np.ndarray, new: np.ndarray) -> np.ndarra
     return start
 
 
+def _open_mask(m: int, fix: np.ndarray, new: np.ndarray) -> np.ndarray:
+    is_open = np.zeros(m, dtype=bool)
+    is_open[fix] = True
+    is_open[new] = True
+    return is_open
+
+
 def _median_value(pairs: Pairs, w: np.ndarray, is_open: np.ndarray) -> tuple[float, np.ndarray]:
     d1, _, f1 = heur.nearest_two(pairs, is_open, math.inf)
     if (f1 < 0).any():
@@ -591,9 +609,9 @@ def p_median(
     big = heur.unreachable_penalty(work, w)
     new = heur.median_local_search(work, w, fix, k, big)
     use_heur = method == "heuristik" or (method == "auto" and work.rows.size > AUTO_HEURISTIC_PAIRS)
+    if use_heur and not math.isnan(_median_value(work, w, _open_mask(pairs.m, fix, new))[0]):
+        return _median_heuristic_result(pairs, work, w, fix, new, limit, baseline, started)
     mip = _median_mip(work, w, fix, k, None)
-    if use_heur:
-        return _median_heuristic_result(pairs, work, w, fix, new, mip, limit, baseline, started)
     deadline = None if limit is None else started + limit
     status, new, bound = _median_exact(work, w, fix, new, mip, deadline)
     if status == "unzulässig":
@@ -612,27 +630,26 @@ def _median_exact(
     work: Pairs, w: np.ndarray, fix: np.ndarray, new: np.ndarray, mip: _Mip,
     deadline: float | None,
 ) -> tuple[str, np.ndarray, float]:
-    """Solve the LP relaxation first; if its y is integral it is optimal, else the MIP.
+    """Prove optimality from the LP relaxation if possible, else solve the MIP.
 
     The disaggregated LP relaxation of the p-median is very often integral (ReVelle &
     Swain 1970; Daskin 2013, sect. 6.2); then the LP optimum is a proven lower bound
-    reached by an integer solution, i.e. a proof of optimality without branching. Otherwise
-    HiGHS solves the MIP from the heuristic start with gap 0.
+    reached by an integer solution, i.e. a proof of optimality without branching. The LP
+    is solved by pair generation (:func:`_median_lp_generated`). Otherwise HiGHS solves
+    the full MIP from the heuristic start with gap 0.
     """
     m = work.m
-    lp = _run(mip, _remaining(deadline), relax=True)
-    if lp.status == "unzulässig":
+    lp_status, lp_y, lp_bound = _median_lp_generated(work, w, fix, new, deadline)
+    if lp_status == "unzulässig":
         return "unzulässig", new, math.nan
-    if lp.status == "optimal" and lp.x is not None:
-        y = lp.x[:m]
-        if np.all(np.abs(y - np.round(y)) <= 1e-9):
-            lp_new = np.setdiff1d(np.flatnonzero(y > 0.5), fix)
-            is_open = np.zeros(m, dtype=bool)
-            is_open[fix] = True
-            is_open[lp_new] = True
-            value, _ = _median_value(work, w, is_open)
-            if value <= lp.objective + 1e-9 * max(abs(lp.objective), 1.0):
-                return "optimal", lp_new, lp.objective
+    if lp_y is not None and np.all(np.abs(lp_y - np.round(lp_y)) <= 1e-9):
+        lp_new = np.setdiff1d(np.flatnonzero(lp_y > 0.5), fix)
+        is_open = np.zeros(m, dtype=bool)
+        is_open[fix] = True
+        is_open[lp_new] = True
+        value, _ = _median_value(work, w, is_open)
+        if value <= lp_bound + 1e-9 * max(abs(lp_bound), 1.0):
+            return "optimal", lp_new, lp_bound
     mip.start = _median_start(work, fix, new)
     out = _run(mip, _remaining(deadline))
     if out.status == "unzulässig":
@@ -640,23 +657,128 @@ def _median_exact(
     if out.x is not None:
         new = np.setdiff1d(np.flatnonzero(out.x[:m] > 0.5), fix)
     bound = out.bound
-    if lp.status == "optimal":
-        bound = max(bound, lp.objective) if math.isfinite(bound) else lp.objective
+    if math.isfinite(lp_bound):
+        bound = max(bound, lp_bound) if math.isfinite(bound) else lp_bound
     return out.status, new, bound
 
 
+def _median_lp_generated(
+    work: Pairs, w: np.ndarray, fix: np.ndarray, new: np.ndarray, deadline: float | None
+) -> tuple[str, np.ndarray | None, float]:
+    """LP relaxation of the p-median by pair generation, warm-started in one HiGHS model.
+
+    Each demand point i starts with its pairs up to twice its cost in the heuristic
+    solution, plus a slack column u_i at cost w_i · D_i, D_i being its nearest left-out
+    cost. This restricted LP is a relaxation (moving the far part of any assignment to
+    u_i never costs more), so its optimum is a valid lower bound; when no u_i is used its
+    solution is feasible for the full LP, hence optimal for it. Points using u_i get their
+    next pairs (``addCols``/``addRows``, the basis is kept) until none does — in the
+    spirit of the radius formulation of García, Labbé & Marín (2011, *INFORMS J. on
+    Computing* 23(4), 546–556). Returns status, the y values (``None`` if not solved)
+    and the best proven lower bound.
+    """
+    n, m = work.n, work.m
+    is_open = np.zeros(m, dtype=bool)
+    is_open[fix] = True
+    is_open[new] = True
+    limit = 2.0 * heur.nearest_two(work, is_open, math.inf)[0]
+    keep = work.vals <= limit[work.rows]
+    sub = Pairs(n, m, work.rows[keep], work.cols[keep], work.vals[keep])
+    nxt = _next_cost(work, limit)
+    base = _median_mip(sub, w, fix, new.size, None)
+    slack_rows = np.flatnonzero(np.isfinite(nxt))
+    n_base = base.matrix.shape[1]
+    slack = sp.csc_array(
+        (np.ones(slack_rows.size), (slack_rows, np.arange(slack_rows.size))),
+        shape=(base.matrix.shape[0], slack_rows.size),
+    )
+    base.matrix = sp.hstack([base.matrix, slack], format="csc")
+    base.cost = np.concatenate([base.cost, w[slack_rows] * nxt[slack_rows]])
+    base.lower = np.concatenate([base.lower, np.zeros(slack_rows.size)])
+    base.upper = np.concatenate([base.upper, np.ones(slack_rows.size)])
+    base.integer = np.concatenate([base.integer, np.zeros(slack_rows.size, dtype=bool)])
+    slack_col = np.full(n, -1, dtype=np.int64)
+    slack_col[slack_rows] = n_base + np.arange(slack_rows.size)
+    h = _load(base, relax=True)
+    n_col, bound = base.matrix.shape[1], -math.inf
+    for _ in range(64):
+        out = _solve(h, base, _remaining(deadline), True)
+        if out.status != "optimal" or out.x is None:
+            return out.status, None, bound
+        bound = max(bound, out.objective)
+        has = slack_col >= 0
+        used = np.flatnonzero(has)[out.x[slack_col[has]] > 1e-9]
+        if used.size == 0:
+            return "optimal", out.x[:m], bound
+        old = limit.copy()
+        limit[used] = np.maximum(2.0 * limit[used], nxt[used])
+        n_col = _add_pairs(h, work, w, old, limit, used, n_col)
+        nxt[used] = _next_cost(work, limit)[used]
+        _update_slacks(h, w, used, slack_col, nxt)
+    return "zeitlimit", None, bound
+
+
+def _next_cost(work: Pairs, limit: np.ndarray) -> np.ndarray:
+    """Per row the smallest cost above ``limit`` (inf if none)."""
+    far = work.vals > limit[work.rows]
+    nxt = np.full(work.n, np.inf)
+    np.minimum.at(nxt, work.rows[far], work.vals[far])
+    return nxt
+
+
+def _add_pairs(
+    h: Any, work: Pairs, w: np.ndarray, old: np.ndarray, limit: np.ndarray,
+    used: np.ndarray, n_col: int,
+) -> int:
+    """Add x columns (in their assignment rows) and linking rows x - y ≤ 0 for new pairs."""
+    rows = np.zeros(work.n, dtype=bool)
+    rows[used] = True
+    lim_old, lim_new = old[work.rows], limit[work.rows]
+    add = rows[work.rows] & (work.vals > lim_old) & (work.vals <= lim_new)
+    r, c, v = work.rows[add], work.cols[add], work.vals[add]
+    count = int(r.size)
+    if count == 0:
+        return n_col
+    h.addCols(count, w[r] * v, np.zeros(count), np.ones(count), count,
+              np.arange(count, dtype=np.int32), r.astype(np.int32), np.ones(count))
+    new_cols = n_col + np.arange(count)
+    idx = np.column_stack([new_cols, c]).reshape(-1).astype(np.int32)
+    val = np.tile([1.0, -1.0], count)
+    h.addRows(count, np.full(count, -np.inf), np.zeros(count), 2 * count,
+              np.arange(0, 2 * count, 2, dtype=np.int32), idx, val)
+    return n_col + count
+
+
+def _update_slacks(
+    h: Any, w: np.ndarray, used: np.ndarray, slack_col: np.ndarray, nxt: np.ndarray
+) -> None:
+    """Raise the slack costs to the new next cost; drop slacks with no pair left."""
+    cols = slack_col[used]
+    done = ~np.isfinite(nxt[used])
+    if done.any():
+        gone = cols[done].astype(np.int32)
+        h.changeColsBounds(int(gone.size), gone, np.zeros(gone.size), np.zeros(gone.size))
+        slack_col[used[done]] = -1
+    live = ~done
+    if live.any():
+        h.changeColsCost(int(live.sum()), cols[live].astype(np.int32),
+                         w[used[live]] * nxt[used[live]])
+
+
 def _median_heuristic_result(
-    pairs: Pairs, work: Pairs, w: np.ndarray, fix: np.ndarray, new: np.ndarray, mip: _Mip,
+    pairs: Pairs, work: Pairs, w: np.ndarray, fix: np.ndarray, new: np.ndarray,
     limit: float | None, baseline: float, started: float,
 ) -> LocationResult:
+    """The swap heuristic's solution with the pair-generated LP bound (or the trivial one)."""
     is_open = np.zeros(pairs.m, dtype=bool)
     is_open[fix] = True
     is_open[new] = True
     objective, assign = _median_value(pairs, w, is_open)
-    lp = _run(mip, limit, relax=True)
+    deadline = None if limit is None else started + limit
+    lp_status, _, lp_bound = _median_lp_generated(work, w, fix, new, deadline)
     trivial = float(np.dot(w, heur.nearest_two(work, np.ones(pairs.m, bool), math.inf)[0]))
-    bound = lp.objective if lp.status == "optimal" else trivial
-    if lp.status == "unzulässig":
+    bound = max(lp_bound, trivial)
+    if lp_status == "unzulässig":
         return _result("p_median", fix, np.zeros(0), math.nan, math.nan, "unzulässig",
                        np.full(pairs.n, -1), baseline, started, "heuristik")
     status = "optimal" if _gap(objective, bound) <= 1e-12 else "zeitlimit"
