@@ -145,3 +145,36 @@ def test_german_errors(tiny_region):
         locate(tiny_region, "musikschule", "mclp", k=1, max_cost=5, unit="m")
     with pytest.raises(ParameterError):  # more new sites than candidates (P1's check)
         locate(tiny_region, "musikschule", "mclp", k=3, max_cost=5)
+
+
+def _grid_instance(tiny_region):
+    pts = access.population_points(tiny_region)
+    pts = pts[pts["population"] > 0]
+    xy = shapely.get_coordinates(pts.geometry.values)
+    grid = candidate_sites(tiny_region, "musikschule", "grid", grid_km=2.5)
+    cands = dict(zip(grid.index, shapely.get_coordinates(grid.geometry.values).tolist(),
+                     strict=True))
+    return xy, cands
+
+
+def test_p_center_and_lscp_match_brute_force(tiny_region):
+    xy, cands = _grid_instance(tiny_region)
+    p = locate(tiny_region, "musikschule", "p_center", k=1, candidates="grid", grid_km=2.5)
+    longest = min(_km(xy, [F03, cands[c]]).min(axis=1).max() for c in cands)
+    assert p.result.status == "optimal"
+    assert p.result.objective == pytest.approx(longest, rel=1e-9)
+    assert p.gain == pytest.approx(_km(xy, [F03]).min(axis=1).max() - longest, rel=1e-9)
+    cover = locate(tiny_region, "musikschule", "lscp", candidates="grid", grid_km=2.5,
+                   max_cost=4.0)
+    fewest = next(n for n in range(len(cands) + 1) if any(
+        (_km(xy, [F03, *[cands[c] for c in combo]]).min(axis=1) <= 4.0).all()
+        for combo in itertools.combinations(sorted(cands), n)))
+    assert cover.result.status == "optimal" and len(cover.sites) == fewest
+    assert (_km(xy, [F03, *cover.sites.geometry.apply(lambda g: (g.x, g.y))]).min(axis=1)
+            <= 4.0).all()
+
+
+def test_k_zero_reproduces_the_baseline(tiny_region):
+    p = locate(tiny_region, "musikschule", "mclp", k=0, max_cost=3.0, demand="centres")
+    assert p.sites.empty and p.result.objective == pytest.approx(12_000)
+    assert p.as_scenario().edits == ()

@@ -262,7 +262,8 @@ def _solve(kind: str, cost: Any, weights: np.ndarray, *, k: int, max_cost: float
     if kind == "lscp":
         return optimize.lscp(cost, max_cost=cast(float, max_cost), fixed=fixed,
                              time_limit=time_limit)
-    return optimize.p_center(cost, weights, k=k, fixed=fixed, time_limit=time_limit)
+    # unweighted: the longest way of any inhabitant, not of the largest population point
+    return optimize.p_center(cost, None, k=k, fixed=fixed, time_limit=time_limit)
 
 
 def locate(
