@@ -21,6 +21,7 @@ Operations Research* 4(3), 233–235.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,15 +111,21 @@ def median_greedy(
     return np.array(sorted(new), dtype=np.int64)
 
 
+def _late(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() >= deadline
+
+
 def median_swap(
-    pairs: Pairs, weights: np.ndarray, fixed: np.ndarray, new: np.ndarray, big: float
+    pairs: Pairs, weights: np.ndarray, fixed: np.ndarray, new: np.ndarray, big: float,
+    deadline: float | None = None,
 ) -> np.ndarray:
     """Vertex substitution (Teitz & Bart 1968) with Whitaker's fast best-improvement swap.
 
     Every iteration evaluates all (insert ``j``, remove ``r``) exchanges at once with the
     gain/loss/extra decomposition of Resende & Werneck (2007): the change of the
     objective is ``-gain[j] + loss[r] - extra[j, r]``. Fixed sites are never removed.
-    Returns the improved new positions (a local optimum).
+    Returns the improved new positions (a local optimum, or the current ones when
+    ``deadline`` — a ``time.perf_counter()`` value — has passed).
     """
     k = new.size
     new = new.copy()
@@ -159,12 +166,14 @@ def median_swap(
         if not delta[j, r] < -1e-12 * max(abs(total), 1.0):
             break
         new[r] = j
+        if _late(deadline):
+            break
     return np.sort(new)
 
 
 def median_local_search(
     pairs: Pairs, weights: np.ndarray, fixed: np.ndarray, k: int, big: float,
-    restarts: int = 8, seed: int = 0,
+    restarts: int = 8, seed: int = 0, deadline: float | None = None,
 ) -> np.ndarray:
     """Greedy start plus ``restarts`` seeded random starts, each improved by swaps; the best.
 
@@ -179,8 +188,10 @@ def median_local_search(
         starts += [np.sort(rng.choice(free, k, replace=False)) for _ in range(restarts)]
     best, best_value = starts[0], np.inf
     is_open = np.zeros(pairs.m, dtype=bool)
-    for start in starts:
-        new = median_swap(pairs, weights, fixed, start, big)
+    for number, start in enumerate(starts):
+        if number and _late(deadline):
+            break
+        new = median_swap(pairs, weights, fixed, start, big, deadline)
         is_open[:] = False
         is_open[fixed] = True
         is_open[new] = True

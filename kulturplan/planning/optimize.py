@@ -607,12 +607,12 @@ def p_median(
         return _result("p_median", fix, np.zeros(0), baseline, baseline, "optimal",
                        base_assign, baseline, started, "highs")
     big = heur.unreachable_penalty(work, w)
-    new = heur.median_local_search(work, w, fix, k, big)
+    deadline = None if limit is None else started + limit
+    new = heur.median_local_search(work, w, fix, k, big, deadline=deadline)
     use_heur = method == "heuristik" or (method == "auto" and work.rows.size > AUTO_HEURISTIC_PAIRS)
     if use_heur and not math.isnan(_median_value(work, w, _open_mask(pairs.m, fix, new))[0]):
         return _median_heuristic_result(pairs, work, w, fix, new, limit, baseline, started)
     mip = _median_mip(work, w, fix, k, None)
-    deadline = None if limit is None else started + limit
     status, new, bound = _median_exact(work, w, fix, new, mip, deadline)
     if status == "unzulässig":
         return _result("p_median", fix, np.zeros(0), math.nan, math.nan, "unzulässig",
@@ -1137,7 +1137,7 @@ def p_center(
         status = "unzulässig" if math.isnan(baseline) else "optimal"
         return _result("p_center", fix, np.zeros(0), baseline, baseline, status,
                        heur.nearest_two(pairs, is_fixed, math.inf)[2], baseline, started, "highs")
-    best = _center_start(wp, w, fix, k)
+    best = _center_start(wp, fix, k, deadline)
     status, lo_value, best = _center_search(wp, fix, k, best, deadline)
     is_open = is_fixed.copy()
     is_open[best] = True
@@ -1153,11 +1153,12 @@ def _center_value(wp: Pairs, is_open: np.ndarray) -> float:
     return math.nan if (f1 < 0).any() else float(d1.max()) if d1.size else 0.0
 
 
-def _center_start(wp: Pairs, w: np.ndarray, fix: np.ndarray, k: int) -> np.ndarray:
-    """A feasible start: the p-median swap heuristic on the weighted costs."""
-    big = heur.unreachable_penalty(wp, np.ones(wp.n))
+def _center_start(wp: Pairs, fix: np.ndarray, k: int, deadline: float | None) -> np.ndarray:
+    """A start: the p-median swap heuristic on the weighted costs (small radius sum)."""
     ones = np.ones(wp.n)
-    return heur.median_swap(wp, ones, fix, heur.median_greedy(wp, ones, fix, k, big), big)
+    big = heur.unreachable_penalty(wp, ones)
+    start = heur.median_greedy(wp, ones, fix, k, big)
+    return heur.median_swap(wp, ones, fix, start, big, deadline)
 
 
 def _center_search(
