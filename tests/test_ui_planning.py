@@ -188,3 +188,32 @@ def test_change_scale_has_a_class_for_no_change_and_for_losses():
     assert scale.colour(values) == [LOSS_COLOUR, PALETTE[0], PALETTE[1], PALETTE[4]]
     nothing = ChangeScale.from_changes(pd.Series([0.0, 0.0]))
     assert nothing.legend() == [("keine Veränderung", PALETTE[0])]
+
+
+def test_progress_is_shown_while_solving(workshop, monkeypatch):
+    seen = {}
+    solve = workshop.model.propose
+
+    def spy(k, kind):
+        seen["status"], seen["disabled"] = workshop.status.value, workshop.propose_button.disabled
+        return solve(k, kind)
+
+    monkeypatch.setattr(workshop.model, "propose", spy)
+    workshop.propose_button.click()
+    assert "Vorschlag für 2 neue Musikschulen wird berechnet" in seen["status"]
+    assert 'class="kp-busy"' in seen["status"] and seen["disabled"] is True
+    assert not workshop.propose_button.disabled and "kp-busy" not in workshop.status.value
+
+
+def test_region_without_facilities_gets_a_grid_proposal(tiny_region):
+    import kulturplan as kp_
+
+    empty = kp_.Region(municipalities=tiny_region.municipalities, name="Leer")
+    ws = PlanningWorkshop(DashboardData(empty, pd.DataFrame(index=empty.municipalities.index)))
+    assert "noch keine Einrichtung erfasst" in ws.headline.value
+    assert _cards(ws) == ["0", "0", "0", "0 → 0"]
+    ws.k.value = 1
+    ws.propose()
+    assert "Mittelpunkte eines 2-km-Rasters" in ws.status.value
+    # one site on the 2-km grid reaches all 16,000 inhabitants of the 10 × 10 km region
+    assert _cards(ws) == ["0", "16.000", "+16.000", "0 → 1"]

@@ -542,8 +542,12 @@ class PlanningWorkshop(w.VBox):
         quality = ("nachweislich die beste Lösung" if r.status == "optimal" else
                    f"beste gefundene Lösung, höchstens {format_number(r.gap * 100, 1)} % "
                    "vom Optimum entfernt")
+        grid = ""
+        if proposal.candidates.index.str.startswith("raster-").all():
+            grid = (" Die Region hat keine Veranstaltungsräume; vorgeschlagen werden "
+                    "Mittelpunkte eines 2-km-Rasters.")
         return (f'<div class="kp-text">Vorschlag ({OBJECTIVES[proposal.kind]}): '
-                f"<b>{names}</b> – {quality}.</div>")
+                f"<b>{names}</b> – {quality}.{grid}</div>")
 
     def key_figure_cards(self) -> list[tuple[str, str]]:
         """The key figures as ``(number, label)`` pairs (German)."""
