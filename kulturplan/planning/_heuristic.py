@@ -243,6 +243,24 @@ def cover_swap(incidence: sp.csc_array, weights: np.ndarray, chosen: np.ndarray)
     return np.sort(chosen)
 
 
+def cover_local_search(
+    incidence: sp.csc_array, weights: np.ndarray, k: int, restarts: int = 8, seed: int = 0
+) -> np.ndarray:
+    """Greedy start plus seeded random starts, each improved by :func:`cover_swap`; the best."""
+    m = incidence.shape[1]
+    rng = np.random.default_rng(seed)
+    starts = [cover_greedy(incidence, weights, k)]
+    if k < m:
+        starts += [np.sort(rng.choice(m, k, replace=False)) for _ in range(restarts)]
+    best, best_value = starts[0], -np.inf
+    for start in starts:
+        chosen = cover_swap(incidence, weights, start)
+        value = float(weights[np.asarray(incidence[:, chosen].sum(axis=1)).reshape(-1) > 0].sum())
+        if value > best_value:
+            best, best_value = chosen, value
+    return best
+
+
 def set_cover_greedy(incidence: sp.csc_array) -> np.ndarray:
     """Greedy set cover (Chvátal 1979), then redundant sites dropped (last opened first).
 

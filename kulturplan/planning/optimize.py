@@ -553,9 +553,10 @@ def p_median(
     ``x``; pairs farther than a point's nearest existing site are left out (exact). The
     swap heuristic (:func:`_heuristic.median_swap`) gives HiGHS its start solution.
 
-    With ``capacity`` the capacitated p-median as in spopt's ``PMedian(...,
-    facility_capacities)``: each demand point is served by exactly one site (binary
-    ``x``) and Σ_i w_i x_ij ≤ C_j y_j.
+    With ``capacity`` the capacitated p-median (Mulvey & Beck 1984, *European Journal of
+    Operational Research* 18, 339–348) as in spopt's ``PMedian(..., facility_capacities)``:
+    each demand point is served by exactly one site (binary ``x``) and
+    Σ_i w_i x_ij ≤ C_j y_j; solved by HiGHS without a heuristic start.
 
     Parameters
     ----------
@@ -1068,7 +1069,7 @@ def mclp(
     status, bound, chosen, used = "optimal", base, np.zeros(0, dtype=np.int64), "highs"
     if k > 0 and block.shape[0] > 0 and kept.size > 0:
         kk = min(k, kept.size)
-        start = heur.cover_swap(block, gw, heur.cover_greedy(block, gw, kk))
+        start = heur.cover_local_search(block, gw, kk)
         mip = _mclp_mip(block, gw, kk, start, base)
         heuristic = method == "heuristik" or (
             method == "auto" and pairs.rows.size > AUTO_HEURISTIC_PAIRS
