@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -333,6 +334,37 @@ def test_adding_a_candidate_never_worsens_the_optimum(case):
     assert lscp(more, max_cost=top, fixed=fixed).objective <= lscp(
         cost, max_cost=top, fixed=fixed
     ).objective
+
+
+def _brute_force(cost, w, fixed, k, radius):
+    """Optimum of each model by trying every set of k new sites (tiny instances only)."""
+    free = [j for j in range(cost.shape[1]) if j not in set(fixed.tolist())]
+    med, cov, cen = math.inf, -math.inf, math.inf
+    for new in itertools.combinations(free, k):
+        d = cost[:, list(fixed) + list(new)].min(axis=1)
+        med = min(med, float(np.dot(w, d)))
+        cov = max(cov, float(w[d <= radius].sum()))
+        cen = min(cen, float((w * d).max()))
+    sizes = (
+        size for size in range(len(free) + 1) for new in itertools.combinations(free, size)
+        if (cost[:, list(fixed) + list(new)] <= radius).any(axis=1).all()
+    )
+    return med, cov, cen, len(fixed) + next(sizes, math.nan)
+
+
+@_SETTINGS
+@given(instances(), st.integers(0, 19))
+def test_optimum_equals_brute_force(case, radius):
+    cost, w, fixed, k, _ = case
+    med, cov, cen, sites = _brute_force(cost, w, fixed, k, radius)
+    assert p_median(cost, w, k=k, fixed=fixed).objective == pytest.approx(med, rel=1e-12)
+    assert mclp(cost, w, k=k, max_cost=radius, fixed=fixed).objective == cov
+    assert p_center(cost, w, k=k, fixed=fixed).objective == cen
+    if math.isnan(sites):
+        with pytest.raises(ParameterError, match="keinen Kandidaten innerhalb"):
+            lscp(cost, max_cost=radius, fixed=fixed)
+    else:
+        assert lscp(cost, max_cost=radius, fixed=fixed).objective == sites
 
 
 # -- time limit ------------------------------------------------------------------------------
