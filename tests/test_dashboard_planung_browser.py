@@ -37,6 +37,18 @@ DRAWN_JS = (
 )
 
 
+MARKER_POINT_JS = """() => {
+    const dots = Array.from(document.querySelectorAll(
+        '.leaflet-kpFacilities-pane path.leaflet-interactive'))
+        .filter(e => e.getAttribute('stroke') === '#ffffff');
+    for (const el of dots) {
+        const r = el.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (document.elementFromPoint(x, y) === el) return [x, y];
+    }
+    return null; }"""
+
+
 def _cards(page) -> list[str]:
     return page.eval_on_selector_all(".kp-card .kp-num", "els => els.map(e => e.textContent)")
 
@@ -56,7 +68,7 @@ def test_planungswerkstatt_click_and_proposal(voila_url, browser):
         body = page.inner_text("body")
         for text in ("Planungswerkstatt – Landkreis Musterland", "Vorschlag berechnen",
                      "möglichst viele Menschen in Reichweite", "möglichst kurze Wege",
-                     "Standort hinzufügen", "Einrichtung entfernen"):
+                     "Ein Klick in die Karte setzt einen neuen Standort"):
             assert text in body
         _assert_clean(p)
         _screenshot(page, "planungswerkstatt.png")
@@ -75,12 +87,27 @@ def test_planungswerkstatt_click_and_proposal(voila_url, browser):
         assert cards1[0] == cards0[0] and cards1[3] == "10 → 11"
         assert int(cards1[1].replace(".", "")) >= 128_320
         assert "Musikschule neu: Neuer Standort 1" in page.inner_text("body")
+
+        # a click on an existing Musikschule (white-rimmed marker) takes it out
+        xy = page.evaluate(MARKER_POINT_JS)
+        assert xy, "kein frei anklickbarer Musikschul-Punkt"
+        page.mouse.click(*xy)
+        page.wait_for_function("() => document.body.innerText.includes('Entfernt: ')",
+                               timeout=30_000)
+        cards_removed = _settled(page, lambda: _cards(page), differs_from=cards1)
+        assert cards_removed[3] == "10 → 10"
+        assert int(cards_removed[2].replace(".", "").replace("+", "")) < int(
+            cards1[2].replace(".", "").replace("+", ""))
+        n_dashed = page.evaluate(
+            "() => document.querySelectorAll('.leaflet-kpFacilities-pane path"
+            "[stroke-dasharray]').length")
+        assert n_dashed == 1  # the removed one, drawn as a dashed circle
         _assert_clean(p)
         _screenshot(page, "planungswerkstatt_klick.png")
 
-        # take it back, then let the solver propose two branches
-        page.get_by_text("Letzte Änderung zurücknehmen").click()
-        _settled(page, lambda: _cards(page), differs_from=cards1)
+        # back to today, then let the solver propose two branches
+        page.get_by_text("Alles zurücksetzen").click()
+        _settled(page, lambda: _cards(page), differs_from=cards_removed)
         t2 = time.monotonic()
         page.get_by_text("Vorschlag berechnen", exact=True).last.click()
         page.wait_for_function(

@@ -87,29 +87,33 @@ def test_shortest_ways_proposal(workshop):
 
 def test_click_adds_and_removes(workshop):
     lat, lon = 51.43, 9.22
-    workshop.click(lat, lon)
+    workshop._on_map_interaction(type="click", coordinates=[lat, lon])
     assert len(workshop.model.edits) == 1
     edit = workshop.model.edits[0]
     assert edit.name.startswith("Neuer Standort 1 (")
     assert workshop.new_layer.data["features"][0]["id"] == "neu-1"
-    gain = workshop.model.key_figures()["veraenderung"]
-    assert gain >= 0
-    # remove mode: a click next to the new site takes it back
-    workshop.mode.value = "remove"
-    workshop.click(lat + 0.001, lon)
+    assert workshop.model.key_figures()["veraenderung"] >= 0
+    # a click on the new site takes it back; Leaflet's bubbled map click is ignored
+    workshop._on_marker_click(feature={"id": "neu-1"})
+    workshop._on_map_interaction(type="click", coordinates=[lat, lon])
     assert workshop.model.edits == []
-    # ... and a click on an existing Musikschule closes it
+    assert "zurückgenommen" in workshop.status.value
+    # a click on an existing Musikschule closes it
     fid = workshop.model.facilities().index[0]
-    workshop.click(*_latlon(workshop, fid))
+    workshop._on_marker_click(feature={"id": fid})
     assert [type(e).__name__ for e in workshop.model.edits] == ["RemoveFacility"]
     name = workshop.model.region.facilities.at[fid, "name"]
     assert f"Entfernt: {name}" in workshop.edit_list.value
     assert _cards(workshop)[3] == "10 → 9"
     assert workshop.model.key_figures()["veraenderung"] < 0
     assert [f["id"] for f in workshop.removed_layer.data["features"]] == [fid]
-    # far from every Musikschule nothing happens
-    workshop.click(50.0, 7.0)
-    assert len(workshop.model.edits) == 1 and "Keine Einrichtung" in workshop.status.value
+    assert fid not in [f["id"] for f in workshop.map.facilities.data["features"]]
+    # a click on the removed one (dashed circle) brings it back
+    workshop._on_removed_click(feature={"id": fid})
+    assert workshop.model.edits == [] and _cards(workshop)[3] == "10 → 10"
+    # the model also removes the facility nearest to a position (within 1.5 km)
+    assert workshop.model.remove_latlon(*_latlon(workshop, fid)) == fid
+    assert workshop.model.remove_latlon(50.0, 7.0) is None
     workshop.undo_button.click()
     assert workshop.model.edits == [] and _cards(workshop)[3] == "10 → 10"
 

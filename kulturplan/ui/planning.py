@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html as html_lib
 import io
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, cast
@@ -58,10 +59,15 @@ OBJECTIVES: dict[str, str] = {
 
 CURRENT = "Aktuelles Szenario"
 REMOVE_RADIUS_M = 1_500.0
-"""A click closer than this to a facility of the Sparte removes it (in remove mode)."""
+"""Largest distance of a position from the facility :meth:`PlanningModel.remove_near`
+removes."""
 
 NEW_STYLE = {"radius": 8, "weight": 3, "color": "#1d3c57", "opacity": 1.0,
              "fillOpacity": 0.95, "fillColor": "#ffffff"}
+FACILITY_CLICK_STYLE = {"radius": 6}
+"""Facility markers a little larger than on the other maps: they are click targets here."""
+MARKER_CLICK_S = 1.0
+"""A map click this soon after a marker click is the same click (see PlanningWorkshop)."""
 REMOVED_STYLE = {"radius": 7, "weight": 2, "color": "#7a7a7a", "opacity": 1.0,
                  "fillOpacity": 0.0, "dashArray": "3"}
 
@@ -161,12 +167,33 @@ class PlanningModel:
         hit = muni.sindex.query(shapely.Point(x, y), predicate="intersects")
         return str(muni.index[hit[0]]) if len(hit) else None
 
-    def remove_near(self, x: float, y: float, radius_m: float = REMOVE_RADIUS_M) -> str | None:
-        """Remove the open facility of the Sparte nearest to ``x``, ``y`` (within
-        ``radius_m``); a site added in this scenario is taken back instead.
+    def remove(self, facility_id: str) -> str:
+        """Take ``facility_id`` out of the scenario: close an existing facility, or take
+        back a site added in this scenario. Returns what happened (German)."""
+        fac = self.facilities()
+        if facility_id not in fac.index:
+            raise KulturplanError(f"Einrichtung „{facility_id}“ gibt es in der Sparte nicht.")
+        status = fac.at[facility_id, "status"]
+        if status == "entfernt":
+            return "bereits entfernt"
+        if status == "neu":
+            self._take_back(facility_id)
+            what = "zurückgenommen"
+        else:
+            self.edits.append(RemoveFacility(facility_id))
+            what = "entfernt"
+        self.proposal = None
+        return what
 
-        Returns the facility id (``None`` when nothing is near).
-        """
+    def restore(self, facility_id: str) -> None:
+        """Undo the removal of ``facility_id``."""
+        self.edits = [e for e in self.edits
+                      if not (isinstance(e, RemoveFacility) and e.facility_id == facility_id)]
+        self.proposal = None
+
+    def remove_near(self, x: float, y: float, radius_m: float = REMOVE_RADIUS_M) -> str | None:
+        """:meth:`remove` the open facility of the Sparte nearest to ``x``, ``y``
+        (EPSG:25832) within ``radius_m``; returns its id (``None`` when nothing is near)."""
         fac = self.facilities()
         fac = fac[fac["status"] != "entfernt"]
         if len(fac) == 0:
@@ -177,11 +204,7 @@ class PlanningModel:
         if d[pos] > radius_m:
             return None
         fid = str(fac.index[pos])
-        if fac["status"].iloc[pos] == "neu":
-            self._take_back(fid)
-        else:
-            self.edits.append(RemoveFacility(fid))
-        self.proposal = None
+        self.remove(fid)
         return fid
 
     def remove_latlon(self, lat: float, lon: float) -> str | None:
@@ -354,8 +377,13 @@ class PlanningWorkshop(w.VBox):
     ----------
     category, threshold, unit
         Synced with the Sparte picker and the threshold slider.
-    mode
-        What a click into the map does: ``"add"`` or ``"remove"``.
+
+    Notes
+    -----
+    A click into the map adds a site there; a click on a facility takes it out of the
+    scenario (a new site is taken back), a click on a removed one brings it back.
+    Leaflet reports a click on a marker first to the marker's layer, then to the map:
+    the map click that follows a marker click is ignored.
     """
 
     category = t.Unicode("musikschule").tag(sync=True)
@@ -374,10 +402,6 @@ class PlanningWorkshop(w.VBox):
         self.view = w.ToggleButtons(
             options=[("Lage heute", "heute"), ("Veränderung", "veraenderung")],
             value="heute", description="Karte zeigt", style={"description_width": "initial"})
-        self.mode = w.ToggleButtons(
-            options=[("Standort hinzufügen", "add"), ("Einrichtung entfernen", "remove")],
-            value="add", description="Klick in die Karte",
-            style={"description_width": "initial", "button_width": "180px"})
         spec = map_spec(data.region, None, title="Anteil außerhalb", unit="%",
                         higher_is_better=False, categories=[category],
                         geometries=data.geometries)
@@ -393,6 +417,12 @@ class PlanningWorkshop(w.VBox):
         for layer in (self.removed_layer, self.new_layer):
             self.map.widget.add(layer)
             layer.on_hover(self.map._on_hover)
+        self.map.facilities.point_style = {**self.map.facilities.point_style,
+                                           **FACILITY_CLICK_STYLE}
+        self._marker_clicked = 0.0
+        self.map.facilities.on_click(self._on_marker_click)
+        self.new_layer.on_click(self._on_marker_click)
+        self.removed_layer.on_click(self._on_removed_click)
         self.map.widget.on_interaction(self._on_map_interaction)
         self.chart = FigureView(draw=False)
         self.k = w.IntSlider(value=2, min=1, max=5, description="Neue Standorte",
@@ -437,7 +467,7 @@ class PlanningWorkshop(w.VBox):
             self.k, self.objective, self.propose_button, self.status,
         ])
         edit_box = w.VBox([
-            style.section("Änderungen im Szenario"), self.mode, self.edit_list,
+            style.section("Änderungen im Szenario"), self.edit_list,
             w.HBox([self.undo_button, self.reset_button]),
         ])
         top = w.HBox([
@@ -473,22 +503,45 @@ class PlanningWorkshop(w.VBox):
     def _on_map_interaction(self, **event: Any) -> None:
         if event.get("type") != "click" or not event.get("coordinates"):
             return
+        if time.monotonic() - self._marker_clicked < MARKER_CLICK_S:
+            self._marker_clicked = 0.0  # the same click, bubbled up from a marker
+            return
         lat, lon = event["coordinates"]
         self.click(float(lat), float(lon))
 
+    def _on_marker_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
+        self._marker_clicked = time.monotonic()
+        if feature and feature.get("id"):
+            self.click_facility(str(feature["id"]))
+
+    def _on_removed_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
+        self._marker_clicked = time.monotonic()
+        if feature and feature.get("id"):
+            self.model.restore(str(feature["id"]))
+            self.status.value = '<div class="kp-note">Wieder im Szenario.</div>'
+            self.refresh()
+
     def click(self, lat: float, lon: float) -> None:
-        """A click into the map at ``lat``, ``lon`` (adds or removes, see :attr:`mode`)."""
-        if self.mode.value == "add":
-            edit = self.model.add_latlon(lat, lon)
-            self.status.value = (f'<div class="kp-note">Hinzugefügt: '
-                                 f"{html_lib.escape(edit.name)}</div>")
-        else:
-            fid = self.model.remove_latlon(lat, lon)
-            self.status.value = (
-                '<div class="kp-note">Keine Einrichtung der Sparte in der Nähe des Klicks.</div>'
-                if fid is None else '<div class="kp-note">Entfernt bzw. zurückgenommen.</div>')
+        """A click into the map at ``lat``, ``lon``: a new site of the Sparte there."""
+        edit = self.model.add_latlon(lat, lon)
+        self.status.value = (f'<div class="kp-note">Hinzugefügt: '
+                             f"{html_lib.escape(edit.name)}</div>")
+        self._show_changes()
+
+    def click_facility(self, facility_id: str) -> None:
+        """A click on a facility marker: out of the scenario (a new site: taken back)."""
+        name = str(self.model.facilities().at[facility_id, "name"])
+        what = self.model.remove(facility_id)
+        self.status.value = (f'<div class="kp-note">{html_lib.escape(name)}: {what}. '
+                             "Ein Klick auf den gestrichelten Kreis nimmt sie wieder auf."
+                             "</div>" if what == "entfernt" else
+                             f'<div class="kp-note">{html_lib.escape(name)}: {what}.</div>')
+        self._show_changes()
+
+    def _show_changes(self) -> None:
         if self.view.value != "veraenderung":
-            self.view.value = "veraenderung"  # refreshes the map
+            with self.view.hold_trait_notifications():
+                self.view.value = "veraenderung"
         self.refresh()
 
     def _after_edit(self, action) -> None:
@@ -622,9 +675,9 @@ class PlanningWorkshop(w.VBox):
         lines = self.model.scenario().describe(self.model.region)
         if not lines:
             self.edit_list.value = (
-                '<div class="kp-text">Noch keine Änderung. Mit „Standort hinzufügen“ in die '
-                "Karte klicken setzt einen neuen Standort; mit „Einrichtung entfernen“ auf "
-                "eine Einrichtung klicken nimmt sie aus dem Szenario.</div>")
+                '<div class="kp-text">Noch keine Änderung. Ein Klick in die Karte setzt '
+                "einen neuen Standort; ein Klick auf eine Einrichtung (Punkt) nimmt sie aus "
+                "dem Szenario.</div>")
         else:
             items = "".join(f"<li>{html_lib.escape(x)}</li>" for x in lines)
             self.edit_list.value = f'<ol class="kp-edits">{items}</ol>'
