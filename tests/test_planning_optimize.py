@@ -367,6 +367,18 @@ def test_optimum_equals_brute_force(case, radius):
         assert lscp(cost, max_cost=radius, fixed=fixed).objective == sites
 
 
+def test_p_median_with_fractional_lp_relaxation_is_solved_by_branching():
+    # non-metric integer costs whose disaggregated LP relaxation is fractional (204.5),
+    # so optimality must come from HiGHS' branch and bound, checked by enumeration
+    rng = np.random.default_rng(2)
+    cost = rng.integers(1, 10, (20, 10)).astype(float)
+    w = rng.integers(1, 10, 20).astype(float)
+    best = min(_median_value(cost, w, s) for s in itertools.combinations(range(10), 3))
+    res = p_median(cost, w, k=3)
+    _proven(res)
+    assert res.objective == best and best > 204.5
+
+
 # -- time limit ------------------------------------------------------------------------------
 def test_time_limit_returns_feasible_solution_bound_and_gap():
     for n in (200, 400, 800):  # deterministic escalation should HiGHS prove one anyway
@@ -382,6 +394,19 @@ def test_time_limit_returns_feasible_solution_bound_and_gap():
         (res.objective - res.bound) / res.objective
     )
     assert (res.assignment >= 0).all()
+
+
+def test_time_limit_for_coverage_models_keeps_bounds_consistent():
+    # whether or not the tiny limit suffices here, the answer is feasible and bounded
+    cost, w, _ = _instance(12, 400, 150)
+    cen = p_center(cost, k=6, time_limit=0.02)
+    assert cen.status in ("optimal", "zeitlimit") and cen.new.size == 6
+    assert cen.objective == float(cost[:, cen.selected].min(axis=1).max())
+    assert cen.bound <= cen.objective and math.isfinite(cen.gap)
+    cov = mclp(cost, w, k=6, max_cost=2.0, time_limit=0.02)
+    assert cov.status in ("optimal", "zeitlimit") and cov.new.size == 6
+    assert cov.objective == float(w[(cost[:, cov.selected] <= 2.0).any(axis=1)].sum())
+    assert cov.bound >= cov.objective and math.isfinite(cov.gap)
 
 
 # -- bad input -------------------------------------------------------------------------------
