@@ -17,6 +17,9 @@ Part 2: MCLP, 3,000 demand points (around 80 seeded village centres, 1.5 km gaus
 jitter) × 200 uniformly drawn candidates in a 60 km square, coverage radius 10 km, k = 10,
 weights 20–399 inhabitants. Same comparison.
 
+Part 3 (extra): p-center (k = 5) and LSCP (10 km), 200 demand points × 100 candidates in
+a 50 km square, against spopt's ``PCenter`` and ``LSCP``.
+
 Timings are wall-clock on this machine (shared cores: expect noise); only the ratios
 measured in the same run are meaningful.
 """
@@ -32,7 +35,7 @@ import warnings
 import numpy as np
 
 from kulturplan._format import format_number
-from kulturplan.planning import mclp, p_median
+from kulturplan.planning import lscp, mclp, p_center, p_median
 
 SEED = 2020
 
@@ -129,6 +132,29 @@ def part_mclp(pulp, spopt_locate) -> None:
     print(f"  Heuristik: Abstand zum Optimum {pct(gap)}")
 
 
+def part_center_cover(pulp, spopt_locate) -> None:
+    rng = np.random.default_rng(SEED)
+    demand, sites = rng.uniform(0, 50, (200, 2)), rng.uniform(0, 50, (100, 2))
+    cost = np.linalg.norm(demand[:, None, :] - sites[None, :, :], axis=2)
+    radius = 10.0
+    print("\nTeil 3 (zusätzlich): p-Center k = 5 und LSCP 10 km — 200 Nachfragepunkte × "
+          "100 Kandidaten")
+    cen, t_cen = timed(lambda: p_center(cost, k=5))
+    ref, t_ref = timed(lambda: spopt_locate.PCenter.from_cost_matrix(cost, 5).solve(
+        pulp.PULP_CBC_CMD(msg=False, gapRel=0)))
+    ref_obj = float(cost[:, spopt_sites(ref)].min(axis=1).max())
+    print(f"  p-Center:  kulturplan {sec(t_cen)} ({cen.status}, {format_number(cen.objective, 4)}"
+          f" km), spopt {sec(t_ref)} ({format_number(ref_obj, 4)} km), Verhältnis "
+          f"{format_number(t_ref / t_cen, 1)}×, Abweichung {rel(cen.objective, ref_obj)}")
+    cov, t_cov = timed(lambda: lscp(cost, max_cost=radius))
+    ref, t_ref = timed(lambda: spopt_locate.LSCP.from_cost_matrix(cost, radius).solve(
+        pulp.PULP_CBC_CMD(msg=False, gapRel=0)))
+    n_ref = len(spopt_sites(ref))
+    print(f"  LSCP:      kulturplan {sec(t_cov)} ({cov.status}, {format_number(cov.objective)} "
+          f"Standorte), spopt {sec(t_ref)} ({n_ref} Standorte), Verhältnis "
+          f"{format_number(t_ref / t_cov, 1)}×")
+
+
 def main() -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # PuLP 3 → 4 notices
     import pulp
@@ -138,6 +164,7 @@ def main() -> int:
           f"Python {sys.version.split()[0]}, HiGHS {highs_version()}, PuLP {pulp.__version__}")
     part_pmedian(pulp, spopt_locate)
     part_mclp(pulp, spopt_locate)
+    part_center_cover(pulp, spopt_locate)
     return 0
 
 
