@@ -93,14 +93,20 @@ def test_click_adds_and_removes(workshop):
     assert edit.name.startswith("Neuer Standort 1 (")
     assert workshop.new_layer.data["features"][0]["id"] == "neu-1"
     assert workshop.model.key_figures()["veraenderung"] >= 0
+    workshop._map_added = (0.0, -1, 0.0, 0.0)  # a person takes more than a second
     # a click on the new site takes it back; Leaflet's bubbled map click is ignored
-    workshop._on_marker_click(feature={"id": "neu-1"})
+    workshop._on_marker_click(feature={"id": "neu-1", "geometry": {
+        "type": "Point", "coordinates": [lon, lat]}})
     workshop._on_map_interaction(type="click", coordinates=[lat, lon])
     assert workshop.model.edits == []
     assert "zurückgenommen" in workshop.status.value
-    # a click on an existing Musikschule closes it
+    # a click on an existing Musikschule closes it (here the browser reports the map
+    # click of the same click first: the site it added is taken back)
     fid = workshop.model.facilities().index[0]
-    workshop._on_marker_click(feature={"id": fid})
+    f_lat, f_lon = _latlon(workshop, fid)
+    workshop._on_map_interaction(type="click", coordinates=[f_lat, f_lon])
+    workshop._on_marker_click(feature={"id": fid, "geometry": {
+        "type": "Point", "coordinates": [f_lon, f_lat]}})
     assert [type(e).__name__ for e in workshop.model.edits] == ["RemoveFacility"]
     name = workshop.model.region.facilities.at[fid, "name"]
     assert f"Entfernt: {name}" in workshop.edit_list.value

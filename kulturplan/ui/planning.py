@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html as html_lib
 import io
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -68,6 +69,8 @@ FACILITY_CLICK_STYLE = {"radius": 6}
 """Facility markers a little larger than on the other maps: they are click targets here."""
 MARKER_CLICK_S = 1.0
 """A map click this soon after a marker click is the same click (see PlanningWorkshop)."""
+SAME_CLICK_DEG = 0.02
+"""A map click this close (degrees, about 1.5 km) to a clicked marker is that click."""
 REMOVED_STYLE = {"radius": 7, "weight": 2, "color": "#7a7a7a", "opacity": 1.0,
                  "fillOpacity": 0.0, "dashArray": "3"}
 
@@ -382,8 +385,9 @@ class PlanningWorkshop(w.VBox):
     -----
     A click into the map adds a site there; a click on a facility takes it out of the
     scenario (a new site is taken back), a click on a removed one brings it back.
-    Leaflet reports a click on a marker first to the marker's layer, then to the map:
-    the map click that follows a marker click is ignored.
+    Leaflet reports a click on a marker to the marker's layer and to the map: a map
+    click right after a marker click is ignored, and a site that the map click of the
+    same click has just added (if it came first) is taken back.
     """
 
     category = t.Unicode("musikschule").tag(sync=True)
@@ -420,6 +424,7 @@ class PlanningWorkshop(w.VBox):
         self.map.facilities.point_style = {**self.map.facilities.point_style,
                                            **FACILITY_CLICK_STYLE}
         self._marker_clicked = 0.0
+        self._map_added = (0.0, -1, 0.0, 0.0)
         self.map.facilities.on_click(self._on_marker_click)
         self.new_layer.on_click(self._on_marker_click)
         self.removed_layer.on_click(self._on_removed_click)
@@ -508,18 +513,38 @@ class PlanningWorkshop(w.VBox):
             return
         lat, lon = event["coordinates"]
         self.click(float(lat), float(lon))
+        self._map_added = (time.monotonic(), len(self.model.edits), float(lat), float(lon))
+
+    def _same_click_added(self, feature: dict[str, Any] | None) -> None:
+        """Take back the site that the map click of this very marker click has just added
+        (when the browser reported the map click first): added less than
+        :data:`MARKER_CLICK_S` ago, still the last edit, and on the marker."""
+        at, n_edits, lat, lon = self._map_added
+        self._map_added = (0.0, -1, 0.0, 0.0)
+        coords = ((feature or {}).get("geometry") or {}).get("coordinates")
+        if (time.monotonic() - at >= MARKER_CLICK_S or n_edits != len(self.model.edits)
+                or not coords):
+            return
+        if math.hypot(coords[0] - lon, coords[1] - lat) < SAME_CLICK_DEG:
+            self.model.undo()
 
     def _on_marker_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
-        self._marker_clicked = time.monotonic()
-        if feature and feature.get("id"):
-            self.click_facility(str(feature["id"]))
+        self._same_click_added(feature)
+        try:
+            if feature and feature.get("id"):
+                self.click_facility(str(feature["id"]))
+        finally:
+            self._marker_clicked = time.monotonic()  # after the (slow) update
 
     def _on_removed_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
-        self._marker_clicked = time.monotonic()
-        if feature and feature.get("id"):
-            self.model.restore(str(feature["id"]))
-            self.status.value = '<div class="kp-note">Wieder im Szenario.</div>'
-            self.refresh()
+        self._same_click_added(feature)
+        try:
+            if feature and feature.get("id"):
+                self.model.restore(str(feature["id"]))
+                self.status.value = '<div class="kp-note">Wieder im Szenario.</div>'
+                self.refresh()
+        finally:
+            self._marker_clicked = time.monotonic()
 
     def click(self, lat: float, lon: float) -> None:
         """A click into the map at ``lat``, ``lon``: a new site of the Sparte there."""
@@ -530,7 +555,10 @@ class PlanningWorkshop(w.VBox):
 
     def click_facility(self, facility_id: str) -> None:
         """A click on a facility marker: out of the scenario (a new site: taken back)."""
-        name = str(self.model.facilities().at[facility_id, "name"])
+        fac = self.model.facilities()
+        if facility_id not in fac.index:  # e.g. a marker of a state already replaced
+            return
+        name = str(fac.at[facility_id, "name"])
         what = self.model.remove(facility_id)
         self.status.value = (f'<div class="kp-note">{html_lib.escape(name)}: {what}. '
                              "Ein Klick auf den gestrichelten Kreis nimmt sie wieder auf."
