@@ -32,13 +32,30 @@ _MAX_SWAPS = 10_000
 
 @dataclass(frozen=True)
 class Pairs:
-    """Reachable demand–candidate pairs in row-major order (like a CSR matrix)."""
+    """Reachable demand–candidate pairs grouped by row (like a CSR matrix).
+
+    ``by_cost`` marks pairs sorted by row, then cost, then column (see
+    :meth:`sorted_by_cost`); nearest-site queries then need no sorting.
+    """
 
     n: int
     m: int
     rows: np.ndarray
     cols: np.ndarray
     vals: np.ndarray
+    by_cost: bool = False
+
+    def sorted_by_cost(self) -> Pairs:
+        """The same pairs ordered by row, cost and column."""
+        if self.by_cost:
+            return self
+        order = np.lexsort((self.cols, self.vals, self.rows))
+        return Pairs(self.n, self.m, self.rows[order], self.cols[order], self.vals[order], True)
+
+    def subset(self, keep: np.ndarray) -> Pairs:
+        """The pairs where ``keep`` is true (order and ``by_cost`` kept)."""
+        return Pairs(self.n, self.m, self.rows[keep], self.cols[keep], self.vals[keep],
+                     self.by_cost)
 
     def by_column(self) -> tuple[np.ndarray, np.ndarray]:
         """Pair positions sorted by column and the column pointer (like a CSC matrix)."""
@@ -65,8 +82,9 @@ def nearest_two(
     """
     keep = is_open[pairs.cols]
     r, c, v = pairs.rows[keep], pairs.cols[keep], pairs.vals[keep]
-    order = np.lexsort((c, v, r))
-    r, c, v = r[order], c[order], v[order]
+    if not pairs.by_cost:
+        order = np.lexsort((c, v, r))
+        r, c, v = r[order], c[order], v[order]
     d1 = np.full(pairs.n, big)
     d2 = np.full(pairs.n, big)
     f1 = np.full(pairs.n, -1, dtype=np.int64)
@@ -183,6 +201,9 @@ def median_local_search(
     """
     free = np.setdiff1d(np.arange(pairs.m), fixed)
     rng = np.random.default_rng(seed)
+    pairs = pairs.sorted_by_cost()
+    # fewer restarts on very large instances (each swap pass is linear in the pairs)
+    restarts = int(min(restarts, 4_000_000 // max(pairs.rows.size, 1)))
     starts = [median_greedy(pairs, weights, fixed, k, big)]
     if k < free.size:
         starts += [np.sort(rng.choice(free, k, replace=False)) for _ in range(restarts)]

@@ -447,8 +447,7 @@ def _median_pairs(pairs: Pairs, fixed: np.ndarray) -> Pairs:
     is_fixed[fixed] = True
     d_fix, _, f_fix = heur.nearest_two(pairs, is_fixed, math.inf)
     dr = d_fix[pairs.rows]
-    keep = (pairs.vals < dr) | (pairs.cols == f_fix[pairs.rows])
-    return Pairs(pairs.n, pairs.m, pairs.rows[keep], pairs.cols[keep], pairs.vals[keep])
+    return pairs.subset((pairs.vals < dr) | (pairs.cols == f_fix[pairs.rows]))
 
 
 def _median_mip(
@@ -598,7 +597,7 @@ def p_median(
     _require_reachable(pairs, "p-Median")
     if cap is not None:
         return _capacitated(pairs, w, fix, k, cap, limit, started)
-    work = _median_pairs(pairs, fix)
+    work = _median_pairs(pairs, fix).sorted_by_cost()
     is_fixed = np.zeros(pairs.m, dtype=bool)
     is_fixed[fix] = True
     baseline, base_assign = math.nan, np.full(pairs.n, -1)
@@ -686,8 +685,7 @@ def _median_lp_generated(
     is_open[fix] = True
     is_open[new] = True
     limit = 2.0 * heur.nearest_two(work, is_open, math.inf)[0]
-    keep = work.vals <= limit[work.rows]
-    sub = Pairs(n, m, work.rows[keep], work.cols[keep], work.vals[keep])
+    sub = work.subset(work.vals <= limit[work.rows])
     nxt = _next_cost(work, limit)
     base = _median_mip(sub, w, fix, new.size, None)
     slack_rows = np.flatnonzero(np.isfinite(nxt))
@@ -928,9 +926,7 @@ def _set_cover(block: sp.csr_array, deadline: float | None, target: int | None =
 
 
 def _nearest_within(pairs: Pairs, is_open: np.ndarray, max_cost: float) -> np.ndarray:
-    near = pairs.vals <= max_cost
-    sub = Pairs(pairs.n, pairs.m, pairs.rows[near], pairs.cols[near], pairs.vals[near])
-    return heur.nearest_two(sub, is_open, math.inf)[2]
+    return heur.nearest_two(pairs.subset(pairs.vals <= max_cost), is_open, math.inf)[2]
 
 
 def _pad(new: np.ndarray, fixed: np.ndarray, m: int, k: int) -> np.ndarray:
@@ -1137,6 +1133,7 @@ def p_center(
         raise ParameterError("Ohne bestehende Standorte muss k mindestens 1 sein.")
     _require_reachable(pairs, "p-Center")
     wp = Pairs(pairs.n, pairs.m, pairs.rows, pairs.cols, w[pairs.rows] * pairs.vals)
+    wp = wp.sorted_by_cost()
     is_fixed = np.zeros(pairs.m, dtype=bool)
     is_fixed[fix] = True
     baseline = _center_value(wp, is_fixed)
