@@ -146,6 +146,9 @@ def test_keep_compare_and_excel(workshop):
     assert overview.loc["Zwei Zweigstellen", "heute"] == pytest.approx(128_321, abs=1)
     assert set(overview.index) == {"Zwei Zweigstellen", "Aktuelles Szenario"}
     edits = book["Änderungen"]
+    # leave-one-out: each branch's own share of the gain (Wolfshausen reaches more)
+    two = edits[edits["Szenario"] == "Zwei Zweigstellen"]["Wirkung: Einw. in Reichweite"]
+    assert list(two.round()) == [4_342, 7_164]
     assert list(edits["Änderung"].iloc[:2]) == [
         "Musikschule neu: Bürgerhaus Eulenhofen (Vorschlag 1)",
         "Musikschule neu: Bürgerhaus Wolfshausen (Vorschlag 2)",

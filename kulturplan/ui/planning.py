@@ -338,6 +338,10 @@ class PlanningModel:
             [(s.name, i, d) for s in self.scenarios(names)
              for i, d in enumerate(s.describe(self.region), start=1)],
             columns=["Szenario", "Nr.", "Änderung"])
+        reach = comp.effects[comp.effects["indicator"].str.startswith("erreichbar__")]
+        per_edit = reach.groupby(["scenario", "edit"], sort=False)["effect"].sum()
+        effects = [per_edit.get((scenario, number), np.nan)
+                   for scenario, number in zip(edits["Szenario"], edits["Nr."], strict=True)]
         notes = comp.notes.rename(columns={"scenario": "Szenario", "edit_type": "Art der Änderung",
                                            "indicator": "Kennzahl", "note": "Hinweis"})
         notes["Kennzahl"] = notes["Kennzahl"].map(
@@ -349,6 +353,8 @@ class PlanningModel:
                      f"{format_number(self.threshold, 0)} {UNIT_TEXT[self.unit]}")
             for sheet, frame in (("Überblick", totals), ("Gemeinden", long),
                                  ("Änderungen", edits), ("Hinweise", notes)):
+                if sheet == "Änderungen":
+                    frame = frame.assign(**{"Wirkung: Einw. in Reichweite": effects})
                 frame.to_excel(writer, sheet_name=sheet, startrow=3, index=False)
                 ws = writer.sheets[sheet]
                 ws["A1"] = title
