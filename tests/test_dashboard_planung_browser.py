@@ -118,14 +118,15 @@ def test_planungswerkstatt_click_and_proposal(voila_url, browser):
         assert cards2 == ["128.320", "139.828", "+11.508", "10 → 12"]
         body = page.inner_text("body")
         assert "Bürgerhaus Eulenhofen" in body and "Bürgerhaus Wolfshausen" in body
-        page.wait_for_function(  # the link (a data URI of the .xlsx) comes last
-            "() => document.body.innerText.includes('Vergleich als Excel herunterladen')",
-            timeout=30_000)
         n_new = page.evaluate(
             "() => document.querySelectorAll('.leaflet-kpFacilities-pane path').length")
         assert n_new >= 12  # 10 existing + 2 proposed markers
         _assert_clean(p)
         _screenshot(page, "planungswerkstatt_vorschlag.png")
+        page.get_by_text("Vergleich als Excel erstellen").click()
+        page.wait_for_function(  # the link holds the .xlsx as a data URI
+            "() => document.body.innerText.includes('Vergleich als Excel herunterladen')",
+            timeout=60_000)
         with page.expect_download(timeout=15_000) as info:
             page.get_by_text("Vergleich als Excel herunterladen").click()
         download = info.value

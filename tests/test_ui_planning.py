@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import kulturplan as kp
+from kulturplan._format import format_number
 from kulturplan.indicators.reachability import population_beyond
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.planning import PlanningModel, PlanningWorkshop, Planungswerkstatt
@@ -48,6 +49,7 @@ def test_start_shows_today(workshop):
                                      "bis zur nächsten Einrichtung „Musikschule“.")
     assert "Noch keine Änderung" in workshop.edit_list.value
     assert workshop.download.value == ""  # nothing to compare yet
+    assert workshop.excel_button.layout.display == "none"
     assert workshop.undo_button.disabled
 
 
@@ -137,7 +139,9 @@ def test_keep_compare_and_excel(workshop):
     workshop.propose()  # one branch only
     one = workshop.model.key_figures()["nachher"]
     text = " ".join(re.sub(r"<[^>]+>", " ", workshop.comparison_html.value).split())
-    assert f"139.828 {kp._format.format_number(one, 0)}" in text
+    assert f"139.828 {format_number(one, 0)}" in text
+    assert workshop.download.value == "" and workshop.excel_button.layout.display == ""
+    workshop.excel_button.click()
     href = re.search(r'href="data:[^;]+;base64,([^"]+)"', workshop.download.value).group(1)
     book = pd.read_excel(io.BytesIO(base64.b64decode(href)), sheet_name=None, header=3)
     assert list(book) == ["Überblick", "Gemeinden", "Änderungen", "Hinweise"]

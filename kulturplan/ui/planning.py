@@ -460,6 +460,9 @@ class PlanningWorkshop(w.VBox):
         self.comparison_html = w.HTML()
         self.table = w.HTML()
         self.download = w.HTML()
+        self.excel_button = w.Button(description="Vergleich als Excel erstellen",
+                                     layout=w.Layout(width="260px"))
+        self.excel_button.on_click(lambda _: self.prepare_download())
         self.propose_button.on_click(self._on_propose)
         self.undo_button.on_click(lambda _: self._after_edit(self.model.undo))
         self.reset_button.on_click(lambda _: self._after_edit(self.model.reset))
@@ -489,7 +492,8 @@ class PlanningWorkshop(w.VBox):
         super().__init__(children=[
             w.HTML(BUSY_CSS), controls, self.headline, w.HBox([self.view, w.HTML(MAP_KEY)]),
             top,
-            style.section("Veränderung je Gemeinde"), self.chart, self.download, self.table,
+            style.section("Veränderung je Gemeinde"), self.chart,
+            w.HBox([self.excel_button, self.download]), self.table,
             style.section("Szenarien behalten und vergleichen"),
             w.HBox([self.name, self.keep_button]), self.compare_with, self.comparison_html,
         ], **kwargs)
@@ -764,14 +768,24 @@ class PlanningWorkshop(w.VBox):
             frame.set_index("Kennzahl", drop=False), right=("heute", other, CURRENT))
 
     def _update_download(self) -> None:
-        if not self.model.scenarios():
-            self.download.value = ""
-            return
-        unit = "km" if self.unit == "km" else "min"
-        name = (f"planungswerkstatt_{self.category}_{format_number(self.threshold, 0)}"
-                f"{unit}.xlsx")
-        self.download.value = download_link(self.model.excel_bytes(), name,
-                                            "Vergleich als Excel herunterladen")
+        """After every change the Excel file is offered anew (built on request: the
+        comparison computes every scenario's indicators, too slow for each click)."""
+        self.download.value = ""
+        self.excel_button.layout.display = "" if self.model.scenarios() else "none"
+
+    def prepare_download(self) -> None:
+        """Build the comparison as .xlsx and show the download link."""
+        self.excel_button.disabled = True
+        self.download.value = ('<div class="kp-note" style="line-height:32px">Die Tabelle '
+                               "wird erstellt …</div>")
+        try:
+            unit = "km" if self.unit == "km" else "min"
+            name = (f"planungswerkstatt_{self.category}_{format_number(self.threshold, 0)}"
+                    f"{unit}.xlsx")
+            self.download.value = download_link(self.model.excel_bytes(), name,
+                                                "Vergleich als Excel herunterladen")
+        finally:
+            self.excel_button.disabled = False
 
 
 class Planungswerkstatt(_App):
