@@ -123,6 +123,17 @@ def test_planungswerkstatt_click_and_proposal(voila_url, browser):
         assert n_new >= 12  # 10 existing + 2 proposed markers
         _assert_clean(p)
         _screenshot(page, "planungswerkstatt_vorschlag.png")
+        # keep it under a name: the comparison table shows today and the kept scenario
+        page.get_by_placeholder("z. B. Zwei Zweigstellen Süd").fill("Zwei Zweigstellen")
+        page.get_by_text("Szenario behalten").click()
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.kp-table th'))"
+            ".some(th => th.textContent === 'Zwei Zweigstellen')", timeout=30_000)
+        row = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.kp-table tr')).map(r => r.innerText)"
+            ".find(t => t.startsWith('Einw. in Reichweite'))")
+        assert row.split("\t")[1:3] == ["128.320", "139.828"]
+        _screenshot(page, "planungswerkstatt_vergleich.png")
         page.get_by_text("Vergleich als Excel erstellen").click()
         page.wait_for_function(  # the link holds the .xlsx as a data URI
             "() => document.body.innerText.includes('Vergleich als Excel herunterladen')",
