@@ -50,6 +50,8 @@ from kulturplan.planning._heuristic import Pairs
 
 #: above this many reachable pairs ``method="auto"`` uses the swap heuristic alone
 AUTO_HEURISTIC_PAIRS = 2_000_000
+#: up to this many pairs the heuristic's bound also comes from the LP relaxation
+LP_BOUND_PAIRS = 500_000
 _METHODS = ("auto", "highs", "heuristik")
 
 
@@ -771,18 +773,22 @@ def _median_heuristic_result(
     pairs: Pairs, work: Pairs, w: np.ndarray, fix: np.ndarray, new: np.ndarray,
     limit: float | None, baseline: float, started: float,
 ) -> LocationResult:
-    """The swap heuristic's solution with the pair-generated LP bound (or the trivial one)."""
+    """The swap heuristic's solution with a proven lower bound and the gap.
+
+    The bound is the best of: every point at its nearest candidate (trivial), the
+    Lagrangian bound (:func:`_heuristic.median_lagrangian_bound`, linear per iteration)
+    and, up to :data:`LP_BOUND_PAIRS` pairs, the LP relaxation by pair generation.
+    """
     is_open = np.zeros(pairs.m, dtype=bool)
     is_open[fix] = True
     is_open[new] = True
     objective, assign = _median_value(pairs, w, is_open)
     deadline = None if limit is None else started + limit
-    lp_status, _, lp_bound = _median_lp_generated(work, w, fix, new, deadline)
-    trivial = float(np.dot(w, heur.nearest_two(work, np.ones(pairs.m, bool), math.inf)[0]))
-    bound = max(lp_bound, trivial)
-    if lp_status == "unzulässig":
-        return _result("p_median", fix, np.zeros(0), math.nan, math.nan, "unzulässig",
-                       np.full(pairs.n, -1), baseline, started, "heuristik")
+    bound = float(np.dot(w, heur.nearest_two(work, np.ones(pairs.m, bool), math.inf)[0]))
+    bound = max(bound, heur.median_lagrangian_bound(work, w, fix, new.size, objective, deadline))
+    late = deadline is not None and time.perf_counter() >= deadline
+    if _gap(objective, bound) > 1e-12 and work.rows.size <= LP_BOUND_PAIRS and not late:
+        bound = max(bound, _median_lp_generated(work, w, fix, new, deadline)[2])
     status = "optimal" if _gap(objective, bound) <= 1e-12 else "zeitlimit"
     return _result("p_median", fix, new, objective, min(bound, objective), status, assign,
                    baseline, started, "heuristik")
@@ -1054,6 +1060,7 @@ def mclp(
     r = _as_max_cost(max_cost)
     limit = _as_time_limit(time_limit)
     method = _as_method(method)
+    deadline = None if limit is None else started + limit
     inc = _incidence(pairs, r)
     covered = np.asarray(inc[:, fix].sum(axis=1)).reshape(-1) > 0
     base = float(w[covered].sum())
@@ -1071,12 +1078,12 @@ def mclp(
     status, bound, chosen, used = "optimal", base, np.zeros(0, dtype=np.int64), "highs"
     if k > 0 and block.shape[0] > 0 and kept.size > 0:
         kk = min(k, kept.size)
-        start = heur.cover_local_search(block, gw, kk)
+        start = heur.cover_local_search(block, gw, kk, deadline=deadline)
         mip = _mclp_mip(block, gw, kk, start, base)
         heuristic = method == "heuristik" or (
             method == "auto" and pairs.rows.size > AUTO_HEURISTIC_PAIRS
         )
-        out = _run(mip, limit, relax=heuristic)
+        out = _run(mip, _remaining(deadline), relax=heuristic)
         if heuristic:
             used, chosen = "heuristik", start
             value = base + float(gw[np.asarray(block[:, start].sum(axis=1)).reshape(-1) > 0].sum())
