@@ -172,6 +172,23 @@ def test_heuristic_states_bound_and_gap():
     assert mh.objective <= me.objective <= mh.bound + 1e-9
 
 
+@pytest.mark.parametrize("fixed", [[], [2, 17]])
+def test_lagrangian_bound_is_a_valid_lower_bound(fixed):
+    from kulturplan.planning import _heuristic, optimize
+
+    rng = np.random.default_rng(8)
+    cost = np.linalg.norm(rng.uniform(0, 10, (90, 1, 2)) - rng.uniform(0, 10, (1, 30, 2)), axis=2)
+    w = rng.integers(1, 9, 90).astype(float)
+    exact = p_median(cost, w, k=3, fixed=fixed or None)
+    _proven(exact)
+    pairs = optimize._as_pairs(cost).sorted_by_cost()
+    upper = exact.objective * 1.05  # an upper bound as a heuristic would give it
+    bound = _heuristic.median_lagrangian_bound(pairs, w, np.array(fixed, dtype=int), 3, upper)
+    trivial = float(np.dot(w, cost.min(axis=1)))
+    assert trivial <= bound <= exact.objective * (1 + 1e-12)
+    assert bound >= 0.95 * exact.objective  # subgradient ascent gets close (LP bound)
+
+
 # -- spopt reference -------------------------------------------------------------------------
 spopt_locate = pytest.importorskip("spopt.locate")
 pulp = pytest.importorskip("pulp")
