@@ -155,6 +155,18 @@ def test_sparse_absent_pair_is_unreachable_and_stored_zero_is_a_cost():
     assert p_median(only, k=1).status == "unzulässig"
 
 
+def test_sparse_p_center_infeasible_and_feasible():
+    # point 0 reaches only site 0 (cost 2), point 1 only site 1 (cost 3); site 2 nobody
+    cost = sp.csr_array(
+        (np.array([2.0, 3.0]), (np.array([0, 1]), np.array([0, 1]))), shape=(2, 3)
+    )
+    assert p_center(cost, k=1).status == "unzulässig"
+    res = p_center(cost, k=2)
+    _proven(res)
+    assert res.selected.tolist() == [0, 1] and res.objective == 3.0
+    assert res.assignment.tolist() == [0, 1]
+
+
 def test_heuristic_states_bound_and_gap():
     rng = np.random.default_rng(5)
     cost = np.linalg.norm(rng.uniform(0, 10, (80, 1, 2)) - rng.uniform(0, 10, (1, 40, 2)), axis=2)

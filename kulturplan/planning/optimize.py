@@ -578,8 +578,10 @@ def p_median(
         Seconds for HiGHS; without one it runs until optimality is proven.
     method
         ``"auto"`` (HiGHS, the heuristic alone above :data:`AUTO_HEURISTIC_PAIRS` pairs
-        without capacities), ``"highs"`` or ``"heuristik"`` (swap heuristic, bound from
-        the LP relaxation).
+        without capacities), ``"highs"`` or ``"heuristik"`` (swap heuristic; bound from
+        Lagrangian relaxation and, up to :data:`LP_BOUND_PAIRS` pairs, the LP
+        relaxation). ``time_limit`` covers heuristic and solver together (approximately:
+        HiGHS checks it between its steps).
 
     Returns
     -------
@@ -1150,6 +1152,9 @@ def p_center(
                        heur.nearest_two(pairs, is_fixed, math.inf)[2], baseline, started, "highs")
     best = _center_start(wp, fix, k, deadline)
     status, lo_value, best = _center_search(wp, fix, k, best, deadline)
+    if status == "unzulässig":
+        return _result("p_center", fix, np.zeros(0), math.nan, math.nan, status,
+                       np.full(pairs.n, -1), baseline, started, "highs")
     is_open = is_fixed.copy()
     is_open[best] = True
     objective = _center_value(wp, is_open)
@@ -1172,41 +1177,52 @@ def _center_start(wp: Pairs, fix: np.ndarray, k: int, deadline: float | None) ->
     return heur.median_swap(wp, ones, fix, start, big, deadline)
 
 
+def _radius_test(
+    wp: Pairs, fix: np.ndarray, free: np.ndarray, k: int, radius: float,
+    deadline: float | None,
+) -> tuple[str, np.ndarray]:
+    """Can ``k`` new sites bring every point within ``radius``? ("ja", "nein", "offen")."""
+    inc = _incidence(wp, radius)
+    covered = np.asarray(inc[:, fix].sum(axis=1)).reshape(-1) > 0
+    block = inc[np.flatnonzero(~covered)][:, free]
+    if (np.diff(block.indptr) == 0).any():
+        return "nein", np.zeros(0, dtype=np.int64)
+    cover = _set_cover(block, deadline, target=k)
+    if cover.status != "unzulässig" and cover.chosen.size <= k:
+        return "ja", _pad(free[cover.chosen], fix, wp.m, k)
+    if cover.status in ("optimal", "unzulässig") or cover.bound > k:
+        return "nein", np.zeros(0, dtype=np.int64)
+    return "offen", np.zeros(0, dtype=np.int64)
+
+
 def _center_search(
     wp: Pairs, fix: np.ndarray, k: int, best: np.ndarray, deadline: float | None
 ) -> tuple[str, float, np.ndarray]:
     """Binary search over the candidate radii; returns status, proven lower bound, sites."""
+    free = np.setdiff1d(np.arange(wp.m), fix)
     is_open = np.zeros(wp.m, dtype=bool)
     is_open[fix] = True
     is_open[best] = True
     upper = _center_value(wp, is_open)
-    if not math.isfinite(upper):
-        upper = float(wp.vals.max())
-        best = np.zeros(0, dtype=np.int64)
     # every point needs some site: the radius is at least each point's nearest candidate
     nearest = heur.nearest_two(wp, np.ones(wp.m, dtype=bool), math.inf)[0]
     lower = float(nearest.max()) if nearest.size else 0.0
+    if not math.isfinite(upper):  # the start misses points (sparse costs): test the largest
+        upper = float(wp.vals.max())
+        answer, best = _radius_test(wp, fix, free, k, upper, deadline)
+        if answer != "ja":
+            return ("unzulässig" if answer == "nein" else "zeitlimit"), lower, best
     radii = np.unique(wp.vals)
     radii = radii[(radii >= lower) & (radii <= upper)]
     lo, hi = 0, radii.size - 1
-    free = np.setdiff1d(np.arange(wp.m), fix)
-    is_fixed = np.zeros(wp.m, dtype=bool)
-    is_fixed[fix] = True
     while lo < hi:
         mid = (lo + hi) // 2
-        inc = _incidence(wp, float(radii[mid]))
-        covered = np.asarray(inc[:, fix].sum(axis=1)).reshape(-1) > 0
-        block = inc[np.flatnonzero(~covered)][:, free]
-        if (np.diff(block.indptr) == 0).any():
+        answer, sites = _radius_test(wp, fix, free, k, float(radii[mid]), deadline)
+        if answer == "ja":
+            hi, best = mid, sites
+        elif answer == "nein":
             lo = mid + 1
-            continue
-        cover = _set_cover(block, deadline, target=k)
-        if cover.status != "unzulässig" and cover.chosen.size <= k:
-            hi, best = mid, _pad(free[cover.chosen], fix, wp.m, k)
-        elif cover.status == "optimal" or cover.bound > k:
-            lo = mid + 1
-        else:
-            return "zeitlimit", float(radii[lo]), best
-        if deadline is not None and time.perf_counter() >= deadline and lo < hi:
+        if answer == "offen" or (deadline is not None and time.perf_counter() >= deadline
+                                 and lo < hi):
             return "zeitlimit", float(radii[lo]), best
     return "optimal", float(radii[lo]) if radii.size else upper, best
