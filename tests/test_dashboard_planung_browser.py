@@ -147,3 +147,22 @@ def test_planungswerkstatt_click_and_proposal(voila_url, browser):
         assert target.read_bytes()[:2] == b"PK"
     finally:
         p.close()
+
+
+def test_planungswerkstatt_real_kreis_without_facilities(voila_mittelsachsen, browser):
+    p = Page(browser)
+    page = p.page
+    try:
+        page.goto(voila_mittelsachsen + "/voila/render/planungswerkstatt.ipynb",
+                  wait_until="commit", timeout=90_000)
+        _wait_for(page, DRAWN_JS, 90_000, "Karte, Diagramm oder Kennzahlen")
+        text = _settled(page, lambda: page.inner_text("body"))
+        assert "Planungswerkstatt – Landkreis Mittelsachsen" in text
+        assert "noch keine Einrichtung erfasst" in text
+        assert _cards(page) == ["–", "0", "0", "0 → 0"]
+        assert "keine Veranstaltungsräume" in text and "100,0 %" not in text
+        assert "© GeoBasis-DE / BKG 2021" in text
+        _assert_clean(p)
+        _screenshot(page, "planungswerkstatt_mittelsachsen.png")
+    finally:
+        p.close()

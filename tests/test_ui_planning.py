@@ -228,9 +228,10 @@ def test_region_without_facilities_gets_a_grid_proposal(tiny_region):
     empty = kp_.Region(municipalities=tiny_region.municipalities, name="Leer")
     ws = PlanningWorkshop(DashboardData(empty, pd.DataFrame(index=empty.municipalities.index)))
     assert "noch keine Einrichtung erfasst" in ws.headline.value
-    assert _cards(ws) == ["0", "0", "0", "0 → 0"]
+    assert _cards(ws) == ["–", "0", "0", "0 → 0"]
+    assert ws.map.legend_text().startswith("Musikschule: keine Einrichtung erfasst")
     ws.k.value = 1
     ws.propose()
     assert "Mittelpunkte eines 2-km-Rasters" in ws.status.value
     # one site on the 2-km grid reaches all 16,000 inhabitants of the 10 × 10 km region
-    assert _cards(ws) == ["0", "16.000", "+16.000", "0 → 1"]
+    assert _cards(ws) == ["–", "16.000", "+16.000", "0 → 1"]

@@ -39,6 +39,7 @@ from kulturplan.planning import (
     compare,
     locate,
 )
+from kulturplan.planning.locate import CANDIDATE_CATEGORIES
 from kulturplan.planning.scenario import Edit
 from kulturplan.region import CRS, Region
 from kulturplan.ui import style
@@ -474,10 +475,7 @@ class PlanningWorkshop(w.VBox):
                                           align_items="flex-start"))
         propose_box = w.VBox([
             style.section("Vorschlag berechnen"),
-            w.HTML('<div class="kp-text">Die besten neuen Standorte unter den '
-                   "Veranstaltungsräumen der Region (Bürgerhäuser, "
-                   "Dorfgemeinschaftshäuser, Stadthallen), exakt berechnet; bestehende "
-                   "Einrichtungen bleiben.</div>"),
+            w.HTML(self._propose_intro()),
             self.k, self.objective, self.propose_button, self.status,
         ])
         edit_box = w.VBox([
@@ -640,14 +638,34 @@ class PlanningWorkshop(w.VBox):
         return (f'<div class="kp-text">Vorschlag ({OBJECTIVES[proposal.kind]}): '
                 f"<b>{names}</b> – {quality}.{grid}</div>")
 
+    def _propose_intro(self) -> str:
+        fac = cast(gpd.GeoDataFrame, self.data.region.facilities)
+        if fac["category"].isin(CANDIDATE_CATEGORIES).any():
+            where = ("unter den Veranstaltungsräumen der Region (Bürgerhäuser, "
+                     "Dorfgemeinschaftshäuser, Stadthallen)")
+        else:
+            where = ("auf einem 2-km-Raster (für die Region sind keine Veranstaltungsräume "
+                     "erfasst)")
+        return (f'<div class="kp-text">Die besten neuen Standorte {where}, exakt berechnet; '
+                "bestehende Einrichtungen bleiben.</div>")
+
+    @property
+    def has_supply_today(self) -> bool:
+        """Whether the region has a facility of the chosen Sparte (else nothing to measure)."""
+        return bool(self.model.key_figures([])["einrichtungen_vorher"] > 0)
+
     def key_figure_cards(self) -> list[tuple[str, str]]:
         """The key figures as ``(number, label)`` pairs (German)."""
         f = self.model.key_figures()
         diff = f["veraenderung"]
         sign = "+" if diff > 0 else ""
-        return [
+        today = (
             (format_number(f["vorher"], 0),
-             f"Einw. heute in Reichweite ({format_number(f['anteil_vorher'], 1)} %)"),
+             f"Einw. heute in Reichweite ({format_number(f['anteil_vorher'], 1)} %)")
+            if f["einrichtungen_vorher"] > 0 else
+            ("–", "Einw. heute in Reichweite: keine Einrichtung erfasst"))
+        return [
+            today,
             (format_number(f["nachher"], 0),
              f"Einw. im Szenario in Reichweite ({format_number(f['anteil_nachher'], 1)} %)"),
             (sign + format_number(diff, 0), "Veränderung: Einw. in Reichweite"),
@@ -692,6 +710,11 @@ class PlanningWorkshop(w.VBox):
             spec = replace(self.map.spec, values=values,
                            scale=ChangeScale.from_changes(values, unit="Einw."),
                            title="Veränderung: Einw. in Reichweite", unit="Einw.")
+        elif not self.has_supply_today:  # nothing to measure: no "100 % beyond" map
+            nothing = pd.Series(np.nan, index=self.data.region.municipalities.index)
+            spec = self.map.spec.with_values(
+                nothing, title=f"{catalog.category_label(cat)}: keine Einrichtung erfasst",
+                unit="", higher_is_better=False)
         else:
             gaps = self.model.gaps([])
             spec = self.map.spec.with_values(
