@@ -779,7 +779,9 @@ def _median_heuristic_result(
 
     The bound is the best of: every point at its nearest candidate (trivial), the
     Lagrangian bound (:func:`_heuristic.median_lagrangian_bound`, linear per iteration)
-    and, up to :data:`LP_BOUND_PAIRS` pairs, the LP relaxation by pair generation.
+    and, up to :data:`LP_BOUND_PAIRS` pairs, the LP relaxation by pair generation. The
+    status is ``"optimal"`` only when HiGHS' LP bound reaches the heuristic's objective,
+    else ``"zeitlimit"`` (feasible, not proven), whatever the reason.
     """
     is_open = np.zeros(pairs.m, dtype=bool)
     is_open[fix] = True
@@ -789,9 +791,12 @@ def _median_heuristic_result(
     bound = float(np.dot(w, heur.nearest_two(work, np.ones(pairs.m, bool), math.inf)[0]))
     bound = max(bound, heur.median_lagrangian_bound(work, w, fix, new.size, objective, deadline))
     late = deadline is not None and time.perf_counter() >= deadline
-    if _gap(objective, bound) > 1e-12 and work.rows.size <= LP_BOUND_PAIRS and not late:
-        bound = max(bound, _median_lp_generated(work, w, fix, new, deadline)[2])
-    status = "optimal" if _gap(objective, bound) <= 1e-12 else "zeitlimit"
+    status = "zeitlimit"  # "optimal" only when HiGHS' LP bound certifies the solution
+    if work.rows.size <= LP_BOUND_PAIRS and not late:
+        lp_status, _, lp_bound = _median_lp_generated(work, w, fix, new, deadline)
+        if lp_status == "optimal" and objective <= lp_bound + 1e-9 * max(abs(lp_bound), 1.0):
+            status, bound = "optimal", objective
+        bound = max(bound, lp_bound)
     return _result("p_median", fix, new, objective, min(bound, objective), status, assign,
                    baseline, started, "heuristik")
 
