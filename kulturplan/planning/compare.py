@@ -34,7 +34,14 @@ from kulturplan.planning.scenario import (
 )
 from kulturplan.region import Region
 
-__all__ = ["DEFAULT_REACH", "Comparison", "compare", "reach_id", "reaction_note"]
+__all__ = [
+    "DEFAULT_REACH",
+    "Comparison",
+    "compare",
+    "reach_id",
+    "reaction_note",
+    "within_reach",
+]
 
 DEFAULT_REACH: tuple[float, str] = (15.0, "min")
 """Threshold of the reachability rows for the categories a scenario touches."""
@@ -135,6 +142,26 @@ class Comparison:
             ["baseline", "value", "change"]].sum()
 
 
+def within_reach(region: Region, category: str, threshold: float, unit: str
+                 ) -> pd.DataFrame:
+    """Inhabitants per municipality and those within ``threshold`` of ``category``.
+
+    Population points and nearest facility as in
+    :func:`kulturplan.indicators.reachability.population_beyond` (unrounded).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index AGS (all municipalities): ``population`` and ``within``.
+    """
+    part = population_beyond(region, category, float(threshold), unit)
+    # "beyond" on this branch, "population_beyond" after the consolidation of
+    # kulturplan.demand on main
+    beyond = part["population_beyond" if "population_beyond" in part.columns else "beyond"]
+    return pd.DataFrame({"population": part["population"],
+                         "within": part["population"] - beyond}, index=part.index)
+
+
 def _measure(region: Region, ids: Sequence[str], reach: Mapping[str, tuple[float, str]],
              year: int | None) -> pd.DataFrame:
     """Wide table AGS × (indicator ids, reach ids) for one region."""
@@ -142,8 +169,8 @@ def _measure(region: Region, ids: Sequence[str], reach: Mapping[str, tuple[float
     index = pd.Index(region.municipalities.index, name="ags")
     cols = {}
     for cat, (threshold, unit) in reach.items():
-        part = population_beyond(region, cat, float(threshold), unit)
-        cols[reach_id(cat, threshold, unit)] = part["population"] - part["beyond"]
+        cols[reach_id(cat, threshold, unit)] = within_reach(region, cat, threshold,
+                                                           unit)["within"]
     if cols:
         frames.append(pd.DataFrame(cols, index=index))
     if not frames:

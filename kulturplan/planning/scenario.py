@@ -301,9 +301,12 @@ EDIT_TYPES: tuple[type, ...] = (
 )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class ScenarioRegion(Region):
     """A region after a scenario: ``facilities`` without the removed ones.
+
+    Built like a :class:`~kulturplan.Region` (every table validated, the removed
+    facilities too, so that events at their venues stay known) plus ``scenario``.
 
     Attributes
     ----------
@@ -316,14 +319,17 @@ class ScenarioRegion(Region):
     removed: gpd.GeoDataFrame | None = None
     scenario: str = ""
 
-    def __post_init__(self) -> None:
-        super().__post_init__()  # validates every facility, also the removed ones
+    def __init__(self, municipalities: pd.DataFrame, *, scenario: str = "",
+                 **tables: Any) -> None:
+        tables.setdefault("report", ValidationReport())
+        super().__init__(municipalities, **tables)
         fac = cast(gpd.GeoDataFrame, self.facilities)
         if "status" not in fac.columns:
             fac = fac.assign(status="unverändert")
         gone = (fac["status"] == "entfernt").to_numpy()
         object.__setattr__(self, "removed", fac[gone])
         object.__setattr__(self, "facilities", fac[~gone])
+        object.__setattr__(self, "scenario", scenario)
 
     @property
     def all_facilities(self) -> gpd.GeoDataFrame:

@@ -5,8 +5,8 @@ Sparte and reach standard, the edits of the current scenario and the scenarios k
 and answers every question of the dashboard with library calls:
 :class:`kulturplan.planning.Scenario` (edits), :func:`kulturplan.planning.locate`
 (proposals, exact), :func:`kulturplan.planning.compare` (the comparison offered as
-Excel) and :class:`kulturplan.ui.gaps.GapModel` (inhabitants within reach, per
-municipality, on the same population grid as the Versorgungslücken dashboard).
+Excel) and :func:`kulturplan.planning.compare.within_reach` (inhabitants within reach,
+per municipality, on the same population grid as the Versorgungslücken dashboard).
 :class:`PlanningWorkshop` shows it; :class:`Planungswerkstatt` is the dashboard.
 """
 
@@ -39,6 +39,7 @@ from kulturplan.planning import (
     compare,
     locate,
 )
+from kulturplan.planning.compare import within_reach
 from kulturplan.planning.locate import CANDIDATE_CATEGORIES
 from kulturplan.planning.scenario import Edit
 from kulturplan.region import CRS, Region
@@ -46,7 +47,7 @@ from kulturplan.ui import style
 from kulturplan.ui.apps import _App, _subtitle, sources_html
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
-from kulturplan.ui.gaps import UNIT_TEXT, GapModel, download_link
+from kulturplan.ui.gaps import UNIT_TEXT, download_link
 from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
 from kulturplan.viz import charts, prepare
 from kulturplan.viz.leaflet import LeafletMap
@@ -127,25 +128,29 @@ class PlanningModel:
         self.edits: list[Edit] = []
         self.kept: dict[str, Scenario] = {}
         self.proposal: Proposal | None = None
-        self.base = GapModel(region, cell_km=cell_km)
-        self._regions: dict[tuple, tuple[ScenarioRegion, GapModel]] = {}
+        self._regions: dict[tuple, ScenarioRegion] = {}
+        self._reach: dict[tuple, pd.DataFrame] = {}
 
     # -- scenario ------------------------------------------------------------------------
     def scenario(self, name: str = CURRENT) -> Scenario:
         return Scenario(name, tuple(self.edits))
 
-    def _state(self, edits: Sequence[Edit]) -> tuple[ScenarioRegion, GapModel]:
+    def _scenario(self, edits: Sequence[Edit]) -> ScenarioRegion:
+        """The region after ``edits``, cached (a few recent states)."""
         key = tuple(edits)
         if key not in self._regions:
             if len(self._regions) > 16:
                 self._regions.clear()
-            region = Scenario(CURRENT, key).apply(self.region)
-            self._regions[key] = (region, GapModel(region, cell_km=self.cell_km))
+            self._regions[key] = Scenario(CURRENT, key).apply(self.region)
         return self._regions[key]
+
+    def _state(self, edits: Sequence[Edit]) -> Region:
+        """The region to measure for ``edits``: the baseline itself when there are none."""
+        return self._scenario(edits) if edits else self.region
 
     @property
     def scenario_region(self) -> ScenarioRegion:
-        return self._state(self.edits)[0]
+        return self._scenario(self.edits)
 
     def facilities(self) -> gpd.GeoDataFrame:
         """Facilities of the chosen Sparte in the current scenario, with ``status``."""
@@ -252,24 +257,28 @@ class PlanningModel:
         return proposal
 
     # -- measures ------------------------------------------------------------------------
-    def gaps(self, edits: Sequence[Edit] | None = None) -> pd.DataFrame:
-        """Per municipality (see :meth:`GapModel.table`) for ``edits`` (current default)."""
-        edits = self.edits if edits is None else edits
-        model = self._state(edits)[1] if edits else self.base
-        return model.table(self.category, self.threshold, self.unit).reindex(
-            self.region.municipalities.index)
+    def reach(self, edits: Sequence[Edit] | None = None) -> pd.DataFrame:
+        """Per municipality ``population`` and ``within`` reach for ``edits`` (default:
+        the current ones), see :func:`kulturplan.planning.compare.within_reach`."""
+        edits = tuple(self.edits if edits is None else edits)
+        key = (edits, self.category, self.threshold, self.unit)
+        if key not in self._reach:
+            if len(self._reach) > 64:
+                self._reach.clear()
+            self._reach[key] = within_reach(self._state(edits), self.category,
+                                            self.threshold, self.unit)
+        return self._reach[key]
 
     def change_table(self, edits: Sequence[Edit] | None = None) -> pd.DataFrame:
         """Per municipality: inhabitants, within reach today and in the scenario, change."""
-        before, after = self.gaps([]), self.gaps(edits)
-        within_b = before["einwohner"] - before["einwohner_ausserhalb"]
-        within_a = after["einwohner"] - after["einwohner_ausserhalb"]
-        pop_b, pop_a = before["einwohner"], after["einwohner"]
+        before, after = self.reach([]), self.reach(edits)
+        pop_b, within_b = before["population"], before["within"]
+        pop_a, within_a = after["population"], after["within"]
         with np.errstate(invalid="ignore", divide="ignore"):
             share_b = np.where(pop_b > 0, within_b / pop_b * 100, np.nan)
             share_a = np.where(pop_a > 0, within_a / pop_a * 100, np.nan)
         return pd.DataFrame({
-            "name": before["name"], "einwohner": pop_a,
+            "name": self.region.municipalities["name"].astype(str), "einwohner": pop_a,
             "vorher": within_b, "nachher": within_a, "veraenderung": within_a - within_b,
             "anteil_vorher": share_b, "anteil_nachher": share_a,
         }, index=before.index)
@@ -278,7 +287,7 @@ class PlanningModel:
         """Region totals: inhabitants within reach before/after, shares, facilities."""
         table = self.change_table(edits)
         edits = self.edits if edits is None else edits
-        region = self._state(edits)[0] if edits else self.region
+        region = self._state(edits)
         fac = cast(gpd.GeoDataFrame, region.facilities)
         base_fac = cast(gpd.GeoDataFrame, self.region.facilities)
         total_b = float(self.region.municipalities["population"].sum())
@@ -716,9 +725,9 @@ class PlanningWorkshop(w.VBox):
                 nothing, title=f"{catalog.category_label(cat)}: keine Einrichtung erfasst",
                 unit="", higher_is_better=False)
         else:
-            gaps = self.model.gaps([])
+            beyond = 100.0 - self.model.change_table([])["anteil_vorher"]
             spec = self.map.spec.with_values(
-                gaps["anteil_ausserhalb"], title=f"Anteil außerhalb ({self.threshold_text})",
+                beyond, title=f"Anteil außerhalb ({self.threshold_text})",
                 unit="%", higher_is_better=False)
         fac = self.model.facilities()
         shown = fac[fac["status"].isin(["unverändert", "geändert", "verschoben"])].index
