@@ -16,6 +16,7 @@ import pytest
 
 import kulturplan as kp
 from kulturplan._format import format_number
+from kulturplan.errors import ParameterError
 from kulturplan.indicators.reachability import population_beyond
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.planning import PlanningModel, PlanningWorkshop, Planungswerkstatt
@@ -236,3 +237,11 @@ def test_region_without_facilities_gets_a_grid_proposal(tiny_region):
     assert "Mittelpunkte eines 2-km-Rasters" in ws.status.value
     # one site on the 2-km grid reaches all 16,000 inhabitants of the 10 × 10 km region
     assert _cards(ws) == ["–", "16.000", "+16.000", "0 → 1"]
+
+
+def test_proposal_intro_names_the_candidates(workshop):
+    assert "unter den Veranstaltungsräumen der Region" in workshop.propose_intro.value
+    workshop.category_picker.value = "veranstaltungsraum"  # its own rooms are no candidates
+    assert "2-km-Raster" in workshop.propose_intro.value
+    with pytest.raises(ParameterError, match="Bitte dem Szenario einen Namen geben"):
+        workshop.model.keep("  ")

@@ -28,7 +28,7 @@ import shapely
 import traitlets as t
 
 from kulturplan import catalog
-from kulturplan.errors import KulturplanError
+from kulturplan.errors import KulturplanError, ParameterError
 from kulturplan.planning import (
     AddFacility,
     Comparison,
@@ -181,7 +181,7 @@ class PlanningModel:
         back a site added in this scenario. Returns what happened (German)."""
         fac = self.facilities()
         if facility_id not in fac.index:
-            raise KulturplanError(f"Einrichtung „{facility_id}“ gibt es in der Sparte nicht.")
+            raise ParameterError(f"Einrichtung „{facility_id}“ gibt es in der Sparte nicht.")
         status = fac.at[facility_id, "status"]
         if status == "entfernt":
             return "bereits entfernt"
@@ -236,6 +236,13 @@ class PlanningModel:
         self.edits.clear()
         self.proposal = None
 
+    def has_candidate_facilities(self) -> bool:
+        """Whether the region has facilities that can host a new site of the Sparte
+        (:data:`kulturplan.planning.locate.CANDIDATE_CATEGORIES`)."""
+        fac = cast(gpd.GeoDataFrame, self.region.facilities)
+        usable = [c for c in CANDIDATE_CATEGORIES if c != self.category]
+        return bool(fac["category"].isin(usable).any())
+
     def propose(self, k: int, kind: str = "mclp") -> Proposal:
         """Best ``k`` new sites for the current scenario (exact); they are added as edits.
 
@@ -244,14 +251,9 @@ class PlanningModel:
         """
         region = self.scenario_region
         max_cost = self.threshold if kind == "mclp" else None
-        try:
-            proposal = locate(region, self.category, kind, k=int(k), max_cost=max_cost,
-                              unit=self.unit, cell_km=self.cell_km)
-        except KulturplanError as exc:
-            if "keine möglichen Standorte" not in str(exc):
-                raise
-            proposal = locate(region, self.category, kind, k=int(k), max_cost=max_cost,
-                              unit=self.unit, cell_km=self.cell_km, candidates="grid")
+        candidates = "facilities" if self.has_candidate_facilities() else "grid"
+        proposal = locate(region, self.category, kind, k=int(k), max_cost=max_cost,
+                          unit=self.unit, cell_km=self.cell_km, candidates=candidates)
         self.edits.extend(proposal.as_scenario().edits)
         self.proposal = proposal
         return proposal
@@ -307,9 +309,10 @@ class PlanningModel:
         """Keep the current edits under ``name`` (German error for an empty name)."""
         name = name.strip()
         if not name:
-            raise KulturplanError("Bitte dem Szenario einen Namen geben.")
+            raise ParameterError("Bitte dem Szenario einen Namen geben.")
         if name == CURRENT:
-            raise KulturplanError(f"Der Name „{CURRENT}“ ist für das laufende Szenario reserviert.")
+            raise ParameterError(
+                f"Der Name „{CURRENT}“ ist für das laufende Szenario reserviert.")
         scenario = self.scenario(name)
         self.kept[name] = scenario
         return scenario
@@ -455,6 +458,7 @@ class PlanningWorkshop(w.VBox):
         self.propose_button = w.Button(description="Vorschlag berechnen", button_style="primary",
                                        icon="", layout=w.Layout(width="220px"))
         self.status = w.HTML()
+        self.propose_intro = w.HTML()
         self.edit_list = w.HTML()
         self.undo_button = w.Button(description="Letzte Änderung zurücknehmen",
                                     layout=w.Layout(width="260px"))
@@ -484,7 +488,7 @@ class PlanningWorkshop(w.VBox):
                                           align_items="flex-start"))
         propose_box = w.VBox([
             style.section("Vorschlag berechnen"),
-            w.HTML(self._propose_intro()),
+            self.propose_intro,
             self.k, self.objective, self.propose_button, self.status,
         ])
         edit_box = w.VBox([
@@ -648,8 +652,7 @@ class PlanningWorkshop(w.VBox):
                 f"<b>{names}</b> – {quality}.{grid}</div>")
 
     def _propose_intro(self) -> str:
-        fac = cast(gpd.GeoDataFrame, self.data.region.facilities)
-        if fac["category"].isin(CANDIDATE_CATEGORIES).any():
+        if self.model.has_candidate_facilities():
             where = ("unter den Veranstaltungsräumen der Region (Bürgerhäuser, "
                      "Dorfgemeinschaftshäuser, Stadthallen)")
         else:
@@ -707,6 +710,7 @@ class PlanningWorkshop(w.VBox):
             changes, title="<b>Mehr oder weniger Einw. in Reichweite</b> je Gemeinde – "
             f"höchstens {self.threshold_text}")
         self.chart.update(trace, layout)
+        self.propose_intro.value = self._propose_intro()
         self._update_edits()
         self._update_table(changes)
         self._update_comparison()
