@@ -626,6 +626,53 @@ def coverage(
     return _result(covered, dem, "coverage", report)
 
 
+def cost_matrix(
+    demand: gpd.GeoDataFrame,
+    supply: gpd.GeoDataFrame,
+    max_cost: float,
+    *,
+    cost: str | pd.DataFrame = "euclidean",
+    detour: float | None = None,
+    speed_kmh: float | None = None,
+) -> tuple[sparse.csr_array, AccessReport]:
+    """Sparse demand × supply cost matrix of every pair within ``max_cost``.
+
+    The input of location models (:mod:`kulturplan.planning`): a stored entry is a
+    reachable pair with its cost (an explicitly stored 0 is a real cost of 0, e.g. a
+    demand point at a facility); an absent entry is out of reach. Built from the same
+    KD-tree pairs (or origin–destination table) as every other measure here, never as
+    a dense matrix.
+
+    Parameters
+    ----------
+    demand, supply
+        Demand points and candidate/existing sites (rows and columns of the result,
+        in their order).
+    max_cost
+        Largest cost kept (inclusive), in km, minutes or the unit of the cost table.
+    cost, detour, speed_kmh
+        Cost definition, see the module documentation.
+
+    Returns
+    -------
+    tuple
+        ``(matrix, report)``: a ``scipy.sparse.csr_array`` of shape
+        ``(len(demand), len(supply))`` and the :class:`AccessReport` of the pairs.
+    """
+    mc = _check_max_cost(max_cost, required=True)
+    assert mc is not None
+    spec = _cost_spec(cost, detour, speed_kmh)
+    dem = _points(demand, None, "Nachfrage")
+    sup = _points(supply, None, "Angebot")
+    pairs = _pairs(dem, sup, spec, mc)
+    shape = (len(dem.xy), len(sup.xy))
+    matrix = sparse.csr_array(
+        (pairs.cost.astype(float), (pairs.i.astype(np.int64), pairs.j.astype(np.int64))),
+        shape=shape,
+    )
+    return matrix, pairs.report
+
+
 def _step_weights(steps: Mapping[float, float]) -> Callable[[np.ndarray], np.ndarray]:
     if not isinstance(steps, Mapping) or not steps:
         raise ParameterError(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -32,9 +33,11 @@ from kulturplan.region import CRS, Region
 
 __all__ = [
     "ATTRIBUTION",
+    "BOOKMOBILE_NAME",
     "PROJECTION_YEARS",
     "SURVEY_AGE_GROUPS",
     "SURVEY_CATEGORIES",
+    "bookmobile_route",
     "musterland",
     "projection_csv",
     "projection_table",
@@ -1191,6 +1194,56 @@ def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
                 "date": "2025-12-31",
             },
         ),
+    )
+
+
+BOOKMOBILE_NAME = "Bücherbus Musterland"
+"""Name of the demo's proposed mobile library route (see :func:`bookmobile_route`)."""
+
+
+def bookmobile_route(region: Region, *, seed: int = 0, stops: int = 6,
+                     hours: float = 1.5) -> gpd.GeoDataFrame:
+    """A proposed Bücherbus route for the demo district: one stop in each of the largest
+    municipalities without a library of their own (stationary or mobile).
+
+    Drawn from its own random stream ``numpy.random.default_rng([seed, 10])``, so the
+    tables of :func:`musterland` stay unchanged. Each stop lies within about 300 m of a
+    point inside the municipality (a village square); the route is a planning idea for
+    :class:`kulturplan.planning.MobileOffer`, not part of the region's data.
+
+    Parameters
+    ----------
+    region
+        The demo region (any region works: its municipalities and libraries are used).
+    seed
+        Seed of the stop positions.
+    stops
+        Largest number of stops.
+    hours
+        Hours per week at each stop.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``stop`` (municipality name), ``ags``, ``hours_per_week`` and ``geometry``
+        (Point, EPSG:25832), largest municipality first.
+    """
+    rng = np.random.default_rng([seed, 10])
+    muni = region.municipalities
+    fac = cast(gpd.GeoDataFrame, region.facilities)
+    served = set(fac.loc[(fac["category"] == "bibliothek").to_numpy(), "ags"].dropna())
+    todo = muni[~muni.index.isin(served)].sort_values("population", ascending=False,
+                                                      kind="stable").head(stops)
+    polys = np.asarray(todo.geometry.values, dtype=object)
+    centre = shapely.get_coordinates(shapely.point_on_surface(polys))
+    moved = centre + rng.normal(0.0, 300.0, centre.shape)
+    pts = shapely.points(_round_cm(moved[:, 0]), _round_cm(moved[:, 1]))
+    inside = shapely.contains(polys, pts)
+    pts[~inside] = shapely.points(centre[~inside])
+    return gpd.GeoDataFrame(
+        {"stop": todo["name"].astype(str).to_numpy(), "ags": todo.index.to_numpy(),
+         "hours_per_week": float(hours)},
+        geometry=pts, crs=CRS,
     )
 
 

@@ -212,12 +212,28 @@ def _check_fahrzeiten(nb: nbformat.NotebookNode) -> None:
     assert len(maps) == 1 and "Autofahrzeit zum nächsten Platzhalter-Ziel" in maps[0]
 
 
+def _check_planung(nb: nbformat.NotebookNode) -> None:
+    plain = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/plain")
+    # Bücherbus (6 stops): 139,991 -> 142,778 inhabitants with a library within 10 km
+    assert re.search(r"Bücherbus\s+erreichbar__bibliothek__10km\s+139991\.0", plain)
+    assert "142778.0" in plain and "2787.0" in plain
+    assert "Bevölkerung skalieren" in plain  # the note on an indicator that cannot react
+    # two MCLP proposals, 2 branches, 20 minutes: Bürgerhäuser vs a free 2-km grid
+    assert "Bürgerhaus Eulenhofen, Bürgerhaus Wolfshausen" in plain
+    for number in ("128321.0", "139827.0", "11506.0", "141769.0", "13448.0"):
+        assert number in plain, number
+    assert plain.count("optimal") >= 2
+    maps = [t for _, mime, t in output_texts(nb) if mime == "text/html" and "<iframe srcdoc=" in t]
+    assert len(maps) == 1 and "Vorschlag A" in maps[0]
+
+
 CHECKS = {
     "01_erste_schritte.ipynb": _check_erste_schritte,
     "02_erreichbarkeit.ipynb": _check_erreichbarkeit,
     "05_bedarfsanalyse.ipynb": _check_bedarfsanalyse,
     "03_eigene_daten.ipynb": _check_eigene_daten,
     "06_fahrzeiten.ipynb": _check_fahrzeiten,
+    "04_planung.ipynb": _check_planung,
 }
 
 

@@ -1,5 +1,5 @@
 """ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken,
-Bedarfsanalyse).
+Bedarfsanalyse, Planungswerkstatt).
 
 Dashboard notebooks only do::
 
@@ -28,6 +28,9 @@ __all__ = [
     "IndicatorPicker",
     "Kreisuebersicht",
     "MunicipalityPicker",
+    "PlanningModel",
+    "PlanningWorkshop",
+    "Planungswerkstatt",
     "ThresholdSlider",
     "Versorgungsluecken",
     "load_region_from_env",
@@ -43,4 +46,6 @@ def __getattr__(name: str):  # lazy: the apps pull in access/indicators
         return importlib.import_module("kulturplan.ui.needs").Bedarfsanalyse
     if name in {"Kreisuebersicht", "Versorgungsluecken"}:
         return getattr(importlib.import_module("kulturplan.ui.apps"), name)
+    if name in {"Planungswerkstatt", "PlanningWorkshop", "PlanningModel"}:
+        return getattr(importlib.import_module("kulturplan.ui.planning"), name)
     raise AttributeError(f"module 'kulturplan.ui' has no attribute {name!r}")

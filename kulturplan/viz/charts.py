@@ -418,3 +418,52 @@ def apply_props(fig: go.Figure, trace: dict[str, Any], layout: dict[str, Any]) -
     with fig.batch_update():
         fig.data[0].update(trace, overwrite=True)
         fig.layout.update(layout, overwrite=True)
+
+
+REACH_CHANGE_EMPTY_TEXT = (
+    "Noch keine Veränderung: Standort in die Karte setzen oder Vorschlag berechnen."
+)
+
+
+def reach_change_props(
+    changes: pd.DataFrame, *, title: str, top: int = 25,
+    empty_text: str = REACH_CHANGE_EMPTY_TEXT,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Bars of the change in inhabitants within reach per municipality (scenario − today).
+
+    ``changes`` has columns ``name`` and ``veraenderung`` (inhabitants; positive = more
+    within reach); municipalities without change are left out, largest change first.
+    Gains are drawn in the "better" colour, losses in the "worse" colour.
+    """
+    frame = changes[changes["veraenderung"].round() != 0]
+    frame = frame.reindex(frame["veraenderung"].abs().sort_values(ascending=False).index)
+    frame = frame.head(top)
+    values = frame["veraenderung"].astype(float)
+    texts = [("+" if v > 0 else "") + format_number(v, 0) for v in values]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": values.tolist(),
+        "y": frame["name"].astype(str).tolist(),
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": [BETTER if v > 0 else WORSE for v in values]},
+        "hovertemplate": "<b>%{y}</b><br>%{text} Einw. in Reichweite<extra></extra>",
+    }
+    layout = {
+        **BASE_LAYOUT,
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "height": max(260, 100 + 26 * max(len(frame), 1)),
+        "xaxis": {"title": {"text": "Veränderung: Einwohner:innen in Reichweite"},
+                  "visible": bool(len(frame)), "range": _bar_range(values, 0.22)},
+        "yaxis": {"autorange": "reversed", "automargin": True, "type": "category",
+                  "visible": bool(len(frame))},
+        "annotations": []
+        if len(frame)
+        else [
+            {"text": empty_text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+             "showarrow": False, "font": {"size": 16, "color": "#555"}}
+        ],
+    }
+    return trace, layout

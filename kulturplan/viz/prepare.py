@@ -424,3 +424,62 @@ def municipality_tooltips(
         for n, v in zip(names, vals, strict=True)
     ]
     return pd.Series(text, index=names.index, dtype=object)
+
+
+# -- change maps ---------------------------------------------------------------------------
+LOSS_COLOUR = "#d08c3c"
+"""Colour of municipalities that lose (e.g. inhabitants within reach) in a change map."""
+
+
+@dataclass(frozen=True)
+class ChangeScale(ColourScale):
+    """A colour scale for changes of whole numbers (e.g. inhabitants within reach):
+    one class for losses, one for "keine Veränderung", up to three for gains.
+
+    Build it with :meth:`from_changes`; values are rounded to whole numbers.
+    """
+
+    class_labels: tuple[str, ...] = ()
+
+    @classmethod
+    def from_changes(cls, values: pd.Series | Sequence[float], *, unit: str = "",
+                     palette: Sequence[str] = PALETTE) -> ChangeScale:
+        series = pd.Series(values, dtype=float).round()
+        finite = series[np.isfinite(series)]
+        gains = np.unique(finite[finite > 0].to_numpy())
+        edges: list[float] = []
+        colours: list[str] = []
+        labels: list[str] = []
+        if (finite < 0).any():
+            edges += [float(finite.min())]
+            colours.append(LOSS_COLOUR)
+            labels.append("weniger")
+        edges += [-0.5, 0.5]
+        colours.append(palette[0])
+        labels.append("keine Veränderung")
+        if len(gains):
+            cuts = np.unique(np.round(
+                np.quantile(gains, np.linspace(0, 1, min(3, len(gains)) + 1))))
+            inner = [float(c) for c in cuts[1:-1]]
+            lows = [1.0, *inner]
+            highs = [*inner, float(gains.max())]
+            shades = _spread(palette[1:], len(lows))
+            for i, (lo, hi, colour) in enumerate(zip(lows, highs, shades, strict=True)):
+                last = i == len(lows) - 1
+                if lo == hi:
+                    labels.append(f"+{format_number(lo, 0)}")
+                else:
+                    labels.append(f"+{format_number(lo, 0)} bis "
+                                  + ("" if last else "unter ") + f"+{format_number(hi, 0)}")
+                colours.append(colour)
+            edges += inner + [float(gains.max()) + 0.5]
+        return cls(edges=tuple(edges), colours=tuple(colours), higher_is_better=True, unit=unit,
+                   decimals=0, has_missing=bool(len(finite) < len(series)),
+                   note_text="dunkler = mehr in Reichweite", class_labels=tuple(labels))
+
+    @property
+    def discrete(self) -> bool:
+        return False
+
+    def labels(self) -> list[str]:
+        return list(self.class_labels)
