@@ -1,0 +1,183 @@
+"""Gemeindesteckbrief: one municipality on one or two A4 pages.
+
+Key figures with the Kreis median and the median of comparable municipalities, the
+facilities by Sparte, reachability (inhabitants beyond the standards), a small locator
+map, the indicator profile against the peers, the sources with dates and licences.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kulturplan import catalog
+from kulturplan.indicators.basic import own_facilities
+from kulturplan.indicators.peers import size_class
+from kulturplan.report._html import SVG_CELL, Section, cards, figure, notice, paragraph
+from kulturplan.report._html import table as html_table
+from kulturplan.report.blocks import choropleth, methods_frame, number, pct
+from kulturplan.report.context import ReportContext
+from kulturplan.viz import svg
+from kulturplan.viz.charts import profile_frame
+from kulturplan.viz.prepare import attribution, source_table
+
+
+def key_figure_frame(ctx: ReportContext) -> pd.DataFrame:
+    """Indicators of the municipality against the Kreis median and the peer median.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index indicator id; columns ``label``, ``unit``, ``value``, ``kreis_median``,
+        ``peer_median``, ``n_peers``, ``index`` (value ÷ peer median × 100) and
+        ``better`` (see :func:`kulturplan.viz.charts.profile_frame`).
+    """
+    ags = ctx.ags
+    assert ags is not None
+    ids = ctx.report_indicators
+    rows = ctx.peers.xs(ags, level="ags").reindex(ids)
+    profile = profile_frame(rows["value"], rows["peer_median"])
+    profile["kreis_median"] = ctx.indicators[ids].median()
+    profile["n_peers"] = rows["n_peers"]
+    return profile
+
+
+def _figures_section(ctx: ReportContext) -> Section:
+    ags = ctx.ags
+    assert ags is not None
+    muni = ctx.region.municipalities.loc[ags]
+    pop = float(muni["population"])
+    area = float(muni["area_km2"])
+    fac = own_facilities(ctx.region)
+    n_fac = int((fac["ags"] == ags).sum())
+    degree = muni.get("urban_degree")
+    degree_text = (catalog.URBAN_DEGREES.get(int(degree), "–")
+                   if degree is not None and pd.notna(degree) else "–")
+    items = [
+        (number(pop, 0), "Einwohner:innen"),
+        (number(area, 1), "Fläche (km²)"),
+        (number(pop / area if area > 0 else float("nan"), 0), "Einwohner:innen je km²"),
+        (number(n_fac, 0), "Kultureinrichtungen"),
+        (str(size_class(pop)), "Gemeindegrößenklasse (Einw.)"),
+        (degree_text, "Siedlungstyp"),
+    ]
+    values = ctx.region.municipalities["population"].astype(float)
+    meta = {"label": "Lage im Kreis", "unit": "Einw.", "higher_is_better": True,
+            "note": ""}
+    grey = pd.Series(0.0, index=values.index)
+    drawn, _ = choropleth(ctx, grey, meta, highlight=ags, width=300, max_height=300)
+    side = figure(drawn, f"Lage von {ctx.names[ags]} im {ctx.region.name}")
+    body = (f'<div class="kp-two"><div class="kp-main">{cards(items)}</div>'
+            f'<div class="kp-side">{side}</div></div>')
+    return Section("Auf einen Blick", body)
+
+
+def _profile_section(ctx: ReportContext) -> Section:
+    frame = key_figure_frame(ctx)
+    name = ctx.names[ctx.ags]
+    shown = pd.DataFrame({
+        "Kennzahl": frame["label"],
+        "Einheit": frame["unit"],
+        name: [number(v) for v in frame["value"]],
+        "Median Kreis": [number(v) for v in frame["kreis_median"]],
+        "Median Vergleichsgruppe": [number(v) for v in frame["peer_median"]],
+        "Index (100 = Median Vergleich)": [
+            SVG_CELL + svg.index_bar_svg(i, better=None if pd.isna(b) else bool(b))
+            + " " + number(i, 0) if pd.notna(i) else "–"
+            for i, b in zip(frame["index"], frame["better"], strict=True)],
+    })
+    n = pd.to_numeric(frame["n_peers"], errors="coerce").max()
+    basis = ctx.peers.xs(ctx.ags, level="ags")["peer_basis"].iloc[0] if len(frame) else ""
+    body = html_table(shown, right=[name, "Median Kreis", "Median Vergleichsgruppe"]) + paragraph(
+        f"Vergleichsgruppe: bis zu {number(n, 0)} Gemeinden des Kreises ({basis}); die "
+        "Gemeinde selbst zählt nicht mit. Index: Wert der Gemeinde ÷ Median der "
+        "Vergleichsgruppe × 100; blau = besser, orange = schlechter als der Median.",
+        "kp-note")
+    return Section("Kennzahlen im Vergleich", body)
+
+
+def _facilities_section(ctx: ReportContext) -> Section:
+    ags = ctx.ags
+    fac = own_facilities(ctx.region)
+    here = fac[fac["ags"] == ags]
+    counts = here["category"].value_counts()
+    kreis = fac["category"].value_counts()
+    cats = [c for c in catalog.category_ids() if kreis.get(c, 0) > 0]
+    if not cats:
+        return Section("Einrichtungen nach Sparten", notice(
+            "Für die Region sind noch keine Kultureinrichtungen erfasst."))
+    frame = pd.DataFrame({
+        "Sparte": [catalog.category_label(c, plural=True) for c in cats],
+        ctx.names[ags]: [number(counts.get(c, 0), 0) for c in cats],
+        "Kreis gesamt": [number(kreis.get(c, 0), 0) for c in cats],
+    })
+    return Section("Einrichtungen nach Sparten", html_table(
+        frame, right=[ctx.names[ags], "Kreis gesamt"]))
+
+
+def _reach_section(ctx: ReportContext) -> Section:
+    if ctx.gaps.empty:
+        return Section("Erreichbarkeit", notice(
+            "Ohne erfasste Einrichtungen lässt sich die Erreichbarkeit nicht berechnen."))
+    gaps = ctx.gaps
+    row = gaps[gaps["AGS"] == ctx.ags].iloc[0]
+    total = gaps.iloc[-1]
+    rows = []
+    for cat in ctx.active_criteria:
+        label = ctx.criterion_label(cat)
+        rows.append({
+            "Standard": f"{catalog.category_label(cat)}: höchstens {label.split(' > ')[1]}",
+            "Einwohner:innen weiter entfernt": number(row[f"{label}: Einw."], 0),
+            "Anteil": pct(row[f"{label}: Anteil (%)"]),
+            "Anteil im Kreis": pct(total[f"{label}: Anteil (%)"]),
+        })
+    frame = pd.DataFrame(rows)
+    body = html_table(frame, right=list(frame.columns[1:])) + paragraph(
+        "Luftlinie zur nächsten Einrichtung der Sparte (auch jenseits der Kreisgrenze); "
+        "Einwohner:innen gleichmäßig auf ein 1-km-Raster der Gemeinde verteilt.", "kp-note")
+    return Section("Erreichbarkeit", body)
+
+
+def _list_section(ctx: ReportContext) -> Section | None:
+    fac = own_facilities(ctx.region)
+    here = fac[fac["ags"] == ctx.ags]
+    if here.empty:
+        return None
+    frame = pd.DataFrame({
+        "Einrichtung": here["name"].astype(str).to_numpy(),
+        "Sparte": [catalog.category_label(c) for c in here["category"]],
+    }).sort_values(["Sparte", "Einrichtung"])
+    return Section(f"Einrichtungen in {ctx.names[ctx.ags]}", html_table(frame, small=True),
+                   new_page=True)
+
+
+def _sources_section(ctx: ReportContext, new_page: bool) -> Section:
+    sources = source_table(ctx.region).fillna("")
+    sources["Stand"] = [str(v).strip() or "nicht angegeben" for v in sources["Stand"]]
+    body = html_table(sources, small=True) if not sources.empty else notice(
+        "Für diese Region sind keine Quellen angegeben.")
+    body += "<h3>Kennzahlen und Berechnung</h3>" + html_table(
+        methods_frame(ctx.report_indicators), small=True)
+    body += paragraph(f"Karte: {attribution(ctx.region)}. Erstellt am {ctx.created:%d.%m.%Y} "
+                      "mit kulturplan; nur zusammengefasste Zahlen, keine personenbezogenen "
+                      "Daten.", "kp-note")
+    return Section("Quellen", body, new_page=new_page)
+
+
+def sections(ctx: ReportContext) -> list[Section]:
+    """The chapters of the Gemeindesteckbrief of ``ctx.ags``."""
+    out = [_figures_section(ctx), _profile_section(ctx), _facilities_section(ctx),
+           _reach_section(ctx)]
+    listing = _list_section(ctx)
+    if listing is not None:
+        out.append(listing)
+    out.append(_sources_section(ctx, new_page=listing is None))
+    return out
+
+
+def title(ctx: ReportContext) -> tuple[str, str]:
+    """Title and subtitle of the Steckbrief."""
+    return (f"Gemeindesteckbrief {ctx.names[ctx.ags]}",
+            f"{ctx.region.name} · AGS {ctx.ags}")
+
+
+__all__ = ["key_figure_frame", "sections", "title"]
