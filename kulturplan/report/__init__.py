@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-
 from kulturplan.errors import OverwriteRefusedError, ParameterError
 from kulturplan.region import Region
 from kulturplan.report import steckbrief as _steckbrief

@@ -55,7 +55,8 @@ table.kp-table th { text-align: left; vertical-align: bottom; border-bottom: 1.5
                     padding: 1mm 1.5mm; font-weight: bold; }
 table.kp-table td { border-bottom: 0.5px solid #d9d9d9; padding: 0.8mm 1.5mm;
                     vertical-align: top; }
-table.kp-table .kp-r { text-align: right; white-space: nowrap; }
+table.kp-table td.kp-r { text-align: right; white-space: nowrap; }
+table.kp-table th.kp-r { text-align: right; }
 table.kp-table tr { break-inside: avoid; }
 table.kp-table thead { display: table-header-group; }
 table.kp-table tr.kp-sel td { background: #fdf1de; font-weight: bold; }
@@ -63,7 +64,7 @@ table.kp-table tr.kp-sum td { border-top: 1.5px solid #1d5a8a; font-weight: bold
 table.kp-small { font-size: 7.5pt; }
 .kp-two { display: flex; gap: 5mm; align-items: flex-start; }
 .kp-two > .kp-main { flex: 1 1 60%; }
-.kp-two > .kp-side { flex: 0 0 58mm; }
+.kp-two > .kp-side { flex: 0 0 50mm; }
 svg.kp-map { width: 100%; height: auto; display: block; }
 svg.kp-chart { width: 100%; height: auto; display: block; }
 figure { margin: 0 0 3mm; break-inside: avoid; }
@@ -72,6 +73,7 @@ figcaption { font-size: 8pt; color: #555; margin-top: 1mm; }
 .kp-legend .kp-swatch { display: inline-block; width: 4mm; height: 3mm; margin-right: 1.5mm;
                         vertical-align: middle; border: 0.5px solid #aaa; }
 .kp-legend div { margin: 0.6mm 0; }
+.kp-legend b { display: block; margin-bottom: 1mm; }
 .kp-notice { background: #f3f7fa; border-left: 3px solid #8fb9d4; padding: 2mm 3mm;
              margin: 1mm 0 3mm; break-inside: avoid; }
 .kp-note { font-size: 8pt; color: #555; }

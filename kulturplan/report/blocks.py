@@ -26,7 +26,7 @@ from kulturplan import catalog
 from kulturplan._format import format_number
 from kulturplan.report._html import SVG_CELL, Section, cards, figure, legend, notice, paragraph
 from kulturplan.report._html import table as html_table
-from kulturplan.report.context import KEY_DECIMALS, ReportContext
+from kulturplan.report.context import KEY_DECIMALS, ReportContext, german_date
 from kulturplan.viz import svg
 from kulturplan.viz.charts import indicator_meta, ranking_order
 from kulturplan.viz.prepare import ColourScale, source_table
@@ -74,17 +74,23 @@ def _map_values(ctx: ReportContext) -> tuple[pd.Series, dict[str, object]]:
     if ind is None:
         muni = ctx.region.municipalities
         dens = muni["population"].astype(float) / muni["area_km2"].astype(float)
-        return dens, {"label": "Einwohner:innen je km²", "unit": "Einw. je km²",
+        return dens, {"label": "Bevölkerungsdichte", "unit": "Einw. je km²",
                       "higher_is_better": True,
-                      "description": "Bevölkerungsdichte (Einwohner:innen je km² Fläche).",
-                      "note": "dunkler = dichter besiedelt"}
+                      "description": "Einwohner:innen je km² Fläche. Für die Region sind noch "
+                      "keine Kultureinrichtungen erfasst; bis dahin zeigen Karte und "
+                      "Rangfolge die Bevölkerungsdichte.",
+                      "note": "dunkler = dichter besiedelt",
+                      "direction": "am dichtesten besiedelte zuerst"}
     meta = indicator_meta(ind)
-    return ctx.indicators[ind], {**meta, "note": "dunkler = bessere Versorgung"}
+    direction = ("beste zuerst: höhere Werte = bessere Versorgung" if meta["higher_is_better"]
+                 else "beste zuerst: niedrigere Werte = bessere Versorgung")
+    return ctx.indicators[ind], {**meta, "note": "dunkler = bessere Versorgung",
+                                 "direction": direction}
 
 
 def choropleth(ctx: ReportContext, values: pd.Series, meta: dict[str, object], *,
                highlight: str | None = None, width: float = 640.0,
-               max_height: float = 700.0) -> tuple[str, str]:
+               max_height: float = 700.0, labels: bool = True) -> tuple[str, str]:
     """SVG map and HTML legend of ``values`` (classes of :class:`ColourScale`)."""
     scale = ColourScale.from_values(values, higher_is_better=bool(meta["higher_is_better"]),
                                     unit=str(meta["unit"]))
@@ -94,10 +100,19 @@ def choropleth(ctx: ReportContext, values: pd.Series, meta: dict[str, object], *
         [f"{n}: {number(v, scale.decimals)} {meta['unit']}" for n, v in
          zip(ctx.names.reindex(geoms.index), vals, strict=True)], index=geoms.index)
     drawn = svg.choropleth_svg(geoms, scale.colour(vals), highlight=highlight, titles=titles,
-                               width=width, max_height=max_height, label=str(meta["label"]))
+                               width=width, max_height=max_height, label=str(meta["label"]),
+                               names=ctx.names if labels else None,
+                               priority=ctx.region.population)
     key = legend(f"{meta['label']}", scale.legend(),
                  str(meta["note"]) if not scale.empty else "")
     return drawn, key
+
+
+def describe(meta: dict[str, object]) -> str:
+    """"<label> (<unit>): <description>" without repeating a unit the label names."""
+    label, unit = str(meta["label"]), str(meta["unit"])
+    head = label if not unit or unit in label else f"{label} ({unit})"
+    return f"{head}: {meta['description']}"
 
 
 def map_block(ctx: ReportContext) -> Section:
@@ -106,8 +121,10 @@ def map_block(ctx: ReportContext) -> Section:
     drawn, key = choropleth(ctx, values, meta)
     from kulturplan.viz.prepare import attribution
 
-    body = (paragraph(f"{meta['label']} ({meta['unit']}): {meta['description']}")
-            + figure(drawn, attribution(ctx.region)) + key)
+    body = (paragraph(describe(meta))
+            + figure(drawn, attribution(ctx.region)) + key
+            + paragraph("Namen kleiner Gemeinden fehlen in der Karte, wo sie sich überdecken "
+                        "würden; alle Werte stehen in der Rangfolge.", "kp-note"))
     return Section(f"Karte: {meta['label']}", body, new_page=True)
 
 
@@ -118,10 +135,8 @@ def ranking_block(ctx: ReportContext) -> Section:
     decimals = ColourScale.from_values(values).decimals
     chart = svg.bar_chart_svg(values.reindex(order), ctx.names, decimals=decimals,
                               highlight=ctx.ags, label=f"Rangfolge {meta['label']}")
-    direction = ("höhere Werte = bessere Versorgung" if meta["higher_is_better"]
-                 else "niedrigere Werte = bessere Versorgung")
-    body = paragraph(f"{meta['label']} ({meta['unit']}) aller Gemeinden, beste zuerst "
-                     f"({direction}).") + figure(chart)
+    body = paragraph(f"{describe(meta)} Alle Gemeinden ({meta['direction']}).") \
+        + figure(chart)
     return Section(f"Rangfolge: {meta['label']}", body, new_page=True)
 
 
@@ -197,7 +212,7 @@ def peers_block(ctx: ReportContext) -> Section | None:
                                  for i, b in zip(index, better, strict=True)],
     }, index=long.index)
     body = paragraph(
-        f"{meta['label']} ({meta['unit']}) jeder Gemeinde gegen den Median ihrer "
+        f"{describe(meta)} Jede Gemeinde gegen den Median ihrer "
         "Vergleichsgruppe: Gemeinden gleicher Größenklasse und gleichen Siedlungstyps "
         "(zu wenige: nur gleiche Größenklasse); die Gemeinde selbst zählt nicht mit. Blau: "
         "besser als der Median, orange: schlechter."
@@ -287,12 +302,19 @@ def methods_frame(ids: Sequence[str]) -> pd.DataFrame:
                          "Berechnung": [r["description"] for r in rows]})
 
 
+def sources_html(ctx: ReportContext) -> str:
+    """Table of the data sources (Quelle, Stand, Lizenz, Namensnennung), German dates."""
+    sources = source_table(ctx.region).fillna("")
+    if sources.empty:
+        return notice("Für diese Region sind keine Quellen angegeben.")
+    sources["Stand"] = [german_date(str(v).strip()) or "nicht angegeben"
+                        for v in sources["Stand"]]
+    return html_table(sources, small=True)
+
+
 def sources_block(ctx: ReportContext) -> Section:
     """Data sources with dates and licences, and how the indicators are computed."""
-    sources = source_table(ctx.region).fillna("")
-    sources["Stand"] = [str(v).strip() or "nicht angegeben" for v in sources["Stand"]]
-    body = (html_table(sources) if not sources.empty
-            else notice("Für diese Region sind keine Quellen angegeben."))
+    body = sources_html(ctx)
     if ctx.report_indicators:
         body += "<h3>Kennzahlen und Berechnung</h3>" + html_table(
             methods_frame(ctx.report_indicators), small=True)

@@ -54,9 +54,17 @@ def informative(values: pd.Series) -> bool:
     return finite.size > 1 and bool(np.ptp(finite) > 0)
 
 
+def german_date(text: str) -> str:
+    """An ISO date ("2025-12-31") the German way ("31.12.2025"); other text unchanged."""
+    try:
+        return f"{dt.date.fromisoformat(text.strip()):%d.%m.%Y}"
+    except ValueError:
+        return text
+
+
 def data_date(region: Region) -> str:
     """Date of the data: the dates of the region's sources ("nicht angegeben" if none)."""
-    dates = [str(s.get("date", "")).strip() for s in region.sources]
+    dates = [german_date(str(s.get("date", "")).strip()) for s in region.sources]
     dates = list(dict.fromkeys(d for d in dates if d))
     return ", ".join(dates) if dates else "nicht angegeben"
 

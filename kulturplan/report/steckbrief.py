@@ -14,11 +14,14 @@ from kulturplan.indicators.basic import own_facilities
 from kulturplan.indicators.peers import size_class
 from kulturplan.report._html import SVG_CELL, Section, cards, figure, notice, paragraph
 from kulturplan.report._html import table as html_table
-from kulturplan.report.blocks import choropleth, methods_frame, number, pct
+from kulturplan.report.blocks import methods_frame, number, pct, sources_html
 from kulturplan.report.context import ReportContext
 from kulturplan.viz import svg
 from kulturplan.viz.charts import profile_frame
-from kulturplan.viz.prepare import attribution, source_table
+from kulturplan.viz.prepare import attribution
+
+LOCATOR_COLOUR = "#c6dbe9"
+"""Fill of the other municipalities in the locator map."""
 
 
 def key_figure_frame(ctx: ReportContext) -> pd.DataFrame:
@@ -60,11 +63,10 @@ def _figures_section(ctx: ReportContext) -> Section:
         (str(size_class(pop)), "Gemeindegrößenklasse (Einw.)"),
         (degree_text, "Siedlungstyp"),
     ]
-    values = ctx.region.municipalities["population"].astype(float)
-    meta = {"label": "Lage im Kreis", "unit": "Einw.", "higher_is_better": True,
-            "note": ""}
-    grey = pd.Series(0.0, index=values.index)
-    drawn, _ = choropleth(ctx, grey, meta, highlight=ags, width=300, max_height=300)
+    geoms = ctx.region.municipalities.geometry
+    fills = [svg.HIGHLIGHT_COLOUR if a == ags else LOCATOR_COLOUR for a in geoms.index]
+    drawn = svg.choropleth_svg(geoms, fills, highlight=ags, width=300, max_height=300,
+                               label=f"Lage von {ctx.names[ags]}")
     side = figure(drawn, f"Lage von {ctx.names[ags]} im {ctx.region.name}")
     body = (f'<div class="kp-two"><div class="kp-main">{cards(items)}</div>'
             f'<div class="kp-side">{side}</div></div>')
@@ -72,6 +74,11 @@ def _figures_section(ctx: ReportContext) -> Section:
 
 
 def _profile_section(ctx: ReportContext) -> Section:
+    if ctx.map_indicator is None:
+        return Section("Kennzahlen im Vergleich", notice(
+            "Für die Region sind noch keine Kultureinrichtungen, Vereine, Veranstaltungen oder "
+            "Förderdaten erfasst. Die Kennzahlen zur Kulturversorgung und ihr Vergleich mit "
+            "ähnlichen Gemeinden erscheinen hier, sobald diese Tabellen eingelesen sind."))
     frame = key_figure_frame(ctx)
     name = ctx.names[ctx.ags]
     shown = pd.DataFrame({
@@ -99,19 +106,21 @@ def _facilities_section(ctx: ReportContext) -> Section:
     ags = ctx.ags
     fac = own_facilities(ctx.region)
     here = fac[fac["ags"] == ags]
-    counts = here["category"].value_counts()
     kreis = fac["category"].value_counts()
     cats = [c for c in catalog.category_ids() if kreis.get(c, 0) > 0]
     if not cats:
         return Section("Einrichtungen nach Sparten", notice(
             "Für die Region sind noch keine Kultureinrichtungen erfasst."))
+    names = here.groupby("category")["name"].agg(lambda s: ", ".join(sorted(map(str, s))))
+    counts = here["category"].value_counts()
     frame = pd.DataFrame({
         "Sparte": [catalog.category_label(c, plural=True) for c in cats],
         ctx.names[ags]: [number(counts.get(c, 0), 0) for c in cats],
         "Kreis gesamt": [number(kreis.get(c, 0), 0) for c in cats],
+        "Einrichtungen in der Gemeinde": [names.get(c, "–") for c in cats],
     })
     return Section("Einrichtungen nach Sparten", html_table(
-        frame, right=[ctx.names[ags], "Kreis gesamt"]))
+        frame, right=[ctx.names[ags], "Kreis gesamt"], small=True))
 
 
 def _reach_section(ctx: ReportContext) -> Section:
@@ -137,41 +146,20 @@ def _reach_section(ctx: ReportContext) -> Section:
     return Section("Erreichbarkeit", body)
 
 
-def _list_section(ctx: ReportContext) -> Section | None:
-    fac = own_facilities(ctx.region)
-    here = fac[fac["ags"] == ctx.ags]
-    if here.empty:
-        return None
-    frame = pd.DataFrame({
-        "Einrichtung": here["name"].astype(str).to_numpy(),
-        "Sparte": [catalog.category_label(c) for c in here["category"]],
-    }).sort_values(["Sparte", "Einrichtung"])
-    return Section(f"Einrichtungen in {ctx.names[ctx.ags]}", html_table(frame, small=True),
-                   new_page=True)
-
-
-def _sources_section(ctx: ReportContext, new_page: bool) -> Section:
-    sources = source_table(ctx.region).fillna("")
-    sources["Stand"] = [str(v).strip() or "nicht angegeben" for v in sources["Stand"]]
-    body = html_table(sources, small=True) if not sources.empty else notice(
-        "Für diese Region sind keine Quellen angegeben.")
+def _sources_section(ctx: ReportContext) -> Section:
+    body = sources_html(ctx)
     body += "<h3>Kennzahlen und Berechnung</h3>" + html_table(
         methods_frame(ctx.report_indicators), small=True)
     body += paragraph(f"Karte: {attribution(ctx.region)}. Erstellt am {ctx.created:%d.%m.%Y} "
                       "mit kulturplan; nur zusammengefasste Zahlen, keine personenbezogenen "
                       "Daten.", "kp-note")
-    return Section("Quellen", body, new_page=new_page)
+    return Section("Quellen", body)
 
 
 def sections(ctx: ReportContext) -> list[Section]:
     """The chapters of the Gemeindesteckbrief of ``ctx.ags``."""
-    out = [_figures_section(ctx), _profile_section(ctx), _facilities_section(ctx),
-           _reach_section(ctx)]
-    listing = _list_section(ctx)
-    if listing is not None:
-        out.append(listing)
-    out.append(_sources_section(ctx, new_page=listing is None))
-    return out
+    return [_figures_section(ctx), _profile_section(ctx), _facilities_section(ctx),
+            _reach_section(ctx), _sources_section(ctx)]
 
 
 def title(ctx: ReportContext) -> tuple[str, str]:

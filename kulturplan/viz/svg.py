@@ -10,7 +10,8 @@ are plain inline SVG built here from the region's polygons and the indicator val
 * :func:`index_bar_svg` — a small bar around 100 (value ÷ median × 100) for a table cell.
 
 The ``<svg>`` elements carry no ``xmlns`` (HTML5 puts inline SVG into the SVG namespace),
-so a report holds no ``http(s)://`` string at all. Every text that comes from data passes :func:`kulturplan._safe.html_text` (SVG is XML).
+so a report holds no ``http(s)://`` string at all. Every text that comes from data
+passes :func:`kulturplan._safe.html_text` (SVG is XML).
 Colours come from :class:`kulturplan.viz.prepare.ColourScale`, so print and dashboard
 use the same classes.
 """
@@ -36,6 +37,7 @@ CHAR_WIDTH = 0.56
 """Average glyph width of the font relative to its size (for label space)."""
 
 BAR_COLOUR = "#4f8fb8"
+LABEL_DARK = "#1d2b36"
 SELECTED_BAR_COLOUR = HIGHLIGHT_COLOUR
 
 
@@ -65,6 +67,9 @@ def choropleth_svg(
     titles: pd.Series | None = None,
     tolerance_m: float = 150.0,
     label: str = "Karte",
+    names: pd.Series | None = None,
+    priority: pd.Series | None = None,
+    font_size: float = 9.0,
 ) -> str:
     """Municipalities of a region as an SVG map, each filled with its colour.
 
@@ -84,6 +89,13 @@ def choropleth_svg(
         Simplification tolerance in metres (invisible at report scale, keeps files small).
     label
         Accessible name of the map (``aria-label``).
+    names
+        Labels per AGS written into the map (with a white halo); a label that would
+        overlap one already placed is left out (see :func:`place_labels`).
+    priority
+        Order of placing labels (highest first), e.g. the population.
+    font_size
+        Size of the labels in SVG units.
 
     Returns
     -------
@@ -114,12 +126,81 @@ def choropleth_svg(
         if highlight is not None and str(key) == str(highlight):
             top = (f'<path d="{d}" fill="none" stroke="{HIGHLIGHT_COLOUR}" '
                    'stroke-width="3" stroke-linejoin="round"/>')
+    texts = ""
+    if names is not None:
+        anchors = shapely.point_on_surface(drawn)
+        texts = place_labels(
+            pd.Series(anchors, index=geoms.index), names, priority, font_size=font_size,
+            bounds=(0.0, 0.0, width, height),
+            fills=pd.Series(list(colours), index=geoms.index),
+            areas=pd.Series(drawn, index=geoms.index),
+        )
     return (
         f'<svg viewBox="0 0 {width:.0f} {height:.0f}" '
         f'class="kp-map" role="img" aria-label="{html_text(label)}">'
         f'<g stroke="#ffffff" stroke-width="0.8" stroke-linejoin="round">{"".join(paths)}</g>'
-        f"{top}</svg>"
+        f"{top}{texts}</svg>"
     )
+
+
+def place_labels(
+    anchors: pd.Series,
+    names: pd.Series,
+    priority: pd.Series | None = None,
+    *,
+    font_size: float = 8.0,
+    bounds: tuple[float, float, float, float] | None = None,
+    fills: pd.Series | None = None,
+    areas: pd.Series | None = None,
+) -> str:
+    """SVG texts of ``names`` centred on ``anchors``, leaving out overlapping labels.
+
+    Labels are placed greedily in the order of ``priority`` (highest first; default the
+    given order); a label whose box would overlap a placed one or leave ``bounds`` is
+    skipped, the classic greedy strategy of map labelling (Christensen, Marks &
+    Shieber 1995, *ACM Transactions on Graphics* 14(3)). With ``fills`` (the area colour
+    per key) the text is white on dark areas and dark on light ones (:func:`text_colour`);
+    with ``areas`` (the drawn polygon per key) a label must fit inside its own area.
+    """
+    keys = list(anchors.index)
+    if priority is not None:
+        keys = list(priority.reindex(keys).sort_values(ascending=False, kind="stable").index)
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for key in keys:
+        text = str(names.get(key, ""))
+        point = anchors[key]
+        if not text or point is None or point.is_empty:
+            continue
+        half_w = len(text) * CHAR_WIDTH * font_size / 2 + 1
+        half_h = font_size * 0.6
+        box = (point.x - half_w, point.y - half_h, point.x + half_w, point.y + half_h)
+        if bounds is not None and (box[0] < bounds[0] or box[2] > bounds[2]
+                                   or box[1] < bounds[1] or box[3] > bounds[3]):
+            continue
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+               for b in placed):
+            continue
+        if areas is not None and not shapely.buffer(areas[key], font_size * 0.3).contains(
+                shapely.box(*box)):
+            continue
+        placed.append(box)
+        fill = text_colour(str(fills.get(key, ""))) if fills is not None else LABEL_DARK
+        out.append(f'<text x="{point.x:.1f}" y="{point.y + font_size * 0.35:.1f}" '
+                   f'fill="{fill}">{html_text(text)}</text>')
+    return (f'<g font-family="{FONT}" font-size="{font_size}" text-anchor="middle">'
+            f'{"".join(out)}</g>')
+
+
+def text_colour(fill: str) -> str:
+    """Dark text on light fills, white text on dark fills (relative luminance, WCAG 2.1)."""
+    value = fill.lstrip("#")
+    if len(value) != 6:
+        return LABEL_DARK
+    rgb = np.array([int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)])
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    luminance = float(lin @ np.array([0.2126, 0.7152, 0.0722]))
+    return "#ffffff" if luminance < 0.18 else LABEL_DARK
 
 
 def bar_chart_svg(
