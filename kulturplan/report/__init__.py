@@ -196,6 +196,9 @@ def write_report(region: Region | ReportContext, out: str | Path, *, fmt: str | 
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as fh:
         fh.write(data)
         tmp = Path(fh.name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # like a normally created file, not the temp file's 0600
     os.replace(tmp, target)
     return target
 

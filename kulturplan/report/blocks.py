@@ -286,7 +286,7 @@ def scenario_block(ctx: ReportContext) -> Section | None:
     numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
     for col in numeric:
         vals = shown[col].astype(float)
-        d = 0 if np.allclose(vals.dropna(), vals.dropna().round()) else 1
+        d = 0 if bool((vals.dropna() % 1 == 0).all()) else 1
         shown[col] = [number(v, d) for v in vals]
     body = paragraph("Vergleich der gerechneten Planungsszenarien.") + html_table(
         shown.astype(str), right=numeric)

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from kulturplan import catalog
 from kulturplan._safe import cell_text
 from kulturplan.indicators.basic import own_facilities
-from kulturplan.report.context import ReportContext, data_date
+from kulturplan.report.context import ReportContext, data_date, german_date
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1D5A8A")
@@ -106,7 +106,8 @@ def _catalog_sheet(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _sources_sheet(ctx: ReportContext) -> pd.DataFrame:
-    rows = [{"Angabe": "Quelle", "Wert": s.get("name", ""), "Stand": s.get("date", ""),
+    rows = [{"Angabe": "Quelle", "Wert": s.get("name", ""),
+             "Stand": german_date(str(s.get("date", ""))),
              "Lizenz": s.get("licence", ""), "Namensnennung": s.get("attribution", "")}
             for s in ctx.region.sources]
     rows += [
