@@ -83,12 +83,13 @@ class ReportDownload(w.VBox):
         self.scope_toggle = w.ToggleButtons(
             options=[("Gewählte Gemeinde", "gemeinde"), ("Ganzer Kreis", "kreis")],
             value="gemeinde" if municipalities else "kreis", description="Bericht für",
-            style={"description_width": "initial", "button_width": "150px"},
+            style={"description_width": "initial", "button_width": "190px"},
         )
         self.scope_toggle.layout.display = None if municipalities else "none"
         self.buttons = {
-            fmt: w.Button(description=text, layout=w.Layout(width="auto"),
-                          button_style="primary" if fmt == "pdf" else "")
+            fmt: w.Button(description=text, layout=w.Layout(width="auto", height="34px"),
+                          button_style="primary" if fmt == "pdf" else "",
+                          style={"font_size": "15px"})
             for fmt, text in LABELS.items()
         }
         for fmt, button in self.buttons.items():
@@ -129,11 +130,12 @@ class ReportDownload(w.VBox):
             for button in self.buttons.values():
                 button.disabled = False
         name = report.filename(ctx, fmt)
-        what = "Tabellen" if fmt == "xlsx" else (
-            f"Gemeindesteckbrief {ctx.names[ctx.ags]}" if ctx.ags else "Kreisbericht")
+        place = ctx.names[ctx.ags] if ctx.ags else self.region.name
+        what = f"Tabellen {place}" if fmt == "xlsx" else (
+            f"Gemeindesteckbrief {place}" if ctx.ags else f"Kreisbericht {place}")
         self.last = (fmt, name, data)
         self.status.value = (f'<div class="kp-note">Fertig: {html_text(what)} '
                              f"({_size(data)}). Zum Speichern auf den Link klicken.</div>")
-        self.link.value = download_link(data, name, f"{name} speichern",
+        self.link.value = download_link(data, name, f"{what} speichern ({name})",
                                         mime=report.FORMATS[fmt])
         return data
