@@ -41,6 +41,10 @@ def pct(value: float, decimals: int = 1) -> str:
 
 
 def number(value: float, decimals: int = KEY_DECIMALS) -> str:
+    """German number; a value that rounds to zero is shown as 0 (never "-0,0")."""
+    if isinstance(value, (int, float, np.floating)) and np.isfinite(value) \
+            and round(float(value), decimals) == 0:
+        value = 0.0
     return format_number(value, decimals)
 
 
@@ -88,6 +92,11 @@ def _map_values(ctx: ReportContext) -> tuple[pd.Series, dict[str, object]]:
                                  "direction": direction}
 
 
+def map_names(names: pd.Series) -> pd.Series:
+    """Short map labels: the official name without its suffix ("Döbeln, Stadt" → "Döbeln")."""
+    return names.str.split(",").str[0].str.strip()
+
+
 def choropleth(ctx: ReportContext, values: pd.Series, meta: dict[str, object], *,
                highlight: str | None = None, width: float = 640.0,
                max_height: float = 700.0, labels: bool = True) -> tuple[str, str]:
@@ -101,7 +110,7 @@ def choropleth(ctx: ReportContext, values: pd.Series, meta: dict[str, object], *
          zip(ctx.names.reindex(geoms.index), vals, strict=True)], index=geoms.index)
     drawn = svg.choropleth_svg(geoms, scale.colour(vals), highlight=highlight, titles=titles,
                                width=width, max_height=max_height, label=str(meta["label"]),
-                               names=ctx.names if labels else None,
+                               names=map_names(ctx.names) if labels else None,
                                priority=ctx.region.population)
     key = legend(f"{meta['label']}", scale.legend(),
                  str(meta["note"]) if not scale.empty else "")
@@ -216,8 +225,8 @@ def peers_block(ctx: ReportContext) -> Section | None:
         "Vergleichsgruppe: Gemeinden gleicher Größenklasse und gleichen Siedlungstyps "
         "(zu wenige: nur gleiche Größenklasse); die Gemeinde selbst zählt nicht mit. Blau: "
         "besser als der Median, orange: schlechter."
-    ) + html_table(frame, right=["Vergleichs­gemeinden", "Wert", "Median Vergleich"],
-                   highlight=ctx.ags, small=True)
+    ) + html_table(frame, right=["Vergleichs­gemeinden", "Wert", "Median Vergleich",
+                                 "Index (100 = Median)"], highlight=ctx.ags, small=True)
     return Section("Vergleich mit ähnlichen Gemeinden", body, new_page=True)
 
 

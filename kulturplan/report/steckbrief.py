@@ -94,11 +94,13 @@ def _profile_section(ctx: ReportContext) -> Section:
     })
     n = pd.to_numeric(frame["n_peers"], errors="coerce").max()
     basis = ctx.peers.xs(ctx.ags, level="ags")["peer_basis"].iloc[0] if len(frame) else ""
-    body = html_table(shown, right=[name, "Median Kreis", "Median Vergleichsgruppe"]) + paragraph(
-        f"Vergleichsgruppe: bis zu {number(n, 0)} Gemeinden des Kreises ({basis}); die "
-        "Gemeinde selbst zählt nicht mit. Index: Wert der Gemeinde ÷ Median der "
-        "Vergleichsgruppe × 100; blau = besser, orange = schlechter als der Median.",
-        "kp-note")
+    group = ("keine vergleichbare Gemeinde im Kreis" if not n > 0 else
+             "1 Gemeinde des Kreises" if n == 1 else f"bis zu {number(n, 0)} Gemeinden des Kreises")
+    body = html_table(shown, right=[name, "Median Kreis", "Median Vergleichsgruppe",
+                                    "Index (100 = Median Vergleich)"]) + paragraph(
+        f"Vergleichsgruppe: {group} ({basis}); die Gemeinde selbst zählt nicht mit. Index: "
+        "Wert der Gemeinde ÷ Median der Vergleichsgruppe × 100; blau = besser, orange = "
+        "schlechter als der Median.", "kp-note")
     return Section("Kennzahlen im Vergleich", body)
 
 
