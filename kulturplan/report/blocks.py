@@ -61,8 +61,8 @@ def overview_block(ctx: ReportContext) -> Section:
         body += notice(
             "Für diese Region sind noch keine Kultureinrichtungen erfasst. Die Kapitel zu "
             "Indikatoren und Erreichbarkeit füllen sich, sobald eine Einrichtungsliste "
-            "(Excel-Vorlage oder OpenStreetMap) eingelesen ist; bis dahin zeigt die Karte "
-            "die Einwohner:innen je Gemeinde."
+            "(Excel-Vorlage oder OpenStreetMap) eingelesen ist; bis dahin zeigen Karte und "
+            "Rangfolge die Bevölkerungsdichte."
         )
     else:
         shown = counts.assign(Einrichtungen=[number(v, 0) for v in counts["Einrichtungen"]])
@@ -166,14 +166,16 @@ def gap_frame(ctx: ReportContext) -> pd.DataFrame:
 def gaps_block(ctx: ReportContext) -> Section:
     """Inhabitants beyond each reachability standard (:func:`kulturplan.overview.gap_table`)."""
     missing = [c for c in ctx.criteria if c not in ctx.active_criteria]
+    if ctx.gaps.empty:
+        return Section("Erreichbarkeit und Versorgungslücken", notice(
+            "Ohne erfasste Einrichtungen der geprüften Sparten ("
+            + ", ".join(catalog.category_label(c, plural=True) for c in missing)
+            + ") lassen sich Versorgungslücken noch nicht berechnen; sie erscheinen hier, "
+            "sobald eine Einrichtungsliste eingelesen ist."))
     note = ""
     if missing:
         note = notice("Ohne erfasste Einrichtungen nicht berechnet: " + ", ".join(
             catalog.category_label(c, plural=True) for c in missing) + ".")
-    if ctx.gaps.empty:
-        return Section("Erreichbarkeit und Versorgungslücken", note + notice(
-            "Es ist keine Einrichtung der geprüften Sparten erfasst; Versorgungslücken lassen "
-            "sich erst mit einer Einrichtungsliste berechnen."), new_page=True)
     total = ctx.gaps.iloc[-1]
     lines = []
     for cat in ctx.active_criteria:
@@ -330,7 +332,7 @@ def sources_block(ctx: ReportContext) -> Section:
     body += paragraph(
         f"Erstellt am {ctx.created:%d.%m.%Y} mit kulturplan. Der Bericht enthält nur "
         "zusammengefasste Zahlen und keine personenbezogenen Daten.", "kp-note")
-    return Section("Quellen und Methoden", body, new_page=True)
+    return Section("Quellen und Methoden", body)
 
 
 KREIS_BLOCKS: tuple[Block, ...] = (
