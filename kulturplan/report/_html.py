@@ -62,9 +62,9 @@ table.kp-table thead { display: table-header-group; }
 table.kp-table tr.kp-sel td { background: #fdf1de; font-weight: bold; }
 table.kp-table tr.kp-sum td { border-top: 1.5px solid #1d5a8a; font-weight: bold; }
 table.kp-small { font-size: 7.5pt; }
-.kp-two { display: flex; gap: 5mm; align-items: flex-start; }
-.kp-two > .kp-main { flex: 1 1 60%; }
-.kp-two > .kp-side { flex: 0 0 50mm; }
+.kp-two { display: table; width: 100%; border-collapse: collapse; }
+.kp-two > .kp-main, .kp-two > .kp-side { display: table-cell; vertical-align: top; }
+.kp-two > .kp-side { width: 50mm; padding-left: 5mm; }
 svg.kp-map { width: 100%; height: auto; display: block; }
 svg.kp-chart { width: 100%; height: auto; display: block; }
 figure { margin: 0 0 3mm; break-inside: avoid; }
