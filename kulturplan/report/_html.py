@@ -27,7 +27,8 @@ CSS = """
                   color: #555; }
 }
 html { font-family: "Liberation Sans", "DejaVu Sans", Arial, Helvetica, sans-serif;
-       font-size: 9.5pt; color: #222; line-height: 1.35; }
+       font-size: 9.5pt; color: #222; line-height: 1.35;
+       -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { margin: 0; }
 @media screen {
   html { background: #e9ecef; }

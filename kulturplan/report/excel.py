@@ -183,7 +183,7 @@ def _cell(value: object) -> object:
         return int(value)
     if isinstance(value, (bool, np.bool_)):
         return "ja" if value else "nein"
-    if pd.isna(value):  # type: ignore[call-overload]
+    if pd.isna(value):
         return None
     return cell_text(str(value))
 
