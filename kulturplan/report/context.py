@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -146,8 +146,20 @@ class ReportContext:
     @property
     def indicators(self) -> pd.DataFrame:
         """The indicator table (never ``None`` after construction)."""
-        assert self.table is not None  # set in __post_init__
-        return self.table
+        return cast(pd.DataFrame, self.table)  # set in __post_init__
+
+    @property
+    def municipality(self) -> str:
+        """AGS of the Steckbrief's municipality.
+
+        Raises
+        ------
+        kulturplan.errors.ParameterError
+            If the context is a Kreisbericht's (no ``ags``).
+        """
+        if self.ags is None:
+            raise ParameterError("Für einen Gemeindesteckbrief fehlt der AGS der Gemeinde.")
+        return self.ags
 
     @cached_property
     def names(self) -> pd.Series:

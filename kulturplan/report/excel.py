@@ -60,7 +60,7 @@ def _steckbrief_sheet(ctx: ReportContext) -> pd.DataFrame:
     frame = key_figure_frame(ctx)
     return pd.DataFrame({
         "Kennzahl": frame["label"], "Einheit": frame["unit"],
-        f"Wert {ctx.names[ctx.ags]}": frame["value"],
+        f"Wert {ctx.names[ctx.municipality]}": frame["value"],
         "Median Kreis": frame["kreis_median"],
         "Median Vergleichsgruppe": frame["peer_median"],
         "Zahl der Vergleichsgemeinden": frame["n_peers"].astype(float),

@@ -34,8 +34,7 @@ def key_figure_frame(ctx: ReportContext) -> pd.DataFrame:
         ``peer_median``, ``n_peers``, ``index`` (value ÷ peer median × 100) and
         ``better`` (see :func:`kulturplan.viz.charts.profile_frame`).
     """
-    ags = ctx.ags
-    assert ags is not None
+    ags = ctx.municipality
     ids = ctx.report_indicators
     rows = ctx.peers.xs(ags, level="ags").reindex(ids)
     profile = profile_frame(rows["value"], rows["peer_median"])
@@ -45,8 +44,7 @@ def key_figure_frame(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _figures_section(ctx: ReportContext) -> Section:
-    ags = ctx.ags
-    assert ags is not None
+    ags = ctx.municipality
     muni = ctx.region.municipalities.loc[ags]
     pop = float(muni["population"])
     area = float(muni["area_km2"])
@@ -80,7 +78,7 @@ def _profile_section(ctx: ReportContext) -> Section:
             "Förderdaten erfasst. Die Kennzahlen zur Kulturversorgung und ihr Vergleich mit "
             "ähnlichen Gemeinden erscheinen hier, sobald diese Tabellen eingelesen sind."))
     frame = key_figure_frame(ctx)
-    name = ctx.names[ctx.ags]
+    name = ctx.names[ctx.municipality]
     shown = pd.DataFrame({
         "Kennzahl": frame["label"],
         "Einheit": frame["unit"],
@@ -93,7 +91,7 @@ def _profile_section(ctx: ReportContext) -> Section:
             for i, b in zip(frame["index"], frame["better"], strict=True)],
     })
     n = pd.to_numeric(frame["n_peers"], errors="coerce").max()
-    basis = ctx.peers.xs(ctx.ags, level="ags")["peer_basis"].iloc[0] if len(frame) else ""
+    basis = ctx.peers.xs(ctx.municipality, level="ags")["peer_basis"].iloc[0] if len(frame) else ""
     group = ("keine vergleichbare Gemeinde im Kreis" if not n > 0 else
              "1 Gemeinde des Kreises" if n == 1 else f"bis zu {number(n, 0)} Gemeinden des Kreises")
     body = html_table(shown, right=[name, "Median Kreis", "Median Vergleichsgruppe",
@@ -105,7 +103,7 @@ def _profile_section(ctx: ReportContext) -> Section:
 
 
 def _facilities_section(ctx: ReportContext) -> Section:
-    ags = ctx.ags
+    ags = ctx.municipality
     fac = own_facilities(ctx.region)
     here = fac[fac["ags"] == ags]
     kreis = fac["category"].value_counts()
@@ -130,7 +128,7 @@ def _reach_section(ctx: ReportContext) -> Section:
         return Section("Erreichbarkeit", notice(
             "Ohne erfasste Einrichtungen lässt sich die Erreichbarkeit nicht berechnen."))
     gaps = ctx.gaps
-    row = gaps[gaps["AGS"] == ctx.ags].iloc[0]
+    row = gaps[gaps["AGS"] == ctx.municipality].iloc[0]
     total = gaps.iloc[-1]
     rows = []
     for cat in ctx.active_criteria:
@@ -166,8 +164,8 @@ def sections(ctx: ReportContext) -> list[Section]:
 
 def title(ctx: ReportContext) -> tuple[str, str]:
     """Title and subtitle of the Steckbrief."""
-    return (f"Gemeindesteckbrief {ctx.names[ctx.ags]}",
-            f"{ctx.region.name} · AGS {ctx.ags}")
+    return (f"Gemeindesteckbrief {ctx.names[ctx.municipality]}",
+            f"{ctx.region.name} · AGS {ctx.municipality}")
 
 
 __all__ = ["key_figure_frame", "sections", "title"]
