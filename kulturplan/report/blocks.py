@@ -36,7 +36,7 @@ Block = Callable[[ReportContext], Section | None]
 
 
 def pct(value: float, decimals: int = 1) -> str:
-    """Percent (0–100) in German format with a narrow space: ``"12,5 %"``."""
+    """Percent (0–100) in German format: ``"12,5 %"``."""
     return f"{format_number(value, decimals)} %"
 
 
