@@ -3,7 +3,9 @@
 ``kulturplan build-region --ags 05762 --register GV.csv --boundaries VG5000_GEM.shp
 --out data/hoexter`` builds a region folder from the official register and
 boundaries (plus optional facility lists and calendars) and prints the import
-report. Exit codes: 0 success, 2 bad input or usage (German message on stderr,
+report. ``kulturplan report --region DIR --gemeinde AGS|--kreis --format
+pdf|html|xlsx --out FILE [--force]`` writes a Gemeindesteckbrief or Kreisbericht.
+Exit codes: 0 success, 2 bad input or usage (German message on stderr,
 no traceback).
 """
 
@@ -24,6 +26,9 @@ _TRANSLATIONS: list[tuple[str, str]] = [
     (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)",
      r"Angabe \1: ungültige Auswahl \2 (möglich: \3)"),
     (r"invalid choice: (.*) \(choose from (.*)\)", r"ungültige Auswahl \1 (möglich: \2)"),
+    (r"argument (\S+): not allowed with argument (\S+)",
+     r"Angabe \1 ist zusammen mit \2 nicht möglich"),
+    (r"one of the arguments (.*) is required", r"eine dieser Angaben fehlt: \1"),
 ]
 
 
@@ -101,7 +106,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     template.add_argument("out", metavar="DATEI", help="Ziel-Datei (.xlsx); wird nicht "
                           "überschrieben.")
+    _add_report(sub)
     return parser
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser(
+        "report",
+        help="Gemeindesteckbrief oder Kreisbericht als PDF, HTML oder Excel schreiben.",
+        description=(
+            "Schreibt einen Bericht für die Sitzungsvorlage: den Gemeindesteckbrief einer "
+            "Gemeinde (--gemeinde AGS, 1–2 Seiten A4) oder den Kreisbericht (--kreis), als "
+            "PDF, als eigenständige HTML-Datei oder die Tabellen als Excel-Arbeitsmappe."
+        ),
+        epilog=(
+            "Beispiele:\n  kulturplan report --region data/musterland --kreis --format pdf "
+            "--out kreisbericht.pdf\n  kulturplan report --region data/musterland --gemeinde "
+            "99001001 --format xlsx --out adlergrund.xlsx"
+        ),
+    )
+    report.add_argument("--region", required=True, metavar="ORDNER",
+                        help="Regionsordner (mit region.toml), z. B. data/musterland.")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--gemeinde", metavar="AGS",
+                       help="Gemeindesteckbrief der Gemeinde mit diesem AGS (8 Ziffern).")
+    which.add_argument("--kreis", action="store_true", help="Kreisbericht der ganzen Region.")
+    report.add_argument("--format", required=True, choices=["pdf", "html", "xlsx"],
+                        help="Dateiformat: pdf, html oder xlsx (Excel-Tabellen).")
+    report.add_argument("--indikator", default=None, metavar="ID",
+                        help="Indikator für Karte und Rangfolge des Kreisberichts "
+                        "(Standard: Kultureinrichtungen je 10.000 Einw.).")
+    report.add_argument("--out", required=True, metavar="DATEI", help="Ziel-Datei.")
+    report.add_argument("--force", action="store_true",
+                        help="Eine vorhandene Ziel-Datei ersetzen (sonst Abbruch).")
 
 
 def _build_region(args: argparse.Namespace) -> int:
@@ -135,6 +172,28 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kulturplan.errors import OverwriteRefusedError
+    from kulturplan.io import read_region
+    from kulturplan.report import ReportContext, write_report
+
+    out = Path(args.out)
+    if out.exists() and not args.force:  # before the (slow) build
+        raise OverwriteRefusedError(
+            f"{out}: Die Datei existiert bereits und wird nicht überschrieben. Bitte einen "
+            "anderen Dateinamen wählen oder --force angeben."
+        )
+    region = read_region(args.region)
+    ctx = ReportContext(region, ags=args.gemeinde, indicator=args.indikator)
+    path = write_report(ctx, out, fmt=args.format, force=args.force)
+    what = (f"Gemeindesteckbrief {ctx.names[ctx.ags]}" if ctx.ags
+            else f"Kreisbericht {region.name}")
+    print(f"{what} geschrieben: {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 success, 2 error)."""
     parser = _parser()
@@ -147,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _build_region(args)
         if args.command == "template":
             return _template(args)
+        if args.command == "report":
+            return _report(args)
     except KulturplanError as exc:
         print(f"kulturplan: Fehler: {exc}", file=sys.stderr)
         return 2

@@ -31,6 +31,7 @@ __all__ = [
     "PlanningModel",
     "PlanningWorkshop",
     "Planungswerkstatt",
+    "ReportDownload",
     "ThresholdSlider",
     "Versorgungsluecken",
     "load_region_from_env",
@@ -42,6 +43,8 @@ def __getattr__(name: str):  # lazy: the apps pull in access/indicators
 
     if name == "GapExplorer":
         return importlib.import_module("kulturplan.ui.gaps").GapExplorer
+    if name == "ReportDownload":
+        return importlib.import_module("kulturplan.ui.report_download").ReportDownload
     if name == "Bedarfsanalyse":
         return importlib.import_module("kulturplan.ui.needs").Bedarfsanalyse
     if name in {"Kreisuebersicht", "Versorgungsluecken"}:

@@ -23,6 +23,7 @@ from kulturplan.ui import style
 from kulturplan.ui.data import ENV_VAR, DashboardData
 from kulturplan.ui.explorer import IndicatorExplorer, PopulationOverview
 from kulturplan.ui.gaps import GapExplorer, GapModel
+from kulturplan.ui.report_download import ReportDownload
 from kulturplan.viz.prepare import source_table
 
 log = logging.getLogger("kulturplan.ui")
@@ -159,11 +160,18 @@ class Kreisuebersicht(_App):
                 w.HTML(no_indicator_note(data)),
                 self.explorer,
             ]
+        self.report = ReportDownload(
+            data.region, table=data.table,
+            selection=lambda: {"ags": self.explorer.ags,
+                               "indicator": getattr(self.explorer, "indicator", None)},
+        )
         children = [
             style.css(),
             style.header(f"{self.title} – {data.region.name}", _subtitle(data)),
             self.key_figures,
             *body,
+            style.section("Bericht und Tabellen"),
+            self.report,
             style.section("Datenquellen"),
             w.HTML(sources_html(data)),
         ]
@@ -224,6 +232,11 @@ class Versorgungsluecken(_App):
     def __init__(self, data: DashboardData, **kwargs: Any) -> None:
         self.data = data
         self.explorer = GapExplorer(data)
+        self.report = ReportDownload(
+            data.region, municipalities=False,
+            selection=lambda: {"criteria": {self.explorer.category: (
+                float(self.explorer.threshold), self.explorer.unit)}},
+        )
         children = [
             style.css(),
             style.header(f"{self.title} – {data.region.name}", _subtitle(data)),
@@ -233,6 +246,8 @@ class Versorgungsluecken(_App):
                 "wohnen sie (Punkte auf der Karte), und welche Gemeinden sind betroffen?</div>"
             ),
             self.explorer,
+            style.section("Bericht und Tabellen"),
+            self.report,
             style.section("Datenquellen"),
             w.HTML(sources_html(data)),
         ]

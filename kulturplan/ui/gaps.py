@@ -123,12 +123,12 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
     return buf.getvalue()
 
 
-def download_link(data: bytes, filename: str, text: str) -> str:
+def download_link(data: bytes, filename: str, text: str, mime: str = XLSX_MIME) -> str:
     """HTML link offering ``data`` as a file download (data URI, works offline)."""
     b64 = base64.b64encode(data).decode("ascii")
     return (
         f'<div class="kp-download"><a download="{html_lib.escape(filename)}" '
-        f'href="data:{XLSX_MIME};base64,{b64}">{html_lib.escape(text)}</a></div>'
+        f'href="data:{html_lib.escape(mime)};base64,{b64}">{html_lib.escape(text)}</a></div>'
     )
 
 

@@ -1,0 +1,348 @@
+"""Chapters (blocks) of the Kreisbericht.
+
+A block is a function ``block(ctx) -> Section | None`` of a
+:class:`~kulturplan.report.context.ReportContext`; ``None`` means "nothing to show for
+this region" (e.g. no survey). :data:`KREIS_BLOCKS` is the default order; a new result
+type (planning scenarios, cooperation lists, …) adds a block function and, where it
+needs input, an entry of ``ctx.extras`` — not a new report::
+
+    from kulturplan import report
+    html = report.kreisbericht(region, blocks=[*report.KREIS_BLOCKS, my_block])
+
+Planning hook: :func:`scenario_block` shows ``ctx.extras["scenarios"]`` (a table of
+scenarios to compare, e.g. built by ``kulturplan.planning`` once it lands:
+one row per scenario, German headers, numbers) and is already part of
+:data:`KREIS_BLOCKS`; it stays silent while no scenarios are passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from kulturplan import catalog
+from kulturplan._format import format_number
+from kulturplan.report._html import SVG_CELL, Section, cards, figure, legend, notice, paragraph
+from kulturplan.report._html import table as html_table
+from kulturplan.report.context import KEY_DECIMALS, ReportContext, german_date
+from kulturplan.viz import svg
+from kulturplan.viz.charts import indicator_meta, ranking_order
+from kulturplan.viz.prepare import ColourScale, source_table
+
+Block = Callable[[ReportContext], Section | None]
+"""A chapter of a report: returns its :class:`Section`, or ``None`` to leave it out."""
+
+
+def pct(value: float, decimals: int = 1) -> str:
+    """Percent (0–100) in German format: ``"12,5 %"``."""
+    return f"{format_number(value, decimals)} %"
+
+
+def number(value: float, decimals: int = KEY_DECIMALS) -> str:
+    """German number; a value that rounds to zero is shown as 0 (never "-0,0")."""
+    if isinstance(value, (int, float, np.floating)) and np.isfinite(value) \
+            and round(float(value), decimals) == 0:
+        value = 0.0
+    return format_number(value, decimals)
+
+
+# -- overview ------------------------------------------------------------------------------
+def overview_block(ctx: ReportContext) -> Section:
+    """Key figures of the Kreis and facilities per Sparte."""
+    from kulturplan.overview import facilities_by_category, key_figures
+
+    figures = key_figures(ctx.region)
+    body = cards(zip(figures["Wert"], figures["Kennzahl"], strict=True))
+    counts = facilities_by_category(ctx.region)
+    counts = counts[counts["Einrichtungen"] > 0]
+    if counts.empty:
+        body += notice(
+            "Für diese Region sind noch keine Kultureinrichtungen erfasst. Die Kapitel zu "
+            "Indikatoren und Erreichbarkeit füllen sich, sobald eine Einrichtungsliste "
+            "(Excel-Vorlage oder OpenStreetMap) eingelesen ist; bis dahin zeigen Karte und "
+            "Rangfolge die Bevölkerungsdichte."
+        )
+    else:
+        shown = counts.assign(Einrichtungen=[number(v, 0) for v in counts["Einrichtungen"]])
+        body += "<h3>Einrichtungen nach Sparten</h3>" + html_table(
+            shown, right=["Einrichtungen"])
+    return Section("Überblick", body)
+
+
+# -- map and ranking -------------------------------------------------------------------------
+def _map_values(ctx: ReportContext) -> tuple[pd.Series, dict[str, object]]:
+    """Values, label, unit, direction and description of the map (population fallback)."""
+    ind = ctx.map_indicator
+    if ind is None:
+        muni = ctx.region.municipalities
+        dens = muni["population"].astype(float) / muni["area_km2"].astype(float)
+        return dens, {"label": "Bevölkerungsdichte", "unit": "Einw. je km²",
+                      "higher_is_better": True,
+                      "description": "Einwohner:innen je km² Fläche. Für die Region sind noch "
+                      "keine Kultureinrichtungen erfasst; bis dahin zeigen Karte und "
+                      "Rangfolge die Bevölkerungsdichte.",
+                      "note": "dunkler = dichter besiedelt",
+                      "direction": "am dichtesten besiedelte zuerst"}
+    meta = indicator_meta(ind)
+    direction = ("beste zuerst: höhere Werte = bessere Versorgung" if meta["higher_is_better"]
+                 else "beste zuerst: niedrigere Werte = bessere Versorgung")
+    return ctx.indicators[ind], {**meta, "note": "dunkler = bessere Versorgung",
+                                 "direction": direction}
+
+
+def map_names(names: pd.Series) -> pd.Series:
+    """Short map labels: the official name without its suffix ("Döbeln, Stadt" → "Döbeln")."""
+    return names.str.split(",").str[0].str.strip()
+
+
+def choropleth(ctx: ReportContext, values: pd.Series, meta: dict[str, object], *,
+               highlight: str | None = None, width: float = 640.0,
+               max_height: float = 700.0, labels: bool = True) -> tuple[str, str]:
+    """SVG map and HTML legend of ``values`` (classes of :class:`ColourScale`)."""
+    scale = ColourScale.from_values(values, higher_is_better=bool(meta["higher_is_better"]),
+                                    unit=str(meta["unit"]))
+    geoms = ctx.region.municipalities.geometry
+    vals = values.reindex(geoms.index)
+    titles = pd.Series(
+        [f"{n}: {number(v, scale.decimals)} {meta['unit']}" for n, v in
+         zip(ctx.names.reindex(geoms.index), vals, strict=True)], index=geoms.index)
+    drawn = svg.choropleth_svg(geoms, scale.colour(vals), highlight=highlight, titles=titles,
+                               width=width, max_height=max_height, label=str(meta["label"]),
+                               names=map_names(ctx.names) if labels else None,
+                               priority=ctx.region.population)
+    key = legend(f"{meta['label']}", scale.legend(),
+                 str(meta["note"]) if not scale.empty else "")
+    return drawn, key
+
+
+def describe(meta: dict[str, object]) -> str:
+    """"<label> (<unit>): <description>" without repeating a unit the label names."""
+    label, unit = str(meta["label"]), str(meta["unit"])
+    head = label if not unit or unit in label else f"{label} ({unit})"
+    return f"{head}: {meta['description']}"
+
+
+def map_block(ctx: ReportContext) -> Section:
+    """Choropleth of the chosen indicator with legend and reading aid."""
+    values, meta = _map_values(ctx)
+    drawn, key = choropleth(ctx, values, meta)
+    from kulturplan.viz.prepare import attribution
+
+    body = (paragraph(describe(meta))
+            + figure(drawn, attribution(ctx.region)) + key
+            + paragraph("Namen kleiner Gemeinden fehlen in der Karte, wo sie sich überdecken "
+                        "würden; alle Werte stehen in der Rangfolge.", "kp-note"))
+    return Section(f"Karte: {meta['label']}", body, new_page=True)
+
+
+def ranking_block(ctx: ReportContext) -> Section:
+    """All municipalities ranked by the map indicator (best first)."""
+    values, meta = _map_values(ctx)
+    order = ranking_order(values, higher_is_better=bool(meta["higher_is_better"]))
+    decimals = ColourScale.from_values(values).decimals
+    chart = svg.bar_chart_svg(values.reindex(order), ctx.names, decimals=decimals,
+                              highlight=ctx.ags, label=f"Rangfolge {meta['label']}")
+    body = paragraph(f"{describe(meta)} Alle Gemeinden ({meta['direction']}).") \
+        + figure(chart)
+    return Section(f"Rangfolge: {meta['label']}", body, new_page=True)
+
+
+# -- reachability -------------------------------------------------------------------------
+def gap_frame(ctx: ReportContext) -> pd.DataFrame:
+    """The gap table formatted for print (without AGS; numbers in German format)."""
+    gaps = ctx.gaps.drop(columns=["AGS"])
+    out = pd.DataFrame({"Gemeinde": gaps["Gemeinde"],
+                        "Einwohner": [number(v, 0) for v in gaps["Einwohner"]]})
+    for col in gaps.columns[2:]:
+        if col.endswith("Anteil (%)"):
+            out[col.replace(": Anteil (%)", ": Anteil")] = [pct(v) for v in gaps[col]]
+        else:
+            out[col] = [number(v, 0) for v in gaps[col]]
+    return out
+
+
+def gaps_block(ctx: ReportContext) -> Section:
+    """Inhabitants beyond each reachability standard (:func:`kulturplan.overview.gap_table`)."""
+    missing = [c for c in ctx.criteria if c not in ctx.active_criteria]
+    if ctx.gaps.empty:
+        return Section("Erreichbarkeit und Versorgungslücken", notice(
+            "Ohne erfasste Einrichtungen der geprüften Sparten ("
+            + ", ".join(catalog.category_label(c, plural=True) for c in missing)
+            + ") lassen sich Versorgungslücken noch nicht berechnen; sie erscheinen hier, "
+            "sobald eine Einrichtungsliste eingelesen ist."))
+    note = ""
+    if missing:
+        note = notice("Ohne erfasste Einrichtungen nicht berechnet: " + ", ".join(
+            catalog.category_label(c, plural=True) for c in missing) + ".")
+    total = ctx.gaps.iloc[-1]
+    lines = []
+    for cat in ctx.active_criteria:
+        label = ctx.criterion_label(cat)
+        lines.append(f"{number(total[f'{label}: Einw.'], 0)} Einwohner:innen "
+                     f"({pct(total[f'{label}: Anteil (%)'])}) wohnen weiter als "
+                     f"{label.split(' > ')[1]} von der nächsten Einrichtung „"
+                     f"{catalog.category_label(cat)}“.")
+    frame = gap_frame(ctx)
+    body = (
+        "".join(paragraph(t) for t in lines) + note
+        + html_table(frame, right=list(frame.columns[1:]), sum_row=True, small=True)
+        + paragraph("Einwohner:innen sind gleichmäßig auf ein 1-km-Raster je Gemeinde verteilt; "
+                    "Entfernung als Luftlinie zur nächsten Einrichtung, auch jenseits der "
+                    "Kreisgrenze (kulturplan.demand).", "kp-note")
+    )
+    return Section("Erreichbarkeit und Versorgungslücken", body, new_page=True)
+
+
+# -- peers ------------------------------------------------------------------------------------
+def peers_block(ctx: ReportContext) -> Section | None:
+    """Each municipality against the median of comparable municipalities (map indicator)."""
+    ind = ctx.map_indicator
+    if ind is None:
+        return None
+    meta = indicator_meta(ind)
+    long = ctx.peers.xs(ind, level="indicator")
+    order = ranking_order(long["value"], higher_is_better=meta["higher_is_better"])
+    long = long.loc[order]
+    degrees = catalog.URBAN_DEGREES
+    index = np.where(long["peer_median"] > 0, long["value"] / long["peer_median"] * 100, np.nan)
+    better = [None if pd.isna(v) or pd.isna(m) or v == m else bool((v > m) ==
+              meta["higher_is_better"]) for v, m in zip(long["value"], long["peer_median"],
+                                                        strict=True)]
+    frame = pd.DataFrame({
+        "Gemeinde": ctx.names.reindex(long.index).to_numpy(),
+        "Größenklasse": long["size_class"].astype(str).to_numpy(),
+        "Siedlungstyp": [degrees.get(int(d), "–") if pd.notna(d) else "–"
+                         for d in long["urban_degree"]],
+        "Vergleichs­gemeinden": [number(n, 0) for n in long["n_peers"]],
+        "Wert": [number(v) for v in long["value"]],
+        "Median Vergleich": [number(v) for v in long["peer_median"]],
+        "Index (100 = Median)": [SVG_CELL + svg.index_bar_svg(i, better=b) + " "
+                                 + number(i, 0) if np.isfinite(i) else "–"
+                                 for i, b in zip(index, better, strict=True)],
+    }, index=long.index)
+    body = paragraph(
+        f"{describe(meta)} Jede Gemeinde gegen den Median ihrer "
+        "Vergleichsgruppe: Gemeinden gleicher Größenklasse und gleichen Siedlungstyps "
+        "(zu wenige: nur gleiche Größenklasse); die Gemeinde selbst zählt nicht mit. Blau: "
+        "besser als der Median, orange: schlechter."
+    ) + html_table(frame, right=["Vergleichs­gemeinden", "Wert", "Median Vergleich",
+                                 "Index (100 = Median)"], highlight=ctx.ags, small=True)
+    return Section("Vergleich mit ähnlichen Gemeinden", body, new_page=True)
+
+
+# -- needs ------------------------------------------------------------------------------------
+def _share_table(frame: pd.DataFrame, label_col: str, header: str) -> pd.DataFrame:
+    rows = frame.reset_index(drop=True)
+    return pd.DataFrame({
+        header: rows[label_col].astype(str),
+        "Antworten": [number(v, 0) for v in rows["n"]],
+        "Anteil (gewichtet)": ["zu wenige Antworten" if s else pct(100 * e)
+                               for e, s in zip(rows["estimate"], rows["suppressed"],
+                                               strict=True)],
+        "95-%-Bereich": ["–" if s else f"{format_number(100 * lo, 1)} bis "
+                         f"{format_number(100 * hi, 1)} %" for lo, hi, s in
+                         zip(rows["ci_low"], rows["ci_high"], rows["suppressed"], strict=True)],
+    })
+
+
+def needs_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
+    """Weighted Kreis-wide survey results (shares with 95 % intervals, suppressed below 30)."""
+    from kulturplan.needs import barrier_profile, sparte_table
+
+    rake = ctx.survey_weights
+    weights = rake.weights.reindex(ctx.region.survey.index)
+    usage = sparte_table(ctx.region.survey, weights, item="besuche", by=None)
+    usage["label"] = [catalog.category_label(s, plural=True) for s in usage["sparte"]]
+    barriers = barrier_profile(ctx.region.survey, weights, by=None)
+    return {
+        "Nutzung in den letzten 12 Monaten": _share_table(usage, "label", "Sparte"),
+        "Was vom Besuch abhält": _share_table(
+            barriers.sort_values("estimate", ascending=False), "label", "Hindernis"),
+    }
+
+
+def needs_block(ctx: ReportContext) -> Section | None:
+    """Needs analysis: who answered and weighted results (only with a survey)."""
+    if not ctx.has_survey:
+        return None
+    rake = ctx.survey_weights
+    body = cards([
+        (number(rake.n, 0), "Befragte"),
+        (number(rake.effective_n, 0), "effektive Befragte nach Gewichtung"),
+        (format_number(rake.design_effect, 2), "Designeffekt"),
+    ]) + paragraph(
+        "Die Antworten sind auf die erwachsene Bevölkerung nach Gemeinde, Altersgruppe und "
+        "Geschlecht gewichtet (Raking); Anteile mit 95-%-Vertrauensbereich (Wilson, mit "
+        "effektiver Fallzahl). Gruppen mit weniger als 30 Antworten werden nicht ausgewiesen."
+    )
+    for title, frame in needs_tables(ctx).items():
+        body += f"<h3>{title}</h3>" + html_table(
+            frame, right=["Antworten", "Anteil (gewichtet)", "95-%-Bereich"])
+    return Section("Bedarfsanalyse: Ergebnisse der Befragung", body, new_page=True)
+
+
+# -- planning hook ----------------------------------------------------------------------------
+def scenario_block(ctx: ReportContext) -> Section | None:
+    """Comparison of planning scenarios passed as ``ctx.extras["scenarios"]`` (hook).
+
+    The table has one row per scenario and German column headers; numbers are printed
+    in German format (integers without, other numbers with one decimal).
+    """
+    frame = ctx.extras.get("scenarios")
+    if frame is None or len(frame) == 0:
+        return None
+    shown = frame.reset_index() if frame.index.name else frame.copy()
+    numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
+    for col in numeric:
+        vals = shown[col].astype(float)
+        d = 0 if bool((vals.dropna() % 1 == 0).all()) else 1
+        shown[col] = [number(v, d) for v in vals]
+    body = paragraph("Vergleich der gerechneten Planungsszenarien.") + html_table(
+        shown.astype(str), right=numeric)
+    return Section("Planungsszenarien im Vergleich", body, new_page=True)
+
+
+# -- sources ----------------------------------------------------------------------------------
+def methods_frame(ids: Sequence[str]) -> pd.DataFrame:
+    """Label, unit and method description of the indicators ``ids`` (German)."""
+    rows = [indicator_meta(i) for i in ids]
+    return pd.DataFrame({"Kennzahl": [r["label"] for r in rows],
+                         "Einheit": [r["unit"] for r in rows],
+                         "Berechnung": [r["description"] for r in rows]})
+
+
+def sources_html(ctx: ReportContext) -> str:
+    """Table of the data sources (Quelle, Stand, Lizenz, Namensnennung), German dates."""
+    sources = source_table(ctx.region).fillna("")
+    if sources.empty:
+        return notice("Für diese Region sind keine Quellen angegeben.")
+    sources["Stand"] = [german_date(str(v).strip()) or "nicht angegeben"
+                        for v in sources["Stand"]]
+    return html_table(sources, small=True)
+
+
+def sources_block(ctx: ReportContext) -> Section:
+    """Data sources with dates and licences, and how the indicators are computed."""
+    body = sources_html(ctx)
+    if ctx.report_indicators:
+        body += "<h3>Kennzahlen und Berechnung</h3>" + html_table(
+            methods_frame(ctx.report_indicators), small=True)
+    body += paragraph(
+        f"Erstellt am {ctx.created:%d.%m.%Y} mit kulturplan. Der Bericht enthält nur "
+        "zusammengefasste Zahlen und keine personenbezogenen Daten.", "kp-note")
+    return Section("Quellen und Methoden", body)
+
+
+KREIS_BLOCKS: tuple[Block, ...] = (
+    overview_block,
+    map_block,
+    ranking_block,
+    gaps_block,
+    peers_block,
+    needs_block,
+    scenario_block,
+    sources_block,
+)
+"""Chapters of the Kreisbericht in order (each may leave itself out)."""
