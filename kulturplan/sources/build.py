@@ -472,6 +472,7 @@ def _read_facilities(
     frames: list[gpd.GeoDataFrame] = []
     problems: list[Problem] = []
     used_osm = False
+    stems: dict[str, int] = {}
     for item in items:
         if isinstance(item, pd.DataFrame):
             frame = item if isinstance(item, gpd.GeoDataFrame) else gpd.GeoDataFrame(item)
@@ -486,7 +487,9 @@ def _read_facilities(
         else:
             from kulturplan.sources import facilities as fac_mod
 
-            frame, report = fac_mod.read_table(path, mapping)
+            stems[path.stem] = stems.get(path.stem, 0) + 1
+            prefix = path.stem if stems[path.stem] == 1 else f"{path.stem}-{stems[path.stem]}"
+            frame, report = fac_mod.read_table(path, mapping, id_prefix=prefix)
         problems += report.problems
         frames.append(frame)
     if not frames:
