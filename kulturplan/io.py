@@ -48,6 +48,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
+from kulturplan._format import is_ambiguous_number, parse_german_number
 from kulturplan.errors import (
     InputFileError,
     OverwriteRefusedError,
@@ -89,8 +90,21 @@ def _dtype_code(series: pd.Series) -> str:
     return str(dtype)
 
 
+def _float_text(value: Any) -> Any:
+    """A float as CSV text that cannot be mistaken for a thousands group (``12.3450``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return value
+    text = repr(float(value))
+    return text + "0" if is_ambiguous_number(text) else text
+
+
 def _to_text(series: pd.Series, code: str) -> pd.Series:
-    """Values of ``series`` as CSV text (missing values stay missing)."""
+    """Values of ``series`` as CSV text (missing values stay missing).
+
+    Floats are written so that they read back unambiguously (:func:`_float_text`).
+    """
+    if code.startswith(("float", "Float")):
+        return series.map(_float_text, na_action="ignore").astype(object)
     if code == "list":
         return series.map(
             lambda v: LIST_SEPARATOR.join(map(str, v)) if isinstance(v, (list, tuple)) else v
@@ -158,13 +172,57 @@ def _as_datetime(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> p
     return conv.astype(code)
 
 
+_AMBIGUOUS = (
+    "eine eindeutige Zahl: „12.500“ kann 12500 oder 12,5 bedeuten – bitte ohne Tausenderpunkt "
+    "(12500) oder mit Dezimalkomma (12,5) schreiben"
+)
+
+
+def _number_texts(raw: pd.Series, integer: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers of stored values (text as a German spreadsheet or kulturplan writes it).
+
+    Text is parsed with :func:`kulturplan._format.parse_german_number`: ``1.200`` in a
+    whole-number column is 1200, ``1.234,56`` is 1234.56. In a decimal column a single dot
+    group (``12.500``) is a thousands separator when the column is written the German way
+    (decimal commas, several dot groups) or holds whole numbers only; next to point
+    decimals (``119800.0``) it is ambiguous and refused (second array).
+    """
+    values = raw.to_numpy(dtype=object)
+    texts = [v.strip() if isinstance(v, str) else None for v in values]
+    point = any(t and t.count(".") == 1 and "," not in t and not is_ambiguous_number(t)
+                for t in texts)
+    out = np.full(len(values), np.nan)
+    ambiguous = np.zeros(len(values), dtype=bool)
+    for i, (value, text) in enumerate(zip(values, texts, strict=True)):
+        if text is None:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                out[i] = float(value)
+            continue
+        if not integer and is_ambiguous_number(text) and point:
+            ambiguous[i] = True
+            continue
+        # a dot group next to German or whole numbers only: a thousands separator
+        number = parse_german_number(" ".join(text.split()),
+                                     integer=integer or is_ambiguous_number(text))
+        if number is not None and math.isfinite(number):
+            out[i] = number
+    return out, ambiguous
+
+
 def _as_number(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> pd.Series:
-    conv = pd.to_numeric(raw, errors="coerce")
-    bad(present & conv.isna().to_numpy(), "eine Zahl")
+    integer = code.startswith(("int", "uint", "Int", "UInt"))
+    numbers, ambiguous = _number_texts(raw, integer)
+    bad(ambiguous, _AMBIGUOUS)
+    bad(present & ~ambiguous & np.isnan(numbers), "eine Zahl")
+    if integer:
+        bad(np.isfinite(numbers) & (numbers != np.round(numbers)), "eine ganze Zahl")
+    conv = pd.Series(numbers, index=raw.index)
     if code.startswith(("int", "uint")):
         if not present.all():
             bad(~present, "eine ganze Zahl; der Wert fehlt")
         conv = conv.fillna(0)  # only reached with problems reported above
+    elif integer:
+        conv = conv.round()
     return conv.astype(code)
 
 
