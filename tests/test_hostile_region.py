@@ -7,6 +7,7 @@ instead of tracebacks, implausible geometry and AGS prefixes refused.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from dataclasses import replace
@@ -97,3 +98,204 @@ def test_floats_with_three_decimals_round_trip(folder, tmp_path):
     out = kio.write_region(changed, tmp_path / "out")
     assert "12.3450" in (out / "funding.csv").read_text(encoding="utf-8")
     assert kio.read_region(out).funding["amount_eur"].iloc[0] == 12.345
+
+
+# --- 2 rebuilding keeps hand-filled tables; organisations and funding get an import path ------
+from sources_helpers import BOUNDARIES_FIXTURE, REGISTER_FIXTURE  # noqa: E402
+
+from kulturplan.cli import main  # noqa: E402
+
+BUILD = ["build-region", "--ags", "05762", "--register", str(REGISTER_FIXTURE),
+         "--boundaries", str(BOUNDARIES_FIXTURE)]
+
+
+def _fill_by_hand(out: Path) -> None:
+    """Fill organisations.csv and funding.csv as a user would, with rows= in region.toml."""
+    (out / "organisations.csv").write_text(
+        "org_id,name,category,ags\nV1,Heimatverein Ovenhausen,heimatverein_archiv,05762020\n"
+        "V2,Posaunenchor Brakel,musikschule,05762008\n", encoding="utf-8")
+    (out / "funding.csv").write_text(
+        "year,ags,category,source,amount_eur\n2025,05762020,bibliothek,kommune,12.500\n",
+        encoding="utf-8")
+    manifest = out / "region.toml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace('file = "organisations.csv"\nrows = 0',
+                        'file = "organisations.csv"\nrows = 2')
+    text = text.replace('file = "funding.csv"\nrows = 0', 'file = "funding.csv"\nrows = 1')
+    manifest.write_text(text, encoding="utf-8")
+
+
+def test_rebuild_keeps_hand_filled_organisations_and_funding(tmp_path, capsys):
+    out = tmp_path / "hoexter"
+    assert main([*BUILD, "--out", str(out)]) == 0
+    _fill_by_hand(out)
+    before = kio.read_region(out)
+    assert before.funding["amount_eur"].tolist() == [12500.0]  # German number, typed by hand
+    capsys.readouterr()
+    assert main([*BUILD, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "organisations.csv: 2 Zeilen aus dem bisherigen Regionsordner übernommen" in printed
+    after = kio.read_region(out)
+    assert after.organisations["name"].tolist() == ["Heimatverein Ovenhausen",
+                                                    "Posaunenchor Brakel"]
+    assert after.funding["amount_eur"].tolist() == [12500.0]
+
+
+def test_rebuild_with_a_different_list_is_refused_and_the_folder_untouched(tmp_path, capsys):
+    out = tmp_path / "hoexter"
+    assert main([*BUILD, "--out", str(out)]) == 0
+    _fill_by_hand(out)
+    stored = (out / "organisations.csv").read_bytes()
+    liste = tmp_path / "vereine.csv"
+    liste.write_text("Name;Sparte;AGS\nKunstverein Höxter;Kunstverein;05762020\n",
+                     encoding="utf-8")
+    capsys.readouterr()
+    assert main([*BUILD, "--organisations", str(liste), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "nicht überschrieben" in err and "Traceback" not in err
+    assert (out / "organisations.csv").read_bytes() == stored
+
+
+def test_organisation_and_funding_lists_are_imported_without_personal_data(tmp_path, capsys):
+    vereine = tmp_path / "vereine.csv"
+    vereine.write_text(
+        "Name;Sparte;AGS;Mitglieder;Ehrenamtliche;Vorsitzende;E-Mail;Kontakt\n"
+        "Kunstverein Höxter;Kunstverein;05762020;1.200;35;Erika Mustermann;erika@example.org;"
+        "05271 1234\nChor Brakel;Musikschule;5762008;40;12;Hans Meier;hans@example.org;0171 1\n",
+        encoding="utf-8")
+    foerderung = tmp_path / "foerderung.csv"
+    foerderung.write_text("Jahr;AGS;Sparte;Quelle;Betrag\n2025;05762020;Bibliothek;Kreis;12.500\n"
+                          "2025;05762008;allgemein;Land;1.234,56\n", encoding="utf-8")
+    out = tmp_path / "hoexter"
+    assert main([*BUILD, "--organisations", str(vereine), "--funding", str(foerderung),
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    region = kio.read_region(out)
+    assert region.organisations["name"].tolist() == ["Kunstverein Höxter", "Chor Brakel"]
+    assert region.organisations["members"].tolist() == [1200, 40]
+    assert region.organisations["ags"].tolist() == ["05762020", "05762008"]
+    assert region.funding["amount_eur"].tolist() == [12500.0, 1234.56]
+    assert region.funding["source"].tolist() == ["kreis", "land"]
+    folder_text = "".join(p.read_text(encoding="utf-8-sig") for p in out.iterdir())
+    for personal in ("Erika", "Mustermann", "Meier", "example.org", "05271", "0171"):
+        assert personal not in folder_text + printed, personal
+    assert "„Vorsitzende“, „E-Mail“, „Kontakt“" in printed
+
+
+def test_templates_for_organisations_and_funding_read_back(tmp_path):
+    import openpyxl
+
+    from kulturplan.sources import lists
+
+    for art, spec, row in (
+        ("organisationen", lists.ORGANISATIONS, ["", "Chor Brakel", "Musikschule", "05762008",
+                                                 40, 12, "senioren;kinder"]),
+        ("foerderung", lists.FUNDING, [2025, "05762020", "Bibliothek", "Kreis", 12500]),
+    ):
+        path = tmp_path / f"{art}.xlsx"
+        assert main(["template", "--art", art, str(path)]) == 0
+        book = openpyxl.load_workbook(path)
+        book.active.append(row)
+        book.save(path)
+        frame, report = lists.read_list(path, spec)
+        assert len(frame) == 1, str(report)
+    assert frame["amount_eur"].tolist() == [12500.0]
+
+
+# --- 6 formula text in the region folder's CSVs -------------------------------------------------
+def test_formula_text_is_written_as_text_and_read_back_exactly(folder, tmp_path):
+    region = kio.read_region(folder)
+    orgs = region.organisations.copy()
+    names = ['=HYPERLINK("http://example.org";"klick")', "+SUM(1;2)", "-5 Grad", "@cmd",
+             "'=schon geschützt", "'normal"]
+    orgs.iloc[:len(names), orgs.columns.get_loc("name")] = names
+    out = kio.write_region(replace(region, organisations=orgs), tmp_path / "out")
+    with open(out / "organisations.csv", encoding="utf-8", newline="") as handle:
+        cells = [row[1] for row in list(csv.reader(handle))[1:len(names) + 1]]
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert kio.read_region(out).organisations["name"].tolist()[:len(names)] == names
+
+
+# --- 8 same-named lists in different folders -----------------------------------------------------
+def test_same_named_lists_in_two_folders_are_both_kept(tmp_path):
+    from kulturplan.sources.build import build_region
+
+    for sub, town in (("a", "Stadtbücherei Höxter"), ("b", "Stadtbücherei Brakel")):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "liste.csv").write_text(
+            f"Name;Sparte;Breitengrad;Längengrad\n{town};Bibliothek;51,7{len(sub)}{ord(sub)};"
+            "9,38\n", encoding="utf-8")
+    region, report = build_region("05762", REGISTER_FIXTURE, BOUNDARIES_FIXTURE,
+                                  facilities=[tmp_path / "a" / "liste.csv",
+                                              tmp_path / "b" / "liste.csv"])
+    assert sorted(region.facilities["name"]) == ["Stadtbücherei Brakel", "Stadtbücherei Höxter"]
+    assert "mehreren Dateien" not in str(report)
+
+
+# --- 10 German errors instead of tracebacks -----------------------------------------------------
+def test_full_disk_is_a_german_error_and_the_old_folder_stays(folder, tmp_path, monkeypatch):
+    from kulturplan.errors import OutputFileError
+
+    region = kio.read_region(folder)
+    out = kio.write_region(region, tmp_path / "out")
+    before = (out / "funding.csv").read_bytes()
+
+    def full(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(kio, "_write_file", full)
+    with pytest.raises(OutputFileError, match="konnte nicht geschrieben werden.*Speicherplatz"):
+        kio.write_region(region, out)
+    assert (out / "funding.csv").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["musterland", "out"]
+
+
+def test_region_toml_without_columns_section_is_a_german_error(folder):
+    from kulturplan.errors import KulturplanError
+
+    manifest = folder / "region.toml"
+    text = manifest.read_text(encoding="utf-8")
+    start = text.index("[tables.municipalities.columns]")
+    end = text.index("[tables.", start + 10)
+    manifest.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(KulturplanError, match=r"\[tables.municipalities.columns\] fehlt"):
+        kio.read_region(folder)
+
+
+def test_bom_in_region_toml_is_accepted(folder):
+    expected = kio.read_region(folder)
+    manifest = folder / "region.toml"
+    manifest.write_bytes(b"\xef\xbb\xbf" + manifest.read_bytes())  # saved by Notepad
+    assert kio.read_region(folder).name == expected.name
+
+
+def test_csv_as_boundaries_is_a_german_error(capsys):
+    csv_file = ROOT / "tests" / "fixtures" / "hostile" / "register_as_boundaries.csv"
+    assert main(["build-region", "--ags", "05762", "--register", str(REGISTER_FIXTURE),
+                 "--boundaries", str(csv_file), "--out", "/nonexistent/never"]) == 2
+    err = capsys.readouterr().err
+    assert "Grenz" in err and "Geometrie" in err and "Traceback" not in err
+
+
+def test_formula_without_cached_value_is_named(tmp_path):
+    import openpyxl
+
+    from kulturplan.sources.facilities import read_table
+
+    path = tmp_path / "liste.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "Sparte", "Breitengrad", "Längengrad", "Kapazität"])
+    book.active.append(["Stadthalle Brakel", "Stadthalle", 51.717, 9.185, "=100+20"])
+    book.save(path)  # openpyxl stores no cached value, as a formula never opened in Excel
+    frame, report = read_table(path)
+    (problem,) = [p for p in report.problems if p.row == 2]
+    assert problem.column == "Kapazität" and "Formel" in problem.message
+    assert "=100+20" in problem.message
+
+
+# --- 12 AGS prefixes of the wrong length ---------------------------------------------------------
+@pytest.mark.parametrize("prefix", ["0576", "057620", "0", "1", "057620200"])
+def test_prefix_of_wrong_length_is_refused(prefix, capsys):
+    assert main(["build-region", "--ags", prefix, "--register", str(REGISTER_FIXTURE),
+                 "--boundaries", str(BOUNDARIES_FIXTURE), "--out", "/nonexistent/never"]) == 2
+    assert "2 Ziffern" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import csv
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -464,6 +465,35 @@ def xlsx_rows(
         book.close()
 
 
+_UNCACHED_FORMULA = re.compile(rb"<f[ >][^<]*(</f>)?\s*(<v\s*/>|<v></v>)?\s*</c>")
+"""A formula cell without stored result in a worksheet's XML (``<c><f>100+20</f><v/></c>``)."""
+
+
+def uncached_formulas(data: bytes, sheet: str) -> list[tuple[int, int, str]]:
+    """``(excel row, column index, formula)`` of formula cells without stored result.
+
+    A workbook written by a program (not saved in Excel/LibreOffice) stores formulas without
+    their results; reading only the stored values would give empty cells silently. The
+    worksheet XML is searched first, so workbooks without such cells are not read twice.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        parts = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+        if not any(_UNCACHED_FORMULA.search(package.read(n)) for n in parts):
+            return []
+    import openpyxl
+
+    values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)[sheet]
+    formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)[sheet]
+    out = []
+    for number, (cached, raw) in enumerate(
+        zip(values.iter_rows(values_only=True), formulas.iter_rows(values_only=True),
+            strict=False), start=1):
+        for j, (value, formula) in enumerate(zip(cached, raw, strict=False)):
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                out.append((number, j, formula))
+    return out
+
+
 def read_xlsx(path: str | Path, data: bytes | None = None, *, sheet: str | None = None) -> RawTable:
     """Read a plain workbook sheet (header in its first non-empty row) into a RawTable."""
     name = display_name(path)
@@ -491,6 +521,14 @@ def read_xlsx(path: str | Path, data: bytes | None = None, *, sheet: str | None 
         table.rows.append((cells + [None] * width)[:width])
         table.row_numbers.append(number)
     del header_row
+    for number, j, formula in uncached_formulas(data or read_bytes(path), title):
+        column = header[j] if j < width else None
+        table.problems.append(Problem(
+            name,
+            f"Die Zelle enthält die Formel „{formula}“ ohne gespeichertes Ergebnis (die Datei "
+            "wurde nicht in Excel/LibreOffice gespeichert); sie wird als leer gelesen. Bitte die "
+            "Datei in Excel/LibreOffice öffnen und speichern oder den Wert eintragen.",
+            row=number, column=column))
     return table
 
 

@@ -145,6 +145,12 @@ def _read_geofile(file: Path, layer: str | None) -> gpd.GeoDataFrame:
             f"{name}: Die Datei ist keine lesbare Geodatei (Shapefile, GeoPackage, GeoJSON) "
             f"({type(exc).__name__}: {exc})."
         ) from None
+    if not isinstance(frame, gpd.GeoDataFrame):  # a CSV or another table without geometry
+        raise InputFileError(
+            f"{name}: Die Datei enthält keine Geometrie (keine Grenzflächen); erwartet wird "
+            "eine Grenzdatei des BKG (Shapefile VG5000_GEM.shp/VG250_GEM.shp, GeoPackage oder "
+            "GeoJSON), nicht eine Tabelle."
+        )
     if frame.crs is None:
         raise InputFileError(
             f"{name}, Spalte „geometry“: Die Datei hat kein Koordinatenreferenzsystem (CRS); "
