@@ -299,3 +299,36 @@ def test_prefix_of_wrong_length_is_refused(prefix, capsys):
     assert main(["build-region", "--ags", prefix, "--register", str(REGISTER_FIXTURE),
                  "--boundaries", str(BOUNDARIES_FIXTURE), "--out", "/nonexistent/never"]) == 2
     assert "2 Ziffern" in capsys.readouterr().err
+
+
+# --- 11 implausible geometry ---------------------------------------------------------------------
+def test_degrees_declared_as_utm_are_refused(tmp_path):
+    import geopandas as gpd
+
+    from kulturplan.errors import InputFileError
+    from kulturplan.sources import bkg
+
+    frame = gpd.read_file(BOUNDARIES_FIXTURE).to_crs("EPSG:4326")
+    wrong = frame.set_crs("EPSG:25832", allow_override=True)  # degrees, declared as metres
+    path = tmp_path / "grenzen.gpkg"
+    wrong.to_file(path, driver="GPKG", layer="vg5000_gem")
+    with pytest.raises(InputFileError, match="nicht in Deutschland.*Koordinatenreferenzsystem"):
+        bkg.read_boundaries(path)
+
+
+def test_two_municipalities_with_one_ags_are_refused(tmp_path):
+    import geopandas as gpd
+
+    from kulturplan.sources import bkg
+
+    frame = gpd.read_file(BOUNDARIES_FIXTURE)
+    key = next(c for c in ("AGS", "ags") if c in frame.columns)
+    frame.loc[1, key] = frame.loc[0, key]
+    path = tmp_path / "grenzen.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    with pytest.raises(ValidationError) as info:
+        bkg.read_boundaries(path)
+    (problem,) = info.value.problems
+    assert problem.row == 3 and problem.column == "AGS"
+    assert f"AGS „{frame.loc[0, key]}“ gehört zu Flächen verschiedener Gemeinden" in \
+        problem.message
