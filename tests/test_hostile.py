@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from kulturplan.errors import KulturplanError
 from kulturplan.region import is_personal_column
-from kulturplan.sources import destatis, osm
+from kulturplan.sources import destatis, lists, osm
 from kulturplan.sources._files import read_any
 from kulturplan.sources.facilities import read_table
 
@@ -130,12 +130,34 @@ def test_osm_contact_tags_are_never_printed(tmp_path):
         assert value not in text
 
 
+def test_personal_columns_never_reach_the_map_payload():
+    from dataclasses import replace
+
+    from viz_fixtures import tiny_region, tiny_table
+
+    from kulturplan.viz.spec import map_spec
+
+    region = tiny_region()
+    fac = region.facilities.copy()
+    fac["Kontakt"] = "Hans Müller"
+    fac["E-Mail-Adresse"] = "hans@example.org"
+    fac["Vorsitzende"] = "Erika Meier"
+    region = replace(region, facilities=fac)
+    spec = map_spec(region, tiny_table()["sparten_anzahl"], title="Sparten", unit="",
+                    higher_is_better=True, categories=None)
+    payload = str(spec.facility_collection()) + str(spec.feature_collection())
+    for value in ("Müller", "example.org", "Meier"):
+        assert value not in payload
+
+
 # --- the corpus through every reader ------------------------------------------------------------
 READERS = {
     "read_table": lambda p: read_table(p),
     "read_any": lambda p: read_any(p),
     "read_register": lambda p: destatis.read_register(p),
     "read_overpass": lambda p: osm.read_overpass(p),
+    "read_organisations": lambda p: lists.read_organisations(p),
+    "read_funding": lambda p: lists.read_funding(p),
 }
 
 
