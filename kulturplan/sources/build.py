@@ -522,7 +522,8 @@ def _read_lists(table: str, items: Sequence[Any]) -> tuple[pd.DataFrame | None, 
     from kulturplan.sources import lists
 
     spec = lists.ORGANISATIONS if table == "organisations" else lists.FUNDING
-    frames, problems = [], []
+    frames: list[pd.DataFrame] = []
+    problems: list[Problem] = []
     for item in items:
         frame, report = lists.read_list(item, spec)
         frames.append(frame)

@@ -154,13 +154,13 @@ def _column(kind: str, values: list[Any], field: str, name: str, table: Any,
             if kind == "int" else numbers
     texts = [cell_text(v) for v in values]
     if kind == "category":
-        out = []
+        categories: list[str | None] = []
         for k, value in enumerate(values):
             cid, problem = _category(value, allow_general)
             if problem:
                 found.add(k, problem, name)
-            out.append(cid)
-        return out
+            categories.append(cid)
+        return categories
     if kind == "ags":
         out = [t.zfill(8) if t.isdigit() and len(t) == 7 else t for t in texts]
         found.add_each([k for k, t in enumerate(out) if not (t.isdigit() and len(t) == 8)],
