@@ -8,6 +8,7 @@ instead of tracebacks, implausible geometry and AGS prefixes refused.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
 from dataclasses import replace
@@ -332,3 +333,16 @@ def test_two_municipalities_with_one_ags_are_refused(tmp_path):
     assert problem.row == 3 and problem.column == "AGS"
     assert f"AGS „{frame.loc[0, key]}“ gehört zu Flächen verschiedener Gemeinden" in \
         problem.message
+
+
+def test_import_report_file_writes_formula_like_text_as_text(tmp_path):
+    from kulturplan.sources.build import IMPORT_REPORT_CSV, build_region
+
+    liste = tmp_path / "=HYPERLINK(1).csv"  # a file name is user text, too
+    liste.write_text("Name;Sparte;Breitengrad;Längengrad\n@cmd;Unbekannt;51,77;9,38\n",
+                     encoding="utf-8")
+    _, report = build_region("05762", REGISTER_FIXTURE, BOUNDARIES_FIXTURE, facilities=liste)
+    text = report.files()[IMPORT_REPORT_CSV].lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
+    assert rows and all(not c.startswith(("=", "+", "-", "@")) for r in rows for c in r)
+    assert any(r[1] == "'=HYPERLINK(1).csv" for r in rows)
