@@ -113,8 +113,9 @@ BUILD = ["build-region", "--ags", "05762", "--register", str(REGISTER_FIXTURE),
 def _fill_by_hand(out: Path) -> None:
     """Fill organisations.csv and funding.csv as a user would, with rows= in region.toml."""
     (out / "organisations.csv").write_text(
-        "org_id,name,category,ags\nV1,Heimatverein Ovenhausen,heimatverein_archiv,05762020\n"
-        "V2,Posaunenchor Brakel,musikschule,05762008\n", encoding="utf-8")
+        "org_id,name,category,ags,Kontakt\n"
+        "V1,Heimatverein Ovenhausen,heimatverein_archiv,05762020,\n"
+        "V2,Posaunenchor Brakel,musikschule,05762008,\n", encoding="utf-8")
     (out / "funding.csv").write_text(
         "year,ags,category,source,amount_eur\n2025,05762020,bibliothek,kommune,12.500\n",
         encoding="utf-8")
@@ -136,6 +137,7 @@ def test_rebuild_keeps_hand_filled_organisations_and_funding(tmp_path, capsys):
     assert main([*BUILD, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "organisations.csv: 2 Zeilen aus dem bisherigen Regionsordner übernommen" in printed
+    assert "„Kontakt“ enthalten vermutlich personenbezogene Daten" in printed
     after = kio.read_region(out)
     assert after.organisations["name"].tolist() == ["Heimatverein Ovenhausen",
                                                     "Posaunenchor Brakel"]

@@ -26,7 +26,7 @@ from kulturplan._geo import locate, wgs84_points
 from kulturplan._paths import find_data_dir
 from kulturplan._safe import cell_text
 from kulturplan.errors import OverwriteRefusedError, ParameterError, Problem, spreadsheet_row
-from kulturplan.region import CRS, TABLE_LABELS, Region, ValidationReport
+from kulturplan.region import CRS, TABLE_LABELS, Region, ValidationReport, is_personal_column
 from kulturplan.sources import bkg, destatis
 
 GEOMETRY_SOURCES: dict[str, str] = {
@@ -577,6 +577,11 @@ def keep_hand_filled(region: Region, folder: str | Path) -> tuple[Region, list[s
             continue
         new = getattr(region, table)
         file = f"{table}.csv"
+        personal = [str(c) for c in stored.columns if is_personal_column(c)]
+        if personal:
+            notes.append(f"{file}: Die Spalten " + ", ".join(f"„{c}“" for c in personal)
+                         + " enthalten vermutlich personenbezogene Daten; sie werden in "
+                         "Dashboards und Exporten nie gezeigt. Bitte aus der Datei entfernen.")
         if not len(new):
             region = replace(region, **{table: stored})
             notes.append(f"{file}: {format_number(len(stored))} Zeilen aus dem bisherigen "
