@@ -59,3 +59,16 @@ def cell_text(value: Any) -> Any:
     if is_formula_like(value):
         return "'" + value
     return value
+
+
+def cell_frame(frame: Any) -> Any:
+    """A copy of a pandas DataFrame for a spreadsheet export: every text through :func:`cell_text`.
+
+    Cells, column names and index labels (a municipality name as index) are all covered, so
+    that a name such as ``=HYPERLINK(…)`` arrives in Excel as text, never as a formula.
+    """
+    out = frame.map(cell_text)
+    out.columns = [cell_text(c) for c in frame.columns]
+    out.index = frame.index.map(cell_text)
+    out.index.name = cell_text(frame.index.name)
+    return out

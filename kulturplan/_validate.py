@@ -10,6 +10,7 @@ them in a spreadsheet (header = row 1, :func:`~kulturplan.errors.spreadsheet_row
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
+from kulturplan._format import is_ambiguous_number, parse_german_number
 from kulturplan._geo import locate
 from kulturplan._schema import CRS, KEYS, REQUIRED, TABLE_LABELS
 from kulturplan.errors import Problem, ValidationError, problems_where
@@ -79,6 +81,48 @@ def check_ags(values: pd.Series, table: str, column: str = "ags") -> list[Proble
     )
 
 
+AMBIGUOUS_NUMBER = (
+    "eine eindeutige Zahl: „12.500“ kann 12500 oder 12,5 bedeuten – bitte ohne Tausenderpunkt "
+    "(12500) oder mit Dezimalkomma (12,5) schreiben"
+)
+
+
+def german_numbers(raw: pd.Series, *, integer: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers of stored or typed values (text as a German spreadsheet or kulturplan writes it).
+
+    Text is parsed with :func:`kulturplan._format.parse_german_number`: ``1.200`` in a
+    whole-number column is 1200, ``1.234,56`` is 1234.56. In a decimal column a single dot
+    group (``12.500``) is a thousands separator when the column is written the German way
+    (decimal commas, several dot groups) or holds whole numbers only; next to point
+    decimals (``119800.0``) it is ambiguous (second array: to be refused).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Floats (``nan`` where missing or no number) and the mask of ambiguous values.
+    """
+    values = raw.to_numpy(dtype=object)
+    texts = [v.strip() if isinstance(v, str) else None for v in values]
+    point = any(t and t.count(".") == 1 and "," not in t and not is_ambiguous_number(t)
+                for t in texts)
+    out = np.full(len(values), np.nan)
+    ambiguous = np.zeros(len(values), dtype=bool)
+    for i, (value, text) in enumerate(zip(values, texts, strict=True)):
+        if text is None:
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                out[i] = float(value)
+            continue
+        if not integer and is_ambiguous_number(text) and point:
+            ambiguous[i] = True
+            continue
+        # a dot group next to German or whole numbers only: a thousands separator
+        number = parse_german_number(" ".join(text.split()),
+                                     integer=integer or is_ambiguous_number(text))
+        if number is not None and math.isfinite(number):
+            out[i] = number
+    return out, ambiguous
+
+
 def check_numeric(
     frame: pd.DataFrame,
     table: str,
@@ -90,9 +134,17 @@ def check_numeric(
     """The column as numbers; text, missing (unless allowed) and negative values reported."""
     source = TABLE_LABELS[table]
     raw = frame[column]
-    numbers = pd.to_numeric(raw, errors="coerce")
-    problems = problems_where(source, numbers.isna() & raw.notna(),
-                              lambda pos: f"„{raw.iloc[pos]}“ ist keine Zahl.", column)
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw):  # typed by hand: 1.200
+        values, ambiguous = german_numbers(raw)
+        numbers = pd.Series(values, index=raw.index)
+    else:
+        numbers, ambiguous = pd.to_numeric(raw, errors="coerce"), np.zeros(len(raw), dtype=bool)
+    problems = problems_where(source, ambiguous,
+                              lambda pos: f"„{raw.iloc[pos]}“ ist keine eindeutige Zahl; "
+                              + AMBIGUOUS_NUMBER.removeprefix("eine eindeutige Zahl: ") + ".",
+                              column)
+    problems += problems_where(source, numbers.isna() & raw.notna() & ~ambiguous,
+                               lambda pos: f"„{raw.iloc[pos]}“ ist keine Zahl.", column)
     if not allow_missing:
         problems += problems_where(source, raw.isna(), "Wert fehlt.", column)
     if non_negative:

@@ -81,8 +81,8 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     build.add_argument("--ags", required=True, metavar="SCHLÜSSEL",
-                       help="Kreis (5 Ziffern, z. B. 05762), Land (2 Ziffern) oder „DE“ für "
-                       "ganz Deutschland.")
+                       help="Kreis (5 Ziffern, z. B. 05762), Regierungsbezirk (3 Ziffern), Land "
+                       "(2 Ziffern) oder „DE“ für ganz Deutschland.")
     build.add_argument("--register", required=True, metavar="DATEI",
                        help="Gemeindeverzeichnis von Destatis (CSV oder XLSX).")
     build.add_argument("--boundaries", required=True, metavar="DATEI",
@@ -91,19 +91,28 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--facilities", action="append", default=[], metavar="DATEI",
                        help="Einrichtungsliste (CSV/XLSX) oder OpenStreetMap-Export "
                        "(.json/.geojson); mehrfach möglich.")
+    build.add_argument("--organisations", action="append", default=[], metavar="DATEI",
+                       help="Liste der Organisationen/Vereine (CSV/XLSX, Vorlage: „kulturplan "
+                       "template --art organisationen“); mehrfach möglich.")
+    build.add_argument("--funding", action="append", default=[], metavar="DATEI",
+                       help="Liste der Förderung (CSV/XLSX, Vorlage: „kulturplan template "
+                       "--art foerderung“); mehrfach möglich.")
     build.add_argument("--events", action="append", default=[], metavar="DATEI",
                        help="Veranstaltungskalender (.ics); mehrfach möglich.")
     build.add_argument("--name", default=None, help="Name der Region (Standard: aus dem "
                        "Gemeindeverzeichnis, z. B. „Kreis Höxter“).")
     build.add_argument("--out", required=True, metavar="ORDNER",
                        help="Zielordner der Region (wird neu angelegt oder ersetzt, wenn er "
-                       "eine kulturplan-Region enthält).")
+                       "eine kulturplan-Region enthält; von Hand gefüllte Organisationen und "
+                       "Förderung darin bleiben erhalten).")
     template = sub.add_parser(
         "template",
-        help="Excel-Vorlage für eine Einrichtungsliste schreiben.",
-        description="Schreibt eine Excel-Vorlage mit Auswahlliste für die Sparte und "
-        "Eingabehinweisen.",
+        help="Excel-Vorlage für eine Einrichtungs-, Organisations- oder Förderliste schreiben.",
+        description="Schreibt eine Excel-Vorlage mit Eingabehinweisen (für Einrichtungen mit "
+        "Auswahlliste für die Sparte).",
     )
+    template.add_argument("--art", choices=("einrichtungen", "organisationen", "foerderung"),
+                          default="einrichtungen", help="Art der Liste (Standard: einrichtungen).")
     template.add_argument("out", metavar="DATEI", help="Ziel-Datei (.xlsx); wird nicht "
                           "überschrieben.")
     _add_report(sub)
@@ -143,7 +152,12 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _build_region(args: argparse.Namespace) -> int:
     from kulturplan.io import write_region
-    from kulturplan.sources.build import IMPORT_REPORT_CSV, IMPORT_REPORT_TXT, build_region
+    from kulturplan.sources.build import (
+        IMPORT_REPORT_CSV,
+        IMPORT_REPORT_TXT,
+        build_region,
+        keep_hand_filled,
+    )
 
     region, report = build_region(
         args.ags,
@@ -152,10 +166,15 @@ def _build_region(args: argparse.Namespace) -> int:
         facilities=args.facilities or None,
         events=args.events or None,
         name=args.name,
+        organisations=args.organisations or None,
+        funding=args.funding or None,
     )
+    region, kept = keep_hand_filled(region, args.out)
     path = write_region(region, args.out, attachments=report.files())
     print(report)
     print()
+    for note in kept:
+        print(note)
     print(f"Region „{region.name}“ geschrieben nach: {path}")
     print(
         f"Vollständiger Importbericht: {path / IMPORT_REPORT_CSV} und {path / IMPORT_REPORT_TXT}"
@@ -165,9 +184,14 @@ def _build_region(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
+    from kulturplan.sources import lists
     from kulturplan.sources.facilities import write_template
 
-    path = write_template(args.out)
+    if args.art == "einrichtungen":
+        path = write_template(args.out)
+    else:
+        spec = lists.ORGANISATIONS if args.art == "organisationen" else lists.FUNDING
+        path = lists.write_template(args.out, spec)
     print(f"Vorlage geschrieben: {path}")
     return 0
 

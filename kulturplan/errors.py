@@ -95,6 +95,10 @@ class OverwriteRefusedError(KulturplanError, FileExistsError):
     """
 
 
+class OutputFileError(KulturplanError, OSError):
+    """A result could not be written (disk full, no write permission); nothing was replaced."""
+
+
 class ParameterError(KulturplanError, ValueError):
     """A function was called with an unusable parameter (wrong value, unknown option).
 

@@ -48,8 +48,13 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
+from kulturplan._format import is_ambiguous_number
+from kulturplan._safe import cell_text, is_formula_like
+from kulturplan._validate import AMBIGUOUS_NUMBER, german_numbers
 from kulturplan.errors import (
     InputFileError,
+    KulturplanError,
+    OutputFileError,
     OverwriteRefusedError,
     ParameterError,
     Problem,
@@ -58,7 +63,7 @@ from kulturplan.errors import (
 )
 from kulturplan.region import CRS, KEYS, TABLE_LABELS, TABLES, Region, ValidationReport
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "read_region", "write_region"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "read_region", "read_stored_table", "write_region"]
 
 FORMAT = "kulturplan-region"
 """Value of ``format`` in every ``region.toml``."""
@@ -89,13 +94,52 @@ def _dtype_code(series: pd.Series) -> str:
     return str(dtype)
 
 
+def _float_text(value: Any) -> Any:
+    """A float as CSV text that cannot be mistaken for a thousands group (``12.3450``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return value
+    text = repr(float(value))
+    return text + "0" if is_ambiguous_number(text) else text
+
+
 def _to_text(series: pd.Series, code: str) -> pd.Series:
-    """Values of ``series`` as CSV text (missing values stay missing)."""
+    """Values of ``series`` as CSV text (missing values stay missing).
+
+    Floats are written so that they read back unambiguously (:func:`_float_text`).
+    """
+    if code.startswith(("float", "Float")):
+        return series.map(_float_text, na_action="ignore").astype(object)
     if code == "list":
         return series.map(
-            lambda v: LIST_SEPARATOR.join(map(str, v)) if isinstance(v, (list, tuple)) else v
+            lambda v: _cell_out(LIST_SEPARATOR.join(map(str, v)))
+            if isinstance(v, (list, tuple)) else v
         )
+    if code in _TEXT_CODES:
+        return series.map(_cell_out, na_action="ignore")
     return series
+
+
+_TEXT_CODES = ("object", "str", "string", "category")
+
+
+def _cell_out(value: Any) -> Any:
+    """Text for a CSV cell that a spreadsheet never runs as a formula (:func:`cell_text`).
+
+    A text already starting with ``'`` before a formula character gets one more, so that
+    :func:`_cell_in` restores every text exactly.
+    """
+    if isinstance(value, str) and value.startswith("'") and _cell_in(value) != value:
+        return "'" + value
+    return cell_text(value)
+
+
+def _cell_in(value: Any) -> Any:
+    """The text :func:`_cell_out` wrote: one protecting ``'`` removed."""
+    if isinstance(value, str) and value.startswith("'"):
+        rest = value[1:]
+        if is_formula_like(rest) or (rest.startswith("'") and _cell_in(rest) != rest):
+            return rest
+    return value
 
 
 def _to_json_values(series: pd.Series, code: str) -> list[Any]:
@@ -124,6 +168,8 @@ _NUMBER_CODES = ("int", "uint", "Int", "UInt", "float", "Float")
 
 def _as_text(raw: pd.Series, code: str) -> pd.Series | None:
     """Text-like types (``str``, ``object``, ``list``, ``category``); ``None`` for others."""
+    if code in ("str", "string", "object", "list", "category"):
+        raw = pd.Series([_cell_in(v) for v in raw], index=raw.index, dtype=object)
     if code in ("str", "string"):
         return pd.Series(raw.map(lambda v: v if v is None else str(v)), dtype=code)
     if code == "object":
@@ -159,12 +205,19 @@ def _as_datetime(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> p
 
 
 def _as_number(raw: pd.Series, code: str, present: np.ndarray, bad: _Bad) -> pd.Series:
-    conv = pd.to_numeric(raw, errors="coerce")
-    bad(present & conv.isna().to_numpy(), "eine Zahl")
+    integer = code.startswith(("int", "uint", "Int", "UInt"))
+    numbers, ambiguous = german_numbers(raw, integer=integer)
+    bad(ambiguous, AMBIGUOUS_NUMBER)
+    bad(present & ~ambiguous & np.isnan(numbers), "eine Zahl")
+    if integer:
+        bad(np.isfinite(numbers) & (numbers != np.round(numbers)), "eine ganze Zahl")
+    conv = pd.Series(numbers, index=raw.index)
     if code.startswith(("int", "uint")):
         if not present.all():
             bad(~present, "eine ganze Zahl; der Wert fehlt")
         conv = conv.fillna(0)  # only reached with problems reported above
+    elif integer:
+        conv = conv.round()
     return conv.astype(code)
 
 
@@ -264,10 +317,10 @@ def _csv_text(frame: pd.DataFrame, columns: dict[str, str]) -> str:
 def _report_text(report: ValidationReport) -> str:
     frame = pd.DataFrame(
         {
-            "source": [p.source for p in report.problems],
+            "source": [_cell_out(p.source) for p in report.problems],
             "row": pd.array([p.row for p in report.problems], dtype="Int64"),
-            "column": [p.column for p in report.problems],
-            "message": [p.message for p in report.problems],
+            "column": [_cell_out(p.column) for p in report.problems],
+            "message": [_cell_out(p.message) for p in report.problems],
         }
     )
     return frame.to_csv(index=False, lineterminator="\n", na_rep="")
@@ -318,7 +371,7 @@ def _existing_region_files(path: Path) -> set[str]:
             "wählen."
         )
     try:
-        doc = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        doc = tomllib.loads(manifest.read_text(encoding="utf-8").removeprefix("\ufeff"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise OverwriteRefusedError(
             f"„{manifest}“ ist nicht lesbar ({exc}); „{path}“ wird nicht überschrieben."
@@ -444,6 +497,24 @@ def write_region(
     extra = _check_attachments(attachments or {})
     target = Path(path).absolute()
     exists = _check_target(target)
+    try:
+        _write_folder(region, target, exists, extra, attachments or {})
+    except OSError as exc:
+        if isinstance(exc, KulturplanError):
+            raise
+        raise OutputFileError(
+            f"Der Regionsordner „{target}“ konnte nicht geschrieben werden "
+            f"({exc.strerror or exc}); ein vorhandener Ordner ist unverändert. Bitte "
+            "Speicherplatz und Schreibrechte prüfen."
+        ) from None
+    return target
+
+
+def _write_folder(
+    region: Region, target: Path, exists: bool, extra: tuple[str, ...],
+    attachments: Mapping[str, str],
+) -> None:
+    """Write the folder beside ``target`` and move it into place (see :func:`write_region`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with _temporary_folder(target) as tmp:
         tables: dict[str, dict[str, Any]] = {}
@@ -466,7 +537,7 @@ def write_region(
         if region.report:
             _write_file(tmp / REPORT_FILE, _report_text(region.report))
         for name in extra:
-            _write_file(tmp / name, (attachments or {})[name])
+            _write_file(tmp / name, attachments[name])
         _write_file(
             tmp / MANIFEST, _manifest_text(region, tables, bool(region.report), extra)
         )
@@ -478,7 +549,6 @@ def write_region(
             os.rename(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
         # after an exchange, ``tmp`` holds the old folder and is removed on exit
-    return target
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -505,8 +575,8 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
         raise InputFileError(
             f"„{manifest}“ fehlt – „{folder}“ ist kein kulturplan-Regionsordner."
         )
-    try:
-        doc = tomllib.loads(_read_text(manifest))
+    try:  # a byte order mark (Windows Notepad) is not TOML; it is dropped
+        doc = tomllib.loads(_read_text(manifest).removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise InputFileError(f"Datei „{manifest}“ ist keine gültige TOML-Datei: {exc}.") from exc
     if doc.get("format") != FORMAT:
@@ -586,6 +656,12 @@ def _read_table(
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
     file = folder / str(entry.get("file", ""))
     columns: dict[str, str] = dict(entry.get("columns") or {})
+    if not columns:
+        raise InputFileError(
+            f"Datei „{folder / MANIFEST}“: Abschnitt [tables.{table}.columns] fehlt; ohne die "
+            f"Spaltentypen kann „{file.name}“ nicht gelesen werden. Bitte die Region neu "
+            "schreiben lassen oder den Abschnitt aus einer Sicherung ergänzen."
+        )
     source = str(file)
     if str(file).endswith((".geojson", ".json")):
         raw, geoms, crs = _read_geojson(file)
@@ -640,13 +716,44 @@ def _read_report(folder: Path, doc: dict[str, Any]) -> tuple[Problem, ...]:
         c = getattr(row, "column", None)
         problems.append(
             Problem(
-                str(row.source),
-                str(row.message),
+                str(_cell_in(row.source)),
+                str(_cell_in(row.message)),
                 row=None if r is None or (isinstance(r, float) and math.isnan(r)) else int(r),
-                column=None if c is None or (isinstance(c, float) and math.isnan(c)) else str(c),
+                column=None if c is None or (isinstance(c, float) and math.isnan(c))
+                else str(_cell_in(c)),
             )
         )
     return tuple(problems)
+
+
+def read_stored_table(path: str | os.PathLike[str], table: str) -> pd.DataFrame | None:
+    """One table of the region folder at ``path`` as stored (types restored, not validated).
+
+    Used before a folder is replaced, to keep tables a user filled in by hand.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``None`` if ``path`` is no region folder, lists no such table or the table is empty.
+
+    Raises
+    ------
+    kulturplan.errors.ValidationError
+        If the stored table has cells that cannot be read (each named with row and column).
+    """
+    folder = Path(path)
+    if not (folder / MANIFEST).is_file():
+        return None
+    entry = _read_manifest(folder)["tables"].get(table)
+    if not isinstance(entry, dict):
+        return None
+    frame, problems = _read_table(folder, table, dict(entry))
+    if problems:
+        raise ValidationError(problems, title=f"Regionsordner „{folder}“ enthält Fehler")
+    key = KEYS.get(table)
+    if frame is not None and key is not None and key in frame.columns:
+        frame = frame.set_index(key)
+    return frame
 
 
 def read_region(path: str | os.PathLike[str]) -> Region:

@@ -13,6 +13,7 @@ The schema constants (:data:`TABLES`, :data:`KEYS`, :data:`REQUIRED`, …) are d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ __all__ = [
     "Region",
     "ValidationReport",
     "drop_personal_data",
+    "is_personal_column",
     "normalise_ags",
 ]
 
@@ -257,7 +259,32 @@ class Region:
         )
 
 
+_PERSONAL_PATTERN = re.compile(
+    r"(^|[^a-z])((e[-_ ]?mail|mail|tel|fax|phone|handy|person)([^a-z]|$)"
+    r"|telefon|mobiltelefon|mobilnummer|kontakt|contact|ansprechp|vorsitz|vorname|nachname"
+    r"|familienname|geburt)"
+)
+"""Header words that mark a column of personal data (also OSM keys ``contact:*``, ``email``,
+``phone``): e-mail addresses, phone numbers, contact persons, chairs, first and last names."""
+
+
+def is_personal_column(name: object) -> bool:
+    """Whether a column (or OSM tag key) named ``name`` may hold personal data (GDPR).
+
+    Matches :data:`PERSONAL_COLUMNS` and header words such as „E-Mail“, „Telefon“,
+    „Kontakt“, „Ansprechpartner:in“, „Vorsitzende“, „Vorname“, „Nachname“ and OSM keys
+    ``contact:email``, ``phone``.
+
+    Examples
+    --------
+    >>> [is_personal_column(c) for c in ("E-Mail", "Vorsitzende", "contact:phone", "Sparte")]
+    [True, True, True, False]
+    """
+    text = str(name).strip().lower()
+    return text in PERSONAL_COLUMNS or bool(_PERSONAL_PATTERN.search(text))
+
+
 def drop_personal_data(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` without columns holding personal data (GDPR)."""
-    personal = [c for c in frame.columns if str(c).lower() in PERSONAL_COLUMNS]
+    """Return ``frame`` without columns holding personal data (GDPR, :func:`is_personal_column`)."""
+    personal = [c for c in frame.columns if is_personal_column(c)]
     return frame.drop(columns=personal)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kulturplan._format import parse_german_number
 from kulturplan.errors import Problem
 
 DELIMITERS: tuple[str, ...] = (";", ",", "\t", "|")
@@ -79,31 +80,6 @@ def is_empty(value: Any) -> bool:
 # --------------------------------------------------------------------------------------
 # numbers
 # --------------------------------------------------------------------------------------
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
-_PLAIN = re.compile(r"^[+-]?\d+$")
-_SPACE_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+([.,]\d+)?$")
-_DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_DECIMAL = re.compile(r"^[+-]?(\d+[.,]\d*|[.,]\d+)$")
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
-
-
-def _parse_text(text: str, integer: bool) -> float | None:
-    """Number in ``text`` (single spaces, stripped) or ``None`` if it is none."""
-    if " " in text:  # spaces only as thousands separators: „12 34“ is no number
-        if _SPACE_THOUSANDS.match(text):
-            return float(text.replace(" ", "").replace(",", "."))
-        return None
-    if _PLAIN.match(text):
-        return float(text)
-    if _DOT_THOUSANDS.match(text) and (integer or "," in text or text.count(".") > 1):
-        return float(text.replace(".", "").replace(",", "."))
-    if _DECIMAL.match(text):
-        return float(text.replace(",", "."))
-    if _SCIENTIFIC.match(text):
-        return float(text)
-    return None
-
-
 def parse_number(value: Any, *, integer: bool = False) -> float:
     """Parse one number as written in German tables.
 
@@ -133,10 +109,10 @@ def parse_number(value: Any, *, integer: bool = False) -> float:
         number = float(value)
     else:
         raw = str(value)
-        text = _SPACES.sub(" ", raw).strip()
+        text = " ".join(raw.split())
         if not text:
             return math.nan
-        parsed = _parse_text(text, integer)
+        parsed = parse_german_number(text, integer=integer)
         if parsed is None:
             shown = raw.strip()
             if len(shown) > 40:

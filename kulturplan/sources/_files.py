@@ -7,8 +7,10 @@ them in Excel (header = row 1), columns keep the names the user typed. Interpret
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -61,11 +63,16 @@ def read_bytes(path: str | Path) -> bytes:
 
 
 def detect_encoding(data: bytes) -> str:
-    """Return the text encoding of ``data``: ``utf-8-sig``, ``utf-8`` or ``cp1252``.
+    """Return the text encoding of ``data``: ``utf-16``, ``utf-8-sig``, ``utf-8`` or ``cp1252``.
 
     Files exported from German offices are UTF-8 with a byte order mark, plain
-    UTF-8 or Windows-1252/Latin-1 (Excel's "CSV (Trennzeichen-getrennt)").
+    UTF-8, Windows-1252/Latin-1 (Excel's "CSV (Trennzeichen-getrennt)") or UTF-16 with a
+    byte order mark (Excel's "Unicode-Text").
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if _utf16_without_bom(data):
+        return "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -75,17 +82,63 @@ def detect_encoding(data: bytes) -> str:
     return "utf-8"
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` with :func:`detect_encoding`; return ``(text, encoding)``.
+def _utf16_without_bom(data: bytes) -> bool:
+    """Whether ``data`` looks like UTF-16 text without byte order mark (every 2nd byte NUL)."""
+    sample = data[:4096]
+    if len(sample) < 8 or len(sample) % 2:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return max(even.count(0), odd.count(0)) > 0.9 * len(odd) and min(
+        even.count(0), odd.count(0)) < 0.1 * len(odd)
+
+
+def _decode_line(line: bytes) -> tuple[str, bool]:
+    """One line as UTF-8, else Windows-1252 (Latin-1 for its undefined bytes); flag fallback."""
+    try:
+        return line.decode("utf-8"), False
+    except UnicodeDecodeError:
+        try:
+            return line.decode("cp1252"), True
+        except UnicodeDecodeError:
+            return line.decode("latin-1"), True
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` with :func:`detect_encoding` (or ``encoding``); return ``(text, encoding)``.
 
     Bytes undefined in Windows-1252 (0x81, 0x8D, …) fall back to Latin-1, which
     can decode every byte.
     """
-    encoding = detect_encoding(data)
+    encoding = encoding or detect_encoding(data)
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def decode_mixed(data: bytes) -> tuple[str, str, list[int]]:
+    """Decode ``data``; return ``(text, encoding, lines decoded differently)``.
+
+    A file that is UTF-8 except for some lines (a line pasted from an old Windows file) is
+    decoded line by line: UTF-8 where valid, Windows-1252 elsewhere; the 1-based numbers of
+    the lines decoded as Windows-1252 are returned so that a reader can name them. A file
+    with no valid UTF-8 non-ASCII at all is plain Windows-1252 (no lines are named).
+    """
+    encoding = detect_encoding(data)
+    if encoding != "cp1252":
+        try:
+            return data.decode(encoding), encoding, []
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    lines = data.splitlines(keepends=True)
+    decoded = [_decode_line(line) for line in lines]
+    fallback = [i for i, (_, bad) in enumerate(decoded, start=1) if bad]
+    utf8_non_ascii = any(not bad and not line.isascii()
+                         for line, (_, bad) in zip(lines, decoded, strict=True))
+    if not utf8_non_ascii:
+        text, enc = decode(data, "cp1252")
+        return text, enc, []
+    return "".join(t for t, _ in decoded), "utf-8", fallback
 
 
 def file_kind(data: bytes) -> str:
@@ -173,10 +226,91 @@ def sniff_delimiter(lines: Sequence[str]) -> str:
     return best
 
 
+def _records(lines: list[str], delimiter: str) -> list[tuple[int, int, list[str]]]:
+    """CSV records with the first and last physical line (1-based) each one spans."""
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    out: list[tuple[int, int, list[str]]] = []
+    previous = 0
+    for record in reader:
+        out.append((previous + 1, reader.line_num, record))
+        previous = reader.line_num
+    return out
+
+
+def _line_fields(line: str, delimiter: str) -> list[str]:
+    """Fields of one physical line read alone; a line with an unpaired ``"`` is split plainly.
+
+    A stray quote (``"Bürgerhaus Alte Post;…``) would make the CSV rules read on to the next
+    quote, several lines further; read alone and without quoting rules, the line keeps its
+    fields, and the unpaired quote at the start or end of a field is removed.
+    """
+    body = line.rstrip("\r\n")
+    if body.count('"') % 2 == 0:
+        return next(csv.reader([body], delimiter=delimiter), [])
+    fields = next(csv.reader([body], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+    out = []
+    for f in fields:
+        text = f.strip()
+        if len(text) > 1 and text.startswith('"') and text.endswith('"'):
+            text = text[1:-1].replace('""', '"')
+        elif text.count('"') % 2:
+            text = text.strip('"')
+        out.append(text)
+    return out
+
+
+def _split_runaway(
+    records: list[tuple[int, int, list[str]]], lines: list[str], delimiter: str, width: int,
+    name: str,
+) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """Records as ``(first line, fields)``; records spanning lines are checked line by line.
+
+    A record over several physical lines is either a cell with a line break (Excel writes
+    them in quotes) or the result of an unpaired quote that swallowed the following lines.
+    If every one of its lines, read alone, has the fields of the header, it is the latter:
+    the lines are taken as separate rows and the first one is named. Otherwise the record is
+    kept and named, its line breaks replaced by spaces. Nothing is lost silently.
+    """
+    out: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
+    for first, last, record in records:
+        if first == last:
+            out.append((first, record))
+            continue
+        parts = [(first + k, _line_fields(ln, delimiter))
+                 for k, ln in enumerate(lines[first - 1:last])]
+        parts = [(n, f) for n, f in parts if any(c.strip() for c in f)]
+        if width > 1 and len(parts) > 1 and all(len(f) == width for _, f in parts):
+            problems.append(Problem(
+                name,
+                f"Ein Anführungszeichen ohne Gegenstück hätte die Zeilen {first} bis {last} zu "
+                "einem Datensatz verbunden; jede Zeile wurde einzeln gelesen. Bitte das "
+                "Anführungszeichen prüfen.",
+                row=first,
+            ))
+            out.extend(parts)
+            continue
+        problems.append(Problem(
+            name,
+            f"Ein Feld enthält einen Zeilenumbruch (Zeilen {first} bis {last} der Datei sind "
+            "ein Datensatz); der Umbruch wurde durch ein Leerzeichen ersetzt. Bitte prüfen, "
+            "ob Anführungszeichen richtig gesetzt sind.",
+            row=first,
+        ))
+        out.append((first, [" ".join(c.split()) if ("\n" in c or "\r" in c) else c
+                            for c in record]))
+    return out, problems
+
+
 def read_csv(
     path: str | Path, data: bytes | None = None, *, delimiter: str | None = None
 ) -> RawTable:
     """Read a CSV file into a :class:`RawTable` (header = first non-empty row).
+
+    Rows are numbered by the physical line they start on. Records spanning several lines
+    (a cell with a line break, an unpaired quote) and lines in another encoding than the
+    rest of the file are named in :attr:`RawTable.problems` (see :func:`_split_runaway`,
+    :func:`decode_mixed`).
 
     Parameters
     ----------
@@ -195,34 +329,47 @@ def read_csv(
     name = display_name(path)
     if data is None:
         data = read_bytes(path)
-    text, encoding = decode(data)
+    text, encoding, other_lines = decode_mixed(data)
     if _looks_binary(text):
         raise InputFileError(
             f"{name}, Zeile 1: Die Datei ist keine Tabelle (CSV oder Excel-Arbeitsmappe); "
             "sie enthält Binärdaten. Bitte als .csv oder .xlsx speichern."
         )
-    lines = text.splitlines()
+    text = text.lstrip("\ufeff")
+    lines = io.StringIO(text, newline="").readlines()
     if delimiter is None:
-        delimiter = sniff_delimiter(lines)
+        delimiter = sniff_delimiter([ln.rstrip("\r\n") for ln in lines[:200]])
     csv.field_size_limit(10_000_000)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        records = _records(lines, delimiter)
     except csv.Error as exc:
         raise InputFileError(
             f"{name}: Die CSV-Datei kann nicht gelesen werden ({exc}). Bitte prüfen, ob "
             "Anführungszeichen richtig gesetzt sind."
         ) from None
-    start = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    start = next((i for i, r in enumerate(records) if any(c.strip() for c in r[2])), None)
     if start is None:
         raise InputFileError(f"{name}, Zeile 1: Die Datei ist leer; erwartet wird eine Kopfzeile.")
-    header = [c.strip() for c in records[start]]
+    header = [c.strip() for c in records[start][2]]
     table = RawTable(name, header, [], [], encoding=encoding, delimiter=delimiter)
     width = len(header)
-    for i in range(start + 1, len(records)):
-        record = records[i]
+    body, table.problems = _split_runaway(records[start + 1:], lines, delimiter, width, name)
+    if other_lines:
+        starts = [r for r, _ in body]
+        other_lines = sorted({starts[max(bisect.bisect_right(starts, n) - 1, 0)] if starts
+                              else n for n in other_lines})
+        shown = ", ".join(str(n) for n in other_lines[:10]) + (" …" if len(other_lines) > 10
+                                                              else "")
+        table.problems.append(Problem(
+            name,
+            f"Die Datei ist UTF-8-kodiert, aber Zeile(n) {shown} nicht (vermutlich aus einer "
+            "Windows-Datei eingefügt); diese Zeilen wurden als Windows-1252 gelesen. Bitte "
+            "die Umlaute dort prüfen.",
+            row=other_lines[0],
+        ))
+    for row, record in body:
         if not any(c.strip() for c in record):
             continue
-        row = i + 1
         if len(record) > width and any(c.strip() for c in record[width:]):
             table.problems.append(
                 Problem(
@@ -318,6 +465,35 @@ def xlsx_rows(
         book.close()
 
 
+_UNCACHED_FORMULA = re.compile(rb"<f[ >][^<]*(</f>)?\s*(<v\s*/>|<v></v>)?\s*</c>")
+"""A formula cell without stored result in a worksheet's XML (``<c><f>100+20</f><v/></c>``)."""
+
+
+def uncached_formulas(data: bytes, sheet: str) -> list[tuple[int, int, str]]:
+    """``(excel row, column index, formula)`` of formula cells without stored result.
+
+    A workbook written by a program (not saved in Excel/LibreOffice) stores formulas without
+    their results; reading only the stored values would give empty cells silently. The
+    worksheet XML is searched first, so workbooks without such cells are not read twice.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        parts = [n for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
+        if not any(_UNCACHED_FORMULA.search(package.read(n)) for n in parts):
+            return []
+    import openpyxl
+
+    values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)[sheet]
+    formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)[sheet]
+    out = []
+    for number, (cached, raw) in enumerate(
+        zip(values.iter_rows(values_only=True), formulas.iter_rows(values_only=True),
+            strict=False), start=1):
+        for j, (value, formula) in enumerate(zip(cached, raw, strict=False)):
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                out.append((number, j, formula))
+    return out
+
+
 def read_xlsx(path: str | Path, data: bytes | None = None, *, sheet: str | None = None) -> RawTable:
     """Read a plain workbook sheet (header in its first non-empty row) into a RawTable."""
     name = display_name(path)
@@ -345,6 +521,14 @@ def read_xlsx(path: str | Path, data: bytes | None = None, *, sheet: str | None 
         table.rows.append((cells + [None] * width)[:width])
         table.row_numbers.append(number)
     del header_row
+    for number, j, formula in uncached_formulas(data or read_bytes(path), title):
+        column = header[j] if j < width else None
+        table.problems.append(Problem(
+            name,
+            f"Die Zelle enthält die Formel „{formula}“ ohne gespeichertes Ergebnis (die Datei "
+            "wurde nicht in Excel/LibreOffice gespeichert); sie wird als leer gelesen. Bitte die "
+            "Datei in Excel/LibreOffice öffnen und speichern oder den Wert eintragen.",
+            row=number, column=column))
     return table
 
 

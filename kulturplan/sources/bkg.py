@@ -30,6 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from kulturplan._format import format_number
 from kulturplan.errors import (
     InputFileError,
     ParameterError,
@@ -145,6 +146,12 @@ def _read_geofile(file: Path, layer: str | None) -> gpd.GeoDataFrame:
             f"{name}: Die Datei ist keine lesbare Geodatei (Shapefile, GeoPackage, GeoJSON) "
             f"({type(exc).__name__}: {exc})."
         ) from None
+    if not isinstance(frame, gpd.GeoDataFrame):  # a CSV or another table without geometry
+        raise InputFileError(
+            f"{name}: Die Datei enthält keine Geometrie (keine Grenzflächen); erwartet wird "
+            "eine Grenzdatei des BKG (Shapefile VG5000_GEM.shp/VG250_GEM.shp, GeoPackage oder "
+            "GeoJSON), nicht eine Tabelle."
+        )
     if frame.crs is None:
         raise InputFileError(
             f"{name}, Spalte „geometry“: Die Datei hat kein Koordinatenreferenzsystem (CRS); "
@@ -201,7 +208,51 @@ def _column(frame: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
     return frame[col].astype(object).to_numpy()
 
 
-def _dissolved(frame: gpd.GeoDataFrame, keys: pd.Series) -> gpd.GeoDataFrame:
+GERMANY_UTM32: tuple[float, float, float, float] = (150_000.0, 5_150_000.0, 1_000_000.0,
+                                                   6_200_000.0)
+"""Generous bounds of Germany in EPSG:25832 (x_min, y_min, x_max, y_max), metres."""
+
+
+def _check_in_germany(out: gpd.GeoDataFrame, name: str) -> None:
+    """Refuse boundaries that do not lie in Germany: a wrongly declared CRS.
+
+    Degrees declared as EPSG:25832 give polygons a few centimetres wide off West Africa;
+    Gauss-Krüger metres declared as WGS84 fail to project. Most features must lie in
+    :data:`GERMANY_UTM32`.
+    """
+    points = out.geometry.representative_point()
+    x0, y0, x1, y1 = GERMANY_UTM32
+    inside = (points.x.between(x0, x1) & points.y.between(y0, y1)).to_numpy()
+    if len(out) and inside.mean() < 0.5:
+        bx0, by0, bx1, by1 = out.total_bounds
+        raise InputFileError(
+            f"{name}: Die Grenzflächen liegen nicht in Deutschland (Ausdehnung in EPSG:25832: "
+            f"x {format_number(bx0)} bis {format_number(bx1)}, y {format_number(by0)} bis "
+            f"{format_number(by1)} m). Vermutlich ist das Koordinatenreferenzsystem falsch "
+            "angegeben (z. B. Grad als EPSG:25832 oder eine falsche .prj-Datei). Bitte die "
+            "Originaldaten des BKG verwenden."
+        )
+
+
+def _check_same_names(out: gpd.GeoDataFrame, name: str) -> None:
+    """Parts with the same AGS must belong to one municipality (the same name)."""
+    names = out["name"].astype(str)
+    clash = names.groupby(out["ags"]).nunique() > 1
+    problems = []
+    for ags in clash[clash].index:
+        rows = np.flatnonzero((out["ags"] == ags).to_numpy())
+        shown = ", ".join(f"„{n}“" for n in dict.fromkeys(names.iloc[rows]))
+        problems.append(Problem.at(
+            name, int(rows[1]),
+            f"AGS „{ags}“ gehört zu Flächen verschiedener Gemeinden ({shown}); Teile einer "
+            "Gemeinde tragen denselben Namen. Bitte den Gemeindeschlüssel prüfen.",
+            column="AGS"))
+    if problems:
+        raise ValidationError(problems, title=f"{name}: Die Grenzdatei enthält Fehler")
+
+
+def _dissolved(frame: gpd.GeoDataFrame, keys: pd.Series, name: str = "Grenzdatei"
+               ) -> gpd.GeoDataFrame:
     """One valid (Multi-)Polygon per AGS in :data:`CRS`, with name, BEZ and the part count."""
     out = gpd.GeoDataFrame(
         {
@@ -217,8 +268,10 @@ def _dissolved(frame: gpd.GeoDataFrame, keys: pd.Series) -> gpd.GeoDataFrame:
     invalid = ~out.geometry.is_valid
     if invalid.any():
         out.loc[invalid, "geometry"] = out.geometry[invalid].make_valid()
+    _check_in_germany(out, name)
     out["n_parts"] = 1
     if out["ags"].duplicated().any():
+        _check_same_names(out, name)
         out = out.dissolve(
             by="ags", aggfunc={"name": "first", "bez": "first", "n_parts": "sum"}
         )
@@ -269,7 +322,7 @@ def read_boundaries(path: str | Path, level: str = "GEM") -> gpd.GeoDataFrame:
         water_parts = int((~land).sum())
         frame = frame[land]
         keys = keys[land]
-    out = _dissolved(frame, keys)
+    out = _dissolved(frame, keys, display_name(file))
     out.attrs["water_parts"] = water_parts
     out.attrs["source"] = display_name(file)
     out.attrs["path"] = str(file)

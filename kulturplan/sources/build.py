@@ -24,8 +24,9 @@ import shapely
 from kulturplan._format import format_decimal, format_number
 from kulturplan._geo import locate, wgs84_points
 from kulturplan._paths import find_data_dir
-from kulturplan.errors import ParameterError, Problem, spreadsheet_row
-from kulturplan.region import CRS, TABLE_LABELS, Region, ValidationReport
+from kulturplan._safe import cell_text, html_text
+from kulturplan.errors import OverwriteRefusedError, ParameterError, Problem, spreadsheet_row
+from kulturplan.region import CRS, TABLE_LABELS, Region, ValidationReport, is_personal_column
 from kulturplan.sources import bkg, destatis
 
 GEOMETRY_SOURCES: dict[str, str] = {
@@ -66,6 +67,8 @@ KINDS: dict[str, str] = {
     "einrichtung": "Einrichtung",
     "ausserhalb": "Einrichtung außerhalb der Region",
     "veranstaltung": "Veranstaltung",
+    "organisation": "Organisation",
+    "foerderung": "Förderung",
     "hinweis": "Hinweis",
 }
 """Kinds of report entries (id → German label)."""
@@ -199,24 +202,26 @@ class ImportReport:
         The CSV (UTF-8 with BOM, semicolons, for Excel) lists every entry; the text file is
         :meth:`details`. :func:`kulturplan.io.write_region` takes them as ``attachments``.
         """
-        table = self.to_frame().to_csv(index=False, sep=";", lineterminator="\n", na_rep="")
+        frame = self.to_frame()
+        for col in ("Art", "Quelle", "Spalte", "Hinweis"):  # user text never as a formula
+            frame[col] = frame[col].map(cell_text)
+        table = frame.to_csv(index=False, sep=";", lineterminator="\n", na_rep="")
         return {IMPORT_REPORT_CSV: "\ufeff" + table, IMPORT_REPORT_TXT: self.details() + "\n"}
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
-        import html
 
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td style='text-align:right'>"
+            f"<tr><td>{html_text(k)}</td><td style='text-align:right'>"
             f"{format_number(v)}</td></tr>"
             for k, v in self.counts.items()
         )
         listed = self.to_frame(outside=False)
-        parts = [f"<h4>Importbericht: {html.escape(self.region_name)}</h4>",
+        parts = [f"<h4>Importbericht: {html_text(self.region_name)}</h4>",
                  f"<table>{rows}</table>"]
         if not self.entries:
             parts.append("<p>Keine Hinweise: alle Datensätze wurden übernommen.</p>")
         if self.of_kind("ausserhalb"):
-            parts.append(f"<p>{html.escape(self.outside_summary())}</p>")
+            parts.append(f"<p>{html_text(self.outside_summary())}</p>")
         if len(listed):
             parts.append(f"<p>{format_number(len(listed))} Hinweise:</p>"
                          + listed.to_html(index=False, na_rep="", escape=True))
@@ -239,10 +244,11 @@ def _normalise_prefix(ags_prefix: str | int | None) -> str:
     text = str(ags_prefix).strip()
     if text.upper() in {"", "DE", "DEUTSCHLAND", "ALLE"}:
         return ""
-    if not text.isdigit() or len(text) > 8:
+    if not text.isdigit() or len(text) not in (2, 3, 5):
         raise ParameterError(
             f"AGS-Präfix „{ags_prefix}“ ist ungültig; erwartet werden 2 Ziffern (Land, z. B. "
-            "„05“), 5 Ziffern (Kreis, z. B. „05762“) oder leer für ganz Deutschland."
+            "„05“), 3 Ziffern (Regierungsbezirk, z. B. „094“), 5 Ziffern (Kreis, z. B. "
+            "„05762“) oder leer für ganz Deutschland."
         )
     return text
 
@@ -472,6 +478,7 @@ def _read_facilities(
     frames: list[gpd.GeoDataFrame] = []
     problems: list[Problem] = []
     used_osm = False
+    stems: dict[str, int] = {}
     for item in items:
         if isinstance(item, pd.DataFrame):
             frame = item if isinstance(item, gpd.GeoDataFrame) else gpd.GeoDataFrame(item)
@@ -486,7 +493,9 @@ def _read_facilities(
         else:
             from kulturplan.sources import facilities as fac_mod
 
-            frame, report = fac_mod.read_table(path, mapping)
+            stems[path.stem] = stems.get(path.stem, 0) + 1
+            prefix = path.stem if stems[path.stem] == 1 else f"{path.stem}-{stems[path.stem]}"
+            frame, report = fac_mod.read_table(path, mapping, id_prefix=prefix)
         problems += report.problems
         frames.append(frame)
     if not frames:
@@ -504,6 +513,88 @@ def _read_facilities(
         )
     combined = combined[~dup]
     return gpd.GeoDataFrame(combined, geometry="geometry", crs=CRS), problems, used_osm
+
+
+def _read_lists(table: str, items: Sequence[Any]) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Organisation or funding lists read and joined; repeated keys are reported."""
+    if not items:
+        return None, []
+    from kulturplan.sources import lists
+
+    spec = lists.ORGANISATIONS if table == "organisations" else lists.FUNDING
+    frames: list[pd.DataFrame] = []
+    problems: list[Problem] = []
+    for item in items:
+        frame, report = lists.read_list(item, spec)
+        frames.append(frame)
+        problems += report.problems
+    combined = pd.concat(frames)
+    if table == "organisations":
+        dup = combined.index.duplicated(keep="first")
+        problems += [Problem(TABLE_LABELS[table], f"Kennung „{k}“ kommt in mehreren Dateien vor; "
+                             "nur die erste Organisation wird übernommen.", column="org_id")
+                     for k in combined.index[dup]]
+        combined = combined[~dup]
+    return combined, problems
+
+
+def _same_rows(new: pd.DataFrame, stored: pd.DataFrame) -> bool:
+    """Whether ``stored`` holds exactly the rows of ``new`` (compared as text)."""
+    if len(new) != len(stored) or not set(new.columns) <= set(stored.columns):
+        return False
+    a = new.astype(str).reset_index().sort_values(list(new.reset_index().columns))
+    b = stored[list(new.columns)].astype(str).reset_index()
+    b = b.sort_values(list(b.columns))
+    return bool((a.to_numpy() == b.to_numpy()).all())
+
+
+def keep_hand_filled(region: Region, folder: str | Path) -> tuple[Region, list[str]]:
+    """Keep the organisations and funding a user filled in by hand in an existing region folder.
+
+    ``build-region … --out`` replaces a region folder. Its tables ``organisations`` and
+    ``funding`` may have been filled in by hand; a new build without these lists takes them
+    over (the municipalities must still exist). A new build bringing its own list for a table
+    whose stored rows differ is refused, so that no hand-filled row is lost.
+
+    Returns
+    -------
+    (Region, list of str)
+        The region to write and one German note per table taken over.
+
+    Raises
+    ------
+    kulturplan.errors.OverwriteRefusedError
+        If both the folder and the new build have different rows for a table.
+    """
+    from dataclasses import replace
+
+    from kulturplan.io import read_stored_table
+
+    notes: list[str] = []
+    for table in ("organisations", "funding"):
+        stored = read_stored_table(folder, table)
+        if stored is None or not len(stored):
+            continue
+        new = getattr(region, table)
+        file = f"{table}.csv"
+        personal = [str(c) for c in stored.columns if is_personal_column(c)]
+        if personal:
+            notes.append(f"{file}: Die Spalten " + ", ".join(f"„{c}“" for c in personal)
+                         + " enthalten vermutlich personenbezogene Daten; sie werden in "
+                         "Dashboards und Exporten nie gezeigt. Bitte aus der Datei entfernen.")
+        if not len(new):
+            region = replace(region, **{table: stored})
+            notes.append(f"{file}: {format_number(len(stored))} Zeilen aus dem bisherigen "
+                         "Regionsordner übernommen.")
+            continue
+        if not _same_rows(new, stored):
+            raise OverwriteRefusedError(
+                f"„{Path(folder) / file}“ enthält {format_number(len(stored))} Zeilen, die "
+                "nicht aus der angegebenen Liste stammen (von Hand eingetragen oder aus einem "
+                "früheren Import). Der Regionsordner wird nicht überschrieben; bitte diese Zeilen "
+                "in die Liste übernehmen oder einen anderen Zielordner wählen."
+            )
+    return region, notes
 
 
 def _attach_events(
@@ -608,6 +699,8 @@ def build_region(
     name: str | None = None,
     mapping: dict[str, str] | None = None,
     max_venue_distance_m: float = 300.0,
+    organisations: str | Path | Iterable[str | Path] | None = None,
+    funding: str | Path | Iterable[str | Path] | None = None,
 ) -> BuildResult:
     """Build a region for a Kreis, a Land or all of Germany from official files.
 
@@ -634,6 +727,9 @@ def build_region(
         Column mapping for the facility lists.
     max_venue_distance_m
         Largest distance between an event's coordinates and a facility to match.
+    organisations, funding
+        Lists of organisations and funding (CSV/XLSX,
+        :func:`kulturplan.sources.lists.read_organisations` / ``read_funding``).
 
     Returns
     -------
@@ -699,11 +795,19 @@ def build_region(
             }
         )
 
+    lists: dict[str, pd.DataFrame | None] = {}
+    for table, items in (("organisations", organisations), ("funding", funding)):
+        lists[table], list_problems = _read_lists(table, _paths(items))
+        kind = "organisation" if table == "organisations" else "foerderung"
+        entries += [ReportEntry(kind, p) for p in list_problems]
+
     region_name = name or reg.region_name(prefix)
     region = Region(
         municipalities=muni,
         facilities=fac,
         events=ev_frame,
+        organisations=lists["organisations"],
+        funding=lists["funding"],
         name=region_name,
         kreis_ags=prefix or None,
         sources=tuple(sources),

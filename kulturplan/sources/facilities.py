@@ -28,7 +28,7 @@ from kulturplan.errors import (
     Problem,
     ValidationError,
 )
-from kulturplan.region import CRS
+from kulturplan.region import CRS, is_personal_column
 from kulturplan.sources._cells import (
     GERMANY_BBOX,
     cell_text,
@@ -181,12 +181,32 @@ class _Columns:
         return values
 
 
+_SPECIFIC_NAMES = tuple(normalise_name(n) for n in FIELDS["name"][1])
+
+
+def _facility_name_column(header: list[str], cols: dict[str, int]) -> dict[str, int]:
+    """Prefer „Einrichtung“/„Bezeichnung“ over a plain „Name“ for the facility name.
+
+    In a list with „Einrichtung“ next to „Name“ and „Vorname“, „Name“ is the contact
+    person's surname (personal data), not the facility's name.
+    """
+    keys = [normalise_name(h) for h in header]
+    specific = next((j for j, k in enumerate(keys) if k in _SPECIFIC_NAMES), None)
+    if specific is None or cols.get("name") == specific:
+        return cols
+    out = {f: j for f, j in cols.items() if j != specific}
+    out["name"] = specific
+    return out
+
+
 def _resolve_columns(table: RawTable, mapping: dict[str, str] | None) -> _Columns:
     """Find the fields' columns; a missing required column raises (nothing can be read)."""
     source = table.source
     explicit = _resolve_mapping(mapping, source)
     synonyms = {f: (german, *syn) for f, (german, syn) in FIELDS.items()}
     cols = find_columns(table.header, synonyms, explicit)
+    if "name" not in explicit:
+        cols = _facility_name_column(table.header, cols)
     required = ["name", "category"]
     if not ("lat" in cols and "lon" in cols) and not ("x" in cols and "y" in cols):
         required += ["lat", "lon"]
@@ -380,11 +400,40 @@ def _assemble(view: _Columns, found: RowProblems, stem: str) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(data, geometry=points.to_numpy(), crs=CRS)
 
 
+_NOT_TAKEN = ("note",)
+"""Fields recognised but not taken over (free text may name persons): listed in the report."""
+
+
+def _report_duplicates(frame: gpd.GeoDataFrame, found: RowProblems) -> None:
+    """Rows repeating an earlier row (same name, Sparte and place within 1 m) are left out.
+
+    A copy would count the facility twice in every per-capita indicator.
+    """
+    usable = ~found.rejected
+    if not usable.any():
+        return
+    keys = pd.DataFrame({
+        "name": frame["name"].map(normalise_label),
+        "category": frame["category"],
+        "x": np.round(frame.geometry.x.to_numpy()),
+        "y": np.round(frame.geometry.y.to_numpy()),
+    })[usable]
+    repeated = keys.duplicated(keep="first")
+    first_row = dict(zip(map(tuple, keys[~repeated].to_numpy()),
+                         frame["source_row"].to_numpy()[usable][~repeated.to_numpy()],
+                         strict=True))
+    positions = np.flatnonzero(usable)[repeated.to_numpy()]
+    for k, key in zip(positions, map(tuple, keys[repeated].to_numpy()), strict=True):
+        found.add(int(k), f"Die Zeile wiederholt Zeile {first_row[key]} (gleicher Name, gleiche "
+                  "Sparte, gleicher Ort); sie wird nicht doppelt gezählt.")
+
+
 def read_table(
     path: str | Path,
     mapping: dict[str, str] | None = None,
     *,
     sheet: str | None = None,
+    id_prefix: str | None = None,
 ) -> ReadResult:
     """Read a facility list (CSV or XLSX) into facilities for a :class:`~kulturplan.Region`.
 
@@ -399,6 +448,9 @@ def read_table(
         column names.
     sheet
         Sheet of a workbook (default: the first visible one).
+    id_prefix
+        Prefix of the generated IDs ``<prefix>-<row>`` (default: the file name without
+        suffix); two lists with the same file name need different prefixes.
 
     Returns
     -------
@@ -424,12 +476,17 @@ def read_table(
     table = read_any(path, sheet=sheet)
     view = _resolve_columns(table, mapping)
     found = RowProblems(table.source, table.row_numbers)
-    frame = _assemble(view, found, Path(path).stem)
-    unused = [h for j, h in enumerate(table.header) if j not in view.cols.values() and h]
+    frame = _assemble(view, found, id_prefix or Path(path).stem)
+    _report_duplicates(frame, found)
+    taken = {j for f, j in view.cols.items() if f not in _NOT_TAKEN}
+    unused = [h for j, h in enumerate(table.header) if j not in taken and h]
+    personal = [u for u in unused if is_personal_column(u)]
     if unused:
         found.note(
             "Spalten nicht übernommen (unbekannt oder möglicherweise personenbezogen): "
-            + ", ".join(f"„{u}“" for u in unused) + ".",
+            + ", ".join(f"„{u}“" for u in unused) + "."
+            + (" Personenbezogen sind vermutlich: " + ", ".join(f"„{u}“" for u in personal)
+               + "." if personal else ""),
             row=1,
         )
     report = found.report(first=table.problems)

@@ -25,7 +25,7 @@ import shapely
 from kulturplan import catalog
 from kulturplan._format import format_decimal, format_number
 from kulturplan.errors import InputFileError, Problem
-from kulturplan.region import CRS
+from kulturplan.region import CRS, is_personal_column
 from kulturplan.sources._cells import in_germany, parse_number
 from kulturplan.sources._files import decode, display_name, read_bytes
 from kulturplan.sources._report import ReadResult, RowProblems
@@ -220,7 +220,8 @@ def _facility(
     label = tags.get("name")
     shown = f"OSM-Objekt {rec['osm_id']}" + (f" „{label}“" if label else "")
     if cid is None:
-        keys = ", ".join(f"{k}={v}" for k, v in list(tags.items())[:4] if k != "name")
+        public = {key: v for key, v in tags.items() if not is_personal_column(key)}
+        keys = ", ".join(f"{k}={v}" for k, v in list(public.items())[:4] if k != "name")
         found.add(k, f"{shown}: Die Merkmale ({keys}) passen zu keiner Sparte des Katalogs; "
                   "das Objekt wird nicht übernommen.", "tags")
         return None

@@ -7,7 +7,6 @@ shown as a German message (and logged), never as a traceback.
 
 from __future__ import annotations
 
-import html as html_lib
 import logging
 import sys
 from typing import Any
@@ -17,6 +16,7 @@ import pandas as pd
 
 from kulturplan import catalog, demand
 from kulturplan._format import format_number
+from kulturplan._safe import html_text
 from kulturplan.errors import KulturplanError
 from kulturplan.indicators import basic
 from kulturplan.ui import style
@@ -89,7 +89,7 @@ def facility_counts(data: DashboardData) -> pd.Series:
 
 def no_indicator_note(data: DashboardData) -> str:
     """Calm German note for a region without culture data worth a map yet."""
-    name = html_lib.escape(data.region.name)
+    name = html_text(data.region.name)
     return (
         '<div class="kp-notice">Für die Region „' + name + "“ sind noch keine "
         "Kultureinrichtungen, Vereine, Veranstaltungen oder Förderdaten erfasst. Die Karte "
@@ -213,7 +213,7 @@ class Kreisuebersicht(_App):
         if counts.empty:
             return cards
         chips = " · ".join(
-            f"<b>{format_number(n, 0)}</b> {html_lib.escape(label)}" for label, n in counts.items()
+            f"<b>{format_number(n, 0)}</b> {html_text(label)}" for label, n in counts.items()
         )
         outside = int((~basic.is_own_facility(self.data.region)).sum())
         note = (

@@ -14,6 +14,7 @@ import pandas as pd
 import traitlets as t
 
 from kulturplan._format import format_number
+from kulturplan._safe import html_text
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
@@ -206,8 +207,8 @@ class IndicatorExplorer(w.VBox):
         direction = "Höhere Werte bedeuten bessere Versorgung." if meta["higher_is_better"] \
             else "Niedrigere Werte bedeuten bessere Versorgung."
         self.description.value = (
-            f'<div class="kp-text"><b>{meta["label"]}</b> ({meta["unit"]}): '
-            f'{meta["description"]} {direction}</div>'
+            f'<div class="kp-text"><b>{html_text(meta["label"])}</b> '
+            f'({html_text(meta["unit"])}): {html_text(meta["description"])} {direction}</div>'
         )
 
     def table_frame(self) -> pd.DataFrame:
@@ -252,20 +253,21 @@ class IndicatorExplorer(w.VBox):
         rows = self.data.peer_rows(ags, ids)
         n = pd.to_numeric(rows["n_peers"], errors="coerce").fillna(0)
         name = self.data.names[ags]
+        shown = html_text(name)  # names come from registers and users: text, never markup
         if (n > 0).any():
             medians = rows["peer_median"]
             basis = str(rows["peer_basis"].iloc[0]) if "peer_basis" in rows else ""
             peer_text = "vergleichbarer Gemeinden"
             note = (
-                f"Vergleichsgruppe von {name}: bis zu {int(n.max())} Gemeinden "
-                f"({basis}). Index 100 = Median der Vergleichsgruppe."
+                f"Vergleichsgruppe von {shown}: bis zu {int(n.max())} Gemeinden "
+                f"({html_text(basis)}). Index 100 = Median der Vergleichsgruppe."
             )
         else:  # no comparable municipality: compare with all others of the region
             others = self.data.table.drop(index=ags)[ids]
             medians = others.median()
             peer_text = "aller anderen Gemeinden"
             note = (
-                f"Für {name} gibt es keine Gemeinde gleicher Größenklasse; verglichen wird "
+                f"Für {shown} gibt es keine Gemeinde gleicher Größenklasse; verglichen wird "
                 "mit dem Median aller anderen Gemeinden der Region (= 100)."
             )
         profile = charts.profile_frame(rows["value"], medians)

@@ -11,7 +11,6 @@ and offers the table as an Excel download (aggregated numbers only — no person
 from __future__ import annotations
 
 import base64
-import html as html_lib
 import io
 from typing import Any
 
@@ -23,6 +22,7 @@ import traitlets as t
 
 from kulturplan import catalog, demand
 from kulturplan._format import format_number
+from kulturplan._safe import cell_frame, cell_text, html_text
 from kulturplan.indicators import basic, reachability
 from kulturplan.region import Region
 from kulturplan.ui import style
@@ -112,12 +112,13 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
     """The gap table as an .xlsx file (German headers, aggregated numbers only)."""
     out = frame.rename(columns=COLUMNS_DE).copy()
     out.index.name = "AGS"
+    out = cell_frame(out)  # names from registers and users: text, never a formula
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         out.to_excel(writer, sheet_name=sheet[:31], startrow=3)
         ws = writer.sheets[sheet[:31]]
-        ws["A1"] = title
-        ws["A2"] = attribution
+        ws["A1"] = cell_text(title)
+        ws["A2"] = cell_text(attribution)
         for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26), strict=True):
             ws.column_dimensions[col].width = width
     return buf.getvalue()
@@ -127,8 +128,8 @@ def download_link(data: bytes, filename: str, text: str, mime: str = XLSX_MIME) 
     """HTML link offering ``data`` as a file download (data URI, works offline)."""
     b64 = base64.b64encode(data).decode("ascii")
     return (
-        f'<div class="kp-download"><a download="{html_lib.escape(filename)}" '
-        f'href="data:{html_lib.escape(mime)};base64,{b64}">{html_lib.escape(text)}</a></div>'
+        f'<div class="kp-download"><a download="{html_text(filename)}" '
+        f'href="data:{html_text(mime)};base64,{b64}">{html_text(text)}</a></div>'
     )
 
 
@@ -330,13 +331,13 @@ class GapExplorer(w.VBox):
 
     def no_supply_text(self) -> str:
         """German note when the region has no facility of the chosen category."""
-        region = html_lib.escape(self.data.region.name)
+        region = html_text(self.data.region.name)
         if len(self.data.region.facilities) == 0:
             first = f"Für die Region „{region}“ sind noch keine Kultureinrichtungen erfasst."
             todo = "Bitte eine Einrichtungsliste (Excel-Vorlage) für die Region einlesen."
         else:
             first = (f"Für die Region „{region}“ ist noch keine Einrichtung der Sparte "
-                     f"„{html_lib.escape(self.category_label)}“ erfasst.")
+                     f"„{html_text(self.category_label)}“ erfasst.")
             todo = ("Bitte eine andere Sparte wählen oder die Einrichtungsliste der Region "
                     "ergänzen.")
         return (

@@ -9,7 +9,6 @@ too few answers (:data:`MIN_N`, :data:`MIN_N_AREA`).
 
 from __future__ import annotations
 
-import html as html_lib
 import io
 from collections.abc import Mapping
 from functools import cached_property
@@ -22,6 +21,7 @@ import traitlets as t
 
 from kulturplan import catalog
 from kulturplan._format import format_number
+from kulturplan._safe import cell_frame, cell_text, html_text
 from kulturplan.needs.demography import (
     Projection,
     base_population,
@@ -352,10 +352,10 @@ class NeedsModel:
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
             for name, frame in self.export_tables().items():
                 sheet = name[:31]
-                frame.to_excel(writer, sheet_name=sheet, index=False, startrow=3)
+                cell_frame(frame).to_excel(writer, sheet_name=sheet, index=False, startrow=3)
                 ws = writer.sheets[sheet]
-                ws["A1"] = f"Bedarfsanalyse {self.region.name}: {name}"
-                ws["A2"] = (f"Gewichtete Befragung (n = {self.rake.n}, Designeffekt "
+                ws["A1"] = cell_text(f"Bedarfsanalyse {self.region.name}: {name}")
+                ws["A2"] = cell_text(f"Gewichtete Befragung (n = {self.rake.n}, Designeffekt "
                             f"{format_number(self.rake.design_effect, 2)}); "
                             + prepare.attribution(self.region))
                 for col in ws.columns:
@@ -393,7 +393,7 @@ def _survey_spec(spec: MapSpec, texts: pd.Series, note: str) -> _SurveySpec:
 
 def heat_table_html(model: NeedsModel, year: int) -> str:
     """The needs-against-supply matrix as an HTML heat table (municipalities × Sparten)."""
-    esc = html_lib.escape
+    esc = html_text
     frame = model.heat_frame(year)
     barrier = model.distance_barrier()
     sparten = list(frame["ratio"].columns)
@@ -456,7 +456,7 @@ def barrier_props(model: NeedsModel) -> tuple[list[dict[str, Any]], dict[str, An
             "type": "bar", "orientation": "h", "name": f"{lab} ({_n_text(n)})",
             "y": [labels[o] for o in order], "x": [round(100 * v, 1) for v in part["estimate"]],
             "marker": {"color": colours[g]},
-            "hovertemplate": "%{y}: %{x:.0f} %<extra>" + html_lib.escape(lab) + "</extra>",
+            "hovertemplate": "%{y}: %{x:.0f} %<extra>" + html_text(lab) + "</extra>",
         })
     layout = {
         **BASE_LAYOUT,
@@ -601,8 +601,8 @@ class Bedarfsanalyse(_App):
                                               "Anteil in der Bevölkerung (gewichtet)"))
 
     def _heat_note_html(self) -> str:
-        notes = " ".join(html_lib.escape(n) for n in self.model.supply_notes)
-        source = html_lib.escape(self.model.projection.source)
+        notes = " ".join(html_text(n) for n in self.model.supply_notes)
+        source = html_text(self.model.projection.source)
         return (
             '<div class="kp-note">Zahl = Plätze in Reichweite je 1.000 mögliche Nutzer:innen. '
             "Mögliche Nutzer:innen: Einwohner:innen ab 18 Jahren je Altersgruppe mal dem "
@@ -624,7 +624,7 @@ class Bedarfsanalyse(_App):
         weighted, unweighted, n = model.kreis_satisfaction(sparte)
         self.kreis_note.value = (
             f'<div class="kp-text">Im ganzen Kreis sind <b>{_pct(weighted)}</b> mit dem Angebot '
-            f"„{html_lib.escape(label)}“ am Wohnort zufrieden oder sehr zufrieden (gewichtet; "
+            f"„{html_text(label)}“ am Wohnort zufrieden oder sehr zufrieden (gewichtet; "
             f"ungewichtet {_pct(unweighted)}; {_n_text(n)} Antworten). Gemeinden mit "
             f"{model.min_n_area}–{model.min_n - 1} Antworten: kleinräumig geschätzt, zum "
             "Kreiswert hin ausgeglichen.</div>"
@@ -666,7 +666,7 @@ def has_survey(region: Any) -> bool:
 
 def no_survey_note(region: Any) -> str:
     """Calm German note for a region without (standard) survey answers."""
-    name = html_lib.escape(str(region.name))
+    name = html_text(str(region.name))
     return (
         f'<div class="kp-notice">Für die Region „{name}“ liegt noch keine Bevölkerungsbefragung '
         "nach dem Standardfragebogen vor. Sobald der Export einer Befragung eingelesen ist "

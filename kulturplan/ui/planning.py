@@ -12,7 +12,6 @@ per municipality, on the same population grid as the Versorgungslücken dashboar
 
 from __future__ import annotations
 
-import html as html_lib
 import io
 import math
 import time
@@ -28,6 +27,7 @@ import shapely
 import traitlets as t
 
 from kulturplan import catalog
+from kulturplan._safe import html_text
 from kulturplan.errors import KulturplanError, ParameterError
 from kulturplan.planning import (
     AddFacility,
@@ -571,7 +571,7 @@ class PlanningWorkshop(w.VBox):
         """A click into the map at ``lat``, ``lon``: a new site of the Sparte there."""
         edit = self.model.add_latlon(lat, lon)
         self.status.value = (f'<div class="kp-note">Hinzugefügt: '
-                             f"{html_lib.escape(edit.name)}</div>")
+                             f"{html_text(edit.name)}</div>")
         self._show_changes()
 
     def click_facility(self, facility_id: str) -> None:
@@ -581,10 +581,10 @@ class PlanningWorkshop(w.VBox):
             return
         name = str(fac.at[facility_id, "name"])
         what = self.model.remove(facility_id)
-        self.status.value = (f'<div class="kp-note">{html_lib.escape(name)}: {what}. '
+        self.status.value = (f'<div class="kp-note">{html_text(name)}: {what}. '
                              "Ein Klick auf den gestrichelten Kreis nimmt sie wieder auf."
                              "</div>" if what == "entfernt" else
-                             f'<div class="kp-note">{html_lib.escape(name)}: {what}.</div>')
+                             f'<div class="kp-note">{html_text(name)}: {what}.</div>')
         self._show_changes()
 
     def _show_changes(self) -> None:
@@ -603,12 +603,12 @@ class PlanningWorkshop(w.VBox):
         self.propose_button.disabled = True
         plural = catalog.category_label(self.category, plural=True)
         self.status.value = (
-            f'<div class="kp-text">Vorschlag für {self.k.value} neue {html_lib.escape(plural)} '
+            f'<div class="kp-text">Vorschlag für {self.k.value} neue {html_text(plural)} '
             "wird berechnet …</div><div class=\"kp-busy\"></div>")
         try:
             proposal = self.model.propose(self.k.value, self.objective.value)
         except KulturplanError as exc:
-            self.status.value = f'<div class="kp-notice">{html_lib.escape(str(exc))}</div>'
+            self.status.value = f'<div class="kp-notice">{html_text(str(exc))}</div>'
             return None
         finally:
             self.propose_button.disabled = False
@@ -624,7 +624,7 @@ class PlanningWorkshop(w.VBox):
         try:
             scenario = self.model.keep(self.name.value)
         except KulturplanError as exc:
-            self.comparison_html.value = f'<div class="kp-notice">{html_lib.escape(str(exc))}</div>'
+            self.comparison_html.value = f'<div class="kp-notice">{html_text(str(exc))}</div>'
             return
         options = [("– keines –", "")] + [(n, n) for n in self.model.kept]
         self.compare_with.options = options
@@ -640,7 +640,7 @@ class PlanningWorkshop(w.VBox):
 
     def _proposal_text(self, proposal: Proposal) -> str:
         r = proposal.result
-        names = ", ".join(html_lib.escape(str(n)) for n in proposal.sites["name"])
+        names = ", ".join(html_text(str(n)) for n in proposal.sites["name"])
         quality = ("nachweislich die beste Lösung" if r.status == "optimal" else
                    f"beste gefundene Lösung, höchstens {format_number(r.gap * 100, 1)} % "
                    "vom Optimum entfernt")
@@ -701,7 +701,7 @@ class PlanningWorkshop(w.VBox):
                 "Einrichtung erfasst: ein erster Standort kann in die Karte gesetzt oder "
                 "vorgeschlagen werden.</div>")
         self.headline.value = notice + style.cards_html(self.key_figure_cards()) + (
-            f'<div class="kp-note">{html_lib.escape(self.reach_text())} Einwohner:innen '
+            f'<div class="kp-note">{html_text(self.reach_text())} Einwohner:innen '
             "gleichmäßig auf ein 1-km-Raster je Gemeinde verteilt; Entfernungen als "
             "Luftlinie, Fahrzeiten geschätzt mit Umwegfaktor 1,3 und 50 km/h.</div>")
         self._update_map()
@@ -753,7 +753,7 @@ class PlanningWorkshop(w.VBox):
                 "einen neuen Standort; ein Klick auf eine Einrichtung (Punkt) nimmt sie aus "
                 "dem Szenario.</div>")
         else:
-            items = "".join(f"<li>{html_lib.escape(x)}</li>" for x in lines)
+            items = "".join(f"<li>{html_text(x)}</li>" for x in lines)
             self.edit_list.value = f'<ol class="kp-edits">{items}</ol>'
         self.undo_button.disabled = not lines
         self.reset_button.disabled = not lines

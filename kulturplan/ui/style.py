@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import html as html_lib
 from collections.abc import Iterable
 
 import ipywidgets as w
 import pandas as pd
+
+from kulturplan._safe import html_text
 
 CSS = """
 <style>
@@ -54,18 +55,18 @@ def css() -> w.HTML:
 
 
 def header(title: str, subtitle: str = "") -> w.HTML:
-    esc = html_lib.escape
+    esc = html_text
     sub = f'<div class="kp-sub">{esc(subtitle)}</div>' if subtitle else ""
     return w.HTML(f'<div class="kp-header"><h1>{esc(title)}</h1>{sub}</div>')
 
 
 def section(title: str) -> w.HTML:
-    return w.HTML(f'<div class="kp-section">{html_lib.escape(title)}</div>')
+    return w.HTML(f'<div class="kp-section">{html_text(title)}</div>')
 
 
 def cards_html(items: Iterable[tuple[str, str]]) -> str:
     """Key-figure cards from ``(number text, label)`` pairs."""
-    esc = html_lib.escape
+    esc = html_text
     cards = "".join(
         f'<div class="kp-card"><div class="kp-num">{esc(num)}</div>'
         f'<div class="kp-lbl">{esc(lbl)}</div></div>'
@@ -82,7 +83,7 @@ def table_html(
     max_rows: int | None = None,
 ) -> str:
     """Plain HTML table (already formatted strings), ``right`` columns right-aligned."""
-    esc = html_lib.escape
+    esc = html_text
     right = set(right)
     head = "".join(
         f'<th class="{"kp-r" if c in right else ""}">{esc(str(c))}</th>' for c in frame.columns
@@ -104,7 +105,7 @@ def table_html(
 
 def error_box(message: str) -> w.HTML:
     """German message for users instead of a traceback."""
-    text = html_lib.escape(message).replace("\n", "<br>")
+    text = html_text(message).replace("\n", "<br>")
     return w.HTML(
         f'<div class="kp-error"><b>Die Daten konnten nicht geladen werden.</b><br>{text}</div>'
     )

@@ -9,7 +9,6 @@ CircleMarkers, so no icon fonts are needed, and no base tiles are drawn by defau
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from functools import cache
 from importlib import resources
@@ -20,6 +19,7 @@ from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
+from kulturplan._safe import html_text
 from kulturplan.viz.spec import HOVER_STYLE, LEGEND_CSS, MapSpec, legend_html
 
 _CDN_TAG = re.compile(
@@ -81,7 +81,7 @@ class OfflineMap(folium.Map):
 
     def _repr_html_(self, **kwargs: Any) -> str:
         """Show the map in a notebook as an ``<iframe srcdoc>`` (no "Trust" notice)."""
-        page = html_lib.escape(self.to_html())
+        page = html_text(self.to_html())
         return (
             f'<iframe srcdoc="{page}" style="width:100%;height:560px;border:none;" '
             'title="Karte"></iframe>'
@@ -128,6 +128,29 @@ class _Attribution(MacroElement):
         self.text = text
 
 
+def tooltip_html(text: Any) -> str:
+    """``text`` for a folium tooltip: escaped HTML, safe inside a JavaScript template literal.
+
+    folium writes a tooltip into ``bindTooltip(`<div>…</div>`)`` and Leaflet shows GeoJSON
+    tooltip fields as HTML; names from OpenStreetMap or a register are third-party text. Besides
+    :func:`kulturplan._safe.html_text`, backticks, ``$`` and backslashes are written as
+    character references so that the template literal cannot be closed or interpolated.
+    """
+    return (html_text(text).replace("\\", "&#92;").replace("`", "&#96;")
+            .replace("$", "&#36;"))
+
+
+def _escaped_tooltips(collection: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a GeoJSON collection whose ``tooltip`` properties are :func:`tooltip_html`."""
+    features = []
+    for feature in collection["features"]:
+        props = dict(feature["properties"])
+        props["tooltip"] = tooltip_html(props.get("tooltip"))
+        props["name"] = tooltip_html(props.get("name"))
+        features.append({**feature, "properties": props})
+    return {**collection, "features": features}
+
+
 def _legend_html(spec: MapSpec) -> str:
     """The shared legend (:func:`kulturplan.viz.spec.legend_html`) fixed to the top right
     of the standalone map page."""
@@ -167,7 +190,7 @@ def folium_map(
     (s, w), (n, e) = spec.bounds()
     fmap = OfflineMap(location=list(spec.center()), tiles=tiles, height=height, zoom_start=10)
     fmap.fit_bounds([[s, w], [n, e]])
-    data = spec.feature_collection()
+    data = _escaped_tooltips(spec.feature_collection())
     folium.GeoJson(
         data,
         name="Gemeinden",
@@ -194,9 +217,9 @@ def folium_map(
                 fill=True,
                 fill_color=style["fillColor"],
                 fill_opacity=style["fillOpacity"],
-                tooltip=str(feature["properties"]["tooltip"]),
+                tooltip=tooltip_html(feature["properties"]["tooltip"]),
             ).add_to(target)
-    _Attribution(html_lib.escape(spec.attribution) + " | Leaflet").add_to(fmap)
+    _Attribution(html_text(spec.attribution) + " | Leaflet").add_to(fmap)
     root: Any = fmap.get_root()  # a branca Figure (typed as Element)
     root.html.add_child(Element(_legend_html(spec)), name="kp_legend")
     return fmap
@@ -227,7 +250,10 @@ def save_html(fmap: folium.Map, path: str) -> None:
     page = to_html(fmap)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)  # an export to share: readable like any new file
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(page)
         os.replace(tmp, path)

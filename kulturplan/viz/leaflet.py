@@ -8,7 +8,6 @@ are loaded unless asked for.
 
 from __future__ import annotations
 
-import html as html_lib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import ipyleaflet
 import ipywidgets as w
 
+from kulturplan._safe import html_text
 from kulturplan.viz import prepare
 from kulturplan.viz.spec import FACILITY_STYLE, HOVER_STYLE, LEGEND_CSS, MapSpec, legend_html
 
@@ -169,7 +169,7 @@ class LeafletMap:
 
     @staticmethod
     def _attribution_text(spec: MapSpec) -> str:
-        return html_lib.escape(spec.attribution) + " | Kartendarstellung: Leaflet"
+        return html_text(spec.attribution) + " | Kartendarstellung: Leaflet"
 
     # -- updates (in place) ---------------------------------------------------------------
     def update(self, spec: MapSpec) -> None:
@@ -203,7 +203,7 @@ class LeafletMap:
     def _on_hover(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
         props = (feature or {}).get("properties", {})
         tip = props.get("tooltip") or INFO_DEFAULT
-        self.info_html.value = f'<div class="kp-info">{html_lib.escape(str(tip))}</div>'
+        self.info_html.value = f'<div class="kp-info">{html_text(str(tip))}</div>'
 
     def _on_click(self, feature: dict[str, Any] | None = None, **_: Any) -> None:
         ags = (feature or {}).get("properties", {}).get("ags") or (feature or {}).get("id")

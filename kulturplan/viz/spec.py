@@ -8,7 +8,6 @@ by a renderer.
 
 from __future__ import annotations
 
-import html as html_lib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,6 +18,7 @@ import pandas as pd
 
 from kulturplan import catalog
 from kulturplan._format import format_decimal
+from kulturplan._safe import html_text
 from kulturplan.region import Region
 from kulturplan.viz import prepare
 from kulturplan.viz.prepare import ColourScale
@@ -309,7 +309,7 @@ def gap_spec(region: Region, category: str, threshold: float, unit: str = "km",
 def legend_html(spec: MapSpec) -> str:
     """HTML legend of a map (classes, note, facility categories), styled by
     :data:`LEGEND_CSS`; shared by the ipyleaflet and the folium renderer."""
-    esc = html_lib.escape
+    esc = html_text
     rows = "".join(
         f'<div class="kp-legend-row"><span class="kp-swatch" style="background:{c}"></span>'
         f"{esc(label)}</div>"
