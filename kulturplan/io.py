@@ -48,6 +48,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
+from kulturplan._safe import cell_text, is_formula_like
 from kulturplan.errors import (
     InputFileError,
     OverwriteRefusedError,
@@ -95,7 +96,19 @@ def _to_text(series: pd.Series, code: str) -> pd.Series:
         return series.map(
             lambda v: LIST_SEPARATOR.join(map(str, v)) if isinstance(v, (list, tuple)) else v
         )
+    if code in _TEXT_CODES:  # e.g. an iCal title „=HYPERLINK(…)“ stays text in Excel
+        return series.map(cell_text)
     return series
+
+
+_TEXT_CODES = ("str", "string", "object")
+
+
+def _uncell(value: Any) -> Any:
+    """Undo :func:`kulturplan._safe.cell_text` on reading (``'=x`` → ``=x``)."""
+    if isinstance(value, str) and value.startswith("'") and is_formula_like(value[1:]):
+        return value[1:]
+    return value
 
 
 def _to_json_values(series: pd.Series, code: str) -> list[Any]:
@@ -125,9 +138,9 @@ _NUMBER_CODES = ("int", "uint", "Int", "UInt", "float", "Float")
 def _as_text(raw: pd.Series, code: str) -> pd.Series | None:
     """Text-like types (``str``, ``object``, ``list``, ``category``); ``None`` for others."""
     if code in ("str", "string"):
-        return pd.Series(raw.map(lambda v: v if v is None else str(v)), dtype=code)
+        return pd.Series(raw.map(lambda v: v if v is None else _uncell(str(v))), dtype=code)
     if code == "object":
-        return raw.map(lambda v: v if v is None else str(v))
+        return raw.map(lambda v: v if v is None else _uncell(str(v)))
     if code == "list":
         return raw.map(
             lambda v: [] if v is None or v == "" else str(v).split(LIST_SEPARATOR)
