@@ -114,7 +114,8 @@ def test_missing_start(tmp_path):
     )
     ev, report = ical.read_events(path)
     problem, count = report.problems
-    assert count.message == "2 Einträge (VEVENT) gelesen, 1 Termine übernommen; 1 ohne gültigen Beginn."
+    assert count.message == (
+        "2 Einträge (VEVENT) gelesen, 1 Termine übernommen; 1 ohne gültigen Beginn.")
     assert str(problem) == (
         "ohne_start.ics, Spalte „DTSTART“: Veranstaltung „Ohne Beginn“ (UID a): Beginn "
         "(DTSTART) fehlt oder ist ungültig; sie wird nicht übernommen."
