@@ -267,7 +267,7 @@ def _decoded(component: Any, key: str) -> tuple[Any, bool]:
 
 
 def _comparable(value: dt.date) -> pd.Timestamp:
-    return _local(value)[0]  # type: ignore[return-value]
+    return _local(value)[0]
 
 
 class _Checked:
@@ -429,7 +429,7 @@ def _occurrence_times(
             end = start + pd.Timedelta(days=1)  # RFC 5545: a date-only event lasts one day
     elif not has_end:
         end = None  # recurring-ical-events fills DTEND = DTSTART; the feed had none
-    return start, end, all_day  # type: ignore[return-value]
+    return start, end, all_day
 
 
 def _occurrence(occ: Any, checked: _Checked, lookup: dict[str, str]) -> dict[str, Any]:
