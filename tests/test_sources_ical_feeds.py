@@ -106,7 +106,7 @@ def test_municipal_feed_every_event_kept_and_counted(municipal):
     ]
     assert (series["end"] - series["start"] == pd.Timedelta(hours=2)).all()
     # Sparte from the catalog's event keywords; the council meeting stays without, listed
-    assert ev.loc["1001@nieheim.de", "category"] == "heimatverein_archiv"
+    assert ev.loc["1001@nieheim.de", "category"] == "soziokulturelles_zentrum"  # Heimatfest
     assert ev.loc["1002@nieheim.de", "category"] == "soziokulturelles_zentrum"
     assert set(series["category"]) == {"musikschule"}
     assert ev.loc["1006@nieheim.de", "category"] == "bibliothek"  # Bilderbuchkino ≠ Kino

@@ -174,11 +174,12 @@ def _near(xy: np.ndarray, a: np.ndarray, b: np.ndarray, radius_m: float) -> np.n
 def _same(events: pd.DataFrame, col: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     va = events[col].to_numpy(dtype=object)[a]
     vb = events[col].to_numpy(dtype=object)[b]
+    if col == "target_group":  # no target group given: the event is for everyone
+        va = np.where(pd.isna(va), ALL_GROUPS, va)
+        vb = np.where(pd.isna(vb), ALL_GROUPS, vb)
+        return ((va == vb) | (va == ALL_GROUPS) | (vb == ALL_GROUPS)).astype(bool)
     known = pd.notna(va) & pd.notna(vb)
-    equal = known & (va == vb)
-    if col == "target_group":
-        equal |= known & ((va == ALL_GROUPS) | (vb == ALL_GROUPS))
-    return equal.astype(bool)
+    return (known & (va == vb)).astype(bool)
 
 
 def _check(events: pd.DataFrame, same: Sequence[str], window: str, radius_km: float) -> None:
@@ -207,7 +208,7 @@ _SAME_TEXT = {"category": "gleiche Sparte", "target_group": "gleiche Zielgruppe"
 
 
 def _reasons(pairs: pd.DataFrame, events: pd.DataFrame, same: Sequence[str], window: str,
-             a: np.ndarray) -> list[str]:
+             a: np.ndarray, b: np.ndarray) -> list[str]:
     """German reasons of each collision (few rows: only the collisions themselves)."""
     out = []
     for k, rec in enumerate(pairs.itertuples(index=False)):
@@ -223,6 +224,9 @@ def _reasons(pairs: pd.DataFrame, events: pd.DataFrame, same: Sequence[str], win
         if rec.same_attributes:
             for col in same:
                 value = events[col].iloc[a[k]]
+                if col == "target_group" and pd.isna(value):
+                    value = events[col].iloc[b[k]]
+                    value = ALL_GROUPS if pd.isna(value) else value
                 parts.append(f"{_SAME_TEXT.get(col, 'gleich: ' + col)} "
                              f"({_value_text(col, value)})")
         out.append("; ".join(parts))
@@ -315,7 +319,7 @@ def event_collisions(
         "same_venue": same_venue[hit],
         "same_attributes": alike[hit],
     })
-    pairs["reasons"] = _reasons(pairs, ev, same, window, a)
+    pairs["reasons"] = _reasons(pairs, ev, same, window, a, b)
     pairs = pairs.sort_values(["start_a", "start_b", "event_a", "event_b"], kind="stable")
     pairs = pairs.reset_index(drop=True)
     pairs.attrs["unplaced"] = int((~placed).sum())

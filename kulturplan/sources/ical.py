@@ -12,7 +12,8 @@ instead of ``TZID``. :func:`read_events` keeps every ``VEVENT``:
   ``DTEND`` is exclusive (RFC 5545 §3.6.1);
 * the Sparte (``category``) comes from ``CATEGORIES`` when it names a catalog category,
   else from the venue (a matched facility), else from the German ``event_keywords`` of the
-  category catalog (title, description, CATEGORIES); events matching nothing stay without
+  category catalog (title, description, CATEGORIES); at a general venue (Bürgerhaus,
+  Stadthalle) the keyword comes before the venue. Events matching nothing stay without
   Sparte — kept, counted and listed;
 * the municipality (``ags``) comes from the matched facility, else from the ``ags`` the feed
   belongs to (a municipality's own calendar), else it stays open and is reported;
@@ -49,6 +50,9 @@ from kulturplan.sources.facilities import category_lookup, match_category
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
 """Local time of the calendars (also when a feed gives no time zone at all)."""
+
+GENERAL_VENUE = "veranstaltungsraum"
+"""Category of venues that host every Sparte: their events take the Sparte of the title."""
 
 DEFAULT_SPAN_DAYS = 365
 """Without a window, series are expanded from the first start to this many days after the last."""
@@ -485,10 +489,15 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 # Sparte, target group, place
 # --------------------------------------------------------------------------------------
 def _fill_categories(frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None) -> None:
-    """Category from CATEGORIES, else from the venue, else from an event keyword."""
+    """Category from CATEGORIES, else the venue's, else an event keyword.
+
+    A general venue (:data:`GENERAL_VENUE`, a Bürgerhaus or Stadthalle) says less than the
+    title: there the keyword comes first and the venue's category is the fallback.
+    """
+    venue_cat = pd.Series(None, index=frame.index, dtype=object)
     if facilities is not None and len(facilities) and "category" in facilities.columns:
         venue_cat = frame["facility_id"].map(facilities["category"])
-        take = frame["category"].isna() & venue_cat.notna()
+        take = frame["category"].isna() & venue_cat.notna() & (venue_cat != GENERAL_VENUE)
         frame.loc[take, "category"] = venue_cat[take]
         frame.loc[take, "category_from"] = "Ort"
     text = (frame["title"].fillna("") + " " + frame["categories"].fillna("") + " "
@@ -500,6 +509,9 @@ def _fill_categories(frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None) -
         cats = text[need].map(guess)
         frame.loc[need, "category"] = cats
         frame.loc[need & frame["category"].notna(), "category_from"] = "Stichwort"
+    rest = frame["category"].isna() & venue_cat.notna()
+    frame.loc[rest, "category"] = venue_cat[rest]
+    frame.loc[rest, "category_from"] = "Ort"
     groups = {u: keyword_target_group(u) for u in text.unique()}
     frame["target_group"] = text.map(groups).astype(object)
     frame["category"] = frame["category"].astype(object)
@@ -529,6 +541,10 @@ def _per_series(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     return first.assign(n=first["uid"].map(counts).to_numpy())
 
 
+def _text_or_dash(value: Any) -> str:
+    return str(value) if isinstance(value, str) and value else "–"
+
+
 def _when(rec: pd.Series) -> str:
     n = int(rec["n"])
     more = f" (und {format_number(n - 1)} weitere Termine der Serie)" if n > 1 else ""
@@ -542,7 +558,7 @@ def _report_open(frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None,
     for _, rec in _per_series(frame, frame["category"].isna()).iterrows():
         found.problems.append(Problem(
             name, f"Veranstaltung {_when(rec)}: Sparte nicht erkannt (CATEGORIES "
-            f"„{rec['categories'] or '–'}“, kein passender Ort, kein Stichwort); sie wird ohne "
+            f"„{_text_or_dash(rec['categories'])}“, kein passender Ort, kein Stichwort); sie wird ohne "
             "Sparte übernommen.", column="CATEGORIES"))
     if facilities is None:
         return
@@ -554,7 +570,7 @@ def _report_open(frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None,
         else:
             where = "; ohne Koordinaten (GEO) bleibt sie ohne Gemeinde"
         found.problems.append(Problem(
-            name, f"Veranstaltung {_when(rec)}: Ort „{rec['location'] or '–'}“ passt zu keiner "
+            name, f"Veranstaltung {_when(rec)}: Ort „{_text_or_dash(rec['location'])}“ passt zu keiner "
             f"Einrichtung (weder Name noch Lage im Umkreis von {format_decimal(max_distance_m)} "
             f"m){where}.", column="LOCATION"))
 
