@@ -558,8 +558,8 @@ def _report_open(frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None,
     for _, rec in _per_series(frame, frame["category"].isna()).iterrows():
         found.problems.append(Problem(
             name, f"Veranstaltung {_when(rec)}: Sparte nicht erkannt (CATEGORIES "
-            f"„{_text_or_dash(rec['categories'])}“, kein passender Ort, kein Stichwort); sie wird ohne "
-            "Sparte übernommen.", column="CATEGORIES"))
+            f"„{_text_or_dash(rec['categories'])}“, kein passender Ort, kein Stichwort); sie "
+            "wird ohne Sparte übernommen.", column="CATEGORIES"))
     if facilities is None:
         return
     for _, rec in _per_series(frame, frame["facility_id"].isna()).iterrows():
@@ -570,8 +570,8 @@ def _report_open(frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None,
         else:
             where = "; ohne Koordinaten (GEO) bleibt sie ohne Gemeinde"
         found.problems.append(Problem(
-            name, f"Veranstaltung {_when(rec)}: Ort „{_text_or_dash(rec['location'])}“ passt zu keiner "
-            f"Einrichtung (weder Name noch Lage im Umkreis von {format_decimal(max_distance_m)} "
+            name, f"Veranstaltung {_when(rec)}: Ort „{_text_or_dash(rec['location'])}“ passt zu "
+            f"keiner Einrichtung (weder Name noch Lage im Umkreis von {format_decimal(max_distance_m)} "
             f"m){where}.", column="LOCATION"))
 
 
