@@ -571,8 +571,8 @@ def _report_open(frame: pd.DataFrame, facilities: gpd.GeoDataFrame | None,
             where = "; ohne Koordinaten (GEO) bleibt sie ohne Gemeinde"
         found.problems.append(Problem(
             name, f"Veranstaltung {_when(rec)}: Ort „{_text_or_dash(rec['location'])}“ passt zu "
-            f"keiner Einrichtung (weder Name noch Lage im Umkreis von {format_decimal(max_distance_m)} "
-            f"m){where}.", column="LOCATION"))
+            "keiner Einrichtung (weder Name noch Lage im Umkreis von "
+            f"{format_decimal(max_distance_m)} m){where}.", column="LOCATION"))
 
 
 def _coordinates_check(frame: pd.DataFrame, found: RowProblems) -> None:
