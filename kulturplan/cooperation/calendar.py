@@ -215,6 +215,9 @@ def _reasons(pairs: pd.DataFrame, events: pd.DataFrame, same: Sequence[str], win
         parts = []
         if rec.overlap_h > 0:
             parts.append(f"gleichzeitig ({format_number(rec.overlap_h, 1)} Std. Überschneidung)")
+        elif window == "weekend" and pd.Timestamp(rec.start_a).normalize() == pd.Timestamp(
+                rec.start_b).normalize():
+            parts.append(WINDOWS["day"])
         elif window != "overlap":
             parts.append(WINDOWS[window])
         if rec.same_venue:

@@ -1,5 +1,5 @@
 """ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken,
-Bedarfsanalyse).
+Bedarfsanalyse, Veranstaltungskalender, Kostenteilung).
 
 Dashboard notebooks only do::
 
@@ -26,9 +26,11 @@ __all__ = [
     "GapExplorer",
     "IndicatorExplorer",
     "IndicatorPicker",
+    "Kostenteilung",
     "Kreisuebersicht",
     "MunicipalityPicker",
     "ThresholdSlider",
+    "Veranstaltungskalender",
     "Versorgungsluecken",
     "load_region_from_env",
 ]
@@ -41,6 +43,10 @@ def __getattr__(name: str):  # lazy: the apps pull in access/indicators
         return importlib.import_module("kulturplan.ui.gaps").GapExplorer
     if name == "Bedarfsanalyse":
         return importlib.import_module("kulturplan.ui.needs").Bedarfsanalyse
+    if name == "Veranstaltungskalender":
+        return importlib.import_module("kulturplan.ui.calendar").Veranstaltungskalender
+    if name == "Kostenteilung":
+        return importlib.import_module("kulturplan.ui.costs").Kostenteilung
     if name in {"Kreisuebersicht", "Versorgungsluecken"}:
         return getattr(importlib.import_module("kulturplan.ui.apps"), name)
     raise AttributeError(f"module 'kulturplan.ui' has no attribute {name!r}")
