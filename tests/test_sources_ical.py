@@ -21,7 +21,7 @@ def test_events_times_and_fields():
     # every event has a Sparte (CATEGORIES or an event keyword); the count closes the report
     assert [str(p) for p in report.problems] == [
         "veranstaltungen_hoexter.ics: 6 Einträge (VEVENT) gelesen, 9 Termine übernommen; "
-        "1 Serien im Zeitraum 17.05.2025–03.10.2026 in einzelne Termine aufgelöst."
+        "1 Serie im Zeitraum 17.05.2025–03.10.2026 in einzelne Termine aufgelöst."
     ]
     weekly = [f"ev-6@test/202510{d:02d}T1000" for d in (4, 11, 18, 25)]  # RRULE COUNT=4
     assert ev.index.tolist() == [f"ev-{i}@test" for i in range(1, 6)] + weekly
@@ -115,7 +115,7 @@ def test_missing_start(tmp_path):
     ev, report = ical.read_events(path)
     problem, count = report.problems
     assert count.message == (
-        "2 Einträge (VEVENT) gelesen, 1 Termine übernommen; 1 ohne gültigen Beginn.")
+        "2 Einträge (VEVENT) gelesen, 1 Termin übernommen; 1 ohne gültigen Beginn.")
     assert str(problem) == (
         "ohne_start.ics, Spalte „DTSTART“: Veranstaltung „Ohne Beginn“ (UID a): Beginn "
         "(DTSTART) fehlt oder ist ungültig; sie wird nicht übernommen."

@@ -118,8 +118,8 @@ def test_municipal_feed_every_event_kept_and_counted(municipal):
         "nieheim.ics, Spalte „CATEGORIES“: Veranstaltung „Sitzung des Gemeinderats“ am "
         "10.09.2025: Sparte nicht erkannt (CATEGORIES „–“, kein passender Ort, kein Stichwort); "
         "sie wird ohne Sparte übernommen.",
-        "nieheim.ics: 6 Einträge (VEVENT) gelesen, 10 Termine übernommen; 1 Serien im Zeitraum "
-        "01.06.2025–14.11.2026 in einzelne Termine aufgelöst; 1 Termine ohne erkannte Sparte "
+        "nieheim.ics: 6 Einträge (VEVENT) gelesen, 10 Termine übernommen; 1 Serie im Zeitraum "
+        "01.06.2025–14.11.2026 in einzelne Termine aufgelöst; 1 Termin ohne erkannte Sparte "
         "(übernommen).",
     ]
 

@@ -602,22 +602,29 @@ def _counts(checked: _Checked, frame: pd.DataFrame, outside: int) -> dict[str, i
     }
 
 
+def _n(count: int, one: str, many: str) -> str:
+    """``1 Termin`` / ``3 Termine`` (German number, singular or plural)."""
+    return f"{format_number(count)} {one if count == 1 else many}"
+
+
 def _count_note(counts: dict[str, int], window: tuple[pd.Timestamp, pd.Timestamp],
                 found: RowProblems) -> None:
     lo, hi = window
     last = hi - pd.Timedelta(days=1)
-    parts = [f"{format_number(counts['vevents'])} Einträge (VEVENT) gelesen, "
-             f"{format_number(counts['termine'])} Termine übernommen"]
+    parts = [f"{_n(counts['vevents'], 'Eintrag', 'Einträge')} (VEVENT) gelesen, "
+             f"{_n(counts['termine'], 'Termin', 'Termine')} übernommen"]
     if counts["serien"]:
-        parts.append(f"{format_number(counts['serien'])} Serien im Zeitraum "
+        parts.append(f"{_n(counts['serien'], 'Serie', 'Serien')} im Zeitraum "
                      f"{lo:%d.%m.%Y}–{last:%d.%m.%Y} in einzelne Termine aufgelöst")
     if counts["ausserhalb_zeitraum"]:
-        parts.append(f"{format_number(counts['ausserhalb_zeitraum'])} Einzeltermine liegen "
-                     "außerhalb dieses Zeitraums und werden nicht übernommen")
+        outside = counts["ausserhalb_zeitraum"]
+        parts.append(_n(outside, "Einzeltermin liegt", "Einzeltermine liegen")
+                     + " außerhalb dieses Zeitraums und "
+                     + ("wird" if outside == 1 else "werden") + " nicht übernommen")
     if counts["ohne_beginn"]:
         parts.append(f"{format_number(counts['ohne_beginn'])} ohne gültigen Beginn")
     if counts["ohne_sparte"]:
-        parts.append(f"{format_number(counts['ohne_sparte'])} Termine ohne erkannte Sparte "
+        parts.append(f"{_n(counts['ohne_sparte'], 'Termin', 'Termine')} ohne erkannte Sparte "
                      "(übernommen)")
     found.note("; ".join(parts) + ".")
 
