@@ -209,30 +209,32 @@ _SAME_TEXT = {"category": "gleiche Sparte", "target_group": "gleiche Zielgruppe"
 
 def _reasons(pairs: pd.DataFrame, events: pd.DataFrame, same: Sequence[str], window: str,
              a: np.ndarray, b: np.ndarray) -> list[str]:
-    """German reasons of each collision (few rows: only the collisions themselves)."""
+    """German reasons of each collision (one text per found pair, values looked up once)."""
+    day_a = pd.to_datetime(pairs["start_a"]).dt.normalize().to_numpy()
+    day_b = pd.to_datetime(pairs["start_b"]).dt.normalize().to_numpy()
+    when = np.where(pairs["overlap_h"].to_numpy() > 0, "", WINDOWS[window])
+    if window == "weekend":
+        when = np.where((when != "") & (day_a == day_b), WINDOWS["day"], when)
+    labels: dict[str, np.ndarray] = {}
+    for col in same:
+        va = events[col].to_numpy(dtype=object)[a]
+        if col == "target_group":
+            vb = events[col].to_numpy(dtype=object)[b]
+            va = np.where(pd.isna(va), np.where(pd.isna(vb), ALL_GROUPS, vb), va)
+        texts = {v: _value_text(col, v) for v in pd.unique(va)}
+        labels[col] = np.array([f"{_SAME_TEXT.get(col, 'gleich: ' + col)} ({texts[v]})"
+                                for v in va], dtype=object)
     out = []
-    for k, rec in enumerate(pairs.itertuples(index=False)):
-        parts = []
-        if rec.overlap_h > 0:
-            parts.append(f"gleichzeitig ({format_number(rec.overlap_h, 1)} Std. Überschneidung)")
-        elif window == "weekend" and pd.Timestamp(rec.start_a).normalize() == pd.Timestamp(
-                rec.start_b).normalize():
-            parts.append(WINDOWS["day"])
-        elif window != "overlap":
-            parts.append(WINDOWS[window])
-        if rec.same_venue:
-            parts.append("derselbe Ort doppelt belegt")
-        else:
-            parts.append(f"{format_number(rec.distance_km, 1)} km entfernt")
-        if rec.same_attributes:
-            for col in same:
-                value = events[col].iloc[a[k]]
-                if col == "target_group" and pd.isna(value):
-                    value = events[col].iloc[b[k]]
-                    value = ALL_GROUPS if pd.isna(value) else value
-                parts.append(f"{_SAME_TEXT.get(col, 'gleich: ' + col)} "
-                             f"({_value_text(col, value)})")
-        out.append("; ".join(parts))
+    for k, (hours, km, venue, alike) in enumerate(zip(
+            pairs["overlap_h"].to_numpy(), pairs["distance_km"].to_numpy(),
+            pairs["same_venue"].to_numpy(), pairs["same_attributes"].to_numpy(), strict=True)):
+        parts = [f"gleichzeitig ({format_number(hours, 1)} Std. Überschneidung)"
+                 if hours > 0 else when[k]]
+        parts.append("derselbe Ort doppelt belegt" if venue
+                     else f"{format_number(km, 1)} km entfernt")
+        if alike:
+            parts += [labels[col][k] for col in same]
+        out.append("; ".join(p for p in parts if p))
     return out
 
 

@@ -71,6 +71,12 @@ _COLUMNS = ["event_id", "uid", "title", "start", "end", "all_day", "multi_day", 
 
 
 @lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    """IANA time zone names (read once: the scan of the zone files is slow)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+@lru_cache(maxsize=1)
 def event_keywords() -> tuple[tuple[str, str], ...]:
     """``(normalised keyword, category id)`` from the catalog, longest keyword first.
 
@@ -251,7 +257,7 @@ def _calendars(name: str, text: str) -> list[Any]:
     out = []
     for cal in calendars:
         tzname = str(cal.get("X-WR-TIMEZONE") or "").strip()
-        if tzname and tzname in zoneinfo.available_timezones():
+        if tzname and tzname in _zones():
             cal = x_wr_timezone.to_standard(cal)
         out.append(cal)
     return out
@@ -314,7 +320,7 @@ def _check_uid(component: Any, k: int, checked: _Checked) -> None:
 def _check_tzid(component: Any, key: str, known: set[str], checked: _Checked, k: int) -> None:
     prop = component.get(key)
     tzid = getattr(prop, "params", {}).get("TZID") if prop is not None else None
-    if tzid and tzid not in known and tzid not in zoneinfo.available_timezones():
+    if tzid and tzid not in known and tzid not in _zones():
         checked.found.add(
             k, f"Veranstaltung {_label(component)[1]}: Die Zeitzone „{tzid}“ ist unbekannt; "
             "die Zeit wird als Ortszeit (Europe/Berlin) gelesen.", key, reject=False)
@@ -404,11 +410,14 @@ def parse_window(
 
 
 def expand(components: Iterable[Any], timezones: Iterable[Any], window: tuple[pd.Timestamp,
-           pd.Timestamp]) -> list[Any]:
-    """Occurrences of the VEVENTs within ``window`` (``recurring-ical-events``).
+           pd.Timestamp]) -> list[tuple[Any, Any, Any]]:
+    """Occurrences ``(component, start, end)`` of the VEVENTs within ``window``.
 
-    RRULE, RDATE, EXDATE and RECURRENCE-ID are applied as in RFC 5545; each occurrence is a
-    VEVENT with its own DTSTART/DTEND. Floating times count as local time (Europe/Berlin).
+    Expanded by ``recurring-ical-events``: RRULE, RDATE, EXDATE and RECURRENCE-ID as in
+    RFC 5545 (a moved date comes with its own component). Floating times count as local time
+    (Europe/Berlin). The occurrences' times are taken without copying a component for each
+    date (``Occurrence.start``/``end``; the copy made by ``between`` costs most of the time
+    on large calendars); older versions without that interface fall back to ``between``.
     """
     import icalendar
     import recurring_ical_events
@@ -418,16 +427,24 @@ def expand(components: Iterable[Any], timezones: Iterable[Any], window: tuple[pd
         cal.add_component(tz)
     for component in components:
         cal.add_component(component)
-    lo, hi = window
+    lo, hi = (v.to_pydatetime() for v in window)
     query = recurring_ical_events.of(cal)
-    return list(query.between(lo.to_pydatetime(), hi.to_pydatetime()))
+    lean = getattr(query, "_occurrences_between", None)
+    if lean is not None:
+        try:
+            occurrences = lean(query.to_datetime(lo), query.to_datetime(hi))
+            return [(o._adapter._component, o.start, o.end) for o in occurrences]
+        except AttributeError:  # another layout of the library's objects
+            pass
+    return [(c, c.decoded("DTSTART"), c.decoded("DTEND") if c.get("DTEND") is not None
+             else None) for c in query.between(lo, hi)]
 
 
 def _occurrence_times(
-    occ: Any, has_end: bool
+    start_value: Any, end_value: Any, has_end: bool
 ) -> tuple[pd.Timestamp, pd.Timestamp | None, bool]:
-    start, all_day = _local(occ.decoded("DTSTART"))
-    end = _local(occ.decoded("DTEND"))[0] if occ.get("DTEND") is not None else None
+    start, all_day = _local(start_value)
+    end = _local(end_value)[0] if end_value is not None else None
     if all_day:
         if end is None or end <= start:
             end = start + pd.Timedelta(days=1)  # RFC 5545: a date-only event lasts one day
@@ -436,33 +453,48 @@ def _occurrence_times(
     return start, end, all_day
 
 
-def _occurrence(occ: Any, checked: _Checked, lookup: dict[str, str]) -> dict[str, Any]:
-    uid = str(occ.get("UID"))
-    start, end, all_day = _occurrence_times(occ, checked.has_end.get(uid, True))
-    recurring = uid in checked.series
-    cats = _categories(occ)
+def _component_fields(component: Any, lookup: dict[str, str]) -> dict[str, Any]:
+    """Fields of a VEVENT that every date of its series shares (read once per component)."""
+    cats = _categories(component)
     category = next((c for c in (match_category(x, lookup)[0] for x in cats) if c), None)
-    lat, lon = _geo(occ)
-    title = str(occ.get("SUMMARY") or "").strip() or "(ohne Titel)"
+    lat, lon = _geo(component)
     return {
-        "event_id": f"{uid}/{start:%Y%m%dT%H%M}" if recurring else uid,
-        "uid": uid,
-        "title": title,
-        "start": start,
-        "end": end,
-        "all_day": all_day,
-        "multi_day": end is not None and (end - start) > pd.Timedelta(days=1),
-        "location": str(occ.get("LOCATION") or "").strip() or None,
-        "description": str(occ.get("DESCRIPTION") or "").strip() or None,
+        "uid": str(component.get("UID")),
+        "title": str(component.get("SUMMARY") or "").strip() or "(ohne Titel)",
+        "location": str(component.get("LOCATION") or "").strip() or None,
+        "description": str(component.get("DESCRIPTION") or "").strip() or None,
         "categories": ", ".join(cats) or None,
         "category": category,
         "category_from": "CATEGORIES" if category else None,
         "target_group": None,
         "lat": lat,
         "lon": lon,
-        "recurring": recurring,
-        "source": checked.name,
     }
+
+
+def _records(occurrences: list[tuple[Any, Any, Any]], checked: _Checked,
+             lookup: dict[str, str]) -> list[dict[str, Any]]:
+    fields: dict[int, dict[str, Any]] = {}
+    out = []
+    for component, start_value, end_value in occurrences:
+        shared = fields.get(id(component))
+        if shared is None:
+            shared = fields[id(component)] = _component_fields(component, lookup)
+        uid = shared["uid"]
+        start, end, all_day = _occurrence_times(start_value, end_value,
+                                                checked.has_end.get(uid, True))
+        recurring = uid in checked.series
+        out.append({
+            **shared,
+            "event_id": f"{uid}/{start:%Y%m%dT%H%M}" if recurring else uid,
+            "start": start,
+            "end": end,
+            "all_day": all_day,
+            "multi_day": end is not None and (end - start) > pd.Timedelta(days=1),
+            "recurring": recurring,
+            "source": checked.name,
+        })
+    return out
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -688,7 +720,7 @@ def read_events(
     outside = sum(1 for s in singles if not (win[0] <= s < win[1]))
     lookup = category_lookup()
     occurrences = expand(checked.components, checked.timezones, win)
-    frame = _frame([_occurrence(o, checked, lookup) for o in occurrences])
+    frame = _frame(_records(occurrences, checked, lookup))
     _coordinates_check(frame, found)
     fid, how = match_venues(frame, facilities, max_distance_m=max_distance_m)
     frame["facility_id"] = fid
