@@ -171,15 +171,27 @@ def _near(xy: np.ndarray, a: np.ndarray, b: np.ndarray, radius_m: float) -> np.n
     return out
 
 
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of a column (``-1`` for missing), for fast comparisons of many pairs."""
+    codes, _ = pd.factorize(values.astype(object), use_na_sentinel=True)
+    return codes
+
+
 def _same(events: pd.DataFrame, col: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    va = events[col].to_numpy(dtype=object)[a]
-    vb = events[col].to_numpy(dtype=object)[b]
+    """Whether pairs ``(a, b)`` agree on ``col`` (compared as integer codes)."""
+    values = events[col]
     if col == "target_group":  # no target group given: the event is for everyone
-        va = np.where(pd.isna(va), ALL_GROUPS, va)
-        vb = np.where(pd.isna(vb), ALL_GROUPS, vb)
-        return ((va == vb) | (va == ALL_GROUPS) | (vb == ALL_GROUPS)).astype(bool)
-    known = pd.notna(va) & pd.notna(vb)
-    return (known & (va == vb)).astype(bool)
+        values = values.where(values.notna(), ALL_GROUPS)
+        codes = _codes(values)
+        wild = codes[np.flatnonzero(values.to_numpy(dtype=object) == ALL_GROUPS)[:1]]
+        ca, cb = codes[a], codes[b]
+        same = ca == cb
+        if len(wild):
+            same |= (ca == wild[0]) | (cb == wild[0])
+        return same
+    codes = _codes(values)
+    ca, cb = codes[a], codes[b]
+    return (ca == cb) & (ca >= 0)
 
 
 def _check(events: pd.DataFrame, same: Sequence[str], window: str, radius_km: float) -> None:
@@ -294,18 +306,21 @@ def event_collisions(
     a, b = _time_pairs(*_window(start, end, window))
     swap = start[b] < start[a]
     a, b = np.where(swap, b, a), np.where(swap, a, b)
-    if "uid" in ev.columns:
-        uid = ev["uid"].to_numpy(dtype=object)
-        keep = uid[a] != uid[b]
+    if "uid" in ev.columns:  # dates of one series never collide with each other
+        uid = _codes(ev["uid"])
+        keep = (uid[a] != uid[b]) | (uid[a] < 0)
         a, b = a[keep], b[keep]
-    dist = _near(xy, a, b, radius_km * 1000.0) if len(a) else np.zeros(0)
-    overlap = np.maximum(np.minimum(end[a], end[b]) - np.maximum(start[a], start[b]), 0) / 3.6e12
-    fid = ev["facility_id"].to_numpy(dtype=object) if "facility_id" in ev.columns else None
-    same_venue = (pd.notna(fid[a]) & (fid[a] == fid[b]) & (overlap > 0)).astype(bool) \
-        if fid is not None else np.zeros(len(a), dtype=bool)
+    fid = _codes(ev["facility_id"]) if "facility_id" in ev.columns else None
+    venue = (fid[a] >= 0) & (fid[a] == fid[b]) if fid is not None else np.zeros(len(a), bool)
     alike = np.ones(len(a), dtype=bool)
     for col in same:
         alike &= _same(ev, col, a, b)
+    # only pairs that can still collide go on: alike, or at the same venue
+    keep = alike | venue
+    a, b, alike, venue = a[keep], b[keep], alike[keep], venue[keep]
+    overlap = np.maximum(np.minimum(end[a], end[b]) - np.maximum(start[a], start[b]), 0) / 3.6e12
+    same_venue = venue & (overlap > 0)
+    dist = _near(xy, a, b, radius_km * 1000.0) if len(a) else np.zeros(0)
     hit = (np.isfinite(dist) & alike) | same_venue
     a, b = a[hit], b[hit]
     text = {c: ev[c].to_numpy(dtype=object) if c in ev.columns else np.full(len(ev), None)
