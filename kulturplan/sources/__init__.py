@@ -5,7 +5,8 @@
 * :func:`kulturplan.sources.build.build_region` – joins both into a :class:`~kulturplan.Region`
 * :func:`kulturplan.sources.facilities.read_table` / ``write_template`` – facility lists
 * :func:`kulturplan.sources.osm.read_overpass` – OpenStreetMap (Overpass JSON, GeoJSON)
-* :func:`kulturplan.sources.ical.read_events` – iCalendar event feeds
+* :func:`kulturplan.sources.ical.read_events` / ``read_calendars`` – iCalendar event feeds
+  (series expanded, several feeds merged into one Kreis calendar, duplicates reported)
 
 The list readers return ``data, report`` (:class:`~kulturplan.sources._report.ReadResult`):
 the usable records and a :class:`~kulturplan.ValidationReport` of what was left out;
@@ -27,6 +28,7 @@ __all__ = [
     "ical",
     "osm",
     "read_boundaries",
+    "read_calendars",
     "read_events",
     "read_overpass",
     "read_register",
@@ -39,6 +41,7 @@ _FUNCTIONS = {
     "read_register": "destatis",
     "read_overpass": "osm",
     "read_events": "ical",
+    "read_calendars": "ical",
     "find_data_dir": "build",
     "reference_files": "build",
     "ImportReport": "build",
