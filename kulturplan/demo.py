@@ -1214,6 +1214,12 @@ def music_school_association(region: Region, seed: int = 0, n_members: int = 4
     )
 
 
+def _slug(name: str) -> str:
+    from kulturplan.sources.ical import name_slug
+
+    return name_slug(name)
+
+
 def _ics_text(lines: list[str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
@@ -1281,7 +1287,7 @@ def calendar_feeds(region: Region, seed: int = 0) -> dict[str, bytes]:
     feeds: dict[str, bytes] = {}
     for k, ags in enumerate(chosen):
         name = str(muni.loc[ags, "name"])
-        slug = catalog_slug(name)
+        slug = _slug(name)
         events = _feed_events(rng, region, ags, slug)
         hall = f"Bürgerhaus {name}"
         rehearsal = pd.Timestamp(f"{CALENDAR_YEAR}-09-02 19:30") + pd.Timedelta(days=k)
@@ -1312,7 +1318,7 @@ def calendar_feeds(region: Region, seed: int = 0) -> dict[str, bytes]:
                 f"X-WR-CALNAME:Veranstaltungen {name}", "X-WR-TIMEZONE:Europe/Berlin"]
         feeds[f"gemeinde_{slug}.ics"] = _ics_text(
             head + [line for ev in events for line in ev] + ["END:VCALENDAR"])
-    seat_slug = catalog_slug(str(muni.loc[seat, "name"]))
+    seat_slug = _slug(str(muni.loc[seat, "name"]))
     seat_name = str(muni.loc[seat, "name"])
     kreis = [
         _vevent(f"{seat_slug}-sommerfest@{seat_slug}.musterland.example", "20250712T140000",
@@ -1332,20 +1338,11 @@ def calendar_feeds(region: Region, seed: int = 0) -> dict[str, bytes]:
     return feeds
 
 
-def catalog_slug(name: str) -> str:
-    """File-name part of a municipality name („Weißbrück“ → ``weissbrueck``)."""
-    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": "_"})
-    return "".join(ch for ch in name.lower().translate(table) if ch.isalnum() or ch == "_")
-
-
 def calendar_feed_map(region: Region, folder: str | Path) -> dict[Path, str | None]:
     """The demo feed files in ``folder`` → the AGS each belongs to (``None``: the Kreis)."""
-    by_slug = {catalog_slug(str(n)): str(a) for a, n in region.municipalities["name"].items()}
-    out: dict[Path, str | None] = {}
-    for path in sorted(Path(folder).glob("*.ics")):
-        slug = path.stem.removeprefix("gemeinde_")
-        out[path] = by_slug.get(slug) if path.stem.startswith("gemeinde_") else None
-    return out
+    from kulturplan.sources.ical import feed_map
+
+    return feed_map(folder, region.municipalities["name"])
 
 
 # --- public ---------------------------------------------------------------------------------------

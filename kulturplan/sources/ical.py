@@ -862,6 +862,26 @@ def read_calendars(
     return merge_feeds(results)
 
 
+def name_slug(name: str) -> str:
+    """File-name part of a municipality name („Weißbrück“ → ``weissbrueck``)."""
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": "_"})
+    return "".join(ch for ch in str(name).lower().translate(table) if ch.isalnum() or ch == "_")
+
+
+def feed_map(folder: str | Path, names: pd.Series) -> dict[Path, str | None]:
+    """The ``.ics`` files of ``folder`` → the AGS each belongs to, for :func:`read_calendars`.
+
+    ``gemeinde_<name>.ics`` belongs to the municipality of that name (``names``: AGS →
+    name, matched by :func:`name_slug`); every other file (e.g. ``kreis.ics``) to none.
+    """
+    by_slug = {name_slug(str(n)): str(a) for a, n in names.items()}
+    out: dict[Path, str | None] = {}
+    for path in sorted(Path(folder).glob("*.ics")):
+        slug = path.stem.removeprefix("gemeinde_")
+        out[path] = by_slug.get(slug) if path.stem.startswith("gemeinde_") else None
+    return out
+
+
 def _stem(path: str | Path) -> tuple[str, str]:
     return display_name(path), Path(path).stem
 

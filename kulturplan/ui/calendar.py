@@ -75,13 +75,6 @@ def feed_folder(region_folder: Path | None, environ: dict[str, str] | None = Non
     return demo if demo is not None and demo.is_dir() else None
 
 
-def _feed_map(region: Any, folder: Path) -> dict[Path, str | None]:
-    """Feed → AGS it belongs to (by a municipality name in the file name, else the Kreis)."""
-    from kulturplan.demo import calendar_feed_map
-
-    return dict(calendar_feed_map(region, folder))
-
-
 def _label_columns(events: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
     out = events.copy()
     out["municipality"] = out["ags"].map(names) if "ags" in out.columns else None
@@ -109,7 +102,7 @@ class CalendarModel:
         self.data = data
         region = data.region
         if feeds is not None and any(feeds.glob("*.ics")):
-            events, self.report = ical.read_calendars(_feed_map(region, feeds),
+            events, self.report = ical.read_calendars(ical.feed_map(feeds, data.names),
                                                       region.facilities)
             self.feed_names = sorted(p.name for p in feeds.glob("*.ics"))
         else:
