@@ -153,10 +153,10 @@ class CalendarModel:
         names = ev["municipality"].fillna("ohne Gemeinde")
         table = pd.crosstab(names, ev["start"].dt.normalize())
         table = table.reindex(columns=days, fill_value=0)
-        order = self.data.names.sort_values().tolist()
-        rows = [n for n in order if n in table.index] + (
-            ["ohne Gemeinde"] if "ohne Gemeinde" in table.index else [])
-        return table.reindex(rows).fillna(0).astype(int)
+        # the same rows for every filter: the municipalities with events in the calendar
+        present = set(self.events["municipality"].dropna())
+        order = [n for n in self.data.names.sort_values() if n in present]
+        return table.reindex(order).fillna(0).astype(int)
 
     def weekend(self, events: pd.DataFrame, after: pd.Timestamp) -> tuple[pd.Timestamp,
                                                                            pd.DataFrame]:
@@ -211,7 +211,12 @@ def heat_props(matrix: pd.DataFrame, title: str) -> tuple[dict[str, Any], dict[s
         "colorbar": {"title": {"text": "Termine"}, "thickness": 12, "dtick": 1},
     }
     height = max(260, 26 * len(matrix) + 120)
-    layout = {**charts.BASE_LAYOUT, "title": {"text": title, "x": 0, "font": {"size": 18}},
+    empty = [] if matrix.to_numpy().sum() else [{
+        "text": "Keine Termine der Auswahl in diesem Monat", "showarrow": False,
+        "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+        "font": {"size": 16, "color": "#555"}, "bgcolor": "rgba(255,255,255,0.85)"}]
+    layout = {**charts.BASE_LAYOUT, "annotations": empty,
+              "title": {"text": title, "x": 0, "font": {"size": 18}},
               "height": height, "margin": {"l": 150, "r": 20, "t": 60, "b": 50},
               "xaxis": {"tickangle": -60, "tickfont": {"size": 12}, "type": "category"},
               "yaxis": {"autorange": "reversed", "tickfont": {"size": 13}, "type": "category"}}
