@@ -204,7 +204,8 @@ def heat_props(matrix: pd.DataFrame, title: str) -> tuple[dict[str, Any], dict[s
     days = list(matrix.columns)
     labels = [f"{WEEKDAYS_DE[d.weekday()]} {d.day}." for d in days]
     trace = {
-        "type": "heatmap", "z": matrix.to_numpy().tolist(), "x": labels,
+        "type": "heatmap", "z": matrix.to_numpy().tolist(), "x": labels, "zmin": 0,
+        "zmax": max(1, int(matrix.to_numpy().max()) if matrix.size else 1),
         "y": [str(n) for n in matrix.index], "colorscale": [[0, "#f3f7fa"], [0.001, "#d6e6f2"],
                                                              [1, "#1d5a8a"]],
         "hovertemplate": "%{y}, %{x}: %{z} Termine<extra></extra>", "xgap": 2, "ygap": 2,
