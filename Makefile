@@ -50,7 +50,7 @@ bench: install
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 demo-data: install
-	$(PY) -m kulturplan.demo data/musterland
+	$(PY) -m kulturplan.demo data/musterland --kalender data/kalender
 
 # Re-resolve all dependencies (runtime, test, lab) from pyproject.toml into requirements.lock.
 lock: | $(PY)

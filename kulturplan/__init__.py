@@ -32,8 +32,8 @@ __version__ = "0.1.0"
 
 
 _SUBMODULES = frozenset(
-    {"access", "demand", "demo", "indicators", "io", "needs", "overview", "planning", "routing",
-     "scale", "sources", "testing", "ui", "viz"}
+    {"access", "cooperation", "demand", "demo", "indicators", "io", "needs", "overview",
+     "planning", "routing", "scale", "sources", "testing", "ui", "viz"}
 )
 """Submodules loaded on first attribute access (keeps ``import kulturplan`` fast).
 

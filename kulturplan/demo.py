@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import cast
 
 import geopandas as gpd
@@ -34,10 +35,14 @@ from kulturplan.region import CRS, Region
 __all__ = [
     "ATTRIBUTION",
     "BOOKMOBILE_NAME",
+    "MusicSchoolAssociation",
     "PROJECTION_YEARS",
     "SURVEY_AGE_GROUPS",
     "SURVEY_CATEGORIES",
     "bookmobile_route",
+    "calendar_feed_map",
+    "calendar_feeds",
+    "music_school_association",
     "musterland",
     "projection_csv",
     "projection_table",
@@ -1136,6 +1141,213 @@ def projection_csv(region: Region, seed: int = 0) -> bytes:
     return text.encode("latin-1")
 
 
+# --- municipal calendar feeds and a music-school Zweckverband (issue 14) ------------------------
+CALENDAR_YEAR = 2025
+"""Year of the demo calendar feeds."""
+
+_FEED_TITLES: dict[str, tuple[str, ...]] = {
+    "bibliothek": ("Lesung mit der Autorin", "Vorlesestunde für Kinder", "Bücherflohmarkt",
+                   "Bilderbuchkino", "Spieleabend in der Bücherei"),
+    "musikschule": ("Vorspielnachmittag", "Konzert der Bläserklasse", "Kammermusikabend"),
+    "veranstaltungsraum": ("Kabarettabend", "Tanzabend", "Dia-Vortrag: Wandern im Kreis",
+                           "Theaterabend der Laienspielgruppe", "Frühschoppenkonzert"),
+    "museum": ("Führung durch die Sonderausstellung", "Museumsnacht"),
+    "kino": ("Filmabend", "Open-Air-Kino"),
+}
+
+
+@dataclass(frozen=True)
+class MusicSchoolAssociation:
+    """A music-school Zweckverband of some Musterland municipalities (fictional numbers).
+
+    Attributes
+    ----------
+    name
+        Name of the association.
+    members
+        AGS → municipality name, the seat first.
+    population, hours, bases
+        Per member (AGS): inhabitants, yearly teaching hours of pupils living there, and
+        Umlagegrundlagen (fiscal capacity, EUR).
+    fixed, per_hour, exponent, per_member
+        Cost model (:func:`kulturplan.cooperation.costs.shared_facility_game`): fixed cost of
+        running a school (EUR), cost per teaching hour, economies of scale, extra cost of
+        each further member (a branch).
+    """
+
+    name: str
+    members: pd.Series
+    population: pd.Series
+    hours: pd.Series
+    bases: pd.Series
+    fixed: float = 240_000.0
+    per_hour: float = 52.0
+    exponent: float = 0.95
+    per_member: float = 18_000.0
+
+
+def music_school_association(region: Region, seed: int = 0, n_members: int = 4
+                             ) -> MusicSchoolAssociation:
+    """The Zweckverband around the region's largest music school and its nearest neighbours.
+
+    Teaching hours by residence are drawn from ``default_rng([seed, 40])``: about 2 % of
+    the inhabitants are pupils with 30 lessons a year, fewer from the seat (which has
+    other offers) and fewer the farther away they live — so the inhabitants key charges
+    the seat more than it would pay alone, the effect Young, Okada & Hashimoto (1982)
+    describe.
+    """
+    rng = np.random.default_rng([seed, 40])
+    muni = region.municipalities
+    schools = region.facilities[region.facilities["category"] == "musikschule"]
+    seat = (str(muni.loc[schools["ags"].dropna(), "population"].idxmax())
+            if len(schools) else str(muni["population"].idxmax()))
+    centres = muni.geometry.representative_point()
+    dist = centres.distance(centres.loc[seat]) / 1000.0
+    order = dist.sort_values(kind="stable").index[: max(2, int(n_members))]
+    pop = muni.loc[order, "population"].astype(float)
+    rate = np.where(order == seat, 0.35, 1.0) * np.exp(-dist.loc[order].to_numpy() / 25.0)
+    pupils = pop.to_numpy() * 0.02 * rate * rng.uniform(0.85, 1.15, len(order))
+    hours = pd.Series(np.round(pupils * 30.0), index=order, name="hours")
+    bases = pd.Series(np.round(pop.to_numpy() * 1_150.0 * rng.uniform(0.8, 1.25, len(order)),
+                               -3), index=order, name="bases")
+    names = muni.loc[order, "name"].astype(str)
+    return MusicSchoolAssociation(
+        name=f"Zweckverband Musikschule {names.iloc[0]}",
+        members=names, population=pop, hours=hours, bases=bases,
+    )
+
+
+def _slug(name: str) -> str:
+    from kulturplan.sources.ical import name_slug
+
+    return name_slug(name)
+
+
+def _ics_text(lines: list[str]) -> bytes:
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _vevent(uid: str, start: str, title: str, location: str, *, end: str | None = None,
+            extra: tuple[str, ...] = ()) -> list[str]:
+    out = ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20250101T080000Z", f"DTSTART:{start}"]
+    if end:
+        out.append(f"DTEND:{end}")
+    return out + [f"SUMMARY:{title}", f"LOCATION:{location}", *extra, "END:VEVENT"]
+
+
+def _feed_events(rng: np.random.Generator, region: Region, ags: str, slug: str
+                 ) -> list[list[str]]:
+    """About 20 single events at the municipality's venues (no CATEGORIES, no GEO)."""
+    fac = region.facilities[(region.facilities["ags"] == ags)
+                            & region.facilities["category"].isin(list(_FEED_TITLES))]
+    name = str(region.municipalities.loc[ags, "name"])
+    if fac.empty:  # a village without listed venues: its hall in free text
+        fac = pd.DataFrame({"name": [f"Dorfgemeinschaftshaus {name}"],
+                            "category": ["veranstaltungsraum"]})
+    days = pd.date_range(f"{CALENDAR_YEAR}-01-10", f"{CALENDAR_YEAR}-12-15", freq="D")
+    out = []
+    for k in range(int(rng.integers(16, 24))):
+        venue = fac.iloc[int(rng.integers(len(fac)))]
+        titles = _FEED_TITLES[str(venue["category"])]
+        title = titles[int(rng.integers(len(titles)))]
+        day = days[int(rng.integers(len(days)))]
+        hour = int(rng.choice([10, 15, 16, 18, 19, 20]))
+        start = day + pd.Timedelta(hours=hour)
+        end = start + pd.Timedelta(hours=int(rng.integers(1, 4)))
+        out.append(_vevent(f"{slug}-{k + 1:03d}@{slug}.musterland.example",
+                           f"{start:%Y%m%dT%H%M%S}", title, f"{venue['name']}, {name}",
+                           end=f"{end:%Y%m%dT%H%M%S}"))
+    return out
+
+
+def _neighbours(region: Region, ags: str) -> pd.Series:
+    centres = region.municipalities.geometry.representative_point()
+    return (centres.distance(centres.loc[ags]) / 1000.0).sort_values(kind="stable")
+
+
+def calendar_feeds(region: Region, seed: int = 0) -> dict[str, bytes]:
+    """iCalendar feeds of four Musterland municipalities and of the Kreis, shaped like real ones.
+
+    Like real municipal exports they carry no CATEGORIES and no GEO, free-text locations,
+    floating times with ``X-WR-TIMEZONE``, date-only starts without ``VALUE=DATE``, a
+    multi-day festival and a weekly choir rehearsal with ``RRULE`` and ``EXDATE`` across the
+    change from summer to winter time. Deliberate collisions: two summer festivals on the same
+    Saturday in neighbouring municipalities (and a third one far away), a children's festival
+    on a Saturday and one on the Sunday next door. The Kreis feed repeats two municipal events
+    (same UID, and same title/time/place under another UID). Drawn from
+    ``default_rng([seed, 40])``, so the region's tables stay unchanged.
+
+    Returns
+    -------
+    dict
+        File name (``gemeinde_<name>.ics``, ``kreis.ics``) → content (UTF-8, CRLF).
+    """
+    rng = np.random.default_rng([seed, 40])
+    muni = region.municipalities
+    seat = str(muni["population"].idxmax())
+    near = _neighbours(region, seat)
+    chosen = [seat, str(near.index[1]), str(near.index[2]), str(near.index[-1])]
+    feeds: dict[str, bytes] = {}
+    for k, ags in enumerate(chosen):
+        name = str(muni.loc[ags, "name"])
+        slug = _slug(name)
+        events = _feed_events(rng, region, ags, slug)
+        hall = f"Bürgerhaus {name}"
+        rehearsal = pd.Timestamp(f"{CALENDAR_YEAR}-09-02 19:30") + pd.Timedelta(days=k)
+        holiday = rehearsal + pd.Timedelta(weeks=6)  # autumn holidays
+        events.append(_vevent(f"{slug}-chor@{slug}.musterland.example",
+                              f"{rehearsal:%Y%m%dT%H%M%S}", "Chorprobe Gesangverein", hall,
+                              end=f"{rehearsal + pd.Timedelta(minutes=105):%Y%m%dT%H%M%S}",
+                              extra=("RRULE:FREQ=WEEKLY;COUNT=12",
+                                     f"EXDATE:{holiday:%Y%m%dT%H%M%S}")))
+        first = pd.Timestamp(f"{CALENDAR_YEAR}-06-06") + pd.Timedelta(weeks=2 * k)
+        events.append(_vevent(f"{slug}-heimatfest@{slug}.musterland.example",
+                              f"{first:%Y%m%d}", f"Heimatfest {name}", "Festwiese am Sportplatz",
+                              end=f"{first + pd.Timedelta(days=3):%Y%m%d}"))
+        if k in (0, 1, 3):  # the same Saturday: next door (k = 1) and far away (k = 3)
+            events.append(_vevent(f"{slug}-sommerfest@{slug}.musterland.example",
+                                  "20250712T140000", f"Sommerfest {name}", f"Marktplatz {name}",
+                                  end="20250712T230000"))
+        if k in (0, 2):  # Saturday in the seat, Sunday next door
+            day = "20250823" if k == 0 else "20250824"
+            events.append(_vevent(f"{slug}-kinderfest@{slug}.musterland.example",
+                                  f"{day}T110000", f"Kinderfest {name}", f"Schulhof {name}",
+                                  end=f"{day}T170000"))
+        events.append(_vevent(f"{slug}-ausschuss@{slug}.musterland.example", "20250916T180000",
+                              "Sitzung des Kulturausschusses", f"Rathaus {name}",
+                              end="20250916T200000"))
+        head = ["BEGIN:VCALENDAR", "VERSION:2.0",
+                f"PRODID:-//Gemeinde {name}//Veranstaltungskalender//DE",
+                f"X-WR-CALNAME:Veranstaltungen {name}", "X-WR-TIMEZONE:Europe/Berlin"]
+        feeds[f"gemeinde_{slug}.ics"] = _ics_text(
+            head + [line for ev in events for line in ev] + ["END:VCALENDAR"])
+    seat_slug = _slug(str(muni.loc[seat, "name"]))
+    seat_name = str(muni.loc[seat, "name"])
+    kreis = [
+        _vevent(f"{seat_slug}-sommerfest@{seat_slug}.musterland.example", "20250712T140000",
+                f"Sommerfest {seat_name}", f"Marktplatz {seat_name}", end="20250712T230000"),
+        _vevent("kreis-2025-017@musterland.example", "20250823T110000",
+                f"Kinderfest {seat_name}", f"Schulhof {seat_name}", end="20250823T170000"),
+        _vevent("kreis-kulturtage@musterland.example", "20250919T160000Z",
+                "Kreiskulturtage: Eröffnungskonzert", f"Stadthalle {seat_name}",
+                end="20250919T190000Z", extra=("CATEGORIES:Musik",)),
+        _vevent("kreis-ausstellung@musterland.example", "20251003", "Ausstellung "
+                "„Musterland im Wandel“", "Kreishaus", end="20251102"),
+    ]
+    feeds["kreis.ics"] = _ics_text(
+        ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Landkreis Musterland//Kulturkalender//DE",
+         "X-WR-CALNAME:Kulturkalender Landkreis Musterland", "X-WR-TIMEZONE:Europe/Berlin"]
+        + [line for ev in kreis for line in ev] + ["END:VCALENDAR"])
+    return feeds
+
+
+def calendar_feed_map(region: Region, folder: str | Path) -> dict[Path, str | None]:
+    """The demo feed files in ``folder`` → the AGS each belongs to (``None``: the Kreis)."""
+    from kulturplan.sources.ical import feed_map
+
+    return feed_map(folder, region.municipalities["name"])
+
+
 # --- public ---------------------------------------------------------------------------------------
 def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
     """Build the fictional demo district "Landkreis Musterland".
@@ -1267,11 +1479,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--befragung", default=None, metavar="DATEI",
                         help="schreibt zusätzlich die Befragung als Export eines Umfragewerkzeugs "
                         "(CSV), z. B. data/musterland_befragung.csv")
+    parser.add_argument("--kalender", default=None, metavar="ORDNER",
+                        help="schreibt zusätzlich Veranstaltungskalender (.ics) von vier "
+                        "Gemeinden und des Kreises, z. B. data/kalender")
     args = parser.parse_args(argv)
     region = musterland(seed=args.seed, n_municipalities=args.n)
     write_region(region, args.path)
-    from pathlib import Path
-
     for target_name, content in ((args.vorausberechnung, projection_csv),
                                  (args.befragung, lambda r, seed: survey_export_csv(r))):
         if target_name:
@@ -1279,6 +1492,13 @@ def main(argv: list[str] | None = None) -> int:
             tmp = target.with_name(target.name + ".tmp")
             tmp.write_bytes(content(region, seed=args.seed))
             tmp.replace(target)
+    if args.kalender:
+        folder = Path(args.kalender)
+        folder.mkdir(parents=True, exist_ok=True)
+        for file_name, data in calendar_feeds(region, seed=args.seed).items():
+            tmp = folder / (file_name + ".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(folder / file_name)
     print(f"{region!r} geschrieben nach {args.path}")  # CLI output, not library
     return 0
 

@@ -4,7 +4,7 @@ By default everything in kulturplan runs in one process, and so does every funct
 here when ``client=None``. With a :class:`dask.distributed.Client` the work is split:
 
 * :func:`travel_times` – origins and destinations are snapped once (here), the network
-  is sent to every worker once (``client.scatter(..., broadcast=True)``), and the
+  is sent to every worker once (``client.scatter(..., broadcast=True, hash=False)``), and the
   destinations are split into partitions; each worker runs the bounded Dijkstra searches
   of its partition (:func:`kulturplan.routing.travel.od_arrays`) on its copy of the graph.
 * :func:`by_demand` – a demand-separable KD-tree measure of :mod:`kulturplan.access`
@@ -121,8 +121,11 @@ def travel_times(
     o_snap, d_snap = snap(network, o_xy), snap(network, d_xy)
     report = travel_report(network, bound, o_index, d_index, o_snap, d_snap)
     n_parts = _n_partitions(client, partitions, len(d_index))
-    shared_net = client.scatter(network, broadcast=True)
-    shared_origins = client.scatter(o_snap, broadcast=True)
+    # hash=False: with content hashing, a second call with the same data reuses the key of
+    # the first call's futures, which are released when that call returns ("lost
+    # dependencies"; seen in test_scale when a test calls twice)
+    shared_net = client.scatter(network, broadcast=True, hash=False)
+    shared_origins = client.scatter(o_snap, broadcast=True, hash=False)
     parts = np.array_split(np.arange(len(d_index)), n_parts)
     futures = [
         client.submit(_route_part, shared_net, shared_origins,
@@ -181,7 +184,7 @@ def by_demand(
         result.attrs["reports"] = [result.attrs.get("report")]
         return result
     n_parts = _n_partitions(client, partitions, len(demand))
-    shared_supply = client.scatter(supply, broadcast=True)
+    shared_supply = client.scatter(supply, broadcast=True, hash=False)
     bounds = np.linspace(0, len(demand), n_parts + 1).astype(int)
     futures = [
         client.submit(_measure_part, measure, demand.iloc[a:b], shared_supply, kwargs,

@@ -46,7 +46,7 @@ def test_build_region_writes_folder_and_prints_report(tmp_path, capsys):
     assert len(region.municipalities) == 10
     assert region.municipalities["population"].sum() == 140_251
     assert len(region.facilities) == 6
-    assert len(region.events) == 5
+    assert len(region.events) == 8  # the weekly series counts with its 4 dates
     assert "© GeoBasis-DE / BKG" in region.attribution
 
 

@@ -227,6 +227,30 @@ def _check_planung(nb: nbformat.NotebookNode) -> None:
     assert len(maps) == 1 and "Vorschlag A" in maps[0]
 
 
+def _check_kalender_und_kosten(nb: nbformat.NotebookNode) -> None:
+    streams = "\n".join(t for _, mime, t in output_texts(nb) if mime.startswith("stream"))
+    for expected in (
+        "Kreiskalender: 5 Kalender mit zusammen 141 Terminen zusammengeführt; 2 doppelt "
+        "(einmal gezählt), 139 Termine im Kreiskalender.",
+        "gemeinde_waldleben.ics: 23 Einträge (VEVENT) gelesen, 33 Termine übernommen; 1 Serie",
+        "overlap: 2 Überschneidungen", "day: 4 Überschneidungen", "weekend: 5 Überschneidungen",
+        "Sommerfest Schwanenheim ↔ Sommerfest Waldleben: gleichzeitig (9,0 Std. "
+        "Überschneidung); 8,2 km entfernt",
+        "Kinderfest Waldleben ↔ Kinderfest Kronenborn: am selben Wochenende; 8,3 km entfernt",
+        "139 Termine",
+        "Shapley:   ['91,667', '66,667', '41,667']",
+        "Nukleolus: ['87,500', '67,500', '45,000']",
+        "Umlagesatz: 1,19 % der Umlagegrundlagen",
+        "zahlt mehr als allein: {'inhabitants': ['99001020'], 'usage': [], 'shapley': [], "
+        "'nucleolus': []}",
+    ):
+        assert expected in streams, expected
+    plain = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/plain")
+    assert re.search(r"Waldleben\s+486475\.0\s+500853\.0\s+387310\.0\s+518994\.0\s+310438\.0",
+                     plain)
+    assert re.search(r"\(C,\)\s+60\.0\s+160\.0\s+100\.0", streams)  # C better off alone
+
+
 CHECKS = {
     "01_erste_schritte.ipynb": _check_erste_schritte,
     "02_erreichbarkeit.ipynb": _check_erreichbarkeit,
@@ -234,6 +258,7 @@ CHECKS = {
     "03_eigene_daten.ipynb": _check_eigene_daten,
     "06_fahrzeiten.ipynb": _check_fahrzeiten,
     "04_planung.ipynb": _check_planung,
+    "08_kalender_und_kosten.ipynb": _check_kalender_und_kosten,
 }
 
 

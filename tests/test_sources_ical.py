@@ -18,9 +18,14 @@ def fac():
 
 def test_events_times_and_fields():
     ev, report = ical.read_events(ICS_FIXTURE)
-    # without facilities one event has no category; then the recurrence note
-    assert [p.column for p in report.problems] == ["CATEGORIES", "RRULE"]
-    assert ev.index.tolist() == [f"ev-{i}@test" for i in range(1, 7)]
+    # every event has a Sparte (CATEGORIES or an event keyword); the count closes the report
+    assert [str(p) for p in report.problems] == [
+        "veranstaltungen_hoexter.ics: 6 Einträge (VEVENT) gelesen, 9 Termine übernommen; "
+        "1 Serie im Zeitraum 17.05.2025–03.10.2026 in einzelne Termine aufgelöst."
+    ]
+    weekly = [f"ev-6@test/202510{d:02d}T1000" for d in (4, 11, 18, 25)]  # RRULE COUNT=4
+    assert ev.index.tolist() == [f"ev-{i}@test" for i in range(1, 6)] + weekly
+    assert ev.attrs["counts"]["termine"] == 9 and ev.attrs["counts"]["serien"] == 1
     # TZID=Europe/Berlin stays local; 16:00 UTC in June is 18:00 local (CEST)
     assert ev.loc["ev-1@test", "start"] == pd.Timestamp("2025-05-17 19:30")
     assert ev.loc["ev-1@test", "end"] == pd.Timestamp("2025-05-17 21:30")
@@ -30,7 +35,10 @@ def test_events_times_and_fields():
     assert ev.loc["ev-2@test", ["lat", "lon"]].tolist() == [51.7171, 9.1852]
     assert ev.loc["ev-1@test", "categories"] == "Lesung"
     assert ev.loc["ev-3@test", "category"] == "museum"  # CATEGORIES = catalog label
-    assert ev["recurring"].tolist() == [False] * 5 + [True]
+    assert ev["recurring"].tolist() == [False] * 5 + [True] * 4
+    assert ev.loc["ev-4@test", "end"] == pd.Timestamp("2025-08-10")  # date-only: one day
+    assert ev.loc["ev-4@test", "category"] == "soziokulturelles_zentrum"  # "Dorffest"
+    assert ev.loc[weekly[0], "target_group"] == "kinder"
     assert ev["facility_id"].isna().all()  # no facilities given
 
 
@@ -43,17 +51,18 @@ def test_venue_matching_by_name_parts_and_distance(fac):
         "ev-3@test": "M1",  # first comma-separated part of LOCATION
         "ev-4@test": None,  # Festwiese: no facility within 300 m
         "ev-5@test": None,  # Gasthof: unknown, no GEO
-        "ev-6@test": "B1",
+        **{f"ev-6@test/202510{d:02d}T1000": "B1" for d in (4, 11, 18, 25)},
     }
-    assert ev["venue_match"].tolist() == ["name", "koordinaten", "name", None, None, "name"]
+    assert ev["venue_match"].tolist() == ["name", "koordinaten", "name", None, None] + [
+        "name"] * 4
     # category: CATEGORIES if it is a catalog term, else the venue's, else a title keyword
     assert ev["category"].to_dict() == {
         "ev-1@test": "bibliothek",
-        "ev-2@test": "veranstaltungsraum",
+        "ev-2@test": "musikschule",  # "Sommerkonzert" at a Stadthalle: the title decides
         "ev-3@test": "museum",
-        "ev-4@test": "theater",
+        "ev-4@test": "soziokulturelles_zentrum",  # "Dorffest" (longer than "Theater")
         "ev-5@test": "theater",  # "Kabarett"
-        "ev-6@test": "bibliothek",
+        **{f"ev-6@test/202510{d:02d}T1000": "bibliothek" for d in (4, 11, 18, 25)},
     }
     unmatched = [p for p in problems if p.column == "LOCATION"]
     assert len(unmatched) == 2
@@ -61,7 +70,6 @@ def test_venue_matching_by_name_parts_and_distance(fac):
         "Einrichtung" in unmatched[0].message
     assert "über ihre Koordinaten (GEO) einer Gemeinde zugeordnet" in unmatched[0].message
     assert "„Kabarettabend“" in unmatched[1].message
-    assert any(p.column == "RRULE" for p in problems)
 
 
 def test_distance_limit(fac):
@@ -105,7 +113,9 @@ def test_missing_start(tmp_path):
         encoding="utf-8",
     )
     ev, report = ical.read_events(path)
-    (problem,) = report.problems
+    problem, count = report.problems
+    assert count.message == (
+        "2 Einträge (VEVENT) gelesen, 1 Termin übernommen; 1 ohne gültigen Beginn.")
     assert str(problem) == (
         "ohne_start.ics, Spalte „DTSTART“: Veranstaltung „Ohne Beginn“ (UID a): Beginn "
         "(DTSTART) fehlt oder ist ungültig; sie wird nicht übernommen."
@@ -130,5 +140,6 @@ def test_invalid_end_is_reported_not_silently_dropped(tmp_path):
     assert ev.loc["b", "end"] == pd.Timestamp("2025-05-18 12:00")
     assert [str(p) for p in report.problems] == [
         "kaputtes_ende.ics, Spalte „DTEND“: Veranstaltung „Lesung im Rathaus“ (UID a): Ende "
-        "(DTEND) „2025-13-45x“ ist ungültig; sie wird ohne Ende übernommen."
+        "(DTEND) „2025-13-45x“ ist ungültig; sie wird ohne Ende übernommen.",
+        "kaputtes_ende.ics: 2 Einträge (VEVENT) gelesen, 2 Termine übernommen.",
     ]

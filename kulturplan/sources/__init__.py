@@ -5,7 +5,8 @@
 * :func:`kulturplan.sources.build.build_region` – joins both into a :class:`~kulturplan.Region`
 * :func:`kulturplan.sources.facilities.read_table` / ``write_template`` – facility lists
 * :func:`kulturplan.sources.osm.read_overpass` – OpenStreetMap (Overpass JSON, GeoJSON)
-* :func:`kulturplan.sources.ical.read_events` – iCalendar event feeds
+* :func:`kulturplan.sources.ical.read_events` / ``read_calendars`` – iCalendar event feeds
+  (series expanded, several feeds merged into one Kreis calendar, duplicates reported)
 * :func:`kulturplan.sources.zensus.read_grid` – Zensus 2022 population grid (100 m, 1 km, 10 km)
 * :func:`kulturplan.sources.osm_pbf.read_facilities` – facilities from an OSM ``.pbf`` file
 
@@ -30,6 +31,7 @@ __all__ = [
     "osm",
     "osm_pbf",
     "read_boundaries",
+    "read_calendars",
     "read_events",
     "read_grid",
     "read_overpass",
@@ -45,6 +47,7 @@ _FUNCTIONS = {
     "read_overpass": "osm",
     "read_events": "ical",
     "read_grid": "zensus",
+    "read_calendars": "ical",
     "find_data_dir": "build",
     "reference_files": "build",
     "ImportReport": "build",

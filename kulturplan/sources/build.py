@@ -627,6 +627,15 @@ def _attach_events(
                 column="GEO",
             )
         )
+    for eid in events.index[(unplaced & events["lat"].isna()) | (no_cat & ~unplaced)]:
+        rec = events.loc[eid]
+        why = "ohne Sparte" if not unplaced[eid] else "ohne Gemeinde (weder Einrichtung noch GEO)"
+        problems.append(Problem(
+            str(rec.get("source", "Kalender")),
+            f"Veranstaltung „{rec['title']}“ am {rec['start']:%d.%m.%Y}: {why}; sie wird nicht in "
+            "die Region übernommen (der Kreiskalender behält sie).",
+            column="CATEGORIES" if not unplaced[eid] else "LOCATION",
+        ))
     usable = ~unplaced & ~no_cat
     return events[usable], problems
 
@@ -772,16 +781,11 @@ def build_region(
     if event_paths:
         from kulturplan.sources import ical
 
-        ev_problems: list[Problem] = []
-        frames = []
-        for p in event_paths:
-            frame, ev_report = ical.read_events(p, facilities=fac,
-                                                max_distance_m=max_venue_distance_m)
-            frames.append(frame)
-            ev_problems += ev_report.problems
-        all_events = pd.concat(frames) if frames else None
-        if all_events is not None and len(all_events):
-            all_events = all_events[~all_events.index.duplicated(keep="first")]
+        # one Kreis calendar: duplicates across feeds are recognised and reported
+        all_events, ev_report = ical.read_calendars(event_paths, facilities=fac,
+                                                    max_distance_m=max_venue_distance_m)
+        ev_problems: list[Problem] = list(ev_report.problems)
+        if len(all_events):
             ev_frame, p2 = _attach_events(all_events, muni)
             ev_problems += p2
         entries += [ReportEntry("veranstaltung", p) for p in ev_problems]

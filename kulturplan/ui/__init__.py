@@ -1,5 +1,5 @@
 """ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken,
-Bedarfsanalyse, Planungswerkstatt).
+Bedarfsanalyse, Planungswerkstatt, Veranstaltungskalender, Kostenteilung).
 
 Dashboard notebooks only do::
 
@@ -26,6 +26,7 @@ __all__ = [
     "GapExplorer",
     "IndicatorExplorer",
     "IndicatorPicker",
+    "Kostenteilung",
     "Kreisuebersicht",
     "MunicipalityPicker",
     "PlanningModel",
@@ -33,6 +34,7 @@ __all__ = [
     "Planungswerkstatt",
     "ReportDownload",
     "ThresholdSlider",
+    "Veranstaltungskalender",
     "Versorgungsluecken",
     "load_region_from_env",
 ]
@@ -47,6 +49,10 @@ def __getattr__(name: str):  # lazy: the apps pull in access/indicators
         return importlib.import_module("kulturplan.ui.report_download").ReportDownload
     if name == "Bedarfsanalyse":
         return importlib.import_module("kulturplan.ui.needs").Bedarfsanalyse
+    if name == "Veranstaltungskalender":
+        return importlib.import_module("kulturplan.ui.calendar").Veranstaltungskalender
+    if name == "Kostenteilung":
+        return importlib.import_module("kulturplan.ui.costs").Kostenteilung
     if name in {"Kreisuebersicht", "Versorgungsluecken"}:
         return getattr(importlib.import_module("kulturplan.ui.apps"), name)
     if name in {"Planungswerkstatt", "PlanningWorkshop", "PlanningModel"}:
