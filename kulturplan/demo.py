@@ -1242,7 +1242,7 @@ def _duplicate_events(rng: np.random.Generator, places: _Places,
                       organisations: pd.DataFrame) -> pd.DataFrame:
     """Pairs of alike events in two neighbouring municipalities on the same weekend."""
     xy = np.column_stack([places.x, places.y])
-    rows = []
+    rows: list[dict[str, object]] = []
     for k, (title_a, title_b, cat, target, when) in enumerate(_DUPLICATES):
         a = int(rng.integers(0, len(xy)))
         d = np.hypot(*(xy - xy[a]).T)

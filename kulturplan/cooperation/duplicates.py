@@ -10,8 +10,11 @@ A pair of events is a *possible duplicate* when all of these hold:
    without ``org_id`` count as different organisers) and different venues (two events
    at one venue are its programme; a double booking is a calendar collision, not a
    duplicated offer);
-4. the titles are alike: :func:`rapidfuzz.fuzz.token_sort_ratio` (word order and case
-   ignored, :func:`rapidfuzz.utils.default_process`) of at least ``min_similarity``.
+4. the titles are alike: the larger of :func:`rapidfuzz.fuzz.ratio` (normalised
+   Levenshtein similarity: "Sommerleseclub" ≈ "Sommer-Leseclub") and
+   :func:`rapidfuzz.fuzz.token_sort_ratio` (word order ignored: "Konzert im Park" ≈
+   "Park-Konzert"), both on lower-case text without punctuation
+   (:func:`rapidfuzz.utils.default_process`), is at least ``min_similarity``.
 
 The score (0–100) is the title similarity, lowered by up to half for distance in space
 and up to half for distance in time::
@@ -105,11 +108,11 @@ def _title_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     if len(a) == 0:
         return np.array([], dtype=float)
-    return np.asarray(
-        process.cpdist(list(a), list(b), scorer=fuzz.token_sort_ratio,
-                       processor=utils.default_process, workers=1),
-        dtype=float,
-    )
+    pa = [utils.default_process(t) for t in a]
+    pb = [utils.default_process(t) for t in b]
+    plain = process.cpdist(pa, pb, scorer=fuzz.ratio, workers=1)
+    sorted_words = process.cpdist(pa, pb, scorer=fuzz.token_sort_ratio, workers=1)
+    return np.maximum(np.asarray(plain, dtype=float), np.asarray(sorted_words, dtype=float))
 
 
 def _reason(category: str, target: str, similarity: float, days: float, km: float) -> str:
