@@ -195,11 +195,32 @@ def _check_bedarfsanalyse(nb: nbformat.NotebookNode) -> None:
     assert any(mime == "application/vnd.plotly.v1+json" for _, mime, _ in output_texts(nb))
 
 
+def _check_kooperation(nb: nbformat.NotebookNode) -> None:
+    streams = "\n".join(t for _, mime, t in output_texts(nb) if mime.startswith("stream"))
+    for expected in (
+        "1. Langbrück: Abstand 0,31 (0 = gleich, 1 = am wenigsten ähnlich)",
+        "Gemeinden mit weniger als 10.000 Einwohner:innen gelten als klein",
+        "494 Partnerpaare",
+        "- Weißbrück hat keine Einrichtung „Museum“; „Stadtmuseum Adlerwang“ in Adlerwang ist "
+        "6 Minuten entfernt und hat 80 Plätze.",
+        "31 mögliche Doppelungen",
+        "„Lesepaten im Dorf“ aus Waldleben → Adlerwang",
+        "60 Angebote, 24 Gesuche, 33 Vorschläge, Summe der Punkte 22,70",
+    ):
+        assert expected in streams, expected
+    plain = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/plain")
+    assert re.search(r"Netzwerk kleine Gemeinden\s+20", plain)
+    assert re.search(r"Netzwerk der Kulturorte \(große und kulturstarke Gemeinden\)\s+4", plain)
+    for personal in ("@", "Telefon"):
+        assert personal not in plain
+
+
 CHECKS = {
     "01_erste_schritte.ipynb": _check_erste_schritte,
     "02_erreichbarkeit.ipynb": _check_erreichbarkeit,
     "05_bedarfsanalyse.ipynb": _check_bedarfsanalyse,
     "03_eigene_daten.ipynb": _check_eigene_daten,
+    "07_kooperation.ipynb": _check_kooperation,
 }
 
 

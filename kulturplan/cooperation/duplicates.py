@@ -134,7 +134,7 @@ def find_duplicates(
     *,
     max_km: float = 15.0,
     max_days: float = 3.0,
-    min_similarity: float = 80.0,
+    min_similarity: float = 85.0,
 ) -> pd.DataFrame:
     """Possible duplicated offers among ``events`` (rule and score: module notes).
 
@@ -204,7 +204,7 @@ def duplicate_offers(
     *,
     max_km: float = 15.0,
     max_days: float = 3.0,
-    min_similarity: float = 80.0,
+    min_similarity: float = 85.0,
 ) -> pd.DataFrame:
     """Possible duplicated offers among the region's events (see :func:`find_duplicates`)."""
     if len(region.events) == 0:

@@ -45,6 +45,7 @@ on Systems, Man, and Cybernetics* 9(10), 617–621.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,14 +91,17 @@ PROFILE_INDICATORS: tuple[str, ...] = (
 _BLOCK = 1024
 
 
+@lru_cache(maxsize=1)
+def _catalog_labels() -> dict[str, str]:
+    cat = catalog.indicators()
+    return {str(k): str(v) for k, v in cat["label"].items()}
+
+
 def indicator_label(name: str) -> str:
     """German label of a profile column or catalog indicator (the id when unknown)."""
     if name in PROFILE_LABELS:
         return PROFILE_LABELS[name]
-    cat = catalog.indicators()
-    if name in cat.index:
-        return str(cat.at[name, "label"])
-    return name
+    return _catalog_labels().get(name, name)
 
 
 def profile_table(region: Region, indicators: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -1,5 +1,5 @@
 """ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken,
-Bedarfsanalyse).
+Bedarfsanalyse, Kooperation).
 
 Dashboard notebooks only do::
 
@@ -26,6 +26,7 @@ __all__ = [
     "GapExplorer",
     "IndicatorExplorer",
     "IndicatorPicker",
+    "Kooperation",
     "Kreisuebersicht",
     "MunicipalityPicker",
     "ThresholdSlider",
@@ -39,6 +40,8 @@ def __getattr__(name: str):  # lazy: the apps pull in access/indicators
 
     if name == "GapExplorer":
         return importlib.import_module("kulturplan.ui.gaps").GapExplorer
+    if name == "Kooperation":
+        return importlib.import_module("kulturplan.ui.cooperation").Kooperation
     if name == "Bedarfsanalyse":
         return importlib.import_module("kulturplan.ui.needs").Bedarfsanalyse
     if name in {"Kreisuebersicht", "Versorgungsluecken"}:
