@@ -78,7 +78,8 @@ COOP_CSS = """<style>
 .kp-cooptable td { vertical-align: top; }
 .kp-cooptable td:last-child { max-width: 560px; }
 .widget-tab > .p-TabBar .p-TabBar-tab, .widget-tab > .lm-TabBar .lm-TabBar-tab {
-  font-size: 15px; min-width: 150px; }
+  font-size: 15px; flex: 0 0 auto !important; min-width: 150px; max-width: none !important;
+  padding: 0 14px; }
 </style>"""
 
 
@@ -343,7 +344,7 @@ class Kooperation(_App):
                         f"höchstens {format_number(PARTNER_MINUTES, 0)} Minuten Fahrzeit "
                         "(geschätzt) hat sie? Die Punktzahl ist höher für nahe und große "
                         "Angebote.")),
-            self.category_picker, self.partner_table, self.partner_download,
+            w.HBox([self.category_picker]), self.partner_table, self.partner_download,
         ])
         self.tabs = w.Tab(children=[
             first, self._network_tab(), self._duplicate_tab(), self._tandem_tab(),
