@@ -333,3 +333,35 @@ def test_tandems_go_to_similar_places_without_such_a_project():
 
 def test_region_without_projects_has_no_tandems():
     assert tandems(_row_region()).empty
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.05, 0.3])
+def test_similarity_equals_brute_force_nan_euclidean(missing):
+    """KD-tree, mixed and dense paths against a plain double loop (random profiles)."""
+    rng = np.random.default_rng(int(missing * 100))
+    n, p, k = 70, 4, 6
+    t = pd.DataFrame(rng.normal(size=(n, p)) * [1, 10, 100, 0.1], columns=list("abcd"),
+                     index=[f"G{i:02d}" for i in range(n)])
+    t = t.mask(rng.random((n, p)) < missing)
+    t.iloc[0] = t.iloc[0].fillna(0.0)  # at least one complete row
+    out = similar_municipalities(t, k=k, reasons=False)
+    v = t.to_numpy()
+    z = (v - np.nanmedian(v, axis=0)) / (np.nanquantile(v, 0.75, axis=0)
+                                         - np.nanquantile(v, 0.25, axis=0))
+    for a in range(n):
+        d = []
+        for b in range(n):
+            both = ~np.isnan(z[a]) & ~np.isnan(z[b])
+            d.append(np.sqrt(((z[a, both] - z[b, both]) ** 2).sum() * p / both.sum())
+                     if both.any() else np.inf)
+        d = np.array(d)
+        rows = out[out["ags"] == t.index[a]]
+        if np.isnan(z[a]).all():  # nothing to compare: no neighbours
+            assert rows.empty
+            continue
+        far = d[np.isfinite(d)].max()
+        d[a] = np.inf
+        order = np.lexsort((np.arange(n), d))[:k]
+        order = order[np.isfinite(d[order])]
+        assert list(rows["neighbour"]) == list(t.index[order]), a
+        np.testing.assert_allclose(rows["distance"], d[order] / far, rtol=1e-9)

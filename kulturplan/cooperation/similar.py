@@ -30,8 +30,10 @@ kulturplan's choices, step by step:
 5. **Why alike**: per pair, the three indicators with the smallest and the largest
    scaled difference.
 
-The distances are computed in blocks of rows with matrix products (no Python loop over
-pairs), so all ~11,000 German municipalities take a few seconds.
+Without missing values the neighbours come from a KD-tree (:class:`scipy.spatial.cKDTree`)
+and the farthest municipality from blocks of rows with one matrix product each; with
+missing values all distances are computed in such blocks. No Python loop runs over pairs,
+so all ~11,000 German municipalities take a few seconds.
 
 References
 ----------
@@ -52,7 +54,6 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
-from kulturplan._format import format_number
 from kulturplan.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -179,53 +180,159 @@ def _groups(table: pd.DataFrame, within: str | pd.Series | None) -> np.ndarray |
     return codes
 
 
-def _block_distances(z: np.ndarray, mask: np.ndarray, rows: slice) -> np.ndarray:
-    """nan-Euclidean distances of the rows ``rows`` to all rows (scaled to p indicators)."""
+def _dense_distances(z: np.ndarray, mask: np.ndarray, rows: np.ndarray, cols: np.ndarray
+                     ) -> np.ndarray:
+    """nan-Euclidean distances of ``rows`` to ``cols`` (scaled to p indicators)."""
     zz = np.where(mask, z, 0.0)
-    sq = zz**2
     m = mask.astype(float)
-    a, am, asq = zz[rows], m[rows], sq[rows]
-    ss = asq @ m.T + am @ sq.T - 2.0 * (a @ zz.T)
-    common = am @ m.T
+    a, am = zz[rows], m[rows]
+    b, bm = zz[cols], m[cols]
+    ss = (a**2) @ bm.T + am @ (b**2).T - 2.0 * (a @ b.T)
+    common = am @ bm.T
     with np.errstate(invalid="ignore", divide="ignore"):
         d2 = np.where(common > 0, np.maximum(ss, 0.0) * (z.shape[1] / common), np.inf)
     return np.sqrt(d2)
 
 
-def _neighbours(
-    z: np.ndarray, mask: np.ndarray, k: int, groups: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(row, neighbour, distance rescaled)`` for the ``k`` nearest of every row."""
+def _farthest(z: np.ndarray) -> np.ndarray:
+    """Distance of every row to its farthest row (complete data), exact in float64.
+
+    Blocks of rows against all rows with one float32 matrix product each find the
+    farthest row; its distance is then recomputed exactly.
+    """
     n = len(z)
-    out_i, out_j, out_d = [], [], []
+    z32 = z.astype(np.float32)
+    sq = (z32**2).sum(axis=1)
+    arg = np.empty(n, dtype=np.int64)
     for start in range(0, n, _BLOCK):
-        rows = slice(start, min(start + _BLOCK, n))
-        d = _block_distances(z, mask, rows)
-        idx = np.arange(rows.start, rows.stop)
-        finite = np.where(np.isfinite(d), d, -np.inf)
-        far = finite.max(axis=1)
-        d[np.arange(len(idx)), idx] = np.inf  # not its own neighbour
-        if groups is not None:
-            d[groups[idx][:, None] != groups[None, :]] = np.inf
-            d[(groups[idx] < 0)[:, None] | (groups < 0)[None, :]] = np.inf
-        kk = min(k, n - 1)
+        stop = min(start + _BLOCK, n)
+        # |a - b|² = |a|² + |b|² - 2 a·b; |a|² is the same along a row, so the farthest b
+        # maximises |b|² - 2 a·b (computed in place)
+        d2 = z32[start:stop] @ z32.T
+        d2 *= -2.0
+        d2 += sq[None, :]
+        arg[start:stop] = d2.argmax(axis=1)
+    return np.sqrt(((z - z[arg]) ** 2).sum(axis=1))
+
+
+def _tree_neighbours(z: np.ndarray, k: int, groups: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(row, neighbour, distance)`` of the ``k`` nearest (KD-tree; complete data)."""
+    from scipy.spatial import cKDTree
+
+    members = [np.arange(len(z))] if groups is None else [
+        np.flatnonzero(groups == g) for g in np.unique(groups[groups >= 0])]
+    out_i, out_j, out_d = [], [], []
+    for pos in members:
+        kk = min(k, len(pos) - 1)
         if kk <= 0:
             continue
-        part = np.argpartition(d, kk - 1, axis=1)[:, :kk]
-        dist = np.take_along_axis(d, part, axis=1)
-        order = np.lexsort((part, dist), axis=1)
-        part = np.take_along_axis(part, order, axis=1)
-        dist = np.take_along_axis(dist, order, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scaled = np.where(far[:, None] > 0, dist / far[:, None], 0.0)
-        ok = np.isfinite(dist)
-        out_i.append(np.repeat(idx, kk)[ok.ravel()])
-        out_j.append(part.ravel()[ok.ravel()])
-        out_d.append(scaled.ravel()[ok.ravel()])
+        dist, idx = cKDTree(z[pos]).query(z[pos], k=kk + 1)
+        dist, idx = dist.reshape(len(pos), -1), idx.reshape(len(pos), -1)
+        own = idx == np.arange(len(pos))[:, None]
+        # drop the row itself (or, among exact duplicates, the last candidate)
+        drop = np.where(own.any(axis=1), own.argmax(axis=1), kk)
+        keep = np.ones_like(own)
+        keep[np.arange(len(pos)), drop] = False
+        idx = idx[keep].reshape(len(pos), kk)
+        dist = dist[keep].reshape(len(pos), kk)
+        order = np.lexsort((idx, dist), axis=1)
+        out_i.append(np.repeat(pos, kk))
+        out_j.append(pos[np.take_along_axis(idx, order, axis=1)].ravel())
+        out_d.append(np.take_along_axis(dist, order, axis=1).ravel())
     if not out_i:
         empty = np.array([], dtype=int)
         return empty, empty, np.array([], dtype=float)
     return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
+
+
+def _smallest(d: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` smallest distances per row and their candidates, by (distance, index)."""
+    part = np.argpartition(d, k - 1, axis=1)[:, :k]
+    dist = np.take_along_axis(d, part, axis=1)
+    idx = np.take_along_axis(cand, part, axis=1) if cand.ndim == 2 else cand[part]
+    order = np.lexsort((idx, dist), axis=1)
+    return np.take_along_axis(dist, order, axis=1), np.take_along_axis(idx, order, axis=1)
+
+
+def _dense_neighbours(z: np.ndarray, mask: np.ndarray, k: int, groups: np.ndarray | None,
+                      queries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(row, neighbour, distance, farthest)`` by comparing ``queries`` with every row."""
+    n = len(z)
+    everyone = np.arange(n)
+    out: list[tuple[np.ndarray, ...]] = []
+    kk = min(k, n - 1)
+    for start in range(0, len(queries), _BLOCK):
+        idx = queries[start:start + _BLOCK]
+        d = _dense_distances(z, mask, idx, everyone)
+        far = np.where(np.isfinite(d), d, -np.inf).max(axis=1)
+        d[np.arange(len(idx)), idx] = np.inf  # not its own neighbour
+        if groups is not None:
+            d[(groups[idx][:, None] != groups[None, :]) | (groups[idx] < 0)[:, None]] = np.inf
+        if kk <= 0:
+            continue
+        dist, part = _smallest(d, everyone, kk)
+        out.append((np.repeat(idx, kk), part.ravel(), dist.ravel(), np.repeat(far, kk)))
+    return _joined(out)
+
+
+def _joined(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    if not parts:
+        empty = np.array([], dtype=int)
+        return empty, empty, np.array([], dtype=float), np.array([], dtype=float)
+    return tuple(np.concatenate([p[c] for p in parts]) for c in range(4))
+
+
+def _mixed_neighbours(z: np.ndarray, mask: np.ndarray, k: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Complete rows: KD-tree among complete rows plus dense comparison with the rest."""
+    complete = np.flatnonzero(mask.all(axis=1))
+    partial = np.flatnonzero(~mask.all(axis=1))
+    zc = z[complete]
+    i, j, dist = _tree_neighbours(zc, k, None)
+    far = _farthest(zc)
+    parts = []
+    if len(partial) == 0:
+        parts.append((complete[i], complete[j], dist, far[i]))
+    else:
+        kk = min(k, len(z) - 1)
+        tree_d = dist.reshape(len(complete), -1)
+        tree_j = complete[j].reshape(len(complete), -1)
+        for start in range(0, len(complete), _BLOCK):
+            rows = slice(start, start + _BLOCK)
+            extra = _dense_distances(z, mask, complete[rows], partial)
+            d = np.hstack([tree_d[rows], extra])
+            cand = np.hstack([tree_j[rows], np.broadcast_to(partial, extra.shape)])
+            top_d, top_j = _smallest(d, cand, kk)
+            f = np.maximum(far[rows], np.where(np.isfinite(extra), extra, -np.inf).max(axis=1))
+            parts.append((np.repeat(complete[rows], kk), top_j.ravel(), top_d.ravel(),
+                          np.repeat(f, kk)))
+        parts.append(_dense_neighbours(z, mask, k, None, partial))
+    return _joined(parts)
+
+
+def _neighbours(
+    z: np.ndarray, mask: np.ndarray, k: int, groups: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(row, neighbour, distance rescaled)`` for the ``k`` nearest of every row.
+
+    Without missing values (or without a group restriction) the neighbours among the
+    complete rows come from a KD-tree; rows with missing values are compared densely.
+    """
+    complete_rows = int(mask.all(axis=1).sum())
+    if mask.all():
+        i, j, dist = _tree_neighbours(z, k, groups)
+        far = _farthest(z)[i]
+    elif groups is None and complete_rows > 1:
+        i, j, dist, far = _mixed_neighbours(z, mask, k)
+    else:
+        i, j, dist, far = _dense_neighbours(z, mask, k, groups, np.arange(len(z)))
+    ok = np.isfinite(dist)
+    i, j, dist, far = i[ok], j[ok], dist[ok], far[ok]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.where(far > 0, np.minimum(dist / far, 1.0), 0.0)
+    order = np.lexsort((dist, i))
+    return i[order], j[order], scaled[order]
 
 
 def _reasons(
@@ -239,19 +346,31 @@ def _reasons(
     high = np.argsort(np.where(both, -diff, np.inf), axis=1, kind="stable")[:, :n_top]
     cols = np.asarray(columns, dtype=object)
     n_common = both.sum(axis=1)
+    if (n_common >= n_top).all():
+        return list(map(tuple, cols[low])), list(map(tuple, cols[high]))
     alike = [tuple(cols[r[: min(n_top, c)]]) for r, c in zip(low, n_common, strict=True)]
     different = [tuple(cols[r[: min(n_top, c)]]) for r, c in zip(high, n_common, strict=True)]
     return alike, different
 
 
-def _reason_text(distance: float, alike: tuple[str, ...], different: tuple[str, ...]) -> str:
-    labels = {c: indicator_label(c) for c in (*alike, *different)}
-    text = f"Abstand {format_number(distance, 2)} (0 = gleich, 1 = am wenigsten ähnlich)"
-    if alike:
-        text += "; ähnlich bei " + ", ".join(labels[c] for c in alike)
-    if different:
-        text += "; verschieden bei " + ", ".join(labels[c] for c in different)
-    return text + "."
+def _reason_texts(distance: np.ndarray, alike: list[tuple[str, ...]],
+                  different: list[tuple[str, ...]]) -> list[str]:
+    """German "why alike" text per pair (label texts cached per combination)."""
+    cache: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+    out = []
+    for dist, a, b in zip(distance, alike, different, strict=True):
+        tail = cache.get((a, b))
+        if tail is None:
+            tail = ""
+            if a:
+                tail += "; ähnlich bei " + ", ".join(indicator_label(c) for c in a)
+            if b:
+                tail += "; verschieden bei " + ", ".join(indicator_label(c) for c in b)
+            cache[(a, b)] = tail + "."
+            tail = cache[(a, b)]
+        number = f"{dist:.2f}".replace(".", ",")
+        out.append(f"Abstand {number} (0 = gleich, 1 = am wenigsten ähnlich){tail}")
+    return out
 
 
 def similar_municipalities(
@@ -316,8 +435,5 @@ def similar_municipalities(
         alike, different = _reasons(z, mask, i, j, columns)
         out["alike"] = alike
         out["different"] = different
-        out["reason"] = [
-            _reason_text(dist, a, b)
-            for dist, a, b in zip(out["distance"], alike, different, strict=True)
-        ]
+        out["reason"] = _reason_texts(out["distance"].to_numpy(), alike, different)
     return out.reset_index(drop=True)
