@@ -255,12 +255,15 @@ def _smallest(d: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return np.take_along_axis(dist, order, axis=1), np.take_along_axis(idx, order, axis=1)
 
 
+_Four = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 def _dense_neighbours(z: np.ndarray, mask: np.ndarray, k: int, groups: np.ndarray | None,
-                      queries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      queries: np.ndarray) -> _Four:
     """``(row, neighbour, distance, farthest)`` by comparing ``queries`` with every row."""
     n = len(z)
     everyone = np.arange(n)
-    out: list[tuple[np.ndarray, ...]] = []
+    out: list[_Four] = []
     kk = min(k, n - 1)
     for start in range(0, len(queries), _BLOCK):
         idx = queries[start:start + _BLOCK]
@@ -276,22 +279,22 @@ def _dense_neighbours(z: np.ndarray, mask: np.ndarray, k: int, groups: np.ndarra
     return _joined(out)
 
 
-def _joined(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+def _joined(parts: list[_Four]) -> _Four:
     if not parts:
         empty = np.array([], dtype=int)
         return empty, empty, np.array([], dtype=float), np.array([], dtype=float)
-    return tuple(np.concatenate([p[c] for p in parts]) for c in range(4))
+    i, j, d, f = (np.concatenate([p[c] for p in parts]) for c in range(4))
+    return i, j, d, f
 
 
-def _mixed_neighbours(z: np.ndarray, mask: np.ndarray, k: int
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _mixed_neighbours(z: np.ndarray, mask: np.ndarray, k: int) -> _Four:
     """Complete rows: KD-tree among complete rows plus dense comparison with the rest."""
     complete = np.flatnonzero(mask.all(axis=1))
     partial = np.flatnonzero(~mask.all(axis=1))
     zc = z[complete]
     i, j, dist = _tree_neighbours(zc, k, None)
     far = _farthest(zc)
-    parts = []
+    parts: list[_Four] = []
     if len(partial) == 0:
         parts.append((complete[i], complete[j], dist, far[i]))
     else:
