@@ -103,8 +103,8 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str, title: str, attribution: str
     """One list as an .xlsx file: title, sources, German headers; text cells made safe."""
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(cell_text)
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].astype(object).map(cell_text)
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         out.to_excel(writer, sheet_name=sheet[:31], index=False, startrow=3)
