@@ -1,4 +1,4 @@
-"""Kooperation dashboard without a browser: model tables, widget reactions, Excel, no personal data."""
+"""Kooperation without a browser: model tables, widget reactions, Excel, no personal data."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import base64
 import io
 import json
 import re
-import sys
 from pathlib import Path
 
 import ipywidgets as w
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from test_sources_projects import PERSONAL, volunteer_file
 
 from kulturplan.demo import musterland, volunteer_offers, volunteer_requests
 from kulturplan.io import write_region
@@ -26,9 +26,6 @@ from kulturplan.ui.cooperation import (
     excel_bytes,
 )
 from kulturplan.ui.data import DashboardData
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_sources_projects import PERSONAL, volunteer_file  # noqa: E402
 
 
 @pytest.fixture(scope="module")
