@@ -124,6 +124,36 @@ def scrub(view: ListView, field: str, found: RowProblems) -> list[str]:
     return out
 
 
+def ags_column(view: ListView, found: RowProblems, municipalities: Any = None
+               ) -> list[str | None]:
+    """The 8-digit AGS of every row, from an ``ags`` column or a ``municipality`` name.
+
+    Names are matched to ``municipalities`` (a table with ``name``, index AGS); rows with
+    an invalid AGS or an unknown name are reported and left out.
+    """
+    if view.has("ags"):
+        out: list[str | None] = []
+        for k, text in enumerate(view.texts("ags")):
+            text = text.zfill(8) if text.isdigit() and len(text) < 8 else text
+            ok = len(text) == 8 and text.isdigit()
+            if not ok:
+                found.add(k, f"AGS „{text}“ ist kein 8-stelliger Gemeindeschlüssel.",
+                          view.name("ags"))
+            out.append(text if ok else None)
+        return out
+    names = {} if municipalities is None else {
+        normalise_name(n): a for a, n in municipalities["name"].astype(str).items()}
+    out = []
+    for k, text in enumerate(view.texts("municipality")):
+        ags = names.get(normalise_name(text))
+        if ags is None:
+            hint = "" if municipalities is not None else (
+                " (ohne AGS-Spalte bitte die Gemeinden der Region übergeben)")
+            found.add(k, f"Gemeinde „{text}“ ist unbekannt{hint}.", view.name("municipality"))
+        out.append(ags)
+    return out
+
+
 def write_list_template(
     path: str | Path,
     *,

@@ -18,7 +18,7 @@ import pandas as pd
 from kulturplan import catalog
 from kulturplan._schema import PROJECT_STATUS
 from kulturplan.sources._cells import normalise_name, parse_numbers
-from kulturplan.sources._lists import note_unused, open_list, write_list_template
+from kulturplan.sources._lists import ags_column, note_unused, open_list, write_list_template
 from kulturplan.sources._report import ReadResult
 from kulturplan.sources.facilities import _category_problem, category_lookup
 
@@ -41,32 +41,6 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 _YES = {"ja", "j", "x", "yes", "true", "wahr", "1"}
 _NO = {"nein", "n", "no", "false", "falsch", "0", ""}
-
-
-def _ags(view, found, municipalities: pd.DataFrame | None) -> list[str | None]:
-    if view.has("ags"):
-        out: list[str | None] = []
-        for k, text in enumerate(view.texts("ags")):
-            text = text.zfill(8) if text.isdigit() and len(text) < 8 else text
-            if len(text) != 8 or not text.isdigit():
-                found.add(k, f"AGS „{text}“ ist kein 8-stelliger Gemeindeschlüssel.",
-                          view.name("ags"))
-                out.append(None)
-            else:
-                out.append(text)
-        return out
-    by_name = {} if municipalities is None else {
-        normalise_name(n): a for a, n in municipalities["name"].astype(str).items()}
-    out = []
-    for k, text in enumerate(view.texts("municipality")):
-        ags = by_name.get(normalise_name(text))
-        if ags is None:
-            found.add(k, f"Gemeinde „{text}“ ist unbekannt"
-                      + ("" if municipalities is not None else
-                         " (ohne AGS-Spalte bitte die Gemeinden der Region übergeben)") + ".",
-                      view.name("municipality"))
-        out.append(ags)
-    return out
 
 
 def read_projects(
@@ -132,7 +106,7 @@ def read_projects(
                         if t) for s in view.texts("target_groups")]
     frame = pd.DataFrame({
         "project_id": ids, "title": titles, "category": cats,
-        "ags": _ags(view, found, municipalities),
+        "ags": ags_column(view, found, municipalities),
         "org_id": [t or None for t in view.texts("org_id")],
         "target_groups": [t or None for t in targets],
         "start_year": pd.array(np.where(np.isnan(years), np.nan, years), dtype="Float64")

@@ -18,8 +18,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kulturplan.sources._cells import normalise_name, parse_numbers
-from kulturplan.sources._lists import ListView, looks_personal, note_unused, open_list, scrub
+from kulturplan.sources._cells import parse_numbers
+from kulturplan.sources._lists import (
+    ListView,
+    ags_column,
+    looks_personal,
+    note_unused,
+    open_list,
+    scrub,
+)
 from kulturplan.sources._report import ReadResult, RowProblems
 
 __all__ = ["OFFER_FIELDS", "REQUEST_FIELDS", "read_offers", "read_requests", "to_csv_text"]
@@ -67,28 +74,6 @@ def _ids(view: ListView, field: str, found: RowProblems) -> list[str]:
     return ids
 
 
-def _ags(view: ListView, found: RowProblems, municipalities: pd.DataFrame | None
-         ) -> list[str | None]:
-    if view.has("ags"):
-        out: list[str | None] = []
-        for k, text in enumerate(view.texts("ags")):
-            text = text.zfill(8) if text.isdigit() and len(text) < 8 else text
-            ok = len(text) == 8 and text.isdigit()
-            if not ok:
-                found.add(k, "Kein 8-stelliger Gemeindeschlüssel.", view.name("ags"))
-            out.append(text if ok else None)
-        return out
-    names = {} if municipalities is None else {
-        normalise_name(n): a for a, n in municipalities["name"].astype(str).items()}
-    out = []
-    for k, text in enumerate(view.texts("municipality")):
-        ags = names.get(normalise_name(text))
-        if ags is None:
-            found.add(k, f"Gemeinde „{text}“ ist unbekannt.", view.name("municipality"))
-        out.append(ags)
-    return out
-
-
 def _numbers(view: ListView, field: str, found: RowProblems, *, integer: bool) -> np.ndarray:
     values, problems = parse_numbers(view.values(field), source=view.table.source,
                                      column=view.name(field), rows=view.table.row_numbers,
@@ -109,7 +94,7 @@ def _read(path: str | Path, fields: dict[str, tuple[str, tuple[str, ...]]], key:
         data[field] = [_list_text(t) for t in scrub(view, field, found)]
         found.add_each((k for k, t in enumerate(data[field]) if not t), "Angabe fehlt.",
                        view.name(field))
-    data["ags"] = _ags(view, found, municipalities)
+    data["ags"] = ags_column(view, found, municipalities)
     return view, found, data
 
 
