@@ -365,3 +365,23 @@ def test_similarity_equals_brute_force_nan_euclidean(missing):
         order = order[np.isfinite(d[order])]
         assert list(rows["neighbour"]) == list(t.index[order]), a
         np.testing.assert_allclose(rows["distance"], d[order] / far, rtol=1e-9)
+
+
+def test_partners_for_a_target_group_with_few_events():
+    events = pd.DataFrame({
+        "event_id": [f"E{k}" for k in range(5)], "title": "Basteln", "category": "galerie",
+        "start": pd.Timestamp("2025-03-01 10:00"), "target_group": "kinder",
+        "ags": ["99001002"] * 4 + ["99001003"],
+    })
+    region = _row_region(events=events)
+    out = partners(region, max_cost=25.0, unit="km")
+    # per 1,000 inhabitants: A 0, B 4/2000 → 2.0, C 1/3000 → 0.33; median 0.33:
+    # A lacks (0 < 0.17), B and C offer (≥ median)
+    assert set(out["kind"]) == {"events"}
+    got = {(r.ags, r.partner_ags): r.score for r in out.itertuples()}
+    assert got == {("99001001", "99001002"): pytest.approx(100 * (1 - 10 / 25) * 1.0),
+                   ("99001001", "99001003"): pytest.approx(100 * (1 - 20 / 25) * 0.625)}
+    assert out.iloc[0]["reason"] == (
+        "Aheim hat wenige Veranstaltungen für Kinder (0,0 je 1.000 Einw.; Median im Kreis 0,3); "
+        "in Bedorf (10,0 km entfernt) gab es 4 Veranstaltungen für Kinder.")
+    assert partners(region, category="galerie", max_cost=25.0, unit="km").empty

@@ -200,7 +200,7 @@ def _check_kooperation(nb: nbformat.NotebookNode) -> None:
     for expected in (
         "1. Langbrück: Abstand 0,31 (0 = gleich, 1 = am wenigsten ähnlich)",
         "Gemeinden mit weniger als 10.000 Einwohner:innen gelten als klein",
-        "494 Partnerpaare",
+        "553 Partnerpaare",
         "- Weißbrück hat keine Einrichtung „Museum“; „Stadtmuseum Adlerwang“ in Adlerwang ist "
         "6 Minuten entfernt und hat 80 Plätze.",
         "31 mögliche Doppelungen",

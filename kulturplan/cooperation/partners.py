@@ -1,6 +1,6 @@
 """Complementary partners: a municipality lacks something that a neighbour within reach has.
 
-Two kinds of complement are found for each Sparte (``category``):
+Three kinds of complement are found, the first two for each Sparte (``category``):
 
 ``facility``
     Municipality A has no facility of the Sparte; B (another municipality) has one
@@ -11,6 +11,12 @@ Two kinds of complement are found for each Sparte (``category``):
     A has no organisation (Verein) of the Sparte; B has at least one, within
     ``max_cost`` (between the representative points). Offer strength = B's volunteers
     of that Sparte divided by the largest such number (0.5 when unknown).
+
+``events`` (only when no single Sparte is asked for)
+    A has few events for a target group (Kinder, Jugendliche, Familien, Erwachsene,
+    Senior:innen): fewer than half the median number per 1,000 inhabitants of the
+    region's municipalities; B has at least the median (and at least one event), within
+    ``max_cost``. Offer strength = B's number of such events divided by the largest.
 
 The score (0–100) is ``100 × (1 − cost / max_cost) × (0.5 + 0.5 × strength)``: near,
 strong partners first. Costs are straight-line km or estimated car minutes with the
@@ -43,6 +49,7 @@ COLUMNS_DE: dict[str, str] = {
     "partner_ags": "AGS (Partner)",
     "partner_name": "Gemeinde (Partner)",
     "category": "Sparte",
+    "target_group": "Zielgruppe",
     "kind": "Art",
     "offer": "Angebot",
     "cost": "Entfernung/Fahrzeit",
@@ -51,7 +58,8 @@ COLUMNS_DE: dict[str, str] = {
 }
 """German headers of the partner list (for exports)."""
 
-KIND_LABELS = {"facility": "Einrichtung", "organisations": "Vereine"}
+KIND_LABELS = {"facility": "Einrichtung", "organisations": "Vereine",
+               "events": "Veranstaltungen für eine Zielgruppe"}
 
 
 def km_per_unit(unit: str) -> float:
@@ -120,16 +128,9 @@ def _organisation_pairs(region: Region, category: str, max_cost: float, unit: st
     per = pd.DataFrame({"n": org.groupby("ags").size(),
                         "volunteers": vol.groupby(org["ags"]).sum(min_count=1)})
     lacking = np.flatnonzero(~ags.isin(set(per.index)))
-    having = ags.get_indexer(per.index)
-    if len(lacking) == 0:
-        return pd.DataFrame()
-    radius = max_cost * km_per_unit(unit) * 1000.0
-    hits = cKDTree(xy[having]).query_ball_point(xy[lacking], r=radius)
-    a = np.repeat(lacking, [len(h) for h in hits])
+    a, b, cost = _centre_pairs(xy, lacking, ags.get_indexer(per.index), max_cost, unit)
     if len(a) == 0:
         return pd.DataFrame()
-    b = having[np.concatenate([np.asarray(h, dtype=int) for h in hits])]
-    cost = np.hypot(*(xy[a] - xy[b]).T) / 1000.0 / km_per_unit(unit)
     v = per["volunteers"].reindex(ags[b]).to_numpy(float)
     top = np.nanmax(v) if np.isfinite(v).any() else np.nan
     frame = pd.DataFrame({
@@ -143,6 +144,50 @@ def _organisation_pairs(region: Region, category: str, max_cost: float, unit: st
     return frame
 
 
+def _centre_pairs(xy: np.ndarray, lacking: np.ndarray, having: np.ndarray, max_cost: float,
+                  unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (lacking, having) of municipality positions within reach, with their cost."""
+    if len(lacking) == 0 or len(having) == 0:
+        empty = np.array([], dtype=int)
+        return empty, empty, np.array([], dtype=float)
+    radius = max_cost * km_per_unit(unit) * 1000.0
+    hits = cKDTree(xy[having]).query_ball_point(xy[lacking], r=radius)
+    a = np.repeat(lacking, [len(h) for h in hits])
+    if len(a) == 0:
+        return a, a, np.array([], dtype=float)
+    b = having[np.concatenate([np.asarray(h, dtype=int) for h in hits])]
+    return a, b, np.hypot(*(xy[a] - xy[b]).T) / 1000.0 / km_per_unit(unit)
+
+
+def _event_pairs(region: Region, target: str, max_cost: float, unit: str) -> pd.DataFrame:
+    """A has few events for a target group (below half the median rate), B has many."""
+    xy, ags = _centres(region)
+    events = region.events
+    if len(events) == 0 or "target_group" not in events.columns:
+        return pd.DataFrame()
+    counts = events.loc[events["target_group"] == target, "ags"].value_counts()
+    n = counts.reindex(ags, fill_value=0).to_numpy(dtype=float)
+    pop = region.municipalities["population"].to_numpy(dtype=float)
+    rate = np.where(pop > 0, n / np.where(pop > 0, pop, 1.0) * 1000.0, np.nan)
+    median = float(np.nanmedian(rate)) if np.isfinite(rate).any() else 0.0
+    if not median > 0:
+        return pd.DataFrame()
+    lacking = np.flatnonzero(rate < 0.5 * median)
+    having = np.flatnonzero((rate >= median) & (n > 0))
+    a, b, cost = _centre_pairs(xy, lacking, having, max_cost, unit)
+    if len(a) == 0:
+        return pd.DataFrame()
+    label = catalog.TARGET_GROUPS.get(target, target)
+    frame = pd.DataFrame({
+        "ags": ags[a], "partner_ags": ags[b], "category": "", "target_group": target,
+        "kind": "events",
+        "offer": [f"{format_number(k, 0)} Veranstaltungen für {label}" for k in n[b]],
+        "rate": rate[a], "median": median, "cost": cost, "strength": n[b] / n[having].max(),
+    })
+    frame["score"] = _score(frame["cost"], frame["strength"], max_cost)
+    return frame
+
+
 def _score(cost: pd.Series, strength: pd.Series, max_cost: float) -> np.ndarray:
     return np.round(100.0 * (1.0 - cost.to_numpy() / max_cost)
                     * (0.5 + 0.5 * strength.to_numpy()), 1)
@@ -150,6 +195,12 @@ def _score(cost: pd.Series, strength: pd.Series, max_cost: float) -> np.ndarray:
 
 def _reason(row: pd.Series, names: pd.Series, unit: str) -> str:
     a, b = names.get(row["ags"], row["ags"]), names.get(row["partner_ags"], row["partner_ags"])
+    if row["kind"] == "events":
+        group = catalog.TARGET_GROUPS.get(row["target_group"], row["target_group"])
+        return (f"{a} hat wenige Veranstaltungen für {group} "
+                f"({format_number(row['rate'], 1)} je 1.000 Einw.; Median im Kreis "
+                f"{format_number(row['median'], 1)}); in {b} "
+                f"({_cost_text(row['cost'], unit)} entfernt) gab es {row['offer']}.")
     label = catalog.category_label(row["category"])
     if row["kind"] == "facility":
         cap = row.get("capacity", np.nan)
@@ -200,6 +251,9 @@ def partners(
     parts = [p for c in cats for p in (_facility_pairs(region, c, max_cost, unit),
                                        _organisation_pairs(region, c, max_cost, unit))
              if len(p)]
+    if category is None:  # events by target group belong to no single Sparte
+        parts += [p for g in catalog.TARGET_GROUPS if g != "alle"
+                  for p in (_event_pairs(region, g, max_cost, unit),) if len(p)]
     columns = list(COLUMNS_DE)
     if not parts:
         return pd.DataFrame(columns=columns)
@@ -207,6 +261,9 @@ def partners(
     names = region.municipalities["name"].astype(str)
     frame["name"] = frame["ags"].map(names)
     frame["partner_name"] = frame["partner_ags"].map(names)
+    if "target_group" not in frame.columns:
+        frame["target_group"] = ""
+    frame["target_group"] = frame["target_group"].fillna("")
     frame["reason"] = [_reason(r, names, unit) for _, r in frame.iterrows()]
     frame["cost"] = frame["cost"].round(1)
     frame = frame.sort_values(["score", "ags", "partner_ags"], ascending=[False, True, True],

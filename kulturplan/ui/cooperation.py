@@ -185,6 +185,8 @@ class CooperationModel:
 
     def partner_export(self, frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.assign(category=frame["category"].map(catalog.category_label),
+                           target_group=frame["target_group"].map(
+                               lambda g: catalog.TARGET_GROUPS.get(g, g)),
                            kind=frame["kind"].map(KIND_LABELS))
         return out.rename(columns={**PARTNER_COLUMNS,
                                    "cost": "Fahrzeit (Minuten, geschätzt)"})
@@ -340,10 +342,10 @@ class Kooperation(_App):
                    layout=w.Layout(flex_flow="row wrap", grid_gap="16px", width="100%")),
             _html(_text(self._similar_method())),
             style.section("Partner in der Nähe"),
-            _html(_text("Wo fehlt eine Einrichtung oder ein Verein einer Sparte, und wer in "
-                        f"höchstens {format_number(PARTNER_MINUTES, 0)} Minuten Fahrzeit "
-                        "(geschätzt) hat sie? Die Punktzahl ist höher für nahe und große "
-                        "Angebote.")),
+            _html(_text("Wo fehlt eine Einrichtung oder ein Verein einer Sparte (oder gibt es "
+                        "wenige Veranstaltungen für eine Zielgruppe), und wer in höchstens "
+                        f"{format_number(PARTNER_MINUTES, 0)} Minuten Fahrzeit (geschätzt) hat "
+                        "sie? Die Punktzahl ist höher für nahe und große Angebote.")),
             w.HBox([self.category_picker]), self.partner_table, self.partner_download,
         ])
         self.tabs = w.Tab(children=[
@@ -544,7 +546,9 @@ class Kooperation(_App):
             self.partner_download.value = ""
             return
         shown = pd.DataFrame({
-            "Sparte": rows["category"].map(catalog.category_label),
+            "Sparte": [catalog.category_label(c) if c else
+                       f"Zielgruppe {catalog.TARGET_GROUPS.get(g, g)}"
+                       for c, g in zip(rows["category"], rows["target_group"], strict=True)],
             "sucht": rows["name"], "Partner": rows["partner_name"],
             "Punkte": [format_number(v, 0) for v in rows["score"]],
             "Begründung": rows["reason"],
