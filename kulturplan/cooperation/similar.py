@@ -416,6 +416,14 @@ def similar_municipalities(
     ------
     kulturplan.errors.ParameterError
         If ``k`` is not a positive integer, an indicator is missing or none varies.
+
+    Examples
+    --------
+    Places like mine among municipalities of the same official size class::
+
+        from kulturplan.indicators.peers import size_class
+        profile = profile_table(region)
+        similar_municipalities(profile, within=size_class(region.population))
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ParameterError(f"k muss eine ganze Zahl ≥ 1 sein, erhalten: {k!r}.")
