@@ -32,7 +32,8 @@ __version__ = "0.1.0"
 
 
 _SUBMODULES = frozenset(
-    {"access", "demo", "indicators", "io", "overview", "sources", "testing", "ui", "viz"}
+    {"access", "cooperation", "demo", "indicators", "io", "overview", "sources", "testing",
+     "ui", "viz"}
 )
 """Submodules loaded on first attribute access (keeps ``import kulturplan`` fast).
 
