@@ -56,7 +56,7 @@ def _tab(page, title: str) -> None:
 
 
 def test_kooperation_renders_and_reacts(voila_url, browser, model):
-    from kulturplan.ui.cooperation import NETWORK_COLOURS, SIMILAR_COLOURS
+    from kulturplan.ui.cooperation import NETWORK_COLOURS, PARTNER_ROWS, SIMILAR_COLOURS
 
     p = Page(browser)
     page = p.page
@@ -109,7 +109,7 @@ def test_kooperation_renders_and_reacts(voila_url, browser, model):
         _select(page, "Sparte", "Musikschulen")
         partner_rows = _settled(page, lambda: _rows(page, ".kp-partnertable"))
         expected_p = model.partners_of(adlergrund, "musikschule")
-        assert len(partner_rows) == min(25, len(expected_p)) > 0
+        assert len(partner_rows) == min(PARTNER_ROWS, len(expected_p)) > 0
         assert {r[0] for r in partner_rows} == {"Musikschule"}
         assert partner_rows[0][4] == expected_p["reason"].iloc[0]
         _assert_clean(p)

@@ -20,6 +20,7 @@ from kulturplan.sources.volunteers import read_offers, read_requests, to_csv_tex
 from kulturplan.ui.cooperation import (
     NETWORK_COLOURS,
     OFFERS_FILE,
+    PARTNER_ROWS,
     REQUESTS_FILE,
     SIMILAR_COLOURS,
     Kooperation,
@@ -100,7 +101,7 @@ def test_widgets_react(app, region):
     rows = _rows(app.partner_table.value)
     assert rows and {r[0] for r in rows} == {"Musikschule"}
     expected = app.model.partners_of(ags, "musikschule")
-    assert len(rows) == min(25, len(expected))
+    assert len(rows) == min(PARTNER_ROWS, len(expected))
     app.view_toggle.value = "similar"
     app.category_picker.value = ""
 

@@ -63,6 +63,9 @@ K_SIMILAR = 8
 PARTNER_MINUTES = 20.0
 """Reach of a partner in estimated car minutes."""
 
+PARTNER_ROWS = 15
+"""Partner pairs shown on screen (all of them in the Excel file)."""
+
 SIMILAR_COLOURS = {
     "gewählte Gemeinde": "#1d5a8a",
     "sehr ähnlich (Rang 1–3)": "#5b9bc8",
@@ -553,9 +556,10 @@ class Kooperation(_App):
             "Punkte": [format_number(v, 0) for v in rows["score"]],
             "Begründung": rows["reason"],
         })
-        self.partner_table.value = _table(shown.head(25), right=("Punkte",)) + (
-            f'<div class="kp-note">{format_number(len(rows), 0)} Paare; die ersten 25 stehen '
-            "hier, alle in der Excel-Datei.</div>" if len(rows) > 25 else "")
+        self.partner_table.value = _table(shown.head(PARTNER_ROWS), right=("Punkte",)) + (
+            f'<div class="kp-note">{format_number(len(rows), 0)} Paare; die ersten '
+            f"{PARTNER_ROWS} stehen hier, alle in der Excel-Datei.</div>"
+            if len(rows) > PARTNER_ROWS else "")
         self.partner_download.value = self._download(
             self.model.partner_export(rows), f"kooperation_partner_{ags}.xlsx",
             f"Partner {name}", "Partnerliste als Excel herunterladen")
