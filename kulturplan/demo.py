@@ -1263,12 +1263,14 @@ def _duplicate_events(rng: np.random.Generator, places: _Places,
 
 
 def volunteer_attachments(region: Region, seed: int = 0) -> dict[str, str]:
-    """The demo's volunteer offers and requests as files of the region folder."""
-    from kulturplan.sources.volunteers import to_csv_text
+    """The demo's volunteer offers and requests as files of the region folder.
 
+    Same layout as :func:`kulturplan.sources.volunteers.to_csv_text` (English column names
+    the readers accept); written here because ``demo`` and ``sources`` are independent.
+    """
     return {
-        "freiwillige_angebote.csv": to_csv_text(volunteer_offers(region, seed)),
-        "freiwillige_gesuche.csv": to_csv_text(volunteer_requests(region, seed)),
+        "freiwillige_angebote.csv": volunteer_offers(region, seed).to_csv(lineterminator="\n"),
+        "freiwillige_gesuche.csv": volunteer_requests(region, seed).to_csv(lineterminator="\n"),
     }
 
 
