@@ -6,6 +6,9 @@
 * :func:`kulturplan.sources.facilities.read_table` / ``write_template`` – facility lists
 * :func:`kulturplan.sources.osm.read_overpass` – OpenStreetMap (Overpass JSON, GeoJSON)
 * :func:`kulturplan.sources.ical.read_events` – iCalendar event feeds
+* :func:`kulturplan.sources.projects.read_projects` / ``write_template`` – project lists
+* :func:`kulturplan.sources.volunteers.read_offers` / ``read_requests`` – Freiwilligenbörse
+  (pseudonymous; personal-data columns are never read)
 
 The list readers return ``data, report`` (:class:`~kulturplan.sources._report.ReadResult`):
 the usable records and a :class:`~kulturplan.ValidationReport` of what was left out;
@@ -26,11 +29,13 @@ __all__ = [
     "find_data_dir",
     "ical",
     "osm",
+    "projects",
     "read_boundaries",
     "read_events",
     "read_overpass",
     "read_register",
     "reference_files",
+    "volunteers",
 ]
 
 _FUNCTIONS = {
@@ -48,7 +53,8 @@ _FUNCTIONS = {
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"bkg", "build", "destatis", "facilities", "ical", "osm"}:
+    if name in {"bkg", "build", "destatis", "facilities", "ical", "osm", "projects",
+                "volunteers"}:
         return importlib.import_module(f"kulturplan.sources.{name}")
     if name in _FUNCTIONS:
         module = importlib.import_module(f"kulturplan.sources.{_FUNCTIONS[name]}")
