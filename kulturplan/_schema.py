@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from kulturplan._geo import CRS
 
-__all__ = ["CRS", "KEYS", "PERSONAL_COLUMNS", "REQUIRED", "TABLES", "TABLE_LABELS"]
+__all__ = [
+    "CRS", "KEYS", "PERSONAL_COLUMNS", "PROJECT_STATUS", "REQUIRED", "TABLES", "TABLE_LABELS",
+]
 
 TABLES: tuple[str, ...] = (
     "municipalities",
@@ -18,6 +20,7 @@ TABLES: tuple[str, ...] = (
     "events",
     "funding",
     "survey",
+    "projects",
 )
 
 TABLE_LABELS: dict[str, str] = {
@@ -27,6 +30,7 @@ TABLE_LABELS: dict[str, str] = {
     "events": "Veranstaltungen",
     "funding": "Förderung",
     "survey": "Befragung",
+    "projects": "Projekte",
 }
 
 KEYS: dict[str, str | None] = {
@@ -36,6 +40,7 @@ KEYS: dict[str, str | None] = {
     "events": "event_id",
     "funding": None,
     "survey": "respondent_id",
+    "projects": "project_id",
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -45,6 +50,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "events": ("title", "category", "start"),
     "funding": ("year", "ags", "category", "source", "amount_eur"),
     "survey": ("ags", "age_group"),
+    "projects": ("title", "category", "ags"),
 }
 
 PERSONAL_COLUMNS: tuple[str, ...] = (
@@ -57,3 +63,10 @@ PERSONAL_COLUMNS: tuple[str, ...] = (
     "ansprechpartner",
 )
 """Columns holding personal data (GDPR); never shown in dashboards or exports."""
+
+PROJECT_STATUS: dict[str, str] = {
+    "geplant": "geplant",
+    "laufend": "laufend",
+    "abgeschlossen": "abgeschlossen",
+}
+"""Allowed ``status`` values of the ``projects`` table (id → German label)."""

@@ -21,7 +21,7 @@ import pandas as pd
 from kulturplan import catalog
 from kulturplan._format import is_ambiguous_number, parse_german_number
 from kulturplan._geo import locate
-from kulturplan._schema import CRS, KEYS, REQUIRED, TABLE_LABELS
+from kulturplan._schema import CRS, KEYS, PROJECT_STATUS, REQUIRED, TABLE_LABELS
 from kulturplan.errors import Problem, ValidationError, problems_where
 
 
@@ -524,6 +524,50 @@ def validate_funding(
     if problems:
         raise ValidationError(problems, title="Tabelle „Förderung“ enthält Fehler")
     frame["year"] = frame["year"].astype(int)
+    return frame, report
+
+
+_TRUE = {"true", "ja", "1", "x", "yes", "wahr"}
+_FALSE = {"false", "nein", "0", "no", "falsch", ""}
+
+
+def _check_flag(frame: pd.DataFrame, table: str, column: str) -> list[Problem]:
+    """A ja/nein column as booleans (missing = ``False``); other texts reported."""
+    if column not in frame.columns:
+        return []
+    raw = frame[column]
+    text = raw.where(raw.notna(), "").astype(str).str.strip().str.lower()
+    bad = ~text.isin(_TRUE | _FALSE)
+    problems = problems_where(
+        TABLE_LABELS[table], bad,
+        lambda pos: f"„{raw.iloc[pos]}“ ist keine gültige Angabe; erwartet „ja“ oder „nein“.",
+        column,
+    )
+    frame[column] = text.isin(_TRUE)
+    return problems
+
+
+def validate_projects(
+    frame: pd.DataFrame, municipalities: gpd.GeoDataFrame
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The projects (Sparte, municipality, start year, status, best-practice flag)."""
+    table = "projects"
+    problems: list[Problem] = []
+    frame, report = validate_keyed_table(
+        frame, table, municipalities, check_category=True, numeric=("start_year",),
+        collect=problems,
+    )
+    if "status" in frame.columns:
+        status = frame["status"]
+        allowed = ", ".join(PROJECT_STATUS)
+        problems += problems_where(
+            TABLE_LABELS[table], status.notna() & ~status.isin(set(PROJECT_STATUS)),
+            lambda pos: f"Status „{status.iloc[pos]}“ ist unbekannt; erlaubt sind: {allowed}.",
+            "status",
+        )
+    problems += _check_flag(frame, table, "best_practice")
+    if problems:
+        raise ValidationError(problems, title="Tabelle „Projekte“ enthält Fehler")
     return frame, report
 
 

@@ -47,6 +47,9 @@ __all__ = [
     "projection_csv",
     "projection_table",
     "survey_export_csv",
+    "volunteer_attachments",
+    "volunteer_offers",
+    "volunteer_requests",
 ]
 
 ATTRIBUTION = "Fiktive Demodaten (kulturplan)"
@@ -1348,6 +1351,143 @@ def calendar_feed_map(region: Region, folder: str | Path) -> dict[Path, str | No
     return feed_map(folder, region.municipalities["name"])
 
 
+# --- cooperation: projects, volunteer exchange, deliberate duplicate offers --------------------
+_PROJECTS: tuple[tuple[str, str, str, bool, str], ...] = (
+    # title, category, target groups, best practice, tags
+    ("Lesepaten im Dorf", "bibliothek", "kinder", True, "leseförderung;ehrenamt"),
+    ("Dorfkino unterwegs", "kino", "alle", True, "mobil;ländlicher raum"),
+    ("Generationenchor", "musikschule", "kinder;senioren", True, "generationen;chor"),
+    ("Erzählcafé Ortsgeschichte", "heimatverein_archiv", "senioren", True, "erinnerung;café"),
+    ("Kulturrucksack Jugendkunstschule", "jugendkunstschule", "jugendliche", True,
+     "kulturelle bildung"),
+    ("Theater auf dem Hof", "theater", "alle", False, "sommer;freilicht"),
+    ("Museumskoffer für Schulen", "museum", "kinder", False, "schule"),
+    ("Offene Werkstatt", "soziokulturelles_zentrum", "jugendliche", False, "werkstatt"),
+    ("Sommerakademie Malerei", "galerie", "erwachsene", False, "kurs"),
+    ("Digitale Dorfchronik", "heimatverein_archiv", "alle", False, "digitalisierung"),
+    ("Musikmobil", "musikschule", "kinder", False, "mobil"),
+    ("Kulturbus für Ältere", "veranstaltungsraum", "senioren", False, "mobilität"),
+    ("Sprachcafé", "volkshochschule", "erwachsene", False, "integration"),
+    ("Bücherzelle im Ortskern", "bibliothek", "alle", False, "ehrenamt"),
+)
+
+_TASKS: tuple[str, ...] = (
+    "aufbau", "technik", "kasse", "fahrdienst", "oeffentlichkeitsarbeit", "lesepatenschaft",
+    "betreuung", "musik", "archiv", "bewirtung",
+)
+"""Tasks of the demo Freiwilligenbörse."""
+
+_SLOTS: tuple[str, ...] = (
+    "mo_abend", "di_abend", "mi_nachmittag", "do_abend", "fr_abend", "sa_vormittag",
+    "sa_nachmittag", "sa_abend", "so_vormittag", "so_nachmittag",
+)
+"""Weekly availability slots of the demo Freiwilligenbörse."""
+
+_DUPLICATES: tuple[tuple[str, str, str, str, str], ...] = (
+    # title A, title B, category, target group, date
+    ("Sommerleseclub für Kinder", "Sommer-Leseclub für Kinder", "bibliothek", "kinder",
+     "2025-07-12 10:00"),
+    ("Repair-Café im Dorfgemeinschaftshaus", "Repair Café Dorfgemeinschaftshaus",
+     "soziokulturelles_zentrum", "erwachsene", "2025-09-21 14:00"),
+    ("Tanzcafé für Senior:innen", "Tanz-Café für Senior:innen", "veranstaltungsraum", "senioren",
+     "2025-10-18 15:00"),
+    ("Ferienworkshop Malen und Drucken", "Ferien-Workshop: Malen & Drucken", "jugendkunstschule",
+     "kinder", "2025-08-02 10:00"),
+)
+"""Deliberate duplicated offers: the same kind of event twice on one weekend nearby."""
+
+
+def _pick(rng: np.random.Generator, k: int, items: tuple[str, ...], n: int) -> list[str]:
+    return [";".join(sorted(rng.choice(items, size=int(rng.integers(1, k + 1)), replace=False)))
+            for _ in range(n)]
+
+
+def _projects(rng: np.random.Generator, municipalities: pd.DataFrame,
+              organisations: pd.DataFrame) -> pd.DataFrame:
+    """Cultural projects, a few marked as best practice, run by an existing Verein."""
+    rows = []
+    for k, (title, cat, targets, best, tags) in enumerate(_PROJECTS):
+        orgs = organisations[organisations["category"] == cat]
+        if len(orgs) == 0:
+            orgs = organisations
+        org = orgs.iloc[int(rng.integers(0, len(orgs)))]
+        rows.append({
+            "project_id": f"P{k + 1:03d}", "title": title, "category": cat, "ags": org["ags"],
+            "org_id": org["org_id"], "target_groups": targets,
+            "start_year": int(rng.integers(2019, YEAR + 1)),
+            "status": "laufend" if best else str(rng.choice(["geplant", "laufend",
+                                                             "abgeschlossen"])),
+            "tags": tags, "best_practice": best,
+        })
+    return pd.DataFrame(rows)
+
+
+def volunteer_offers(region: Region, seed: int = 0) -> pd.DataFrame:
+    """Fictional volunteer offers (pseudonymous ids ``F001``…, no personal data)."""
+    rng = np.random.default_rng([seed, 31])
+    muni = region.municipalities
+    n = max(12, round(2.5 * len(muni)))
+    p = (muni["population"] / muni["population"].sum()).to_numpy()
+    return pd.DataFrame({
+        "interests": _pick(rng, 3, _TASKS, n),
+        "slots": _pick(rng, 3, _SLOTS, n),
+        "ags": muni.index.to_numpy()[rng.choice(len(muni), size=n, p=p)],
+        "max_km": rng.choice([5.0, 10.0, 15.0, 20.0, 30.0], size=n),
+    }, index=pd.Index([f"F{i + 1:03d}" for i in range(n)], name="volunteer_id"))
+
+
+def volunteer_requests(region: Region, seed: int = 0) -> pd.DataFrame:
+    """Fictional requests of the demo's Vereine (tasks, slots, people wanted)."""
+    rng = np.random.default_rng([seed, 32])
+    org = region.organisations
+    n = max(6, len(region.municipalities))
+    pick = org.iloc[np.sort(rng.choice(len(org), size=min(n, len(org)), replace=False))]
+    m = len(pick)
+    return pd.DataFrame({
+        "org_id": pick.index.to_numpy(),
+        "tasks": _pick(rng, 2, _TASKS, m),
+        "slots": _pick(rng, 3, _SLOTS, m),
+        "ags": pick["ags"].to_numpy(),
+        "people": rng.integers(1, 4, size=m),
+    }, index=pd.Index([f"G{i + 1:03d}" for i in range(m)], name="request_id"))
+
+
+def _duplicate_events(rng: np.random.Generator, places: _Places,
+                      organisations: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of alike events in two neighbouring municipalities on the same weekend."""
+    xy = np.column_stack([places.x, places.y])
+    rows: list[dict[str, object]] = []
+    for k, (title_a, title_b, cat, target, when) in enumerate(_DUPLICATES):
+        a = int(rng.integers(0, len(xy)))
+        d = np.hypot(*(xy - xy[a]).T)
+        d[a] = np.inf
+        b = int(np.argmin(d))
+        start = pd.Timestamp(when)
+        for m, title, shift in ((a, title_a, 0), (b, title_b, 1)):
+            orgs = organisations[organisations["ags"] == places.ags[m]]
+            rows.append({
+                "event_id": f"E9{2 * k + len(rows) % 2 + 1:05d}", "title": title,
+                "category": cat, "start": start + pd.Timedelta(days=shift),
+                "end": start + pd.Timedelta(days=shift, hours=3), "facility_id": None,
+                "ags": places.ags[m],
+                "org_id": orgs["org_id"].iloc[0] if len(orgs) else None,
+                "target_group": target, "free_entry": True, "attendance": np.nan,
+            })
+    return pd.DataFrame(rows)
+
+
+def volunteer_attachments(region: Region, seed: int = 0) -> dict[str, str]:
+    """The demo's volunteer offers and requests as files of the region folder.
+
+    Same layout as :func:`kulturplan.sources.volunteers.to_csv_text` (English column names
+    the readers accept); written here because ``demo`` and ``sources`` are independent.
+    """
+    return {
+        "freiwillige_angebote.csv": volunteer_offers(region, seed).to_csv(lineterminator="\n"),
+        "freiwillige_gesuche.csv": volunteer_requests(region, seed).to_csv(lineterminator="\n"),
+    }
+
+
 # --- public ---------------------------------------------------------------------------------------
 def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
     """Build the fictional demo district "Landkreis Musterland".
@@ -1388,6 +1528,11 @@ def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
         municipalities[col] = pd.Series(values, index=pd.Index(places.ags)).reindex(
             municipalities["ags"]).to_numpy()
     survey = _survey(np.random.default_rng([seed, 20]), places, facilities, female)
+    coop = np.random.default_rng([seed, 30])
+    projects = _projects(coop, municipalities, organisations)
+    extra = _duplicate_events(coop, places, organisations)
+    events = pd.concat([events, extra], ignore_index=True).astype(events.dtypes.to_dict())
+    events = events.sort_values("start", kind="stable").reset_index(drop=True)
     single = n <= 999
     return Region(
         municipalities=municipalities,
@@ -1396,6 +1541,7 @@ def musterland(seed: int = 0, n_municipalities: int = 24) -> Region:
         events=events,
         funding=funding,
         survey=survey,
+        projects=projects,
         name="Landkreis Musterland" if single else "Musterland (fiktive Demoregion)",
         kreis_ags="99001" if single else "99",
         sources=(
@@ -1484,7 +1630,7 @@ def main(argv: list[str] | None = None) -> int:
                         "Gemeinden und des Kreises, z. B. data/kalender")
     args = parser.parse_args(argv)
     region = musterland(seed=args.seed, n_municipalities=args.n)
-    write_region(region, args.path)
+    write_region(region, args.path, attachments=volunteer_attachments(region, args.seed))
     for target_name, content in ((args.vorausberechnung, projection_csv),
                                  (args.befragung, lambda r, seed: survey_export_csv(r))):
         if target_name:

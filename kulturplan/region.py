@@ -94,6 +94,11 @@ class Region:
         ``geometry`` (Point). ``ags`` is assigned by point-in-polygon when missing.
     organisations, events, funding, survey
         Optional tables as described in ``docs``/architecture; empty when ``None``.
+    projects
+        Cultural projects, index ``project_id``; ``title``, ``category``, ``ags``;
+        optional ``target_groups``, ``org_id``, ``start_year``, ``status`` (geplant,
+        laufend, abgeschlossen), ``tags`` and ``best_practice`` (ja/nein); used by
+        :mod:`kulturplan.cooperation` for best-practice tandems.
     name
         Name of the region, e.g. "Landkreis Musterland".
     kreis_ags
@@ -128,6 +133,7 @@ class Region:
     events: pd.DataFrame
     funding: pd.DataFrame
     survey: pd.DataFrame
+    projects: pd.DataFrame
     name: str
     kreis_ags: str | None
     sources: tuple[dict[str, str], ...]
@@ -142,6 +148,7 @@ class Region:
         events: pd.DataFrame | None = None,
         funding: pd.DataFrame | None = None,
         survey: pd.DataFrame | None = None,
+        projects: pd.DataFrame | None = None,
         name: str = "Region",
         kreis_ags: str | None = None,
         sources: Iterable[dict[str, str]] = (),
@@ -176,6 +183,11 @@ class Region:
             tables["funding"] = _validate.empty_table("funding").reset_index(drop=True)
         else:
             tables["funding"], p = _validate.validate_funding(funding, muni)
+            notes += p
+        if projects is None or len(projects) == 0:
+            tables["projects"] = _validate.empty_table("projects")
+        else:
+            tables["projects"], p = _validate.validate_projects(projects, muni)
             notes += p
         for table in TABLES:
             set_(self, table, tables[table])
@@ -236,6 +248,7 @@ class Region:
             events=cut(self.events),
             funding=cut(self.funding),
             survey=cut(self.survey),
+            projects=cut(self.projects),
             name=(
                 self.name
                 if len(prefix) <= (len(self.kreis_ags or ""))

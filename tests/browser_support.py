@@ -262,8 +262,8 @@ def _select(page, label: str, option_label: str) -> None:
     box.locator("select").select_option(label=option_label)
 
 
-def _screenshot(page, name: str) -> None:
-    """Screenshot of the whole dashboard.
+def _screenshot(page, name: str, *, charts: bool = True) -> None:
+    """Screenshot of the whole dashboard (``charts=False`` for pages without plotly charts).
 
     Voilà scrolls inside ``#rendered_cells``, so ``full_page`` would only capture the
     viewport: the viewport is stretched to the dashboard's height for the shot.
@@ -277,7 +277,8 @@ def _screenshot(page, name: str) -> None:
     # plotly and Leaflet redraw after the resize: wait until the drawing is stable again
     page.wait_for_function(
         "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length"
-        " > 0 && document.querySelectorAll('.js-plotly-plot .main-svg').length > 0",
+        " > 0" + (" && document.querySelectorAll('.js-plotly-plot .main-svg').length > 0"
+                  if charts else ""),
         timeout=20_000,
     )
     _settled(page, lambda: page.evaluate(

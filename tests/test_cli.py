@@ -75,7 +75,7 @@ def test_build_region_writes_the_full_import_report_into_the_folder(tmp_path, ca
     assert sorted(p.name for p in out.iterdir()) == sorted([
         "region.toml", "report.csv", "importbericht.csv", "importbericht.txt",
         "municipalities.geojson", "facilities.geojson", "organisations.csv", "events.csv",
-        "funding.csv", "survey.csv",
+        "funding.csv", "survey.csv", "projects.csv",
     ])
 
 

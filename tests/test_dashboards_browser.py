@@ -49,7 +49,7 @@ def test_landing_page_lists_dashboards_in_german(voila_url, browser):
         p.page.goto(voila_url + "/")
         p.page.wait_for_selector(".kp-title")
         titles = p.page.eval_on_selector_all(".kp-title", "els => els.map(e => e.textContent)")
-        assert titles == ["Bedarfsanalyse", "Kostenteilung", "Kreisübersicht",
+        assert titles == ["Bedarfsanalyse", "Kooperation", "Kostenteilung", "Kreisübersicht",
                           "Planungswerkstatt", "Veranstaltungskalender", "Versorgungslücken"]
         assert p.page.title() == "Kulturplan – Dashboards"
         p.page.screenshot(path=str(ARTIFACTS / "startseite.png"))

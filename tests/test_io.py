@@ -132,7 +132,7 @@ def test_round_trip_demo_is_exact(demo: Region, tmp_path: Path) -> None:
     assert_region_equal(back, demo)
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == [
         "events.csv", "facilities.geojson", "funding.csv", "municipalities.geojson",
-        "organisations.csv", "region.toml", "survey.csv",
+        "organisations.csv", "projects.csv", "region.toml", "survey.csv",
     ]
     assert list(tmp_path.iterdir()) == [tmp_path / "m"]  # no temporary folders left
 

@@ -251,6 +251,26 @@ def _check_kalender_und_kosten(nb: nbformat.NotebookNode) -> None:
     assert re.search(r"\(C,\)\s+60\.0\s+160\.0\s+100\.0", streams)  # C better off alone
 
 
+def _check_kooperation(nb: nbformat.NotebookNode) -> None:
+    streams = "\n".join(t for _, mime, t in output_texts(nb) if mime.startswith("stream"))
+    for expected in (
+        "1. Langbrück: Abstand 0,31 (0 = gleich, 1 = am wenigsten ähnlich)",
+        "Gemeinden mit weniger als 10.000 Einwohner:innen gelten als klein",
+        "553 Partnerpaare",
+        "- Weißbrück hat keine Einrichtung „Museum“; „Stadtmuseum Adlerwang“ in Adlerwang ist "
+        "6 Minuten entfernt und hat 80 Plätze.",
+        "31 mögliche Doppelungen",
+        "„Lesepaten im Dorf“ aus Waldleben → Adlerwang",
+        "60 Angebote, 24 Gesuche, 33 Vorschläge, Summe der Punkte 22,70",
+    ):
+        assert expected in streams, expected
+    plain = "\n".join(t for _, mime, t in output_texts(nb) if mime == "text/plain")
+    assert re.search(r"Netzwerk kleine Gemeinden\s+20", plain)
+    assert re.search(r"Netzwerk der Kulturorte \(große und kulturstarke Gemeinden\)\s+4", plain)
+    for personal in ("@", "Telefon"):
+        assert personal not in plain
+
+
 CHECKS = {
     "01_erste_schritte.ipynb": _check_erste_schritte,
     "02_erreichbarkeit.ipynb": _check_erreichbarkeit,
@@ -259,6 +279,7 @@ CHECKS = {
     "06_fahrzeiten.ipynb": _check_fahrzeiten,
     "04_planung.ipynb": _check_planung,
     "08_kalender_und_kosten.ipynb": _check_kalender_und_kosten,
+    "07_kooperation.ipynb": _check_kooperation,
 }
 
 

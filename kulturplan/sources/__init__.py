@@ -9,6 +9,9 @@
   (series expanded, several feeds merged into one Kreis calendar, duplicates reported)
 * :func:`kulturplan.sources.zensus.read_grid` – Zensus 2022 population grid (100 m, 1 km, 10 km)
 * :func:`kulturplan.sources.osm_pbf.read_facilities` – facilities from an OSM ``.pbf`` file
+* :func:`kulturplan.sources.projects.read_projects` / ``write_template`` – project lists
+* :func:`kulturplan.sources.volunteers.read_offers` / ``read_requests`` – Freiwilligenbörse
+  (pseudonymous; personal-data columns are never read)
 
 The list readers return ``data, report`` (:class:`~kulturplan.sources._report.ReadResult`):
 the usable records and a :class:`~kulturplan.ValidationReport` of what was left out;
@@ -30,6 +33,7 @@ __all__ = [
     "ical",
     "osm",
     "osm_pbf",
+    "projects",
     "read_boundaries",
     "read_calendars",
     "read_events",
@@ -38,6 +42,7 @@ __all__ = [
     "read_register",
     "reference_files",
     "zensus",
+    "volunteers",
 ]
 
 _FUNCTIONS = {
@@ -57,7 +62,8 @@ _FUNCTIONS = {
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"bkg", "build", "destatis", "facilities", "ical", "osm", "osm_pbf", "zensus"}:
+    if name in {"bkg", "build", "destatis", "facilities", "ical", "osm", "osm_pbf", "projects",
+                "volunteers", "zensus"}:
         return importlib.import_module(f"kulturplan.sources.{name}")
     if name in _FUNCTIONS:
         module = importlib.import_module(f"kulturplan.sources.{_FUNCTIONS[name]}")

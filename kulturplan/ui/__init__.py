@@ -1,5 +1,5 @@
 """ipywidgets components and the dashboard apps (Kreisübersicht, Versorgungslücken,
-Bedarfsanalyse, Planungswerkstatt, Veranstaltungskalender, Kostenteilung).
+Bedarfsanalyse, Planungswerkstatt, Veranstaltungskalender, Kostenteilung, Kooperation).
 
 Dashboard notebooks only do::
 
@@ -26,6 +26,7 @@ __all__ = [
     "GapExplorer",
     "IndicatorExplorer",
     "IndicatorPicker",
+    "Kooperation",
     "Kostenteilung",
     "Kreisuebersicht",
     "MunicipalityPicker",
@@ -47,6 +48,8 @@ def __getattr__(name: str):  # lazy: the apps pull in access/indicators
         return importlib.import_module("kulturplan.ui.gaps").GapExplorer
     if name == "ReportDownload":
         return importlib.import_module("kulturplan.ui.report_download").ReportDownload
+    if name == "Kooperation":
+        return importlib.import_module("kulturplan.ui.cooperation").Kooperation
     if name == "Bedarfsanalyse":
         return importlib.import_module("kulturplan.ui.needs").Bedarfsanalyse
     if name == "Veranstaltungskalender":
