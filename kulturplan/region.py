@@ -273,27 +273,43 @@ class Region:
 
 
 _PERSONAL_PATTERN = re.compile(
-    r"(^|[^a-z])((e[-_ ]?mail|mail|tel|fax|phone|handy|person)([^a-z]|$)"
+    r"(^|[^a-z])((e[-_ ]?mail|mail|tel|fax|phone|handy|person|mobil|adresse|anschrift"
+    r"|stra(ss|ß)e)([^a-z]|$)"
     r"|telefon|mobiltelefon|mobilnummer|kontakt|contact|ansprechp|vorsitz|vorname|nachname"
     r"|familienname|geburt)"
 )
 """Header words that mark a column of personal data (also OSM keys ``contact:*``, ``email``,
-``phone``): e-mail addresses, phone numbers, contact persons, chairs, first and last names."""
+``phone``): e-mail addresses, phone numbers, postal addresses, contact persons, chairs, first
+and last names. „Mobil“, „Adresse“, „Anschrift“ and „Straße“ count as whole words only
+(„mobile“, „Webadresse“ do not)."""
 
 
-def is_personal_column(name: object) -> bool:
+def is_personal_column(name: object, *, plain_name: bool = False) -> bool:
     """Whether a column (or OSM tag key) named ``name`` may hold personal data (GDPR).
 
-    Matches :data:`PERSONAL_COLUMNS` and header words such as „E-Mail“, „Telefon“,
-    „Kontakt“, „Ansprechpartner:in“, „Vorsitzende“, „Vorname“, „Nachname“ and OSM keys
-    ``contact:email``, ``phone``.
+    Matches :data:`PERSONAL_COLUMNS` and header words such as „E-Mail“, „Telefon“, „Mobil“,
+    „Adresse“, „Straße“, „Kontakt“, „Ansprechpartner:in“, „Vorsitzende“, „Vorname“,
+    „Nachname“, „Geburtsdatum“ and OSM keys ``contact:email``, ``phone``.
+
+    Parameters
+    ----------
+    name
+        Column name or tag key.
+    plain_name
+        Also count a column headed just „Name“: in lists whose records are named otherwise
+        (projects by „Titel“, volunteers by a pseudonymous „Kennung“) it holds a person's
+        name. Off by default, where „Name“ is the name of a facility or an organisation.
 
     Examples
     --------
     >>> [is_personal_column(c) for c in ("E-Mail", "Vorsitzende", "contact:phone", "Sparte")]
     [True, True, True, False]
+    >>> is_personal_column("Name"), is_personal_column("Name", plain_name=True)
+    (False, True)
     """
     text = str(name).strip().lower()
+    if plain_name and re.sub(r"[^a-z]", "", text) == "name":
+        return True
     return text in PERSONAL_COLUMNS or bool(_PERSONAL_PATTERN.search(text))
 
 

@@ -17,10 +17,16 @@ import pandas as pd
 
 from kulturplan import catalog
 from kulturplan._schema import PROJECT_STATUS
-from kulturplan.sources._cells import normalise_name, parse_numbers
-from kulturplan.sources._lists import ags_column, note_unused, open_list, write_list_template
+from kulturplan.sources._cells import normalise_name
 from kulturplan.sources._report import ReadResult
-from kulturplan.sources.facilities import _category_problem, category_lookup
+from kulturplan.sources.lists import (
+    ags_column,
+    category_lookup,
+    category_problem,
+    note_unused,
+    open_list,
+    write_list_template,
+)
 
 __all__ = ["FIELDS", "read_projects", "write_template"]
 
@@ -69,17 +75,14 @@ def read_projects(
         left out (missing title, unknown Sparte or municipality, invalid status) with row
         and column, and the columns not taken over.
     """
-    required = ["title", "category"]
-    view, found = open_list(path, FIELDS, required, what="Die Projektliste", sheet=sheet)
-    if not view.has("ags") and not view.has("municipality"):
-        view, found = open_list(path, FIELDS, [*required, "ags"], what="Die Projektliste",
-                                sheet=sheet)
+    view, found = open_list(path, FIELDS, ["title", "category"], what="Die Projektliste",
+                            sheet=sheet, place=True)
     titles = view.texts("title")
     found.add_each((k for k, t in enumerate(titles) if not t), "Titel fehlt.", view.name("title"))
     lookup = category_lookup()
     cats = []
     for k, text in enumerate(view.texts("category")):
-        cid, problem = _category_problem(text, lookup)
+        cid, problem = category_problem(text, lookup)
         if problem:
             found.add(k, problem, view.name("category"))
         cats.append(cid)
@@ -95,10 +98,7 @@ def read_projects(
             found.add(k, f"„{text}“ ist keine gültige Angabe; erwartet „ja“ oder „nein“.",
                       view.name("best_practice"))
         best.append(key in _YES)
-    years, problems = parse_numbers(view.values("start_year"), source=view.table.source,
-                                    column=view.name("start_year"),
-                                    rows=view.table.row_numbers, integer=True)
-    found.extend(problems)
+    years = view.numbers("start_year", found, integer=True)
     stem = Path(path).stem
     ids = [t or f"{stem}-{r}" for t, r in zip(view.texts("project_id"),
                                              view.table.row_numbers, strict=True)]
@@ -119,7 +119,7 @@ def read_projects(
     if unknown_targets:
         found.note("Unbekannte Zielgruppen übernommen: " + ", ".join(sorted(unknown_targets))
                    + "; bekannt sind: " + ", ".join(catalog.TARGET_GROUPS) + ".")
-    note_unused(view, found)
+    note_unused(view, found, plain_name=True, separate=True)
     report = found.report(first=view.table.problems)
     return ReadResult(frame[~found.rejected].set_index("project_id"), report)
 

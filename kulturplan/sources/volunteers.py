@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kulturplan.sources._cells import parse_numbers
-from kulturplan.sources._lists import (
+from kulturplan.sources._report import ReadResult, RowProblems
+from kulturplan.sources.lists import (
     ListView,
     ags_column,
     looks_personal,
@@ -27,7 +27,6 @@ from kulturplan.sources._lists import (
     open_list,
     scrub,
 )
-from kulturplan.sources._report import ReadResult, RowProblems
 
 __all__ = ["OFFER_FIELDS", "REQUEST_FIELDS", "read_offers", "read_requests", "to_csv_text"]
 
@@ -74,21 +73,10 @@ def _ids(view: ListView, field: str, found: RowProblems) -> list[str]:
     return ids
 
 
-def _numbers(view: ListView, field: str, found: RowProblems, *, integer: bool) -> np.ndarray:
-    values, problems = parse_numbers(view.values(field), source=view.table.source,
-                                     column=view.name(field), rows=view.table.row_numbers,
-                                     integer=integer)
-    found.extend(problems)
-    return values
-
-
 def _read(path: str | Path, fields: dict[str, tuple[str, tuple[str, ...]]], key: str,
           lists: tuple[str, ...], what: str, municipalities: pd.DataFrame | None,
           sheet: str | None) -> tuple[ListView, RowProblems, dict[str, list]]:
-    required = [key, *lists]
-    view, found = open_list(path, fields, required, what=what, sheet=sheet)
-    if not view.has("ags") and not view.has("municipality"):
-        view, found = open_list(path, fields, [*required, "ags"], what=what, sheet=sheet)
+    view, found = open_list(path, fields, [key, *lists], what=what, sheet=sheet, place=True)
     data: dict[str, list] = {key: _ids(view, key, found)}
     for field in lists:
         data[field] = [_list_text(t) for t in scrub(view, field, found)]
@@ -111,8 +99,8 @@ def read_offers(path: str | Path, *, municipalities: pd.DataFrame | None = None,
     """
     view, found, data = _read(path, OFFER_FIELDS, "volunteer_id", ("interests", "slots"),
                               "Die Liste der Freiwilligen", municipalities, sheet)
-    data["max_km"] = list(_numbers(view, "max_km", found, integer=False))
-    note_unused(view, found)
+    data["max_km"] = list(view.numbers("max_km", found))
+    note_unused(view, found, plain_name=True, separate=True)
     frame = pd.DataFrame(data)[~found.rejected]
     return ReadResult(frame.set_index("volunteer_id"),
                       found.report(first=view.table.problems))
@@ -131,9 +119,9 @@ def read_requests(path: str | Path, *, municipalities: pd.DataFrame | None = Non
     view, found, data = _read(path, REQUEST_FIELDS, "request_id", ("tasks", "slots"),
                               "Die Liste der Gesuche", municipalities, sheet)
     data["org_id"] = [t or None for t in scrub(view, "org_id", found)]
-    people = _numbers(view, "people", found, integer=True)
+    people = view.numbers("people", found, integer=True)
     data["people"] = list(np.where(np.isnan(people), 1, people).astype(int))
-    note_unused(view, found)
+    note_unused(view, found, plain_name=True, separate=True)
     frame = pd.DataFrame(data)[~found.rejected]
     return ReadResult(frame.set_index("request_id"), found.report(first=view.table.problems))
 
