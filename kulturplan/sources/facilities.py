@@ -11,7 +11,7 @@ There is no online geocoding: rows need coordinates (WGS84 degrees; or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,28 +22,32 @@ import pandas as pd
 from kulturplan import catalog
 from kulturplan._format import format_decimal
 from kulturplan._geo import wgs84_points
-from kulturplan.errors import (
-    OverwriteRefusedError,
-    ParameterError,
-    Problem,
-    ValidationError,
-)
-from kulturplan.region import CRS, is_personal_column
+from kulturplan.errors import ParameterError
+from kulturplan.region import CRS
 from kulturplan.sources._cells import (
     GERMANY_BBOX,
     cell_text,
     check_unique,
-    closest,
-    find_columns,
     in_germany,
     is_empty,
-    missing_column_problem,
     normalise_label,
     normalise_name,
-    parse_numbers,
 )
 from kulturplan.sources._files import RawTable, read_any
 from kulturplan.sources._report import ReadResult, RowProblems
+from kulturplan.sources.lists import (
+    ListView,
+    category_lookup,
+    category_problem,
+    find_list_columns,
+    match_category,
+    note_unused,
+    require_columns,
+    write_list_template,
+)
+
+__all__ = ["FIELDS", "TEMPLATE_COLUMNS", "category_lookup", "match_category", "read_table",
+           "write_template"]
 
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     # field: (German column name in the template, accepted spellings)
@@ -95,37 +99,6 @@ def _label(field: str) -> str:
     return FIELDS[field][0]
 
 
-def category_lookup() -> dict[str, str]:
-    """Normalised spelling → category id, from catalog ids, labels and aliases."""
-    table = catalog.categories()
-    lookup: dict[str, str] = {}
-    for cid, row in table.iterrows():
-        names = [cid, row["label"], row.get("label_plural", ""), *(row.get("aliases") or [])]
-        for n in names:
-            if n:
-                lookup.setdefault(normalise_label(n), str(cid))
-                lookup.setdefault(normalise_name(n), str(cid))
-    return lookup
-
-
-def match_category(
-    value: Any, lookup: dict[str, str] | None = None
-) -> tuple[str | None, list[str]]:
-    """Return ``(category id, suggestions)`` for a user's Sparte text.
-
-    The id is ``None`` when the text matches no id, label or alias; then the
-    suggestions name the closest catalog ids (difflib).
-    """
-    lookup = lookup if lookup is not None else category_lookup()
-    text = cell_text(value)
-    for key in (normalise_label(text), normalise_name(text)):
-        if key in lookup:
-            return lookup[key], []
-    hits = closest(text, [k for k in lookup if " " in k or k.isalnum()], n=5)
-    ids = list(dict.fromkeys(lookup[h] for h in hits))[:3]
-    return None, ids
-
-
 def _resolve_mapping(mapping: dict[str, str] | None, source: str) -> dict[str, str]:
     """Turn ``{file column: field or German name}`` into ``{file column: field}``."""
     if not mapping:
@@ -146,41 +119,6 @@ def _resolve_mapping(mapping: dict[str, str] | None, source: str) -> dict[str, s
     return out
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """The cells of a facility list by field (column resolution done once)."""
-
-    table: RawTable
-    cols: dict[str, int]
-
-    @property
-    def n(self) -> int:
-        return len(self.table.rows)
-
-    def has(self, field: str) -> bool:
-        return field in self.cols
-
-    def values(self, field: str) -> list[Any]:
-        j = self.cols.get(field)
-        return [r[j] for r in self.table.rows] if j is not None else [None] * self.n
-
-    def name(self, field: str) -> str:
-        """The column name as in the file (the template's name when the column is absent)."""
-        return self.table.header[self.cols[field]] if field in self.cols else _label(field)
-
-    def texts(self, field: str) -> list[str | None]:
-        return [cell_text(v) or None for v in self.values(field)]
-
-    def numbers(self, field: str, found: RowProblems, *, integer: bool = False) -> np.ndarray:
-        if field not in self.cols:
-            return np.full(self.n, np.nan)
-        values, problems = parse_numbers(self.values(field), source=self.table.source,
-                                         column=self.name(field), rows=self.table.row_numbers,
-                                         integer=integer)
-        found.extend(problems)
-        return values
-
-
 _SPECIFIC_NAMES = tuple(normalise_name(n) for n in FIELDS["name"][1])
 
 
@@ -199,60 +137,30 @@ def _facility_name_column(header: list[str], cols: dict[str, int]) -> dict[str, 
     return out
 
 
-def _resolve_columns(table: RawTable, mapping: dict[str, str] | None) -> _Columns:
+def _resolve_columns(table: RawTable, mapping: dict[str, str] | None) -> ListView:
     """Find the fields' columns; a missing required column raises (nothing can be read)."""
-    source = table.source
-    explicit = _resolve_mapping(mapping, source)
-    synonyms = {f: (german, *syn) for f, (german, syn) in FIELDS.items()}
-    cols = find_columns(table.header, synonyms, explicit)
+    explicit = _resolve_mapping(mapping, table.source)
+    view = find_list_columns(table, FIELDS, explicit)
     if "name" not in explicit:
-        cols = _facility_name_column(table.header, cols)
+        view = replace(view, cols=_facility_name_column(table.header, view.cols))
     required = ["name", "category"]
-    if not ("lat" in cols and "lon" in cols) and not ("x" in cols and "y" in cols):
+    if not (view.has("lat") and view.has("lon")) and not (view.has("x") and view.has("y")):
         required += ["lat", "lon"]
-    fatal = [missing_column_problem(source, _label(f), table.header)
-             for f in required if f not in cols]
-    if fatal:
-        raise ValidationError(fatal, title=f"{source}: Die Einrichtungsliste ist unvollständig")
-    if not table.rows:
-        raise ValidationError(
-            [Problem(source, "Die Tabelle hat keine Datenzeilen unter der Kopfzeile.", row=2)],
-            title=f"{source}: Die Einrichtungsliste ist leer",
-        )
-    return _Columns(table, cols)
+    require_columns(view, required, what="Die Einrichtungsliste")
+    return view
 
 
-def _names(view: _Columns, found: RowProblems) -> list[str]:
+def _names(view: ListView, found: RowProblems) -> list[str]:
     names = [cell_text(v) for v in view.values("name")]
     found.add_each((k for k, v in enumerate(names) if not v), "Name fehlt.", view.name("name"))
     return names
 
 
-def _category_problem(text: str, lookup: dict[str, str]) -> tuple[str | None, str | None]:
-    """``(category id, None)`` or ``(None, German problem message)`` for one Sparte cell."""
-    allowed = ", ".join(catalog.category_ids())
-    if not text:
-        return None, f"Sparte fehlt; erlaubt sind: {allowed}."
-    cid, suggestions = match_category(text, lookup)
-    if cid is not None:
-        return cid, None
-    hint = (
-        "; meinten Sie: "
-        + ", ".join(f"{s} ({catalog.category_label(s)})" for s in suggestions) + "?"
-        if suggestions
-        else ""
-    )
-    return None, (
-        f"Sparte „{text}“ ist unbekannt{hint} Erlaubt sind die Kennungen, Bezeichnungen und "
-        f"Synonyme des Sparten-Katalogs: {allowed}."
-    )
-
-
-def _categories(view: _Columns, found: RowProblems) -> list[str | None]:
+def _categories(view: ListView, found: RowProblems) -> list[str | None]:
     lookup = category_lookup()
     out: list[str | None] = []
     for k, value in enumerate(view.values("category")):
-        cid, problem = _category_problem(cell_text(value), lookup)
+        cid, problem = category_problem(cell_text(value), lookup)
         if problem is not None:
             found.add(k, problem, view.name("category"))
         out.append(cid)
@@ -265,7 +173,7 @@ _MISSING_COORDINATES = (
 )
 
 
-def _degree_points(view: _Columns, found: RowProblems) -> gpd.GeoSeries:
+def _degree_points(view: ListView, found: RowProblems) -> gpd.GeoSeries:
     """Points from Breitengrad/Längengrad; empty, swapped and foreign coordinates reported."""
     lat = view.numbers("lat", found)
     lon = view.numbers("lon", found)
@@ -297,7 +205,7 @@ def _degree_points(view: _Columns, found: RowProblems) -> gpd.GeoSeries:
     return wgs84_points(np.nan_to_num(lon), np.nan_to_num(lat))
 
 
-def _utm_points(view: _Columns, found: RowProblems) -> gpd.GeoSeries:
+def _utm_points(view: ListView, found: RowProblems) -> gpd.GeoSeries:
     """Points from Rechtswert/Hochwert (EPSG:25832); missing or foreign values reported."""
     x = view.numbers("x", found)
     y = view.numbers("y", found)
@@ -315,7 +223,7 @@ def _utm_points(view: _Columns, found: RowProblems) -> gpd.GeoSeries:
     return points
 
 
-def _amounts(view: _Columns, found: RowProblems) -> tuple[np.ndarray, np.ndarray]:
+def _amounts(view: ListView, found: RowProblems) -> tuple[np.ndarray, np.ndarray]:
     """Kapazität (whole number) and opening hours per week; negative values reported."""
     capacity = view.numbers("capacity", found, integer=True)
     hours = view.numbers("hours_per_week", found)
@@ -340,7 +248,7 @@ def _flag_value(value: Any) -> Any:
     return None
 
 
-def _flags(view: _Columns, field: str, found: RowProblems) -> list[Any]:
+def _flags(view: ListView, field: str, found: RowProblems) -> list[Any]:
     if not view.has(field):
         return [pd.NA] * view.n
     out: list[Any] = []
@@ -354,7 +262,7 @@ def _flags(view: _Columns, field: str, found: RowProblems) -> list[Any]:
     return out
 
 
-def _ids(view: _Columns, stem: str, found: RowProblems) -> list[str]:
+def _ids(view: ListView, stem: str, found: RowProblems) -> list[str]:
     """The file's IDs (empty ones and a missing column give ``<file>-<row>``); repeats reported."""
     rows = view.table.row_numbers
     if not view.has("facility_id"):
@@ -366,12 +274,17 @@ def _ids(view: _Columns, stem: str, found: RowProblems) -> list[str]:
     return ids
 
 
-def _postcodes(view: _Columns) -> list[str | None]:
+def _texts(view: ListView, field: str) -> list[str | None]:
+    """Texts of ``field``, ``None`` where empty."""
+    return [t or None for t in view.texts(field)]
+
+
+def _postcodes(view: ListView) -> list[str | None]:
     return [(t.zfill(5) if t and t.isdigit() and len(t) == 4 else t)
-            for t in view.texts("postcode")]
+            for t in _texts(view, "postcode")]
 
 
-def _assemble(view: _Columns, found: RowProblems, stem: str) -> gpd.GeoDataFrame:
+def _assemble(view: ListView, found: RowProblems, stem: str) -> gpd.GeoDataFrame:
     """Parse every field and build the frame (all rows; the caller drops the rejected ones)."""
     names = _names(view, found)
     categories = _categories(view, found)
@@ -384,17 +297,17 @@ def _assemble(view: _Columns, found: RowProblems, stem: str) -> gpd.GeoDataFrame
         "facility_id": pd.Series(_ids(view, stem, found), dtype=object),
         "name": pd.Series(names, dtype=object),
         "category": pd.Series(categories, dtype=object),
-        "street": pd.Series(view.texts("street"), dtype=object),
+        "street": pd.Series(_texts(view, "street"), dtype=object),
         "postcode": pd.Series(_postcodes(view), dtype=object),
-        "city": pd.Series(view.texts("city"), dtype=object),
+        "city": pd.Series(_texts(view, "city"), dtype=object),
         "capacity": capacity,
-        "operator": pd.Series(view.texts("operator"), dtype=object),
+        "operator": pd.Series(_texts(view, "operator"), dtype=object),
         "barrier_free": pd.array(barrier_free, dtype="boolean"),
         "hours_per_week": hours,
         "mobile": pd.array(mobile, dtype="boolean"),
     }
     if view.has("ags"):
-        data["ags"] = pd.Series(view.texts("ags"), dtype=object)
+        data["ags"] = pd.Series(_texts(view, "ags"), dtype=object)
     data["source"] = view.table.source
     data["source_row"] = np.asarray(view.table.row_numbers, dtype=int)
     return gpd.GeoDataFrame(data, geometry=points.to_numpy(), crs=CRS)
@@ -478,17 +391,7 @@ def read_table(
     found = RowProblems(table.source, table.row_numbers)
     frame = _assemble(view, found, id_prefix or Path(path).stem)
     _report_duplicates(frame, found)
-    taken = {j for f, j in view.cols.items() if f not in _NOT_TAKEN}
-    unused = [h for j, h in enumerate(table.header) if j not in taken and h]
-    personal = [u for u in unused if is_personal_column(u)]
-    if unused:
-        found.note(
-            "Spalten nicht übernommen (unbekannt oder möglicherweise personenbezogen): "
-            + ", ".join(f"„{u}“" for u in unused) + "."
-            + (" Personenbezogen sind vermutlich: " + ", ".join(f"„{u}“" for u in personal)
-               + "." if personal else ""),
-            row=1,
-        )
+    note_unused(view, found, taken={j for f, j in view.cols.items() if f not in _NOT_TAKEN})
     report = found.report(first=table.problems)
     return ReadResult(frame[~found.rejected].set_index("facility_id"), report)
 
@@ -538,99 +441,55 @@ def write_template(path: str | Path, *, rows: int = 1000, overwrite: bool = Fals
     pathlib.Path
         The written file.
     """
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise OverwriteRefusedError(
-            f"{target.name}: Die Datei existiert bereits und wird nicht überschrieben. Bitte "
-            "einen anderen Dateinamen wählen."
-        )
-    book = Workbook()
-    ws = book.active
-    ws.title = "Einrichtungen"
-    cats = catalog.categories()
-    ref = book.create_sheet("Sparten")
-    ref.append(["Kennung", "Sparte", "Bereich", "auch erkannt"])
-    for cid, row in cats.iterrows():
-        ref.append([cid, row["label"], row.get("sparte", ""), ", ".join(row.get("aliases") or [])])
-    for cell in ref[1]:
-        cell.font = Font(bold=True)
-    ref.column_dimensions["A"].width = 26
-    ref.column_dimensions["B"].width = 28
-    ref.column_dimensions["C"].width = 22
-    ref.column_dimensions["D"].width = 70
+    validations: dict[int, DataValidation] = {}
+    for j, field in enumerate(TEMPLATE_COLUMNS):
+        dv = _validation(field, len(catalog.category_ids()))
+        if dv is not None:
+            validations[j] = dv
+    return write_list_template(
+        path, sheet="Einrichtungen", rows=rows, overwrite=overwrite,
+        columns=[(_label(f), _HINTS[f]) for f in TEMPLATE_COLUMNS],
+        validations=validations,
+        widths={j: 34 if f in ("name", "street", "note") else 16
+                for j, f in enumerate(TEMPLATE_COLUMNS)},
+        text_columns=[TEMPLATE_COLUMNS.index("postcode")],
+        footer="Eine Zeile je Einrichtung. Die Datei wird mit "
+               "kulturplan.sources.facilities.read_table gelesen; fehlerhafte Zeilen werden "
+               "mit Zeilennummer und Spalte gemeldet.",
+    )
 
-    header_fill = PatternFill("solid", fgColor="DDE7F0")
-    last = rows + 1
-    for j, field in enumerate(TEMPLATE_COLUMNS, start=1):
-        cell = ws.cell(row=1, column=j, value=_label(field))
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cell.comment = Comment(_HINTS[field], "kulturplan")
-        letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = 34 if field in ("name", "street", "note") else 16
-        rng = f"{letter}2:{letter}{last}"
-        dv: DataValidation
-        if field == "category":
-            dv = DataValidation(type="list", formula1=f"=Sparten!$B$2:$B${len(cats) + 1}",
-                                allow_blank=True)
-            dv.error = "Bitte eine Sparte aus der Liste wählen."
-            dv.errorTitle = "Unbekannte Sparte"
-            dv.showErrorMessage = True
-        elif field in ("barrier_free", "mobile"):
-            choices = '"ja,nein,teilweise"' if field == "barrier_free" else '"ja,nein"'
-            dv = DataValidation(type="list", formula1=choices, allow_blank=True)
-            dv.showErrorMessage = True
-            dv.error = "Bitte ja, nein" + (" oder teilweise" if field == "barrier_free" else "")
-        elif field in ("lat", "lon"):
-            lo, hi = ((GERMANY_BBOX[1], GERMANY_BBOX[3]) if field == "lat"
-                      else (GERMANY_BBOX[0], GERMANY_BBOX[2]))
-            dv = DataValidation(type="decimal", operator="between", formula1=str(lo),
-                                formula2=str(hi), allow_blank=True)
-            dv.showErrorMessage = True
-            dv.error = f"Wert muss zwischen {lo:g} und {hi:g} liegen (Grad, WGS84)."
-        elif field in ("capacity",):
-            dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                                allow_blank=True)
-            dv.showErrorMessage = True
-            dv.error = "Bitte eine ganze Zahl ≥ 0 eintragen."
-        elif field == "hours_per_week":
-            dv = DataValidation(type="decimal", operator="between", formula1="0",
-                                formula2="168", allow_blank=True)
-            dv.showErrorMessage = True
-            dv.error = "Bitte eine Zahl zwischen 0 und 168 eintragen."
-        else:
-            dv = DataValidation(allow_blank=True)
-        dv.promptTitle = _label(field)[:32]
-        dv.prompt = _HINTS[field][:255]
-        dv.showInputMessage = True
-        dv.add(rng)
-        ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
-    ws.row_dimensions[1].height = 32
-    for r in range(2, last + 1):
-        ws.cell(row=r, column=TEMPLATE_COLUMNS.index("postcode") + 1).number_format = "@"
 
-    hints = book.create_sheet("Hinweise")
-    hints.append(["Spalte", "Hinweis"])
-    for field in TEMPLATE_COLUMNS:
-        hints.append([_label(field), _HINTS[field]])
-    hints.append([])
-    hints.append(["", "Eine Zeile je Einrichtung. Die Datei wird mit "
-                  "kulturplan.sources.facilities.read_table gelesen; fehlerhafte Zeilen werden "
-                  "mit Zeilennummer und Spalte gemeldet."])
-    for cell in hints[1]:
-        cell.font = Font(bold=True)
-    hints.column_dimensions["A"].width = 28
-    hints.column_dimensions["B"].width = 100
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    book.save(tmp)
-    tmp.replace(target)
-    return target
+def _validation(field: str, n_categories: int) -> Any:
+    """The input check of a template column (dropdown, range), ``None`` for free input."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv: DataValidation
+    if field == "category":
+        dv = DataValidation(type="list", formula1=f"=Sparten!$B$2:$B${n_categories + 1}",
+                            allow_blank=True)
+        dv.error = "Bitte eine Sparte aus der Liste wählen."
+        dv.errorTitle = "Unbekannte Sparte"
+    elif field in ("barrier_free", "mobile"):
+        choices = '"ja,nein,teilweise"' if field == "barrier_free" else '"ja,nein"'
+        dv = DataValidation(type="list", formula1=choices, allow_blank=True)
+        dv.error = "Bitte ja, nein" + (" oder teilweise" if field == "barrier_free" else "")
+    elif field in ("lat", "lon"):
+        lo, hi = ((GERMANY_BBOX[1], GERMANY_BBOX[3]) if field == "lat"
+                  else (GERMANY_BBOX[0], GERMANY_BBOX[2]))
+        dv = DataValidation(type="decimal", operator="between", formula1=str(lo),
+                            formula2=str(hi), allow_blank=True)
+        dv.error = f"Wert muss zwischen {lo:g} und {hi:g} liegen (Grad, WGS84)."
+    elif field == "capacity":
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                            allow_blank=True)
+        dv.error = "Bitte eine ganze Zahl ≥ 0 eintragen."
+    elif field == "hours_per_week":
+        dv = DataValidation(type="decimal", operator="between", formula1="0",
+                            formula2="168", allow_blank=True)
+        dv.error = "Bitte eine Zahl zwischen 0 und 168 eintragen."
+    else:
+        return None
+    dv.showErrorMessage = True
+    return dv

@@ -46,7 +46,7 @@ from kulturplan.region import CRS, ValidationReport
 from kulturplan.sources._cells import in_germany, normalise_label, normalise_name
 from kulturplan.sources._files import decode, display_name, read_bytes
 from kulturplan.sources._report import ReadResult, RowProblems
-from kulturplan.sources.facilities import category_lookup, match_category
+from kulturplan.sources.lists import category_lookup, match_category
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
 """Local time of the calendars (also when a feed gives no time zone at all)."""
