@@ -12,6 +12,9 @@
 * :func:`kulturplan.sources.projects.read_projects` / ``write_template`` – project lists
 * :func:`kulturplan.sources.volunteers.read_offers` / ``read_requests`` – Freiwilligenbörse
   (pseudonymous; personal-data columns are never read)
+* :func:`kulturplan.sources.lists.read_organisations` / ``read_funding`` / ``write_template`` –
+  organisation and funding lists; :mod:`kulturplan.sources.lists` is also the one mechanism
+  (columns, Sparte, unused columns, templates) behind every list reader above
 
 The list readers return ``data, report`` (:class:`~kulturplan.sources._report.ReadResult`):
 the usable records and a :class:`~kulturplan.ValidationReport` of what was left out;
