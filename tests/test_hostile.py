@@ -235,3 +235,20 @@ def test_mutated_lists_lose_no_row(case, tmp_path):
     kept = set(frame["source_row"].tolist())
     named = _report_rows(report) - kept
     assert len(kept) + len(named) == n_rows, str(report)
+
+
+def test_stray_quote_and_an_extra_separator_lose_no_row(tmp_path):
+    # found by test_mutated_lists_lose_no_row: the stray quote swallowed the rest of the file
+    # and one swallowed line had a separator too many, so not every line had the header's
+    # fields — the whole rest was kept as one record and five rows vanished into it
+    lines = [";".join(HEADER)] + [";".join(r) for r in BASE]
+    lines[1] = '"' + lines[1]
+    lines[3] = lines[3].replace("Stadthalle Brakel", "Stadthalle; Brakel")
+    path = tmp_path / "liste.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame, report = read_table(path)
+    kept = set(frame["source_row"].tolist())
+    named = _report_rows(report) - kept
+    assert len(kept) + len(named) == len(BASE)
+    assert 4 in named  # the line with one field too many is named, not merged away
+    assert {2, 3, 5, 6, 7} <= kept | named

@@ -267,9 +267,11 @@ def _split_runaway(
 
     A record over several physical lines is either a cell with a line break (Excel writes
     them in quotes) or the result of an unpaired quote that swallowed the following lines.
-    If every one of its lines, read alone, has the fields of the header, it is the latter:
-    the lines are taken as separate rows and the first one is named. Otherwise the record is
-    kept and named, its line breaks replaced by spaces. Nothing is lost silently.
+    It is the latter when the joined record does not have the fields of the header, or when
+    two or more of its lines, read alone, do (a cell with a line break leaves at most one
+    full line): the lines are then taken as separate rows — each checked like any other
+    row — and the first one is named. Otherwise the record is kept and named, its line
+    breaks replaced by spaces. Nothing is lost silently.
     """
     out: list[tuple[int, list[str]]] = []
     problems: list[Problem] = []
@@ -280,7 +282,8 @@ def _split_runaway(
         parts = [(first + k, _line_fields(ln, delimiter))
                  for k, ln in enumerate(lines[first - 1:last])]
         parts = [(n, f) for n, f in parts if any(c.strip() for c in f)]
-        if width > 1 and len(parts) > 1 and all(len(f) == width for _, f in parts):
+        full = sum(len(f) == width for _, f in parts)
+        if width > 1 and len(parts) > 1 and (len(record) != width or full >= 2):
             problems.append(Problem(
                 name,
                 f"Ein Anführungszeichen ohne Gegenstück hätte die Zeilen {first} bis {last} zu "
