@@ -91,15 +91,20 @@ class MemorySampler(threading.Thread):
         self._stop.set()
 
 
-def start_server(cache: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Voilà as ``make start`` runs it, on a free port; returns the process and its URL."""
+def start_server(cache: Path, log_path: Path,
+                 extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Voilà as ``make start`` runs it, on a free port; returns the process and its URL.
+
+    ``extra`` are further Voilà options (for trying a configuration, e.g.
+    ``--VoilaConfiguration.preheat_kernel=False``)."""
     port = _free_port()
     env = dict(os.environ, KULTURPLAN_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
     env.pop("JUPYTER_PATH", None)
     env.update(template_env())  # this checkout's template (see tests/browser_support.py)
     env.pop("KULTURPLAN_REGION", None)
     voila = Path(sys.executable).with_name("voila")
-    cmd = [str(voila), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1", "dashboards/"]
+    cmd = [str(voila), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+           *(extra or []), "dashboards/"]
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     end = time.monotonic() + 90
@@ -196,7 +201,10 @@ async def run(args: argparse.Namespace) -> int:
     log = ROOT / "test-artifacts" / "bench_dashboards_voila.log"
     log.parent.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_server(Path(tmp) / "cache", log)
+        proc, url = start_server(Path(tmp) / "cache", log, args.voila_arg)
+        if args.voila_arg:
+            print(f"Voilà-Optionen: {' '.join(args.voila_arg)}")
+        await asyncio.sleep(args.warmup)  # e.g. for a pool of preheated kernels to fill
         sampler = MemorySampler(proc.pid)
         sampler.start()
         try:
@@ -248,9 +256,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="Sekunden, nach denen eine Seite als hängend zählt")
     parser.add_argument("--pause", type=float, default=3.0)
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="Sekunden Wartezeit nach dem Start des Servers")
+    parser.add_argument("--sequential", type=int, default=None,
+                        help="Anzahl der Aufrufe nacheinander (Standard 50, --quick 10)")
+    parser.add_argument("--concurrent", type=int, nargs="+", default=None,
+                        help="Anzahlen gleichzeitiger Aufrufe (Standard 1 4 8)")
+    parser.add_argument("--voila-arg", action="append", default=[], metavar="OPTION",
+                        help="weitere Voilà-Option (mehrfach möglich)")
     args = parser.parse_args(argv)
-    args.concurrent = [1, 4] if args.quick else [1, 4, 8]
-    args.sequential = 10 if args.quick else 50
+    if args.concurrent is None:
+        args.concurrent = [1, 4] if args.quick else [1, 4, 8]
+    if args.sequential is None:
+        args.sequential = 10 if args.quick else 50
     return asyncio.run(run(args))
 
 

@@ -74,15 +74,7 @@ def test_cli_serve_refuses_to_start_without_password(monkeypatch, capsys):
     assert "Traceback" not in err
 
 
-# -- make start ----------------------------------------------------------------------------
-def test_make_start_listens_on_localhost_only():
-    done = subprocess.run(["make", "-n", "start"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=30)
-    voila = [line for line in done.stdout.splitlines() if "bin/voila" in line]
-    assert len(voila) == 1, done.stdout
-    assert "--Voila.ip=127.0.0.1" in voila[0]
-
-
+# -- make start (its command line: tests/test_package.py) ----------------------------------------------------------------------------
 def _outside_address() -> str | None:
     """This machine's address on its default network interface (not loopback)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
