@@ -74,7 +74,7 @@ def test_cli_serve_refuses_to_start_without_password(monkeypatch, capsys):
     assert "Traceback" not in err
 
 
-# -- make start (its command line: tests/test_package.py) ----------------------------------------------------------------------------
+# -- make start (its command line: tests/test_package.py) -------------------------------
 def _outside_address() -> str | None:
     """This machine's address on its default network interface (not loopback)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
