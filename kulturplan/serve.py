@@ -16,13 +16,16 @@ This module is imported by the Voilà server process (``voila.json`` names
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
+from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.web import HTTPError
-from traitlets import Integer
+from traitlets import Float, Integer
 
 from kulturplan._paths import ENV_TOKEN, project_root
 from kulturplan.errors import ParameterError
@@ -126,26 +129,80 @@ def serve(*, host: str, port: int, token: str, base_url: str = "/",
 
 
 class CappedKernelManager(AsyncMappingKernelManager):
-    """Jupyter-server's kernel manager with an upper bound on the number of kernels.
+    """Jupyter-server's kernel manager with an upper bound on the number of kernels, and
+    closed pages' kernels shut down at once.
 
     Every page load starts a kernel (about 150 MB); without a bound, many anonymous loads
     fill the machine's memory (issue 9, item 13). When ``max_kernels`` kernels run, a
     new page gets HTTP 503 with a calm German page (template ``error.html``) asking to
     reload in a minute. Kernels that Voilà starts to refill its pool of preheated kernels
     are not refused (at most the pool size on top of the bound).
+
+    Voilà 0.5 does not shut a kernel down when its page is closed (the idle culler
+    would, after ``cull_idle_timeout``); a page's kernel serves no other page, so when the
+    last websocket of a kernel closes and none reconnects within ``closed_page_grace``
+    seconds (a network blip), the kernel is shut down. A page that is still executing
+    has not connected yet and is not affected.
     """
 
     max_kernels = Integer(
         12, config=True,
         help="Höchstzahl gleichzeitig laufender Kernel (jede offene Dashboard-Seite hat einen).",
     )
+    closed_page_grace = Float(
+        20.0, config=True,
+        help="Sekunden nach dem Schließen der letzten Verbindung, bis der Kernel beendet wird "
+        "(negativ: nie, nur der Leerlauf-Culler).",
+    )
+
+    unconnected_timeout = Float(
+        120.0, config=True,
+        help="Sekunden Leerlauf, nach denen ein Kernel beendet wird, mit dem sich nie eine "
+        "Seite verbunden hat (Aufruf durch ein Skript, abgebrochenes Laden).",
+    )
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._closing: set[asyncio.Task] = set()
+        self._connected_once: set[str] = set()
+
+    def notify_connect(self, kernel_id: str) -> None:
+        super().notify_connect(kernel_id)
+        self._connected_once.add(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Also cull kernels no page ever connected to, after ``unconnected_timeout``."""
+        kernel = self._kernels.get(kernel_id)
+        last = getattr(kernel, "last_activity", None)
+        if (kernel is not None and last is not None and kernel_id not in self._connected_once
+                and getattr(kernel, "execution_state", None) != "busy"
+                and utcnow() - last > timedelta(seconds=self.unconnected_timeout)):
+            self.log.info("Kernel %s ohne Seite beendet", kernel_id)
+            await self.shutdown_kernel(kernel_id)
+            return
+        await super().cull_kernel_if_idle(kernel_id)
+
+    def notify_disconnect(self, kernel_id: str) -> None:
+        super().notify_disconnect(kernel_id)
+        if self.closed_page_grace < 0 or self._kernel_connections.get(kernel_id) != 0:
+            return
+        task = asyncio.ensure_future(self._shutdown_if_closed(kernel_id))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _shutdown_if_closed(self, kernel_id: str) -> None:
+        await asyncio.sleep(self.closed_page_grace)
+        if kernel_id in self and self._kernel_connections.get(kernel_id) == 0:
+            self.log.info("Seite geschlossen: Kernel %s beendet", kernel_id)
+            await self.shutdown_kernel(kernel_id)
+            self._connected_once.discard(kernel_id)
 
     async def start_kernel(self, *args, **kwargs) -> str:  # type: ignore[override]
         env = kwargs.get("env") or {}
         preheat = env.get("VOILA_PREHEAT") == "True"
         if not preheat and len(self.list_kernel_ids()) >= self.max_kernels:
             self.log.warning("Kernel-Obergrenze %d erreicht: Seite abgewiesen", self.max_kernels)
-            raise HTTPError(503, BUSY_MESSAGE.format(limit=self.max_kernels),
-                            reason="Alle Plätze belegt")
+            # the German text is the page body (error.html); the status line stays ASCII
+            raise HTTPError(503, BUSY_MESSAGE.format(limit=self.max_kernels))
         return await super().start_kernel(*args, **kwargs)
 

@@ -232,3 +232,101 @@ def test_login_form(shared):
     session = "; ".join(c.split(";")[0] for c in good.headers.get_all("Set-Cookie"))
     assert _get(shared, "/", {"Cookie": session}).status == 200
 
+
+
+# -- the kernel manager (cap, closed pages) ------------------------------------------------
+def _manager(**kwargs):
+    from kulturplan.serve import CappedKernelManager
+
+    km = CappedKernelManager(**kwargs)
+    km.shut = []
+
+    async def shutdown_kernel(kernel_id, *args, **kw):
+        km.shut.append(kernel_id)
+        km._kernels.pop(kernel_id, None)
+
+    km.shutdown_kernel = shutdown_kernel
+    return km
+
+
+def test_kernel_cap_refuses_calmly(monkeypatch):
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from tornado.web import HTTPError
+
+    from kulturplan.serve import BUSY_MESSAGE
+
+    started = []
+
+    async def fake_start(self, *args, **kwargs):
+        started.append(kwargs.get("env", {}).get("VOILA_PREHEAT"))
+        return "neu"
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    km = _manager(max_kernels=2)
+    km._kernels.update({"a": object(), "b": object()})
+    with pytest.raises(HTTPError) as info:
+        asyncio.run(km.start_kernel(kernel_name="python3", env={"VOILA_PREHEAT": "False"}))
+    assert info.value.status_code == 503
+    assert info.value.log_message == BUSY_MESSAGE.format(limit=2)
+    assert "alle 2 Plätze" in info.value.log_message
+    # refilling the pool of preheated kernels is not refused; below the cap pages start
+    assert asyncio.run(km.start_kernel(env={"VOILA_PREHEAT": "True"})) == "neu"
+    km._kernels.pop("b")
+    assert asyncio.run(km.start_kernel(env={"VOILA_PREHEAT": "False"})) == "neu"
+    assert started == ["True", "False"]
+
+
+def test_closed_page_kernel_is_shut_down_after_grace():
+    import asyncio
+
+    async def scenario():
+        km = _manager(closed_page_grace=0.05)
+        km._kernels.update({"zu": object(), "neu-verbunden": object(), "zwei": object()})
+        km._kernel_connections.update({"zu": 1, "neu-verbunden": 1, "zwei": 2})
+        km.notify_disconnect("zu")            # the page was closed
+        km.notify_disconnect("neu-verbunden")  # a network blip: reconnects in time
+        km.notify_connect("neu-verbunden")
+        km.notify_disconnect("zwei")          # one of two connections left
+        await asyncio.sleep(0.2)
+        return km.shut
+
+    assert asyncio.run(scenario()) == ["zu"]
+
+
+def test_closed_page_grace_negative_keeps_kernels():
+    import asyncio
+
+    async def scenario():
+        km = _manager(closed_page_grace=-1)
+        km._kernels["zu"] = object()
+        km._kernel_connections["zu"] = 1
+        km.notify_disconnect("zu")
+        await asyncio.sleep(0.05)
+        return km.shut
+
+    assert asyncio.run(scenario()) == []
+
+
+def test_kernel_no_page_connected_to_is_culled():
+    import asyncio
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from jupyter_server._tz import utcnow
+
+    async def scenario():
+        km = _manager(unconnected_timeout=60)
+        old = utcnow() - timedelta(seconds=61)
+        spec = {"kernel_spec": SimpleNamespace(metadata={}), "kernel_name": "python3"}
+        km._kernels.update({
+            "skript": SimpleNamespace(last_activity=old, execution_state="idle", **spec),
+            "rechnet": SimpleNamespace(last_activity=old, execution_state="busy", **spec),
+            "frisch": SimpleNamespace(last_activity=utcnow(), execution_state="idle", **spec),
+        })
+        for kernel_id in ("skript", "rechnet", "frisch"):
+            await km.cull_kernel_if_idle(kernel_id)
+        return km.shut
+
+    assert asyncio.run(scenario()) == ["skript"]
