@@ -317,7 +317,7 @@ def test_kernel_no_page_connected_to_is_culled():
     from jupyter_server._tz import utcnow
 
     async def scenario():
-        km = _manager(unconnected_timeout=60)
+        km = _manager(unconnected_timeout=60, cull_idle_timeout=900)
         old = utcnow() - timedelta(seconds=61)
         spec = {"kernel_spec": SimpleNamespace(metadata={}), "kernel_name": "python3"}
         km._kernels.update({
