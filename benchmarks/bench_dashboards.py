@@ -56,7 +56,7 @@ DRAWN_JS = (
 FAILED_JS = (
     "() => { const t = document.body ? document.body.innerText : '';"
     " return t.includes('Traceback') || t.includes('There was an error')"
-    " || !!document.querySelector('.kp-kernel-problem'); }"
+    " || !!document.querySelector('.kp-kernel-problem, .kp-error'); }"
 )
 
 

@@ -83,8 +83,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
-from scipy.spatial import cKDTree
 
 from kulturplan._format import format_decimal
 from kulturplan.errors import EmptyInputError, ParameterError, Problem, ValidationError
@@ -379,6 +377,14 @@ class _Pairs:
     report: AccessReport
 
 
+def _kdtree(xy: np.ndarray) -> Any:
+    """:class:`scipy.spatial.cKDTree` of ``xy``; scipy is imported on first use (dashboard
+    kernels that read every table from the cache never need it, issue 16)."""
+    from scipy.spatial import cKDTree
+
+    return cKDTree(xy)
+
+
 def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) -> _Pairs:
     """All pairs with ``cost <= max_cost`` via KD-trees, in chunks of demand points.
 
@@ -389,7 +395,7 @@ def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) ->
     """
     radius = max_cost / spec.per_metre
     search = radius * (1 + 1e-9) + 1e-9  # then filtered exactly in cost units
-    sup_tree = cKDTree(sup.xy)
+    sup_tree = _kdtree(sup.xy)
     n = len(dem.xy)
     # estimate pairs per demand point from a sample to size the chunks
     sample = dem.xy[:: max(1, n // 2000)]
@@ -399,7 +405,7 @@ def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) ->
     iis, jjs, ccs = [], [], []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        res = cKDTree(dem.xy[start:stop]).sparse_distance_matrix(
+        res = _kdtree(dem.xy[start:stop]).sparse_distance_matrix(
             sup_tree, search, output_type="ndarray"
         )
         c = res["v"] * spec.per_metre
@@ -571,7 +577,7 @@ def nearest(
         has = counts >= k
         values[has] = c_sorted[first[has] + k - 1]
         return _result(values, dem, f"nearest_{k}", pairs.report)
-    dist, idx = cKDTree(sup.xy).query(dem.xy, k=[k])
+    dist, idx = _kdtree(sup.xy).query(dem.xy, k=[k])
     values = dist[:, 0] * spec.per_metre
     found = np.isfinite(values)
     report = AccessReport(
@@ -617,7 +623,7 @@ def coverage(
         pairs = _od_pairs(dem, sup, spec, mc)
         covered = np.bincount(pairs.i, minlength=len(dem.xy)) > 0
         return _result(covered, dem, "coverage", pairs.report)
-    dist, idx = cKDTree(sup.xy).query(dem.xy, k=1)
+    dist, idx = _kdtree(sup.xy).query(dem.xy, k=1)
     covered = dist * spec.per_metre <= mc
     report = AccessReport(
         n_demand=len(dem.xy), n_supply=len(sup.xy), n_pairs=int(covered.sum()),
@@ -663,6 +669,8 @@ def _fca(
     pairs: _Pairs,
     weight: np.ndarray | None,
 ) -> tuple[np.ndarray, AccessReport]:
+    from scipy import sparse
+
     n, m = len(dem.xy), len(sup.xy)
     w = np.ones(len(pairs.i)) if weight is None else weight
     # COO: matrix-vector products need no sorting or format conversion
