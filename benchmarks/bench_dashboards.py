@@ -120,6 +120,33 @@ def start_server(cache: Path, log_path: Path,
     raise TimeoutError(f"Voilà antwortet nicht auf Port {port}")
 
 
+KERNEL_JOB = """
+import time
+t0 = time.perf_counter()
+from kulturplan.ui import Kreisuebersicht
+t1 = time.perf_counter()
+Kreisuebersicht.from_env()
+t2 = time.perf_counter()
+import sys
+print(f"{t1 - t0:.2f} {t2 - t1:.2f} {int('scipy' in sys.modules)}")
+"""
+
+
+def kernel_costs(cache: Path) -> str:
+    """What a dashboard kernel spends its time on: importing, then building the
+    Kreisübersicht (cold cache, then warm), each in a fresh Python process."""
+    env = dict(os.environ, KULTURPLAN_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    env.pop("KULTURPLAN_REGION", None)
+    out = []
+    for label in ("kalt", "warm", "warm"):
+        done = subprocess.run([sys.executable, "-c", KERNEL_JOB], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300, check=True)
+        imp, build, scipy = done.stdout.split()[-3:]
+        out.append(f"{label}: Import {imp} s, Aufbau {build} s"
+                   + (", scipy geladen" if scipy == "1" else ""))
+    return "; ".join(out)
+
+
 async def _route(route) -> None:
     host = urlparse(route.request.url).hostname or ""
     if route.request.url.startswith(("data:", "blob:", "about:")) or host in (
@@ -201,6 +228,7 @@ async def run(args: argparse.Namespace) -> int:
     log = ROOT / "test-artifacts" / "bench_dashboards_voila.log"
     log.parent.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
+        print(f"Kernel (Kreisübersicht, eigener Prozess): {kernel_costs(Path(tmp) / 'k')}")
         proc, url = start_server(Path(tmp) / "cache", log, args.voila_arg)
         if args.voila_arg:
             print(f"Voilà-Optionen: {' '.join(args.voila_arg)}")
