@@ -206,18 +206,16 @@ def _load() -> str:
     return f"Last {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} Kerne)"
 
 
-async def _settle(sampler: MemorySampler, seconds: float = 30.0) -> None:
-    """Wait until the closed pages' kernels are gone (or ``seconds`` passed)."""
+async def _settle(sampler: MemorySampler, seconds: float = 40.0) -> None:
+    """Wait until the closed pages' kernels are gone (the server shuts a closed page's
+    kernel down 20 s after its websocket closed), at most ``seconds``."""
     end = time.monotonic() + seconds
-    baseline = None
     while time.monotonic() < end:
         try:
-            n = len(sampler.proc.children(recursive=True))
+            if not sampler.proc.children(recursive=True):
+                return
         except psutil.Error:
             return
-        if baseline is not None and n <= baseline:
-            return
-        baseline = n if baseline is None else min(baseline, n)
         await asyncio.sleep(1.0)
 
 
