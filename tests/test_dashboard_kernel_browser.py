@@ -1,7 +1,7 @@
 """A page whose kernel is gone says so calmly, in German, with a reload button (issue 16).
 
-The kernel of an open Kreisübersicht is killed (as by the out-of-memory killer or a
-server restart); Voilà does not restart it (``KernelManager.autorestart`` false in
+The kernel of an open Kreisübersicht is killed (as by the out-of-memory killer); the
+server does not restart it but removes it (``KernelRestarter.restart_limit`` 0 in
 ``voila.json``: a restarted kernel would have none of the page's widgets), the page's
 watch (template ``kernel_watch.macro.html.j2``) notices within its polling interval and
 shows the notice; the reload button brings a working page back.
