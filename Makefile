@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
-.PHONY: start test lab install clean lint bench demo-data lock
+.PHONY: start serve test lab install clean lint bench demo-data lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ start: install
 	@echo "  (Beenden mit Strg+C)"
 	@echo ""
 	$(VENV)/bin/voila --port=$(PORT) --no-browser --Voila.ip=$(HOST) dashboards/
+
+# Shared mode for a network (README, "Im Netz des Kreises teilen"): needs the password in
+# KULTURPLAN_TOKEN (or TOKEN_FILE=...), refuses to start without one.
+BASE_URL ?= /
+serve: install
+	$(VENV)/bin/kulturplan serve --host=$(HOST) --port=$(PORT) --base-url=$(BASE_URL) \
+	    $(if $(TOKEN_FILE),--token-file=$(TOKEN_FILE))
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -14,6 +14,9 @@ Environment variables
 ``KULTURPLAN_SHARED_DATA``
     Folder of the official reference files (default: ``../shared/data`` next to the
     project, the development layout).
+``KULTURPLAN_TOKEN``
+    Password (token) of the shared mode ``kulturplan serve`` (see :mod:`kulturplan.serve`);
+    set by the administrator, never stored in the repository.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ ENV_CACHE_DIR = "KULTURPLAN_CACHE_DIR"
 
 ENV_SHARED_DATA = "KULTURPLAN_SHARED_DATA"
 """Environment variable that overrides the location of the reference data folder."""
+
+ENV_TOKEN = "KULTURPLAN_TOKEN"
+"""Environment variable holding the password (token) of ``kulturplan serve``."""
 
 CACHE_OFF = frozenset({"0", "off", "false", "no"})
 """Values of ``KULTURPLAN_CACHE_DIR`` that switch the cache off."""

@@ -77,17 +77,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
-from scipy.spatial import cKDTree
 
 from kulturplan._format import format_decimal
 from kulturplan.errors import EmptyInputError, ParameterError, Problem, ValidationError
+
+if TYPE_CHECKING:  # scipy is imported on first use (keeps dashboard kernels cheap)
+    from scipy import sparse
 
 CRS = "EPSG:25832"
 
@@ -379,6 +380,14 @@ class _Pairs:
     report: AccessReport
 
 
+def _kdtree(xy: np.ndarray) -> Any:
+    """:class:`scipy.spatial.cKDTree` of ``xy``; scipy is imported on first use (dashboard
+    kernels that read every table from the cache never need it, issue 16)."""
+    from scipy.spatial import cKDTree
+
+    return cKDTree(xy)
+
+
 def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) -> _Pairs:
     """All pairs with ``cost <= max_cost`` via KD-trees, in chunks of demand points.
 
@@ -389,7 +398,7 @@ def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) ->
     """
     radius = max_cost / spec.per_metre
     search = radius * (1 + 1e-9) + 1e-9  # then filtered exactly in cost units
-    sup_tree = cKDTree(sup.xy)
+    sup_tree = _kdtree(sup.xy)
     n = len(dem.xy)
     # estimate pairs per demand point from a sample to size the chunks
     sample = dem.xy[:: max(1, n // 2000)]
@@ -399,7 +408,7 @@ def _euclid_pairs(dem: _Points, sup: _Points, spec: _Euclid, max_cost: float) ->
     iis, jjs, ccs = [], [], []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        res = cKDTree(dem.xy[start:stop]).sparse_distance_matrix(
+        res = _kdtree(dem.xy[start:stop]).sparse_distance_matrix(
             sup_tree, search, output_type="ndarray"
         )
         c = res["v"] * spec.per_metre
@@ -571,7 +580,7 @@ def nearest(
         has = counts >= k
         values[has] = c_sorted[first[has] + k - 1]
         return _result(values, dem, f"nearest_{k}", pairs.report)
-    dist, idx = cKDTree(sup.xy).query(dem.xy, k=[k])
+    dist, idx = _kdtree(sup.xy).query(dem.xy, k=[k])
     values = dist[:, 0] * spec.per_metre
     found = np.isfinite(values)
     report = AccessReport(
@@ -617,7 +626,7 @@ def coverage(
         pairs = _od_pairs(dem, sup, spec, mc)
         covered = np.bincount(pairs.i, minlength=len(dem.xy)) > 0
         return _result(covered, dem, "coverage", pairs.report)
-    dist, idx = cKDTree(sup.xy).query(dem.xy, k=1)
+    dist, idx = _kdtree(sup.xy).query(dem.xy, k=1)
     covered = dist * spec.per_metre <= mc
     report = AccessReport(
         n_demand=len(dem.xy), n_supply=len(sup.xy), n_pairs=int(covered.sum()),
@@ -666,6 +675,8 @@ def cost_matrix(
     sup = _points(supply, None, "Angebot")
     pairs = _pairs(dem, sup, spec, mc)
     shape = (len(dem.xy), len(sup.xy))
+    from scipy import sparse
+
     matrix = sparse.csr_array(
         (pairs.cost.astype(float), (pairs.i.astype(np.int64), pairs.j.astype(np.int64))),
         shape=shape,
@@ -710,6 +721,8 @@ def _fca(
     pairs: _Pairs,
     weight: np.ndarray | None,
 ) -> tuple[np.ndarray, AccessReport]:
+    from scipy import sparse
+
     n, m = len(dem.xy), len(sup.xy)
     w = np.ones(len(pairs.i)) if weight is None else weight
     # COO: matrix-vector products need no sorting or format conversion

@@ -115,6 +115,33 @@ def _parser() -> argparse.ArgumentParser:
                           default="einrichtungen", help="Art der Liste (Standard: einrichtungen).")
     template.add_argument("out", metavar="DATEI", help="Ziel-Datei (.xlsx); wird nicht "
                           "überschrieben.")
+    serve = sub.add_parser(
+        "serve",
+        help="Dashboards im Netz teilen (mit Passwort).",
+        description=(
+            "Startet die Dashboards für mehrere Nutzerinnen und Nutzer (wie „make start“, "
+            "aber mit Passwort). Das Passwort legt die Administration fest: in der "
+            "Umgebungsvariable KULTURPLAN_TOKEN oder in einer Datei (--token-file). Ohne "
+            "Passwort startet der Server nicht. Für den Zugriff aus dem Netz gehört er "
+            "hinter den HTTPS-Reverse-Proxy des Kreises (siehe README)."
+        ),
+        epilog=(
+            "Beispiel:\n  export KULTURPLAN_TOKEN=$(python -c "
+            "'import secrets; print(secrets.token_urlsafe(24))')\n"
+            "  kulturplan serve --host 127.0.0.1 --port 8866 --base-url /kulturplan/"
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADRESSE",
+                       help="Adresse, auf der der Server lauscht (Standard 127.0.0.1: nur "
+                       "der Reverse-Proxy auf diesem Rechner erreicht ihn; 0.0.0.0: alle "
+                       "Netzwerkschnittstellen).")
+    serve.add_argument("--port", type=int, default=8866, help="Port (Standard 8866).")
+    serve.add_argument("--base-url", default="/", metavar="PFAD",
+                       help="Pfad, unter dem der Reverse-Proxy die Dashboards weiterreicht "
+                       "(z. B. /kulturplan/; Standard /).")
+    serve.add_argument("--token-file", default=None, metavar="DATEI",
+                       help="Datei, deren erste Zeile das Passwort ist (statt "
+                       "KULTURPLAN_TOKEN).")
     _add_report(sub)
     return parser
 
@@ -148,6 +175,18 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--out", required=True, metavar="DATEI", help="Ziel-Datei.")
     report.add_argument("--force", action="store_true",
                         help="Eine vorhandene Ziel-Datei ersetzen (sonst Abbruch).")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from kulturplan.serve import dashboards_folder, read_token, serve, voila_argv
+
+    token = read_token(args.token_file)
+    folder = dashboards_folder()
+    voila_argv(folder, host=args.host, port=args.port, base_url=args.base_url)  # checks
+    print(f"Kulturplan-Dashboards (mit Passwort) auf http://{args.host}:{args.port}"
+          f"{args.base_url.rstrip('/')}/ – Beenden mit Strg+C", file=sys.stderr)
+    serve(host=args.host, port=args.port, token=token, base_url=args.base_url)
+    return 0
 
 
 def _build_region(args: argparse.Namespace) -> int:
@@ -232,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _template(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "serve":
+            return _serve(args)
     except KulturplanError as exc:
         print(f"kulturplan: Fehler: {exc}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from browser_support import (
     ARTIFACTS,
     CHROMIUM,
     POINT_IN_PATH_JS,
+    ROOT,
     Page,
     _assert_clean,
     _bar_labels,
@@ -33,6 +34,7 @@ from browser_support import (
     _wait_for,
     _wait_labels_change,
 )
+from test_landing_page import landing_entries
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,8 +51,13 @@ def test_landing_page_lists_dashboards_in_german(voila_url, browser):
         p.page.goto(voila_url + "/")
         p.page.wait_for_selector(".kp-title")
         titles = p.page.eval_on_selector_all(".kp-title", "els => els.map(e => e.textContent)")
-        assert titles == ["Bedarfsanalyse", "Kooperation", "Kostenteilung", "Kreisübersicht",
-                          "Planungswerkstatt", "Veranstaltungskalender", "Versorgungslücken"]
+        texts = p.page.eval_on_selector_all(".kp-desc", "els => els.map(e => e.textContent)")
+        # every dashboard of dashboards/ with its line of tree.html (test_landing_page.py)
+        entries = landing_entries()
+        names = sorted(f.name for f in (ROOT / "dashboards").glob("*.ipynb"))
+        assert titles == [entries[n][0] for n in names]
+        assert texts == [entries[n][1] for n in names]
+        assert "Kreisübersicht" in titles
         assert p.page.title() == "Kulturplan – Dashboards"
         p.page.screenshot(path=str(ARTIFACTS / "startseite.png"))
         _assert_clean(p)

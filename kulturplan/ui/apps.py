@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from functools import cached_property
 from typing import Any
 
 import ipywidgets as w
@@ -141,7 +142,6 @@ class Kreisuebersicht(_App):
 
     def __init__(self, data: DashboardData, **kwargs: Any) -> None:
         self.data = data
-        self.gap_model = GapModel(data.region)
         self.key_figures = w.HTML(self._key_figures_html())
         if data.indicators:
             self.explorer: IndicatorExplorer | PopulationOverview = IndicatorExplorer(data)
@@ -177,6 +177,11 @@ class Kreisuebersicht(_App):
         ]
         super().__init__(children=children, **kwargs)
 
+    @cached_property
+    def gap_model(self) -> GapModel:
+        """Population points and distances, built only when a key figure is computed."""
+        return GapModel(self.data.region)
+
     def reach_share(self, category: str, km: float = REACH_KM) -> float | None:
         """Share (percent) of inhabitants within ``km`` (straight line) of ``category``.
 
@@ -188,7 +193,11 @@ class Kreisuebersicht(_App):
         return 100.0 - whole["share_beyond"] if whole["population"] > 0 else 0.0
 
     def key_figure_values(self) -> dict[str, str]:
-        """The key figures as German text (label → formatted number)."""
+        """The key figures as German text (label → formatted number); cached with the
+        region (:meth:`DashboardData.cached`): they need every population point."""
+        return self.data.cached("kennzahlen", self._compute_key_figures)
+
+    def _compute_key_figures(self) -> dict[str, str]:
         muni = self.data.region.municipalities
         km = format_number(REACH_KM, 0)
         out = {

@@ -11,9 +11,11 @@ import logging
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +38,8 @@ DEMO_SEED = 0
 
 log = logging.getLogger("kulturplan.ui")
 
+T = TypeVar("T")
+
 
 def load_region_from_env(env: str = ENV_VAR) -> Region:
     """Return the region named by ``$KULTURPLAN_REGION``, else the demo district.
@@ -57,10 +61,10 @@ def load_region_from_env(env: str = ENV_VAR) -> Region:
             )
         from kulturplan.io import read_region
 
-        return read_region(path)
+        return cached_region(path, lambda: read_region(path))
     from kulturplan.demo import musterland
 
-    return musterland(seed=DEMO_SEED)
+    return cached_region(None, lambda: musterland(seed=DEMO_SEED))
 
 
 # -- cache of the indicator table ------------------------------------------------------------
@@ -104,6 +108,58 @@ UNREADABLE_CACHE: tuple[type[Exception], ...] = (
 """What reading a broken or outdated pickle can raise (see the :mod:`pickle` docs)."""
 
 
+def _cache_file(kind: str, folder: Path | None) -> Path | None:
+    """Cache file of ``kind`` for the region of ``folder``; ``None`` when there is no cache
+    (switched off, or it would lie inside the region folder, which is never written to)."""
+    where = cache_dir()
+    if where is None or (folder is not None and _inside(where, folder)):
+        return None
+    return where / f"{kind}-{region_fingerprint(folder)[:32]}.pkl"
+
+
+def _read_cached(path: Path | None, usable: Callable[[object], bool]) -> object | None:
+    """The cached object at ``path`` if it exists, unpickles and passes ``usable``."""
+    if path is None or not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            value = pickle.load(fh)
+    except UNREADABLE_CACHE:  # a broken or outdated cache file is recomputed
+        log.warning("Zwischenspeicher %s unlesbar; wird neu berechnet", path)
+        return None
+    return value if usable(value) else None
+
+
+def _write_cached(path: Path | None, value: object) -> None:
+    """Write ``value`` atomically (temp file + rename); an unwritable cache is skipped."""
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
+            tmp = Path(fh.name)
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        log.info("Zwischenspeicher %s nicht beschreibbar; ohne Cache", path.parent)
+
+
+def cached_region(folder: Path | None, load: Callable[[], Region]) -> Region:
+    """``load()`` (reading or generating the region), cached like the indicator table.
+
+    Every dashboard kernel needs the same region; reading it from a pickle is several
+    times faster than reading the region folder (or generating the demo district) and
+    validating it again. Key and rules as in :func:`cached_indicator_table`.
+    """
+    path = _cache_file("region", folder)
+    region = _read_cached(path, lambda value: isinstance(value, Region))
+    if isinstance(region, Region):
+        return region
+    region = load()
+    _write_cached(path, region)
+    return region
+
+
 def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
     """:func:`kulturplan.indicators.compute` of ``region``, cached per region folder.
 
@@ -114,34 +170,16 @@ def cached_indicator_table(region: Region, folder: Path | None) -> pd.DataFrame:
     region folder itself is never written to; without a usable cache folder the table
     is simply computed.
     """
-    def compute() -> pd.DataFrame:
-        from kulturplan.indicators import compute as _compute
+    index = pd.Index(region.municipalities.index)
+    path = _cache_file("indikatoren", folder)
+    table = _read_cached(path, lambda value: isinstance(value, pd.DataFrame)
+                         and value.index.equals(index))
+    if isinstance(table, pd.DataFrame):
+        return table
+    from kulturplan.indicators import compute
 
-        return _compute(region).astype(float)
-
-    where = cache_dir()
-    if where is None or (folder is not None and _inside(where, folder)):
-        return compute()
-    key = region_fingerprint(folder)
-    path = where / f"indikatoren-{key[:32]}.pkl"
-    if path.exists():
-        try:
-            table = pd.read_pickle(path)
-            if isinstance(table, pd.DataFrame) and table.index.equals(
-                pd.Index(region.municipalities.index)
-            ):
-                return table
-        except UNREADABLE_CACHE:  # a broken or outdated cache file is recomputed
-            log.warning("Zwischenspeicher %s unlesbar; wird neu berechnet", path)
-    table = compute()
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=where, suffix=".tmp", delete=False) as fh:
-            tmp = Path(fh.name)
-        table.to_pickle(tmp)
-        os.replace(tmp, path)
-    except OSError:
-        log.info("Zwischenspeicher %s nicht beschreibbar; Indikatoren ohne Cache", where)
+    table = compute(region).astype(float)
+    _write_cached(path, table)
     return table
 
 
@@ -183,6 +221,8 @@ class DashboardData:
     region: Region
     table: pd.DataFrame
     _peer_cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _cache_folder: Path | None = field(default=None, repr=False)
+    _cacheable: bool = field(default=False, repr=False)
 
     def __init__(self, region: Region, table: pd.DataFrame | None = None) -> None:
         if table is None:
@@ -192,6 +232,24 @@ class DashboardData:
         self.region = region
         self.table = table.astype(float)
         self._peer_cache = {}
+        self._cache_folder = None
+        self._cacheable = False  # only a region loaded by from_env has a cache key
+
+    def cached(self, kind: str, compute: Callable[[], T]) -> T:
+        """``compute()`` — a result derived from the region alone — cached like the
+        indicator table (key: region folder and code), so that a dashboard kernel does not
+        repeat what every other kernel already computed. ``kind`` names the result (a
+        file name part); without a cache key (data not from :meth:`from_env`) it is
+        simply computed."""
+        if not self._cacheable:
+            return compute()
+        path = _cache_file(kind, self._cache_folder)
+        value = _read_cached(path, lambda _: True)
+        if value is not None:
+            return value  # type: ignore[return-value]
+        value = compute()
+        _write_cached(path, value)
+        return value
 
     @classmethod
     def from_env(cls, env: str = ENV_VAR, *, indicators: bool = True) -> DashboardData:
@@ -201,9 +259,13 @@ class DashboardData:
         municipalities as index) for dashboards that do not show indicators.
         """
         region = load_region_from_env(env)
+        folder = region_folder_from_env(env)
         if not indicators:
-            return cls(region, pd.DataFrame(index=region.municipalities.index.copy()))
-        return cls(region, cached_indicator_table(region, region_folder_from_env(env)))
+            data = cls(region, pd.DataFrame(index=region.municipalities.index.copy()))
+        else:
+            data = cls(region, cached_indicator_table(region, folder))
+        data._cache_folder, data._cacheable = folder, True
+        return data
 
     @cached_property
     def geometries(self) -> gpd.GeoDataFrame:

@@ -1,0 +1,302 @@
+"""Benchmark: the Kreisübersicht under concurrent page loads, as a Kreis serves it.
+
+Run from the project root (needs ``/usr/bin/chromium`` and Playwright)::
+
+    .venv/bin/python benchmarks/bench_dashboards.py            # N = 1, 4, 8; 50 sequential
+    .venv/bin/python benchmarks/bench_dashboards.py --quick    # N = 1, 4; 10 sequential
+
+The server is started as ``make start`` starts it (``voila --Voila.ip=127.0.0.1
+dashboards/`` from the project root, so ``voila.json`` applies), with a fresh cache folder.
+A first page load fills the indicator cache (printed as "kalt"); then three single
+loads on the warm server give the reference time. Then N pages are opened at the same
+moment in headless Chromium (one browser context each, external requests blocked) and
+the time until the map polygons and the ranking bars are drawn is measured per page
+(min / median / max). A page not drawn within ``--timeout`` seconds counts as stuck.
+Finally ``--sequential`` pages are loaded one after another and the stuck or failed
+ones are counted. The peak memory (RSS) of the Voilà server with all its kernels is
+sampled every 0.2 s.
+
+Timings are wall-clock on this (shared) machine; the load average is printed with each
+run, and the concurrent medians are also given as a ratio to the single warm load
+measured in the same run.
+Targets (issue 16): 8 concurrent loads all drawn, median < 10 s, max < 15 s; a single
+warm load < 3 s; 0 stuck of 50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import CHROMIUM_ARGS as ARGS  # noqa: E402
+from browser_support import _free_port, template_env  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+DASHBOARD = "/voila/render/kreisuebersicht.ipynb"
+DRAWN_JS = (
+    "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"
+    " && document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars path').length > 0"
+)
+FAILED_JS = (
+    "() => { const t = document.body ? document.body.innerText : '';"
+    " return t.includes('Traceback') || t.includes('There was an error')"
+    " || !!document.querySelector('.kp-kernel-problem, .kp-error'); }"
+)
+
+
+class MemorySampler(threading.Thread):
+    """Peak summed RSS of a process and all its descendants (server + kernels)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self.peak_kernels = 0
+        self._stop = threading.Event()
+
+    def reset(self) -> None:
+        self.peak = 0
+        self.peak_kernels = 0
+
+    def run(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                procs = [self.proc, *self.proc.children(recursive=True)]
+            except psutil.Error:
+                continue
+            total = 0
+            for p in procs:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
+            self.peak = max(self.peak, total)
+            self.peak_kernels = max(self.peak_kernels, len(procs) - 1)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def start_server(cache: Path, log_path: Path,
+                 extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Voilà as ``make start`` runs it, on a free port; returns the process and its URL.
+
+    ``extra`` are further Voilà options (for trying a configuration, e.g.
+    ``--VoilaConfiguration.preheat_kernel=False``)."""
+    port = _free_port()
+    env = dict(os.environ, KULTURPLAN_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    env.pop("JUPYTER_PATH", None)
+    env.update(template_env())  # this checkout's template (see tests/browser_support.py)
+    env.pop("KULTURPLAN_REGION", None)
+    voila = Path(sys.executable).with_name("voila")
+    cmd = [str(voila), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
+           *(extra or []), "dashboards/"]
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    end = time.monotonic() + 90
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Voilà beendet (Code {proc.returncode}), siehe {log_path}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise TimeoutError(f"Voilà antwortet nicht auf Port {port}")
+
+
+KERNEL_JOB = """
+import time
+t0 = time.perf_counter()
+from kulturplan.ui import Kreisuebersicht
+t1 = time.perf_counter()
+Kreisuebersicht.from_env()
+t2 = time.perf_counter()
+import sys
+print(f"{t1 - t0:.2f} {t2 - t1:.2f} {int('scipy' in sys.modules)}")
+"""
+
+
+def kernel_costs(cache: Path) -> str:
+    """What a dashboard kernel spends its time on: importing, then building the
+    Kreisübersicht (cold cache, then warm), each in a fresh Python process."""
+    env = dict(os.environ, KULTURPLAN_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    env.pop("KULTURPLAN_REGION", None)
+    out = []
+    for label in ("kalt", "warm", "warm"):
+        done = subprocess.run([sys.executable, "-c", KERNEL_JOB], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300, check=True)
+        imp, build, scipy = done.stdout.split()[-3:]
+        out.append(f"{label}: Import {imp} s, Aufbau {build} s"
+                   + (", scipy geladen" if scipy == "1" else ""))
+    return "; ".join(out)
+
+
+async def _route(route) -> None:
+    host = urlparse(route.request.url).hostname or ""
+    if route.request.url.startswith(("data:", "blob:", "about:")) or host in (
+        "localhost", "127.0.0.1"
+    ):
+        await route.continue_()
+    else:
+        await route.abort()
+
+
+async def load_once(browser, url: str, timeout: float) -> float | str:
+    """Open the dashboard in a fresh context; seconds until drawn, or 'stuck'/'failed'."""
+    context = await browser.new_context(viewport={"width": 1600, "height": 1000},
+                                        locale="de-DE")
+    try:
+        page = await context.new_page()
+        await page.route("**/*", _route)
+        t0 = time.monotonic()
+        await page.goto(url + DASHBOARD, wait_until="commit", timeout=timeout * 1000)
+        remaining = timeout - (time.monotonic() - t0)
+        drawn = asyncio.ensure_future(
+            page.wait_for_function(DRAWN_JS, timeout=max(remaining, 1) * 1000, polling=100))
+        failed = asyncio.ensure_future(
+            page.wait_for_function(FAILED_JS, timeout=max(remaining, 1) * 1000, polling=500))
+        done, pending = await asyncio.wait({drawn, failed}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if drawn in done and drawn.exception() is None:
+            return time.monotonic() - t0
+        if failed in done and failed.exception() is None:
+            return "failed"
+        return "stuck"
+    except Exception as exc:  # a benchmark counts every kind of failure
+        return f"failed ({type(exc).__name__})"
+    finally:
+        # as a user closes the tab (unload handlers run)
+        for page in context.pages:
+            await page.close(run_before_unload=True)
+        await context.close()
+
+
+def _summary(results: list[float | str]) -> str:
+    times = sorted(r for r in results if isinstance(r, float))
+    bad = [r for r in results if not isinstance(r, float)]
+    if not times:
+        return f"keine gezeichnet; {len(bad)} hängen/fehlgeschlagen: {bad}"
+    text = (f"{len(times)}/{len(results)} gezeichnet; min {times[0]:.1f} s, "
+            f"median {statistics.median(times):.1f} s, max {times[-1]:.1f} s")
+    if bad:
+        text += f"; hängen/fehlgeschlagen: {bad}"
+    return text
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"Last {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} Kerne)"
+
+
+async def _settle(sampler: MemorySampler, seconds: float = 40.0) -> None:
+    """Wait until the closed pages' kernels are gone (the server shuts a closed page's
+    kernel down 20 s after its websocket closed), at most ``seconds``."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            if not sampler.proc.children(recursive=True):
+                return
+        except psutil.Error:
+            return
+        await asyncio.sleep(1.0)
+
+
+async def run(args: argparse.Namespace) -> int:
+    from playwright.async_api import async_playwright
+
+    print(f"bench_dashboards: {time.strftime('%Y-%m-%d %H:%M:%S')}, {_load()}")
+    log = ROOT / "test-artifacts" / "bench_dashboards_voila.log"
+    log.parent.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"Kernel (Kreisübersicht, eigener Prozess): {kernel_costs(Path(tmp) / 'k')}")
+        proc, url = start_server(Path(tmp) / "cache", log, args.voila_arg)
+        if args.voila_arg:
+            print(f"Voilà-Optionen: {' '.join(args.voila_arg)}")
+        await asyncio.sleep(args.warmup)  # e.g. for a pool of preheated kernels to fill
+        sampler = MemorySampler(proc.pid)
+        sampler.start()
+        try:
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                   args=ARGS)
+                cold = await load_once(browser, url, args.timeout)
+                print(f"erste Seite (kalt, füllt den Zwischenspeicher): {_summary([cold])}")
+                await asyncio.sleep(args.pause)
+                single = [await load_once(browser, url, args.timeout) for _ in range(3)]
+                print(f"einzeln, warm (3 nacheinander): {_summary(single)}")
+                warm = [r for r in single if isinstance(r, float)]
+                ref = statistics.median(warm) if warm else float("nan")
+                for n in args.concurrent:
+                    await _settle(sampler)
+                    await asyncio.sleep(args.pause)
+                    sampler.reset()
+                    results = await asyncio.gather(
+                        *(load_once(browser, url, args.timeout) for _ in range(n)))
+                    times = [r for r in results if isinstance(r, float)]
+                    ratio = statistics.median(times) / ref if times else float("nan")
+                    print(f"N = {n} gleichzeitig: {_summary(list(results))}; "
+                          f"Median/einzeln {ratio:.1f}; Spitze Speicher "
+                          f"{sampler.peak / 2**20:,.0f} MiB ({sampler.peak_kernels} "
+                          f"Kindprozesse); {_load()}")
+                await _settle(sampler)
+                sampler.reset()
+                seq: list[float | str] = []
+                for _ in range(args.sequential):
+                    seq.append(await load_once(browser, url, args.timeout))
+                bad = [r for r in seq if not isinstance(r, float)]
+                print(f"{args.sequential} nacheinander: {len(bad)} hängen/fehlgeschlagen; "
+                      f"{_summary(seq)}; Spitze Speicher {sampler.peak / 2**20:,.0f} MiB "
+                      f"({sampler.peak_kernels} Kindprozesse); {_load()}")
+                await browser.close()
+        finally:
+            sampler.stop()
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="N = 1, 4; 10 nacheinander")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="Sekunden, nach denen eine Seite als hängend zählt")
+    parser.add_argument("--pause", type=float, default=3.0)
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="Sekunden Wartezeit nach dem Start des Servers")
+    parser.add_argument("--sequential", type=int, default=None,
+                        help="Anzahl der Aufrufe nacheinander (Standard 50, --quick 10)")
+    parser.add_argument("--concurrent", type=int, nargs="+", default=None,
+                        help="Anzahlen gleichzeitiger Aufrufe (Standard 1 4 8)")
+    parser.add_argument("--voila-arg", action="append", default=[], metavar="OPTION",
+                        help="weitere Voilà-Option (mehrfach möglich)")
+    args = parser.parse_args(argv)
+    if args.concurrent is None:
+        args.concurrent = [1, 4] if args.quick else [1, 4, 8]
+    if args.sequential is None:
+        args.sequential = 10 if args.quick else 50
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

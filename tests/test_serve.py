@@ -1,0 +1,332 @@
+"""The shared mode (``kulturplan serve``) and what the dashboard server exposes.
+
+Checked with plain HTTP requests against a real server: without the password every
+page is refused (redirect to the login page, 403 for APIs), with it only the dashboards
+answer — no Jupyter contents, terminals, kernel list, tree or lab, no files through
+``/voila/files/`` (also not by path traversal). ``make start`` listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from browser_support import ROOT, _free_port, _wait_port, template_env
+
+from kulturplan import cli
+from kulturplan._paths import ENV_TOKEN
+from kulturplan.errors import ParameterError
+from kulturplan.serve import MIN_TOKEN_LENGTH, read_token, voila_argv
+
+TOKEN = "kp-test-" + "x7Q2m9Lr4Tz8Wc1N"  # 24 characters
+
+
+# -- the password ---------------------------------------------------------------------------
+def test_no_password_is_refused_in_german():
+    with pytest.raises(ParameterError, match="startet nicht ohne Passwort.*KULTURPLAN_TOKEN"):
+        read_token(environ={})
+    with pytest.raises(ParameterError, match="ohne Passwort"):
+        read_token(environ={ENV_TOKEN: "   "})
+
+
+def test_short_password_is_refused():
+    with pytest.raises(ParameterError, match=rf"zu kurz \(5 Zeichen\).*{MIN_TOKEN_LENGTH}"):
+        read_token(environ={ENV_TOKEN: "abcde"})
+
+
+def test_password_from_environment_or_file(tmp_path):
+    assert read_token(environ={ENV_TOKEN: f"  {TOKEN}\n"}) == TOKEN
+    path = tmp_path / "passwort.txt"
+    path.write_text(TOKEN + "\nzweite Zeile\n", encoding="utf-8")
+    # the file wins over the environment
+    assert read_token(path, environ={ENV_TOKEN: "y" * 20}) == TOKEN
+    with pytest.raises(ParameterError, match="nicht lesbar"):
+        read_token(tmp_path / "fehlt.txt", environ={})
+    (tmp_path / "leer.txt").write_text("", encoding="utf-8")
+    with pytest.raises(ParameterError, match="ohne Passwort"):
+        read_token(tmp_path / "leer.txt", environ={})
+
+
+def test_token_never_on_the_command_line():
+    argv = voila_argv(Path("dashboards"), host="0.0.0.0", port=8866, base_url="/kulturplan")
+    assert argv == ["dashboards", "--no-browser", "--Voila.ip=0.0.0.0", "--port=8866",
+                    "--Voila.base_url=/kulturplan/"]
+    with pytest.raises(ParameterError, match="Port 0"):
+        voila_argv(Path("dashboards"), host="127.0.0.1", port=0)
+    with pytest.raises(ParameterError, match="muss mit „/“ beginnen"):
+        voila_argv(Path("dashboards"), host="127.0.0.1", port=1, base_url="kulturplan")
+
+
+def test_cli_serve_refuses_to_start_without_password(monkeypatch, capsys):
+    monkeypatch.delenv(ENV_TOKEN, raising=False)
+    assert cli.main(["serve", "--port", "8899"]) == 2
+    err = capsys.readouterr().err
+    assert "kulturplan: Fehler: Der geteilte Betrieb startet nicht ohne Passwort" in err
+    assert "Traceback" not in err
+
+
+# -- make start (its command line: tests/test_package.py) -------------------------------
+def _outside_address() -> str | None:
+    """This machine's address on its default network interface (not loopback)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: nothing is sent for UDP connect
+        except OSError:
+            return None
+        address = s.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+@pytest.mark.browser
+def test_started_like_make_start_not_reachable_from_the_network(voila_url):
+    address = _outside_address()
+    if address is None:
+        pytest.skip("kein Netzwerk-Interface außer loopback")
+    port = int(voila_url.rsplit(":", 1)[1])
+    with socket.socket() as s:
+        s.settimeout(2)
+        assert s.connect_ex((address, port)) != 0, f"{address}:{port} antwortet"
+    with socket.create_connection(("127.0.0.1", port), timeout=2):
+        pass
+
+
+# -- the shared server ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """``kulturplan serve`` on a free port with the test password."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KULTURPLAN_TOKEN=TOKEN,
+               KULTURPLAN_CACHE_DIR=str(tmp_path_factory.mktemp("cache")))
+    env.pop("JUPYTER_PATH", None)
+    env.update(template_env())
+    log = open(tmp_path_factory.mktemp("log") / "serve.log", "w+", encoding="utf-8")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kulturplan.cli", "serve", "--host", "127.0.0.1",
+         "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_port(port, proc)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.seek(0)
+        assert TOKEN not in log.read(), "Passwort im Server-Log"
+        log.close()
+
+
+def _get(port: int, path: str, headers: dict[str, str] | None = None,
+         method: str = "GET", body: str | None = None) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+AUTH = {"Authorization": f"token {TOKEN}"}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/voila/render/kreisuebersicht.ipynb",
+                                  "/voila/tree/"])
+def test_pages_need_the_password(shared, path):
+    response = _get(shared, path)
+    assert response.status == 302
+    assert response.getheader("Location").startswith("/login?next=")
+    wrong = _get(shared, path, {"Authorization": "token falsches-passwort-123456"})
+    assert wrong.status == 302
+
+
+@pytest.mark.browser
+def test_apis_refuse_without_password(shared):
+    kernel = f"/api/kernels/{uuid.uuid4()}"
+    assert _get(shared, kernel).status == 403
+    assert _get(shared, kernel, method="DELETE").status == 403
+    assert _get(shared, f"/voila/api/shutdown/{uuid.uuid4()}", method="POST", body="").status \
+        == 403
+
+
+@pytest.mark.browser
+def test_landing_page_with_password(shared):
+    response = _get(shared, "/", AUTH)
+    assert response.status == 200
+    assert _get(shared, f"/?token={TOKEN}").status == 200
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", [
+    "/api/kernels", "/api/contents", "/api/contents/dashboards", "/api/terminals",
+    "/api/sessions", "/terminals/1", "/tree", "/lab", "/api/kernelspecs", "/api/status",
+])
+def test_no_jupyter_apis_even_with_password(shared, path):
+    assert _get(shared, path, AUTH).status == 404
+
+
+@pytest.mark.browser
+def test_voila_contents_lists_names_only(shared):
+    """Voilà's tree API (``/voila/api/contents``) names the dashboards, never a content."""
+    conn = http.client.HTTPConnection("127.0.0.1", shared, timeout=60)
+    conn.request("GET", "/voila/api/contents/kreisuebersicht.ipynb?content=1", headers=AUTH)
+    response = conn.getresponse()
+    model = json.loads(response.read())
+    conn.close()
+    assert response.status == 200
+    assert model["type"] == "notebook" and model["content"] is None
+    for path in ("/voila/api/contents/..%2fvoila.json",
+                 "/voila/api/contents/%2e%2e/pyproject.toml?content=1"):
+        assert _get(shared, path, AUTH).status == 404
+    assert _get(shared, "/voila/api/contents").status == 403  # API without password
+
+
+@pytest.mark.browser
+def test_unknown_kernel_with_password(shared):
+    assert _get(shared, f"/api/kernels/{uuid.uuid4()}", AUTH).status == 404
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", [
+    "/voila/files/kreisuebersicht.ipynb",
+    "/voila/files/../voila.json",
+    "/voila/files/..%2fvoila.json",
+    "/voila/files/%2e%2e/%2e%2e/pyproject.toml",
+    "/voila/files/..%2f..%2fkulturplan%2f_paths.py",
+    "/voila/files//etc/passwd",
+    "/voila/files/../../../../etc/passwd",
+])
+def test_no_files_by_path_traversal(shared, path):
+    for headers in ({}, AUTH):
+        response = _get(shared, path, headers)
+        assert response.status in (403, 404), (path, response.status)
+
+
+@pytest.mark.browser
+def test_login_form(shared):
+    login = _get(shared, "/login")
+    assert login.status == 200
+    cookie = "; ".join(c.split(";")[0] for c in login.headers.get_all("Set-Cookie") or [])
+    xsrf = re.search(r"_xsrf=([^;]+)", cookie)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    form = {"password": "falsches-passwort-123456"}
+    if xsrf:
+        form["_xsrf"] = xsrf.group(1)
+    bad = _get(shared, "/login", headers, method="POST", body=urlencode(form))
+    assert bad.status == 401
+    form["password"] = TOKEN
+    good = _get(shared, "/login?next=%2F", headers, method="POST", body=urlencode(form))
+    assert good.status == 302
+    session = "; ".join(c.split(";")[0] for c in good.headers.get_all("Set-Cookie"))
+    assert _get(shared, "/", {"Cookie": session}).status == 200
+
+
+
+# -- the kernel manager (cap, closed pages) ------------------------------------------------
+def _manager(**kwargs):
+    from kulturplan.serve import CappedKernelManager
+
+    km = CappedKernelManager(**kwargs)
+    km.shut = []
+
+    async def shutdown_kernel(kernel_id, *args, **kw):
+        km.shut.append(kernel_id)
+        km._kernels.pop(kernel_id, None)
+
+    km.shutdown_kernel = shutdown_kernel
+    return km
+
+
+def test_kernel_cap_refuses_calmly(monkeypatch):
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from tornado.web import HTTPError
+
+    from kulturplan.serve import BUSY_MESSAGE
+
+    started = []
+
+    async def fake_start(self, *args, **kwargs):
+        started.append(kwargs.get("env", {}).get("VOILA_PREHEAT"))
+        return "neu"
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+    km = _manager(max_kernels=2)
+    km._kernels.update({"a": object(), "b": object()})
+    with pytest.raises(HTTPError) as info:
+        asyncio.run(km.start_kernel(kernel_name="python3", env={"VOILA_PREHEAT": "False"}))
+    assert info.value.status_code == 503
+    assert info.value.log_message == BUSY_MESSAGE.format(limit=2)
+    assert "alle 2 Plätze" in info.value.log_message
+    # refilling the pool of preheated kernels is not refused; below the cap pages start
+    assert asyncio.run(km.start_kernel(env={"VOILA_PREHEAT": "True"})) == "neu"
+    km._kernels.pop("b")
+    assert asyncio.run(km.start_kernel(env={"VOILA_PREHEAT": "False"})) == "neu"
+    assert started == ["True", "False"]
+
+
+def test_closed_page_kernel_is_shut_down_after_grace():
+    import asyncio
+
+    async def scenario():
+        km = _manager(closed_page_grace=0.05)
+        km._kernels.update({"zu": object(), "neu-verbunden": object(), "zwei": object()})
+        km._kernel_connections.update({"zu": 1, "neu-verbunden": 1, "zwei": 2})
+        km.notify_disconnect("zu")            # the page was closed
+        km.notify_disconnect("neu-verbunden")  # a network blip: reconnects in time
+        km.notify_connect("neu-verbunden")
+        km.notify_disconnect("zwei")          # one of two connections left
+        await asyncio.sleep(0.2)
+        return km.shut
+
+    assert asyncio.run(scenario()) == ["zu"]
+
+
+def test_closed_page_grace_negative_keeps_kernels():
+    import asyncio
+
+    async def scenario():
+        km = _manager(closed_page_grace=-1)
+        km._kernels["zu"] = object()
+        km._kernel_connections["zu"] = 1
+        km.notify_disconnect("zu")
+        await asyncio.sleep(0.05)
+        return km.shut
+
+    assert asyncio.run(scenario()) == []
+
+
+def test_kernel_no_page_connected_to_is_culled():
+    import asyncio
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from jupyter_server._tz import utcnow
+
+    async def scenario():
+        km = _manager(unconnected_timeout=60, cull_idle_timeout=900)
+        old = utcnow() - timedelta(seconds=61)
+        spec = {"kernel_spec": SimpleNamespace(metadata={}), "kernel_name": "python3"}
+        km._kernels.update({
+            "skript": SimpleNamespace(last_activity=old, execution_state="idle", **spec),
+            "rechnet": SimpleNamespace(last_activity=old, execution_state="busy", **spec),
+            "frisch": SimpleNamespace(last_activity=utcnow(), execution_state="idle", **spec),
+        })
+        for kernel_id in ("skript", "rechnet", "frisch"):
+            await km.cull_kernel_if_idle(kernel_id)
+        return km.shut
+
+    assert asyncio.run(scenario()) == ["skript"]
