@@ -130,9 +130,7 @@ def test_calendar_block_lists_the_collisions_of_the_chosen_month(region, table, 
 def test_scenario_block_shows_the_comparison_of_the_planungswerkstatt(region, table):
     model = PlanningModel(region, category="musikschule", threshold=20.0, unit="min")
     assert "extras" not in model.report_selection()  # nothing kept: no scenario chapter
-    fac = model.facilities()
-    for site in fac[fac["category"] == "bibliothek"].geometry.iloc[:2]:
-        model.add(site.x, site.y)  # two branches in libraries
+    model.propose(2)  # two branches (exact MCLP), as in test_ui_planning
     model.keep("Zweigstellen")
     selection = model.report_selection()
     frame = selection["extras"]["scenarios"]
@@ -147,6 +145,7 @@ def test_scenario_block_shows_the_comparison_of_the_planungswerkstatt(region, ta
     assert (f"Zweigstellen {row['Kennzahl']} {format_number(round(figures['vorher']), 0)} "
             f"{format_number(round(figures['nachher']), 0)}") in text
     assert f"{format_number(figures['anteil_nachher'], 1)}" in text
+    assert "128.321 139.827 11.506" in text  # the Planungswerkstatt's own comparison
 
 
 # -- cooperation -------------------------------------------------------------------------------
@@ -211,10 +210,10 @@ def test_cooperation_block_escapes_names(region, table, coop):
 def test_new_chapters_as_png_pages(region, table, coop, cost_model, calendar_app):
     ags = coop.match.pairs["request_ags"].value_counts().index[0]
     model = PlanningModel(region, category="musikschule", threshold=20.0, unit="min")
-    fac = model.facilities()
-    for site in fac[fac["category"] == "bibliothek"].geometry.iloc[:2]:
-        model.add(site.x, site.y)
-    model.keep("Zwei Zweigstellen in Bibliotheken")
+    model.propose(2)
+    model.keep("Zwei Zweigstellen")
+    model.reset()
+    model.propose(1)  # the current scenario: one branch
     extras = {"costs": cost_model.report_extras("Musikschulverband Musterland"),
               **calendar_app.report_extras(),
               "scenarios": model.report_selection()["extras"]["scenarios"]}

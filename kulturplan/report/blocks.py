@@ -350,7 +350,7 @@ VOLUNTEER_COLUMNS: dict[str, str] = {
 """The only columns of volunteer matches a report shows: ids and municipalities (no names,
 no contact data — whatever else the table holds is never printed)."""
 
-PARTNER_ROWS = 20
+PARTNER_ROWS = 10
 """Partner pairs printed in a report (the rest are counted)."""
 
 
