@@ -232,3 +232,25 @@ def test_new_chapters_as_png_pages(region, table, coop, cost_model, calendar_app
         subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(ARTIFACTS / name)],
                        check=True)
         assert len(list(ARTIFACTS.glob(f"{name}-*.png"))) >= 2
+
+
+# -- the dashboards' buttons pass their selection ---------------------------------------------
+def test_dashboard_buttons_build_reports_with_their_chapters(data, calendar_app):
+    from kulturplan.ui.cooperation import Kooperation
+    from kulturplan.ui.costs import Kostenteilung
+    from kulturplan.ui.needs import Bedarfsanalyse
+
+    html = Kostenteilung(data).report.build("html").decode("utf-8")
+    assert "Kostenteilung: Zweckverband Musikschule Waldleben" in text_of(html)
+    html = calendar_app.report.build("html").decode("utf-8")
+    assert "Veranstaltungskalender: Überschneidungen im" in text_of(html)
+    coop = Kooperation(data, volunteer_folder="demo")
+    coop.picker.value = "99001005"
+    text = text_of(coop.report.build("html").decode("utf-8"))
+    assert "Gemeindesteckbrief Eulenhofen" in text and "Kooperation: Eulenhofen" in text
+    coop.report.scope = "kreis"  # the Kreisbericht keeps the lists of the chosen place
+    text = text_of(coop.report.build("html").decode("utf-8"))
+    assert "Kreisbericht Landkreis Musterland" in text and "Kooperation: Eulenhofen" in text
+    needs = Bedarfsanalyse(data)
+    text = text_of(needs.report.build("html").decode("utf-8"))
+    assert "Bedarfsanalyse: Ergebnisse der Befragung" in text

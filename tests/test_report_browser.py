@@ -4,7 +4,10 @@ In the Kreisübersicht a municipality is chosen, "Bericht herunterladen (PDF)" a
 "Tabellen (Excel)" are clicked, the progress note and then the link appear, and the
 downloaded files are a valid PDF (its text names the municipality) and a valid workbook
 (its Steckbrief sheet is that municipality's). The Versorgungslücken dashboard offers the
-Kreisbericht for the chosen standard.
+Kreisbericht for the chosen standard; the Planungswerkstatt the Kreisbericht with its
+scenario comparison, the Kostenteilung one with the cost-sharing keys, the Kooperation the
+Steckbrief with the cooperation chapter, the Veranstaltungskalender one with the month's
+collisions (screenshots ``*_bericht.png`` in test-artifacts).
 """
 
 from __future__ import annotations
@@ -13,7 +16,15 @@ import shutil
 import subprocess
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, Page, _assert_clean, _select, _wait_drawn
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    Page,
+    _assert_clean,
+    _select,
+    _wait_drawn,
+    _wait_for,
+)
 from openpyxl import load_workbook
 
 pytestmark = [
@@ -112,7 +123,9 @@ def test_planungswerkstatt_and_kostenteilung_download_their_kreisbericht(
     try:
         page.goto(voila_url + "/voila/render/planungswerkstatt.ipynb", wait_until="commit",
                   timeout=90_000)
-        _wait_drawn(page)
+        _wait_for(page, "() => document.querySelectorAll('.leaflet-container "
+                  "path.leaflet-interactive').length > 0 && document.querySelector("
+                  "'.kp-report-pdf') !== null", 90_000, "Karte und Berichtsknopf")
         page.get_by_text("Vorschlag berechnen", exact=True).last.click()
         page.wait_for_function(
             "() => document.body.innerText.includes('nachweislich die beste Lösung')",

@@ -9,10 +9,14 @@ needs input, an entry of ``ctx.extras`` — not a new report::
     from kulturplan import report
     html = report.kreisbericht(region, blocks=[*report.KREIS_BLOCKS, my_block])
 
-Planning hook: :func:`scenario_block` shows ``ctx.extras["scenarios"]`` (a table of
-scenarios to compare, e.g. built by ``kulturplan.planning`` once it lands:
-one row per scenario, German headers, numbers) and is already part of
-:data:`KREIS_BLOCKS`; it stays silent while no scenarios are passed.
+Hooks (entries of ``ctx.extras``, each block silent while its entry is absent):
+``"scenarios"`` — :func:`scenario_block`, a table of scenarios to compare
+(:func:`scenario_table` of a :func:`kulturplan.planning.compare` result, as the
+Planungswerkstatt passes it); ``"cooperation"`` — :func:`cooperation_block` (places like
+mine, partners, volunteer matches by id; also a chapter of the Gemeindesteckbrief,
+:data:`STECKBRIEF_BLOCKS`); ``"calendar"`` — :func:`calendar_block` (collisions of one
+month); ``"costs"`` — :func:`cost_block` (cost-sharing keys side by side with the cost
+alone). The needs block reads the region's survey itself.
 """
 
 from __future__ import annotations
