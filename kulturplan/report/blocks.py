@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
-from kulturplan._format import format_number
+from kulturplan._format import MONTHS_DE, format_number
 from kulturplan._safe import html_text
 from kulturplan.report._html import SVG_CELL, Section, cards, figure, legend, notice, paragraph
 from kulturplan.report._html import table as html_table
@@ -442,8 +442,6 @@ def cooperation_block(ctx: ReportContext) -> Section | None:
 
 
 # -- calendar ---------------------------------------------------------------------------------
-MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-             "September", "Oktober", "November", "Dezember")
 
 
 def _when(value: Any) -> str:

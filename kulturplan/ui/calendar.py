@@ -25,7 +25,7 @@ import pandas as pd
 import traitlets as t
 
 from kulturplan import catalog
-from kulturplan._format import format_number
+from kulturplan._format import MONTHS_DE, format_number
 from kulturplan._paths import project_root, region_folder_from_env
 from kulturplan._safe import cell_text
 from kulturplan.cooperation.calendar import WINDOWS, event_collisions, event_places
@@ -44,8 +44,6 @@ ENV_CALENDAR = "KULTURPLAN_KALENDER"
 """Environment variable naming a folder of ``.ics`` feeds."""
 
 ICS_MIME = "text/calendar"
-MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-             "September", "Oktober", "November", "Dezember")
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 EXPORT_COLUMNS: dict[str, str] = {
