@@ -254,3 +254,27 @@ def test_dashboard_buttons_build_reports_with_their_chapters(data, calendar_app)
     needs = Bedarfsanalyse(data)
     text = text_of(needs.report.build("html").decode("utf-8"))
     assert "Bedarfsanalyse: Ergebnisse der Befragung" in text
+
+
+def test_workbook_carries_the_chapters_tables(region, table, cost_model, calendar_app, coop):
+    import io
+
+    from openpyxl import load_workbook
+
+    ags = coop.match.pairs["request_ags"].iloc[0]
+    pairs = coop.match.pairs.assign(email="erika@example.org")
+    extras = {"costs": cost_model.report_extras("ZV"), **calendar_app.report_extras(),
+              "cooperation": {"ags": ags, "volunteers": pairs}}
+    book = load_workbook(io.BytesIO(report.workbook(region, table=table, ags=ags,
+                                                    extras=extras)))
+    assert {"Kostenteilung", "Überschneidungen", "Freiwilligenbörse"} <= set(book.sheetnames)
+    rows = list(book["Kostenteilung"].values)
+    header = list(rows[0])
+    shapley = costs.shapley(cost_model.cost, cost_model.members)
+    got = {r[0]: r[header.index("Shapley-Wert (EUR)")] for r in rows[1:]}
+    assert got == pytest.approx(shapley.to_dict())
+    n = len(blocks.month_collisions(extras["calendar"]))
+    assert book["Überschneidungen"].max_row == n + 1
+    cells = [str(c) for r in book["Freiwilligenbörse"].values for c in r]
+    assert not any("example.org" in c for c in cells)
+    assert list(book["Freiwilligenbörse"].values)[0] == tuple(blocks.VOLUNTEER_COLUMNS.values())

@@ -449,6 +449,13 @@ def _when(value: Any) -> str:
     return f"{ts:%d.%m.%Y}" if (ts.hour, ts.minute) == (0, 0) else f"{ts:%d.%m.%Y %H:%M}"
 
 
+def month_collisions(cal: dict[str, Any]) -> pd.DataFrame:
+    """The collisions of ``cal["collisions"]`` whose first event starts in ``cal["month"]``."""
+    month = pd.Timestamp(cal["month"]).to_period("M")
+    col = cal["collisions"]
+    return col[pd.to_datetime(col["start_a"]).dt.to_period("M") == month]
+
+
 def calendar_block(ctx: ReportContext) -> Section | None:
     """Event collisions of one month (``ctx.extras["calendar"]``).
 
@@ -461,8 +468,7 @@ def calendar_block(ctx: ReportContext) -> Section | None:
     if not cal or cal.get("month") is None or cal.get("collisions") is None:
         return None
     month = pd.Timestamp(cal["month"]).to_period("M")
-    col = cal["collisions"]
-    col = col[pd.to_datetime(col["start_a"]).dt.to_period("M") == month]
+    col = month_collisions(cal)
     label = f"{MONTHS_DE[month.month - 1]} {month.year}"
     window, radius = cal.get("window"), cal.get("radius_km")
     rule = ("gleiche Sparte und Zielgruppe"
