@@ -10,6 +10,10 @@ import math
 import re
 from typing import Any
 
+MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+             "September", "Oktober", "November", "Dezember")
+"""German month names (January first)."""
+
 MISSING = "–"
 """Text shown for a missing number."""
 

@@ -17,7 +17,9 @@ Quick start (notebook)::
 
 The Kreisbericht is a list of chapter blocks (:mod:`kulturplan.report.blocks`): a new
 result type adds a block (and, for input, an entry in ``extras``), not a new report. The
-planning hook is ``extras={"scenarios": table}``.
+planning hook is ``extras={"scenarios": table}`` (:func:`scenario_table` of a
+``kulturplan.planning.compare`` result); cooperation lists, calendar collisions and cost
+sharing come in as ``extras["cooperation"]``, ``["calendar"]`` and ``["costs"]``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,16 @@ from kulturplan.errors import OverwriteRefusedError, ParameterError
 from kulturplan.region import Region
 from kulturplan.report import steckbrief as _steckbrief
 from kulturplan.report._html import Section, document
-from kulturplan.report.blocks import KREIS_BLOCKS, Block, scenario_block
+from kulturplan.report.blocks import (
+    KREIS_BLOCKS,
+    STECKBRIEF_BLOCKS,
+    Block,
+    calendar_block,
+    cooperation_block,
+    cost_block,
+    scenario_block,
+    scenario_table,
+)
 from kulturplan.report.context import (
     DEFAULT_CRITERIA,
     DEFAULT_INDICATOR,
@@ -50,16 +61,21 @@ __all__ = [
     "KEY_DECIMALS",
     "KEY_INDICATORS",
     "KREIS_BLOCKS",
+    "STECKBRIEF_BLOCKS",
     "Block",
     "PdfEngineError",
     "ReportContext",
     "Section",
     "build",
+    "calendar_block",
+    "cooperation_block",
+    "cost_block",
     "filename",
     "gemeindesteckbrief",
     "kreisbericht",
     "render_html",
     "scenario_block",
+    "scenario_table",
     "to_pdf",
     "workbook",
     "write_report",

@@ -9,21 +9,27 @@ needs input, an entry of ``ctx.extras`` — not a new report::
     from kulturplan import report
     html = report.kreisbericht(region, blocks=[*report.KREIS_BLOCKS, my_block])
 
-Planning hook: :func:`scenario_block` shows ``ctx.extras["scenarios"]`` (a table of
-scenarios to compare, e.g. built by ``kulturplan.planning`` once it lands:
-one row per scenario, German headers, numbers) and is already part of
-:data:`KREIS_BLOCKS`; it stays silent while no scenarios are passed.
+Hooks (entries of ``ctx.extras``, each block silent while its entry is absent):
+``"scenarios"`` — :func:`scenario_block`, a table of scenarios to compare
+(:func:`scenario_table` of a :func:`kulturplan.planning.compare` result, as the
+Planungswerkstatt passes it); ``"cooperation"`` — :func:`cooperation_block` (places like
+mine, partners, volunteer matches by id; also a chapter of the Gemeindesteckbrief,
+:data:`STECKBRIEF_BLOCKS`); ``"calendar"`` — :func:`calendar_block` (collisions of one
+month); ``"costs"`` — :func:`cost_block` (cost-sharing keys side by side with the cost
+alone). The needs block reads the region's survey itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
-from kulturplan._format import format_number
+from kulturplan._format import MONTHS_DE, format_number
+from kulturplan._safe import html_text
 from kulturplan.report._html import SVG_CELL, Section, cards, figure, legend, notice, paragraph
 from kulturplan.report._html import table as html_table
 from kulturplan.report.context import KEY_DECIMALS, ReportContext, german_date
@@ -304,6 +310,235 @@ def scenario_block(ctx: ReportContext) -> Section | None:
     return Section("Planungsszenarien im Vergleich", body, new_page=True)
 
 
+def scenario_table(comparison: Any, population: float) -> pd.DataFrame:
+    """Table of :func:`scenario_block` from a :class:`kulturplan.planning.Comparison`.
+
+    One row per scenario (and reach standard): inhabitants within reach today and in
+    the scenario, the change, both shares of ``population`` and the number of
+    municipalities that gain. Inhabitants are rounded to whole persons.
+
+    Parameters
+    ----------
+    comparison
+        Result of :func:`kulturplan.planning.compare`.
+    population
+        Inhabitants of the region (denominator of the shares).
+    """
+    table = comparison.table
+    reach = table[table["indicator"].str.startswith("erreichbar__")]
+    rows = []
+    for (scenario, _ind), part in reach.groupby(["scenario", "indicator"], sort=False):
+        before, after = float(part["baseline"].sum()), float(part["value"].sum())
+        rows.append({
+            "Szenario": str(scenario),
+            "Kennzahl": str(part["label"].iloc[0]),
+            "Einw. in Reichweite heute": round(before),
+            "im Szenario": round(after),
+            "Veränderung": round(after) - round(before),
+            "Anteil heute (%)": 100 * before / population if population else 0.0,
+            "Anteil im Szenario (%)": 100 * after / population if population else 0.0,
+            "Gemeinden mit Zugewinn": int((part["change"] > 0).sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+# -- cooperation ------------------------------------------------------------------------------
+VOLUNTEER_COLUMNS: dict[str, str] = {
+    "volunteer": "Freiwillige:r (Kennung)",
+    "volunteer_ags": "Wohngemeinde",
+    "request": "Gesuch (Kennung)",
+    "request_ags": "Gemeinde des Gesuchs",
+    "km": "Entfernung (km)",
+    "score": "Punktzahl (0–1)",
+}
+"""The only columns of volunteer matches a report shows: ids and municipalities (no names,
+no contact data — whatever else the table holds is never printed)."""
+
+PARTNER_ROWS = 10
+"""Partner pairs printed in a report (the rest are counted)."""
+
+
+def _similar_frame(similar: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Rang": [number(v, 0) for v in similar["rank"]],
+        "Gemeinde": similar["name"].astype(str).to_numpy(),
+        "Abstand": [format_number(v, 2) for v in similar["distance"]],
+        "ähnlich bei": similar["alike"].astype(str).to_numpy(),
+        "verschieden bei": similar["different"].astype(str).to_numpy(),
+    })
+
+
+def _partner_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    groups = catalog.TARGET_GROUPS
+    return pd.DataFrame({
+        "Sparte": [catalog.category_label(c) if isinstance(c, str) and c else
+                   f"Zielgruppe {groups.get(g, g)}"
+                   for c, g in zip(rows["category"], rows["target_group"], strict=True)],
+        "sucht": rows["name"].astype(str).to_numpy(),
+        "Partner": rows["partner_name"].astype(str).to_numpy(),
+        "Punkte": [number(v, 0) for v in rows["score"]],
+        "Begründung": rows["reason"].astype(str).to_numpy(),
+    })
+
+
+def volunteer_frame(pairs: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    """Volunteer matches for print: ids and municipality names only (German headers)."""
+    out = pd.DataFrame({
+        VOLUNTEER_COLUMNS["volunteer"]: pairs["volunteer"].astype(str).to_numpy(),
+        VOLUNTEER_COLUMNS["volunteer_ags"]: pairs["volunteer_ags"].map(names).fillna("–")
+        .to_numpy(),
+        VOLUNTEER_COLUMNS["request"]: pairs["request"].astype(str).to_numpy(),
+        VOLUNTEER_COLUMNS["request_ags"]: pairs["request_ags"].map(names).fillna("–")
+        .to_numpy(),
+        VOLUNTEER_COLUMNS["km"]: [number(v, 1) for v in pairs["km"]],
+        VOLUNTEER_COLUMNS["score"]: [format_number(v, 2) for v in pairs["score"]],
+    })
+    return out
+
+
+def cooperation_block(ctx: ReportContext) -> Section | None:
+    """Places like the chosen municipality, partners nearby and volunteer matches.
+
+    Shows ``ctx.extras["cooperation"]``, a mapping with ``ags`` (the municipality) and any
+    of ``similar`` (:meth:`kulturplan.ui.cooperation.CooperationModel.similar_to`-style
+    rows: ``rank``, ``name``, ``distance``, ``alike``, ``different``), ``partners``
+    (:func:`kulturplan.cooperation.partners` rows of that municipality) and
+    ``volunteers`` (:class:`kulturplan.cooperation.VolunteerMatch` ``pairs``). Volunteers
+    appear by id and municipality only (:data:`VOLUNTEER_COLUMNS`).
+    """
+    coop = ctx.extras.get("cooperation")
+    if not coop or coop.get("ags") not in ctx.names.index:
+        return None
+    ags = str(coop["ags"])
+    name = ctx.names[ags]
+    body = ""
+    similar = coop.get("similar")
+    if similar is not None and len(similar):
+        body += f"<h3>Orte wie {html_text(name)}</h3>" + html_table(
+            _similar_frame(similar), right=["Rang", "Abstand"], small=True) + paragraph(
+            "Abstand über die Kennzahlen des Kulturprofils (0 = gleich, 1 = am wenigsten "
+            "ähnlich); Gemeinden gleicher Struktur lernen am leichtesten voneinander.",
+            "kp-note")
+    partner_rows = coop.get("partners")
+    if partner_rows is not None and len(partner_rows):
+        shown = _partner_frame(partner_rows.head(PARTNER_ROWS))
+        body += "<h3>Partner in der Nähe</h3>" + html_table(shown, right=["Punkte"],
+                                                            small=True)
+        if len(partner_rows) > PARTNER_ROWS:
+            body += paragraph(f"{number(len(partner_rows), 0)} Paare; die ersten "
+                              f"{PARTNER_ROWS} nach Punktzahl stehen hier.", "kp-note")
+    pairs = coop.get("volunteers")
+    if pairs is not None and len(pairs):
+        mine = pairs[(pairs["volunteer_ags"] == ags) | (pairs["request_ags"] == ags)]
+        body += "<h3>Freiwilligenbörse</h3>"
+        body += (html_table(volunteer_frame(mine, ctx.names), right=[
+            VOLUNTEER_COLUMNS["km"], VOLUNTEER_COLUMNS["score"]], small=True) if len(mine)
+            else paragraph(f"Keine vorgeschlagenen Paare mit {name}."))
+        body += paragraph("Freiwillige und Gesuche nur mit ihrer Kennung und Gemeinde; "
+                          "Namen und Kontaktdaten stehen nicht im Bericht.", "kp-note")
+    if not body:
+        return None
+    return Section(f"Kooperation: {name}", body, new_page=True)
+
+
+# -- calendar ---------------------------------------------------------------------------------
+
+
+def _when(value: Any) -> str:
+    ts = pd.Timestamp(value)
+    return f"{ts:%d.%m.%Y}" if (ts.hour, ts.minute) == (0, 0) else f"{ts:%d.%m.%Y %H:%M}"
+
+
+def month_collisions(cal: dict[str, Any]) -> pd.DataFrame:
+    """The collisions of ``cal["collisions"]`` whose first event starts in ``cal["month"]``."""
+    month = pd.Timestamp(cal["month"]).to_period("M")
+    col = cal["collisions"]
+    return col[pd.to_datetime(col["start_a"]).dt.to_period("M") == month]
+
+
+def calendar_block(ctx: ReportContext) -> Section | None:
+    """Event collisions of one month (``ctx.extras["calendar"]``).
+
+    The entry holds ``month`` (any date in the month), ``collisions``
+    (:func:`kulturplan.cooperation.event_collisions` rows) and optionally ``window``
+    (German text, e.g. "am selben Wochenende"), ``radius_km`` and ``events`` (number
+    of events of the month in the selection).
+    """
+    cal = ctx.extras.get("calendar")
+    if not cal or cal.get("month") is None or cal.get("collisions") is None:
+        return None
+    month = pd.Timestamp(cal["month"]).to_period("M")
+    col = month_collisions(cal)
+    label = f"{MONTHS_DE[month.month - 1]} {month.year}"
+    window, radius = cal.get("window"), cal.get("radius_km")
+    rule = ("gleiche Sparte und Zielgruppe"
+            + (f" {window}" if window else "")
+            + (f" im Umkreis von {number(radius, 0)} km" if radius is not None else "")
+            + ", oder derselbe Ort doppelt belegt")
+    items = [(number(len(col), 0), f"Überschneidungen im {label}")]
+    if cal.get("events") is not None:
+        items.insert(0, (number(cal["events"], 0), f"Termine im {label}"))
+    body = cards(items) + paragraph(f"Überschneidung: {rule}. Hinweise, keine Verbote; "
+                                    "Entfernungen als Luftlinie zwischen den "
+                                    "Veranstaltungsorten.")
+    if len(col):
+        frame = pd.DataFrame({
+            "Veranstaltung": col["title_a"].astype(str).to_numpy(),
+            "Wann": [_when(v) for v in col["start_a"]],
+            "Gemeinde": col["ags_a"].map(ctx.names).fillna("–").to_numpy(),
+            "kollidiert mit": col["title_b"].astype(str).to_numpy(),
+            "Wann ": [_when(v) for v in col["start_b"]],
+            "Gemeinde ": col["ags_b"].map(ctx.names).fillna("–").to_numpy(),
+            "Entfernung (km)": [number(v, 1) for v in col["distance_km"]],
+            "Gründe": col["reasons"].astype(str).to_numpy(),
+        })
+        body += html_table(frame, right=["Entfernung (km)"], small=True)
+    else:
+        body += notice(f"Im {label} überschneiden sich keine Veranstaltungen.")
+    return Section(f"Veranstaltungskalender: Überschneidungen im {label}", body,
+                   new_page=True)
+
+
+# -- cost sharing -----------------------------------------------------------------------------
+def cost_block(ctx: ReportContext) -> Section | None:
+    """Cost sharing of a shared facility: every key side by side and the cost alone.
+
+    Shows ``ctx.extras["costs"]``: ``shares`` (index AGS of the members, one numeric
+    column in euros per key, German column labels, in order), ``alone`` (label of the
+    stand-alone column, compared with every key), optional ``title`` (the facility or
+    association) and ``explanations`` (label → plain German sentence).
+    """
+    costs = ctx.extras.get("costs")
+    if not costs or costs.get("shares") is None or len(costs["shares"]) == 0:
+        return None
+    shares: pd.DataFrame = costs["shares"]
+    alone = costs.get("alone")
+    names = pd.Series(ctx.names.reindex(shares.index).fillna(
+        pd.Series(shares.index.astype(str), index=shares.index)))
+    frame = pd.DataFrame({"Gemeinde": names.to_numpy()}, index=shares.index)
+    for col in shares.columns:
+        frame[str(col)] = [f"{number(v, 0)} €" for v in shares[col]]
+    total = {"Gemeinde": "zusammen", **{str(c): f"{number(shares[c].sum(), 0)} €"
+                                        for c in shares.columns}}
+    frame = pd.concat([frame, pd.DataFrame([total], index=["_total"])])
+    title = str(costs.get("title") or "Gemeinsame Einrichtung")
+    body = paragraph(f"{title}: was jede Mitgliedsgemeinde im Jahr nach jedem Schlüssel "
+                     "zahlt" + (f" und was sie „{alone}“ zahlen müsste." if alone else "."))
+    body += html_table(frame, right=[str(c) for c in shares.columns], sum_row=True, small=True)
+    if alone in shares.columns:
+        above = [f"{col}: " + ", ".join(names[shares.index[shares[col] > shares[alone] + 1e-6]])
+                 for col in shares.columns if col != alone
+                 and bool((shares[col] > shares[alone] + 1e-6).any())]
+        body += paragraph("Mehr als allein zahlen: " + "; ".join(above) + "." if above else
+                          "Bei keinem Schlüssel zahlt eine Gemeinde mehr als allein.")
+    explanations = costs.get("explanations") or {}
+    if explanations:
+        body += "<h3>Die Schlüssel in einfachen Worten</h3><ul>" + "".join(
+            f"<li><b>{html_text(k)}</b>: {html_text(v)}</li>" for k, v in explanations.items()
+        ) + "</ul>"
+    return Section(f"Kostenteilung: {title}", body, new_page=True)
+
+
 # -- sources ----------------------------------------------------------------------------------
 def methods_frame(ids: Sequence[str]) -> pd.DataFrame:
     """Label, unit and method description of the indicators ``ids`` (German)."""
@@ -343,6 +578,12 @@ KREIS_BLOCKS: tuple[Block, ...] = (
     peers_block,
     needs_block,
     scenario_block,
+    cooperation_block,
+    calendar_block,
+    cost_block,
     sources_block,
 )
 """Chapters of the Kreisbericht in order (each may leave itself out)."""
+
+STECKBRIEF_BLOCKS: tuple[Block, ...] = (cooperation_block,)
+"""Optional chapters of the Gemeindesteckbrief, before its sources (silent without data)."""

@@ -1,12 +1,14 @@
 """Excel workbook of a report: one sheet per table, German headers with units.
 
 Sheets: (Steckbrief of the municipality,) Indikatoren, Versorgungslücken, Vergleich,
-Einrichtungen, Befragung (with a survey), Katalog (labels, units, methods), Quellen
-(sources, licences, date of the data and of the workbook). Every sheet has its header
-in row 1, frozen, German number formats (``#.##0,0`` as Excel shows them under a German
-locale) and column widths. Text cells pass :func:`kulturplan._safe.cell_text`, so a
-name such as ``=HYPERLINK(…)`` from an input file arrives as text, never as a formula.
-Only aggregated numbers and public facility data are written (no personal data).
+Einrichtungen, Befragung (with a survey), the tables of optional chapters passed in
+``extras`` (Szenarien, Kostenteilung, Überschneidungen, Freiwilligenbörse), Katalog
+(labels, units, methods), Quellen (sources, licences, date of the data and of the
+workbook). Every sheet has its header in row 1, frozen, German number formats
+(``#.##0,0`` as Excel shows them under a German locale) and column widths. Text cells
+pass :func:`kulturplan._safe.cell_text`, so a name such as ``=HYPERLINK(…)`` from an
+input file arrives as text, never as a formula. Only aggregated numbers and public
+facility data are written (no personal data; volunteers by id and municipality only).
 """
 
 from __future__ import annotations
@@ -162,8 +164,55 @@ def sheets(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     out["Einrichtungen"] = _facility_sheet(ctx)
     if ctx.has_survey:
         out["Befragung"] = _survey_sheet(ctx)
+    out.update(_extra_sheets(ctx))
     out["Katalog"] = _catalog_sheet(ctx)
     out["Quellen"] = _sources_sheet(ctx)
+    return out
+
+
+def _extra_sheets(ctx: ReportContext) -> dict[str, pd.DataFrame]:
+    """Tables of the optional chapters passed in ``ctx.extras`` (numbers unformatted)."""
+    from kulturplan.report.blocks import VOLUNTEER_COLUMNS, month_collisions
+
+    out: dict[str, pd.DataFrame] = {}
+    scenarios = ctx.extras.get("scenarios")
+    if scenarios is not None and len(scenarios):
+        out["Szenarien"] = scenarios.reset_index(drop=not scenarios.index.name)
+    costs = ctx.extras.get("costs")
+    if costs and costs.get("shares") is not None and len(costs["shares"]):
+        shares = costs["shares"]
+        frame = shares.rename(columns=lambda c: f"{c} (EUR)").reset_index(drop=True)
+        frame.insert(0, "Gemeinde", ctx.names.reindex(shares.index).to_numpy())
+        frame.insert(0, "AGS", shares.index.astype(str))
+        out["Kostenteilung"] = frame
+    cal = ctx.extras.get("calendar")
+    if cal and cal.get("month") is not None and cal.get("collisions") is not None:
+        col = month_collisions(cal)
+        out["Überschneidungen"] = pd.DataFrame({
+            "Veranstaltung": col["title_a"].astype(str).to_numpy(),
+            "Beginn": pd.to_datetime(col["start_a"]).dt.strftime("%d.%m.%Y %H:%M").to_numpy(),
+            "Gemeinde": col["ags_a"].map(ctx.names).to_numpy(),
+            "kollidiert mit": col["title_b"].astype(str).to_numpy(),
+            "Beginn (2)": pd.to_datetime(col["start_b"]).dt.strftime("%d.%m.%Y %H:%M")
+            .to_numpy(),
+            "Gemeinde (2)": col["ags_b"].map(ctx.names).to_numpy(),
+            "Entfernung (km)": col["distance_km"].astype(float).to_numpy(),
+            "Gründe": col["reasons"].astype(str).to_numpy(),
+        })
+    coop = ctx.extras.get("cooperation")
+    if coop and coop.get("volunteers") is not None and len(coop["volunteers"]):
+        pairs = coop["volunteers"]
+        ags = coop.get("ags")
+        pairs = pairs[(pairs["volunteer_ags"] == ags) | (pairs["request_ags"] == ags)]
+        out["Freiwilligenbörse"] = pd.DataFrame({  # ids and municipalities only
+            VOLUNTEER_COLUMNS["volunteer"]: pairs["volunteer"].astype(str).to_numpy(),
+            VOLUNTEER_COLUMNS["volunteer_ags"]: pairs["volunteer_ags"].map(ctx.names)
+            .to_numpy(),
+            VOLUNTEER_COLUMNS["request"]: pairs["request"].astype(str).to_numpy(),
+            VOLUNTEER_COLUMNS["request_ags"]: pairs["request_ags"].map(ctx.names).to_numpy(),
+            VOLUNTEER_COLUMNS["km"]: pairs["km"].astype(float).to_numpy(),
+            VOLUNTEER_COLUMNS["score"]: pairs["score"].astype(float).to_numpy(),
+        })
     return out
 
 

@@ -14,7 +14,7 @@ from kulturplan.indicators.basic import own_facilities
 from kulturplan.indicators.peers import size_class
 from kulturplan.report._html import SVG_CELL, Section, cards, figure, notice, paragraph
 from kulturplan.report._html import table as html_table
-from kulturplan.report.blocks import methods_frame, number, pct, sources_html
+from kulturplan.report.blocks import STECKBRIEF_BLOCKS, methods_frame, number, pct, sources_html
 from kulturplan.report.context import ReportContext
 from kulturplan.viz import svg
 from kulturplan.viz.charts import profile_frame
@@ -158,8 +158,9 @@ def _sources_section(ctx: ReportContext) -> Section:
 
 def sections(ctx: ReportContext) -> list[Section]:
     """The chapters of the Gemeindesteckbrief of ``ctx.ags``."""
+    extra = [s for s in (b(ctx) for b in STECKBRIEF_BLOCKS) if s is not None]
     return [_figures_section(ctx), _profile_section(ctx), _facilities_section(ctx),
-            _reach_section(ctx), _sources_section(ctx)]
+            _reach_section(ctx), *extra, _sources_section(ctx)]
 
 
 def title(ctx: ReportContext) -> tuple[str, str]:

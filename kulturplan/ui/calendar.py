@@ -25,7 +25,7 @@ import pandas as pd
 import traitlets as t
 
 from kulturplan import catalog
-from kulturplan._format import format_number
+from kulturplan._format import MONTHS_DE, format_number
 from kulturplan._paths import project_root, region_folder_from_env
 from kulturplan._safe import cell_text
 from kulturplan.cooperation.calendar import WINDOWS, event_collisions, event_places
@@ -36,6 +36,7 @@ from kulturplan.ui.apps import _App, sources_html
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
 from kulturplan.ui.gaps import download_link
+from kulturplan.ui.report_download import ReportDownload
 from kulturplan.ui.widgets import CategoryFilter
 from kulturplan.viz import charts
 
@@ -43,8 +44,6 @@ ENV_CALENDAR = "KULTURPLAN_KALENDER"
 """Environment variable naming a folder of ``.ics`` feeds."""
 
 ICS_MIME = "text/calendar"
-MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-             "September", "Oktober", "November", "Dezember")
 WEEKDAYS_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 EXPORT_COLUMNS: dict[str, str] = {
@@ -277,6 +276,8 @@ class Veranstaltungskalender(_App):
         self.weekend_box.add_class("kp-weekend")
         self.downloads = w.HTML()
         self.import_note = w.HTML(self._import_html())
+        self.report = ReportDownload(data.region, municipalities=False,
+                                     selection=lambda: {"extras": self.report_extras()})
         controls = w.VBox([
             w.HBox([self.category_picker, self.group_picker, self.month_picker],
                    layout=w.Layout(flex_flow="row wrap")),
@@ -292,6 +293,7 @@ class Veranstaltungskalender(_App):
             style.section("Überschneidungen"), self.collision_table,
             style.section("Am nächsten Wochenende"), self.weekend_box,
             style.section("Kalender herunterladen"), self.downloads,
+            style.section("Bericht und Tabellen"), self.report,
             style.section("Import der Kalender"), self.import_note,
             style.section("Datenquellen"), w.HTML(sources_html(data)),
         ]
@@ -335,6 +337,16 @@ class Veranstaltungskalender(_App):
         col = self.model.collisions(self.window, self.radius_km)
         shown = set(self.current_events().index)
         return col[col["event_a"].isin(shown) | col["event_b"].isin(shown)]
+
+    def report_extras(self) -> dict[str, Any]:
+        """``extras["calendar"]`` of :func:`kulturplan.report.blocks.calendar_block`."""
+        if not self.month:
+            return {}
+        starts = self.current_events()["start"]
+        return {"calendar": {
+            "month": pd.Timestamp(self.month + "-01"), "collisions": self.current_collisions(),
+            "window": WINDOWS[self.window], "radius_km": self.radius_km,
+            "events": int((starts.dt.strftime("%Y-%m") == self.month).sum())}}
 
     def refresh(self) -> None:
         events = self.current_events()

@@ -44,6 +44,7 @@ from kulturplan.ui import style
 from kulturplan.ui.apps import _App, _subtitle, sources_html
 from kulturplan.ui.data import DashboardData, region_folder_from_env
 from kulturplan.ui.gaps import download_link
+from kulturplan.ui.report_download import ReportDownload
 from kulturplan.ui.widgets import ALL, CategoryFilter, MunicipalityPicker
 from kulturplan.viz import prepare
 from kulturplan.viz.leaflet import LeafletMap
@@ -358,16 +359,30 @@ class Kooperation(_App):
         for k, label in enumerate(("Orte und Partner", "Netzwerke", "Doppelte Angebote",
                                    "Best-Practice-Tandems", "Freiwilligenbörse")):
             self.tabs.set_title(k, label)
+        self.report = ReportDownload(region, selection=lambda: {
+            "ags": self.ags, "extras": self.report_extras()})
         children = [
             style.css(), w.HTML(COOP_CSS),
             style.header(f"{self.title} – {region.name}", _subtitle(data)),
             self.tabs,
+            style.section("Bericht und Tabellen"), self.report,
             style.section("Datenquellen"), w.HTML(sources_html(data)),
         ]
         super().__init__(children=children, **kwargs)
         t.link((self.picker, "value"), (self, "ags"))
         t.link((self.category_picker, "value"), (self, "category"))
         t.link((self.view_toggle, "value"), (self, "view"))  # linking ags drew everything
+
+    def report_extras(self) -> dict[str, Any]:
+        """``extras["cooperation"]`` of :func:`kulturplan.report.blocks.cooperation_block`."""
+        ags = self.ags
+        if not ags or ags not in self.model.names.index:
+            return {}
+        match = self.model.match
+        return {"cooperation": {
+            "ags": ags, "similar": self.model.similar_to(ags),
+            "partners": self.model.partners_of(ags, self.category),
+            "volunteers": match.pairs if match is not None else None}}
 
     # -- static tabs ----------------------------------------------------------------------------
     def _download(self, frame: pd.DataFrame, filename: str, title: str, text: str) -> str:

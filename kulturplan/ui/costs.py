@@ -27,6 +27,7 @@ from kulturplan.ui.apps import _App, sources_html
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
 from kulturplan.ui.gaps import download_link
+from kulturplan.ui.report_download import ReportDownload
 from kulturplan.viz import charts
 
 KEYS: dict[str, tuple[str, str]] = {
@@ -112,6 +113,12 @@ class CostSharingModel:
             total[KEYS[col][0]] = format_number(self.table[col].sum(), 0) + " €"
         return pd.concat([out, pd.DataFrame([total], index=["_total"])])
 
+    def report_extras(self, title: str) -> dict[str, Any]:
+        """``extras["costs"]`` of :func:`kulturplan.report.blocks.cost_block` (German labels)."""
+        return {"title": title, "alone": KEYS["alone"][0],
+                "shares": self.table.rename(columns={c: KEYS[c][0] for c in self.table.columns}),
+                "explanations": {KEYS[c][0]: KEYS[c][1] for c in self.table.columns}}
+
     def bar_traces(self) -> list[dict[str, Any]]:
         names = self.names().tolist()
         return [{"type": "bar", "name": KEYS[col][0], "x": names,
@@ -184,6 +191,8 @@ class Kostenteilung(_App):
         xlsx = m.excel_bytes(f"{a.name}: Kostenteilung ({data.region.name}, fiktive Zahlen)")
         self.download = w.HTML(download_link(xlsx, "kostenteilung.xlsx",
                                              "Tabelle als Excel für die Sitzungsvorlage"))
+        self.report = ReportDownload(data.region, municipalities=False, selection=lambda: {
+            "extras": {"costs": m.report_extras(a.name)}})
         members = ", ".join(html_lib.escape(n) for n in m.names())
         intro = (
             f'<div class="kp-text"><b>{html_lib.escape(a.name)}</b> mit {members}. Die '
@@ -203,6 +212,7 @@ class Kostenteilung(_App):
             style.section("Stünde eine Gemeinde allein besser da?"), self.core,
             style.section("Die Schlüssel in einfachen Worten"),
             w.HTML(f'<div class="kp-text"><ul>{explain}</ul></div>'),
+            style.section("Bericht und Tabellen"), self.report,
             style.section("Datenquellen"), w.HTML(sources_html(data)),
         ]
         super().__init__(children=children, **kwargs)

@@ -35,6 +35,7 @@ from kulturplan.ui.apps import _App, _subtitle, sources_html
 from kulturplan.ui.data import DashboardData, region_folder_from_env
 from kulturplan.ui.figure import FigureView
 from kulturplan.ui.gaps import download_link
+from kulturplan.ui.report_download import ReportDownload
 from kulturplan.viz import prepare
 from kulturplan.viz.charts import BASE_LAYOUT
 from kulturplan.viz.leaflet import LeafletMap
@@ -532,6 +533,7 @@ class Bedarfsanalyse(_App):
         self.download = w.HTML(download_link(
             self.model.excel_bytes(), "bedarfsanalyse.xlsx",
             "Gewichtete Tabellen als Excel herunterladen"))
+        self.report = ReportDownload(region, municipalities=False)  # the needs block
         children = [
             style.css(), w.HTML(NEEDS_CSS),
             style.header(f"{self.title} – {region.name}", _subtitle(data)),
@@ -553,7 +555,7 @@ class Bedarfsanalyse(_App):
                    "<b>blau</b>: mehr als im Kreis. Rechts: wie viele Befragte Entfernung "
                    "oder fehlende Verkehrsmittel als Hindernis nennen.</div>"),
             self.year_toggle, self.heat, self.heat_note,
-            style.section("Tabellen"), self.download,
+            style.section("Bericht und Tabellen"), self.report, self.download,
             style.section("Datenquellen"), w.HTML(sources_html(data)),
         ]
         super().__init__(children=children, **kwargs)

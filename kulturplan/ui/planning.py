@@ -48,6 +48,7 @@ from kulturplan.ui.apps import _App, _subtitle, sources_html
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
 from kulturplan.ui.gaps import UNIT_TEXT, download_link
+from kulturplan.ui.report_download import ReportDownload
 from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
 from kulturplan.viz import charts, prepare
 from kulturplan.viz.leaflet import LeafletMap
@@ -329,6 +330,17 @@ class PlanningModel:
         ids = [f"{family}__{self.category}" for family in COMPARE_IDS]
         return compare(self.region, self.scenarios(names), ids=ids,
                        reach={self.category: (self.threshold, self.unit)})
+
+    def report_selection(self) -> dict[str, Any]:
+        """ReportContext keywords of the Kreisbericht: the reach standard and, with scenarios,
+        their comparison (:func:`kulturplan.report.blocks.scenario_table`)."""
+        from kulturplan.report import scenario_table
+
+        chosen: dict[str, Any] = {"criteria": {self.category: (self.threshold, self.unit)}}
+        if self.scenarios():
+            population = float(self.region.municipalities["population"].sum())
+            chosen["extras"] = {"scenarios": scenario_table(self.comparison(), population)}
+        return chosen
 
     def excel_bytes(self, names: Sequence[str] | None = None) -> bytes:
         """The comparison as an .xlsx file: per municipality, key figures, notes.
@@ -833,6 +845,8 @@ class Planungswerkstatt(_App):
     def __init__(self, data: DashboardData, **kwargs: Any) -> None:
         self.data = data
         self.workshop = PlanningWorkshop(data)
+        self.report = ReportDownload(data.region, municipalities=False,
+                                     selection=self.workshop.model.report_selection)
         children = [
             style.css(),
             style.header(f"{self.title} – {data.region.name}", _subtitle(data)),
@@ -843,6 +857,8 @@ class Planungswerkstatt(_App):
                 "wie viele Einwohner:innen das Angebot danach erreichen.</div>"
             ),
             self.workshop,
+            style.section("Bericht und Tabellen"),
+            self.report,
             style.section("Datenquellen"),
             w.HTML(sources_html(data)),
         ]
