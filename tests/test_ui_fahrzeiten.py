@@ -122,9 +122,9 @@ def test_explorer_switches_to_car(networks):
     assert ex.slider.units.layout.display == "none"
     ex.threshold = 5.0
     text = _text(ex.headline.value)
-    assert text.startswith(" 100 Einwohner:innen weiter als 5 Minuten mit dem Auto (Straßennetz)")
-    assert "0 zum Vergleich: dieselben Gitterzellen" in text
-    assert "33,3 % Anteil an den Einwohner:innen am Straßennetz" in text
+    assert text.startswith(" 100 Einwohner:innen weiter als 5 Minuten mit dem Auto von „Bibl")
+    assert "0 nach Luftlinien-Schätzung (dieselben Zellen)" in text
+    assert "33,3 % Anteil (Einw. am Straßennetz)" in text
     assert "85,7 % der Einwohner:innen wohnen in Gitterzellen höchstens 1 km vom Netz" in text
     assert f"im Median {(7 / 3.12 + 4 / 1.56) / 2:.2f}".replace(".", ",") in text
     assert len(ex.gap_layer.data["features"]) == 1  # b2

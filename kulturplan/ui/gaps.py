@@ -54,9 +54,9 @@ MODES: dict[str, str] = {"line": "Luftlinie", "car": "Auto", "bike": "Fahrrad",
 need an OSM file named by the region."""
 
 MODE_TEXT: dict[str, str] = {
-    "car": "Minuten mit dem Auto (Straßennetz)",
-    "bike": "Minuten mit dem Fahrrad (Straßennetz)",
-    "walk": "Minuten zu Fuß (Wegenetz)",
+    "car": "Minuten mit dem Auto",
+    "bike": "Minuten mit dem Fahrrad",
+    "walk": "Minuten zu Fuß",
 }
 MODE_SLIDER_LABELS: dict[str, str] = {
     "car": "Minuten (Auto, Straßennetz)",
@@ -462,16 +462,16 @@ class GapExplorer(w.VBox):
             (format_number(beyond, 0), f"Einwohner:innen weiter als {self.threshold_text} "
              f"von der nächsten Einrichtung „{self.category_label}“"),
             (f"{format_number(share, 1)} %", "Anteil an allen Einwohner:innen"
-             if mode == "line" else "Anteil an den Einwohner:innen am Straßennetz"),
+             if mode == "line" else "Anteil (Einw. am Straßennetz)"),
             (format_number(n_bad, 0), "Gemeinden mit Betroffenen"),
             (format_number(n_fac, 0), f"{plural} in der Region"),
         ]
         if mode != "line":
             estimate = self.model.estimate_on_network(cat, thr, mode)
             cards.insert(1, (format_number(estimate["population_beyond"], 0),
-                             "zum Vergleich: dieselben Gitterzellen nach der "
-                             f"Luftlinien-Schätzung (weiter als {format_number(thr, 0)} "
-                             "Minuten Auto)"))
+                             "nach Luftlinien-Schätzung (dieselben Zellen)"))
+            cards[0] = (cards[0][0], f"Einwohner:innen weiter als {self.threshold_text} "
+                        f"von „{self.category_label}“")
         self.headline.value = style.cards_html(cards) + (
             f'<div class="kp-note">{self.method_note()}{self._outside_note()}</div>')
         # map: municipalities by share beyond (lower is better) + affected grid points
@@ -490,11 +490,17 @@ class GapExplorer(w.VBox):
         )
         trace, layout = charts.gap_props(
             self.summary,
-            title=f"<b>Betroffene je Gemeinde</b>: weiter als {self.threshold_text} "
+            title=f"<b>Betroffene je Gemeinde</b>: weiter als {self._short_threshold()} "
             f"von „{self.category_label}“",
         )
         self.chart.update(trace, layout)
         self._update_table()
+
+    def _short_threshold(self) -> str:
+        """Threshold for the chart title (narrow): "20 min Auto" for network modes."""
+        if self.mode == "line":
+            return self.threshold_text
+        return f"{format_number(self.threshold, 0)} min {MODES[self.mode]}"
 
     def method_note(self) -> str:
         """German note on where the inhabitants come from and how the cost is measured."""
