@@ -222,3 +222,18 @@ def test_grid_entries_say_by_how_much():
         "Unterschied +1 (+25,0 %); nicht angeglichen.",
     ]
     assert {e.kind for e in entries} == {"zensus"}
+
+
+def test_indicator_cache_key_follows_named_input_files(tmp_path):
+    from kulturplan.ui.data import region_fingerprint
+
+    grid = tmp_path / "gitter.csv"
+    grid.write_text("a\n", encoding="utf-8")
+    region = Region(_region(osm=False).municipalities, sources=[
+        {"name": "Gitter", "licence": "", "attribution": "", "date": "", "kind": "grid",
+         "file": "../gitter.csv"}])
+    folder = write_region(region, tmp_path / "region")
+    before = region_fingerprint(folder)
+    assert region_fingerprint(folder) == before
+    grid.write_text("a\nb\n", encoding="utf-8")  # the grid changed, the folder did not
+    assert region_fingerprint(folder) != before
