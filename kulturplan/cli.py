@@ -99,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
                        "--art foerderung“); mehrfach möglich.")
     build.add_argument("--events", action="append", default=[], metavar="DATEI",
                        help="Veranstaltungskalender (.ics); mehrfach möglich.")
+    build.add_argument("--osm", default=None, metavar="DATEI",
+                       help="OpenStreetMap-Auszug (.osm.pbf) für Fahrzeiten auf dem Straßennetz "
+                       "(Auto, Fahrrad, zu Fuß); die Region verweist auf die Datei, sie wird "
+                       "nicht kopiert. Die Netze werden gleich vorberechnet und "
+                       "zwischengespeichert.")
+    build.add_argument("--grid", default=None, metavar="DATEI",
+                       help="Zensus-2022-Gitter (CSV oder ZIP, z. B. "
+                       "Zensus2022_Bevoelkerungszahl_1km-Gitter.csv): wo die Einwohner:innen "
+                       "wohnen; der Importbericht vergleicht es je Gemeinde mit dem "
+                       "Gemeindeverzeichnis (ohne Angleichung).")
     build.add_argument("--name", default=None, help="Name der Region (Standard: aus dem "
                        "Gemeindeverzeichnis, z. B. „Kreis Höxter“).")
     build.add_argument("--out", required=True, metavar="ORDNER",
@@ -198,6 +208,8 @@ def _build_region(args: argparse.Namespace) -> int:
         keep_hand_filled,
     )
 
+    if args.grid:
+        _progress(f"Lese Zensus-Gitter {args.grid} …")
     region, report = build_region(
         args.ags,
         register=args.register,
@@ -207,6 +219,8 @@ def _build_region(args: argparse.Namespace) -> int:
         name=args.name,
         organisations=args.organisations or None,
         funding=args.funding or None,
+        osm=args.osm,
+        grid=args.grid,
     )
     region, kept = keep_hand_filled(region, args.out)
     path = write_region(region, args.out, attachments=report.files())
@@ -219,7 +233,32 @@ def _build_region(args: argparse.Namespace) -> int:
         f"Vollständiger Importbericht: {path / IMPORT_REPORT_CSV} und {path / IMPORT_REPORT_TXT}"
     )
     print("Quellen: " + region.attribution)
+    if args.osm:
+        _prebuild_networks(args.osm)
     return 0
+
+
+def _progress(message: str) -> None:
+    """A progress line on stderr (the report itself goes to stdout)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _prebuild_networks(osm: str) -> None:
+    """Build and cache the road networks of ``osm`` so dashboards start fast."""
+    import time
+
+    from kulturplan._format import format_number
+    from kulturplan.routing import build_network
+
+    labels = {"car": "Auto", "bike": "Fahrrad", "walk": "zu Fuß"}
+    for i, (mode, label) in enumerate(labels.items(), start=1):
+        _progress(f"Straßennetz {i}/{len(labels)} ({label}) wird aufgebaut …")
+        start = time.perf_counter()
+        net = build_network(osm, mode)
+        where = "aus dem Zwischenspeicher" if net.info.get("from_cache") else "neu gebaut"
+        seconds = format_number(time.perf_counter() - start, 1)
+        _progress(f"  {format_number(net.n_nodes)} Knoten, {format_number(net.n_edges)} "
+                  f"gerichtete Kanten, {where} in {seconds} s")
 
 
 def _template(args: argparse.Namespace) -> int:

@@ -65,9 +65,12 @@ COLUMNS = ("population", "population_beyond", "share_beyond", "mean_cost")
 # ---------------------------------------------------------------------------------
 # population points
 
-_POINT_CACHE: weakref.WeakKeyDictionary[Any, dict[float, gpd.GeoDataFrame]] = (
+_POINT_CACHE: weakref.WeakKeyDictionary[Any, dict[Any, gpd.GeoDataFrame]] = (
     weakref.WeakKeyDictionary()
 )
+
+SOURCES = ("auto", "uniform", "grid")
+"""``source=`` of :func:`population_points`."""
 
 
 def _grid_pieces(polys: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -103,8 +106,18 @@ def _municipality_population(muni: pd.DataFrame) -> np.ndarray:
     return pop
 
 
-def population_points(region: Region, cell_km: float = 1.0) -> gpd.GeoDataFrame:
-    """Spread each municipality's population over grid cells clipped to its polygon.
+def population_points(
+    region: Region, cell_km: float = 1.0, *, source: str = "auto"
+) -> gpd.GeoDataFrame:
+    """Population points: Zensus grid cells, or the population spread over a grid.
+
+    With ``source="grid"`` — and with the default ``"auto"`` when the region names a
+    Zensus grid file (:func:`kulturplan.io.input_file`, kind ``"grid"``) — the points are
+    the inhabited cells of the official Zensus 2022 grid inside the region's
+    municipalities (:func:`kulturplan.sources.zensus.read_grid`): ``population`` is the
+    grid's count, which differs from the register (never rescaled); ``cell_km`` is then
+    ignored (the file's resolution counts). Otherwise (``"uniform"``, or ``"auto"``
+    without a grid) each municipality's population is spread uniformly as follows.
 
     A square grid of ``cell_km`` km, aligned to multiples of ``cell_km`` in
     EPSG:25832, is intersected with every municipality polygon. Each piece gets the
@@ -121,23 +134,76 @@ def population_points(region: Region, cell_km: float = 1.0) -> gpd.GeoDataFrame:
     region
         The region; its municipalities need ``population`` and polygon geometries.
     cell_km
-        Edge length of the grid cells in km.
+        Edge length of the grid cells in km (uniform spread).
+    source
+        ``"auto"``, ``"uniform"`` or ``"grid"`` (see above).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``ags``, ``population``, ``area_km2`` (of the piece) and ``geometry``
-        (Point, EPSG:25832), with a fresh RangeIndex. Results are cached per region and
-        cell size (a copy is returned).
+        Columns ``ags``, ``population``, ``area_km2`` (of the piece or cell) and
+        ``geometry`` (Point, EPSG:25832), with a fresh RangeIndex; grid points also have
+        ``cell`` (the ``GITTER_ID``). Results are cached per region, source and cell size
+        (a copy is returned).
     """
     if not (isinstance(cell_km, (int, float)) and np.isfinite(cell_km) and cell_km > 0):
         raise ParameterError(f"cell_km muss eine positive Zahl sein, erhalten: {cell_km!r}.")
+    grid_file = _grid_file(region, source)
+    key: Any = ("grid", str(grid_file)) if grid_file is not None else float(cell_km)
     try:
         cache = _POINT_CACHE.setdefault(region, {})
     except TypeError:  # not weak-referenceable: no cache
         cache = {}
-    if float(cell_km) in cache:
-        return cache[float(cell_km)].copy()
+    if key in cache:
+        return cache[key].copy()
+    out = _grid_points(region, grid_file) if grid_file is not None else _uniform_points(
+        region, float(cell_km))
+    cache[key] = out
+    return out.copy()
+
+
+def _grid_file(region: Region, source: str) -> Any:
+    """The grid file to use for ``source`` (``None``: uniform spread)."""
+    if source not in SOURCES:
+        raise ParameterError(
+            f"source={source!r} ist unbekannt; erlaubt sind {', '.join(SOURCES)}."
+        )
+    if source == "uniform":
+        return None
+    from kulturplan.io import input_file
+
+    path = input_file(region, "grid")
+    if path is None and source == "grid":
+        raise ParameterError(
+            f"Die Region „{region.name}“ nennt kein Zensus-Gitter (region.toml, Quelle mit "
+            "kind = \"grid\"); bitte mit „kulturplan build-region --grid DATEI“ ergänzen."
+        )
+    return path
+
+
+def grid_size_km(points: gpd.GeoDataFrame) -> float:
+    """Cell size in km of grid points (from ``area_km2``; 1 for the 1-km grid)."""
+    return float(np.sqrt(points["area_km2"].iloc[0])) if len(points) else float("nan")
+
+
+def _grid_points(region: Region, path: Any) -> gpd.GeoDataFrame:
+    from kulturplan.sources.zensus import RESOLUTIONS, read_grid
+
+    cells, report = read_grid(path, region=region)
+    size_m = RESOLUTIONS[report.resolution]
+    return gpd.GeoDataFrame(
+        {
+            "ags": pd.Series(cells["ags"].to_numpy(), dtype=object),
+            "population": cells["population"].fillna(0.0).to_numpy(dtype=float),
+            "area_km2": np.full(len(cells), size_m * size_m / 1e6),
+            "cell": cells.index.to_numpy(),
+        },
+        geometry=gpd.GeoSeries(cells.geometry.to_numpy(), crs=CRS),
+        crs=CRS,
+    )
+
+
+def _uniform_points(region: Region, cell_km: float) -> gpd.GeoDataFrame:
     muni = region.municipalities
     if len(muni) == 0:
         raise EmptyInputError("Die Region enthält keine Gemeinden.")
@@ -161,8 +227,7 @@ def population_points(region: Region, cell_km: float = 1.0) -> gpd.GeoDataFrame:
         geometry=gpd.GeoSeries(pts, crs=CRS),
         crs=CRS,
     )
-    cache[float(cell_km)] = out
-    return out.copy()
+    return out
 
 
 # ---------------------------------------------------------------------------------

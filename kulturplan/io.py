@@ -63,7 +63,15 @@ from kulturplan.errors import (
 )
 from kulturplan.region import CRS, KEYS, TABLE_LABELS, TABLES, Region, ValidationReport
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "read_region", "read_stored_table", "write_region"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "INPUT_KINDS",
+    "input_file",
+    "read_region",
+    "read_stored_table",
+    "write_region",
+]
 
 FORMAT = "kulturplan-region"
 """Value of ``format`` in every ``region.toml``."""
@@ -76,6 +84,18 @@ REPORT_FILE = "report.csv"
 GEO_TABLES = ("municipalities", "facilities")
 LIST_SEPARATOR = ";"
 _CRS_URN = "urn:ogc:def:crs:EPSG::25832"
+
+INPUT_KINDS: dict[str, str] = {
+    "osm": "OpenStreetMap-Datei (.osm.pbf) für das Straßennetz",
+    "grid": "Zensus-2022-Gitter (Einwohner:innen je Gitterzelle)",
+}
+"""Input files a region folder may name (``kind`` of a source entry in ``region.toml``).
+
+A source entry ``{name, licence, attribution, date, kind, file}`` names a file the region
+refers to but does not copy (``file`` absolute, or relative to the region folder): the
+road network is built from the OSM file, population points come from the grid. The
+files themselves are never copied into the folder or written to.
+"""
 
 
 # --- column types --------------------------------------------------------------------------
@@ -552,6 +572,32 @@ def _write_folder(
 
 
 # --- reading -----------------------------------------------------------------------------------
+def input_file(region: Region, kind: str) -> Path | None:
+    """The file of ``kind`` (see :data:`INPUT_KINDS`) the region names, or ``None``.
+
+    Relative paths were resolved against the region folder by :func:`read_region`.
+    """
+    if kind not in INPUT_KINDS:
+        raise ParameterError(
+            f"kind={kind!r} ist unbekannt; erlaubt sind {', '.join(sorted(INPUT_KINDS))}."
+        )
+    for source in region.sources:
+        if source.get("kind") == kind and str(source.get("file", "")).strip():
+            return Path(str(source["file"]))
+    return None
+
+
+def _resolved_source(source: Mapping[str, Any], folder: Path) -> dict[str, str]:
+    """A source entry with its ``file`` (if any) made absolute against ``folder``."""
+    out = {str(k): str(v) for k, v in source.items()}
+    file = out.get("file", "").strip()
+    if file and not Path(file).expanduser().is_absolute():
+        out["file"] = str((folder / file).absolute())
+    elif file:
+        out["file"] = str(Path(file).expanduser())
+    return out
+
+
 def _read_text(file: Path) -> str:
     if not file.is_file():
         raise InputFileError(f"Datei „{file}“ fehlt im Regionsordner.")
@@ -802,7 +848,7 @@ def read_region(path: str | os.PathLike[str]) -> Region:
             **frames,
             name=str(doc.get("name", folder.name)),
             kreis_ags=doc.get("kreis_ags"),
-            sources=tuple(dict(s) for s in doc.get("sources", [])),
+            sources=tuple(_resolved_source(s, folder) for s in doc.get("sources", [])),
         )
     except ValidationError as exc:
         renamed = [replace(p, source=by_label.get(p.source, p.source)) for p in exc.problems]

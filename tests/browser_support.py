@@ -366,3 +366,28 @@ def voila_mittelsachsen(tmp_path_factory):
     assert done.returncode == 0, done.stderr
     with _serve(tmp_path_factory.mktemp("cache"), folder, "voila_mittelsachsen.log") as url:
         yield url
+
+
+# -- a real region with road network and Zensus grid (issue 12) ----------------------------
+OSM_EXTRACT = SHARED_DATA / "osm" / "north-bayreuth-2014.osm.pbf"
+ZENSUS_GRID = SHARED_DATA / "zensus2022" / "Zensus2022_Bevoelkerungszahl_1km-Gitter.csv"
+PLACEHOLDER_LIBRARIES = ROOT / "tests" / "fixtures" / "sources" / (
+    "platzhalter_bibliotheken_bayreuth.csv")
+
+
+def build_bayreuth(folder: Path, cache: Path) -> subprocess.CompletedProcess:
+    """Landkreis Bayreuth (09472) with ``--osm``/``--grid`` from the shared files and the
+    placeholder libraries, built with the CLI (skips when the shared files are absent)."""
+    if not all(p.exists() for p in (REGISTER, BOUNDARIES, OSM_EXTRACT, ZENSUS_GRID)):
+        pytest.skip(f"Gemeinsame Daten (OSM-Auszug, Zensus-Gitter, amtliche Daten) fehlen "
+                    f"unter {SHARED_DATA}")
+    env = {**os.environ, "KULTURPLAN_CACHE_DIR": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-m", "kulturplan.cli", "build-region", "--ags", "09472",
+         "--register", str(REGISTER), "--boundaries", str(BOUNDARIES),
+         "--osm", str(OSM_EXTRACT), "--grid", str(ZENSUS_GRID),
+         "--facilities", str(PLACEHOLDER_LIBRARIES), "--out", str(folder)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    return done

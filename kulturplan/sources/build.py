@@ -60,6 +60,22 @@ OSM_SOURCE: dict[str, str] = {
     "date": "",
 }
 
+ROAD_NETWORK_SOURCE: dict[str, str] = {
+    "name": "OpenStreetMap-Straßennetz",
+    "licence": "Open Database License (ODbL) 1.0",
+    "attribution": "© OpenStreetMap contributors",
+    "date": "",
+    "kind": "osm",
+}
+
+GRID_SOURCE: dict[str, str] = {
+    "name": "Zensus 2022, Bevölkerung im Gitter",
+    "licence": "Datenlizenz Deutschland – Namensnennung – Version 2.0",
+    "attribution": "Zensus 2022: © Statistisches Bundesamt (Destatis)",
+    "date": "15.05.2022",
+    "kind": "grid",
+}
+
 KINDS: dict[str, str] = {
     "gemeinde_ohne_grenze": "Gemeinde ohne Grenzfläche",
     "grenze_ohne_gemeinde": "Grenzfläche ohne Gemeinde",
@@ -69,6 +85,7 @@ KINDS: dict[str, str] = {
     "veranstaltung": "Veranstaltung",
     "organisation": "Organisation",
     "foerderung": "Förderung",
+    "zensus": "Zensus-Gitter gegen Gemeindeverzeichnis",
     "hinweis": "Hinweis",
 }
 """Kinds of report entries (id → German label)."""
@@ -710,6 +727,8 @@ def build_region(
     max_venue_distance_m: float = 300.0,
     organisations: str | Path | Iterable[str | Path] | None = None,
     funding: str | Path | Iterable[str | Path] | None = None,
+    osm: str | Path | None = None,
+    grid: str | Path | None = None,
 ) -> BuildResult:
     """Build a region for a Kreis, a Land or all of Germany from official files.
 
@@ -739,6 +758,15 @@ def build_region(
     organisations, funding
         Lists of organisations and funding (CSV/XLSX,
         :func:`kulturplan.sources.lists.read_organisations` / ``read_funding``).
+    osm
+        OpenStreetMap extract (``.osm.pbf``) for road-network travel times; the region
+        names it (source entry of kind ``"osm"``, see :data:`kulturplan.io.INPUT_KINDS`),
+        the file is not copied.
+    grid
+        Zensus 2022 grid file (:func:`kulturplan.sources.zensus.read_grid`); named by the
+        region the same way. The report compares its inhabitants per municipality with the
+        register (:func:`kulturplan.sources.zensus.population_by_municipality`); nothing
+        is rescaled.
 
     Returns
     -------
@@ -805,6 +833,9 @@ def build_region(
         kind = "organisation" if table == "organisations" else "foerderung"
         entries += [ReportEntry(kind, p) for p in list_problems]
 
+    more_sources, grid_report_entries = _input_sources(muni, osm, grid, counts)
+    sources += more_sources
+    entries += grid_report_entries
     region_name = name or reg.region_name(prefix)
     region = Region(
         municipalities=muni,
@@ -834,3 +865,69 @@ def build_region(
     report = ImportReport(region_name, prefix, counts, tuple(entries))
     object.__setattr__(region, "report", report.to_validation_report())
     return BuildResult(region, report)
+
+
+def _input_path(value: str | Path, what: str) -> Path:
+    from kulturplan.errors import InputFileError
+
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise InputFileError(f"{path.name}: Die {what} wurde nicht gefunden ({path}).")
+    return path.absolute()
+
+
+def grid_entries(table: pd.DataFrame, source: str) -> list[ReportEntry]:
+    """One report entry per municipality: grid inhabitants against the register.
+
+    ``table`` is :func:`kulturplan.sources.zensus.population_by_municipality`; the
+    numbers are reported as they are (never rescaled).
+    """
+    out = []
+    for ags, row in table.iterrows():
+        pct = row["difference_pct"]
+        if row["grid"] == 0 and row["register"] == 0:
+            continue  # an uninhabited gemeindefreies Gebiet: nothing to compare
+        pct_text = "" if not np.isfinite(pct) else f" ({'+' if pct >= 0 else ''}" \
+            f"{format_number(float(pct), 1)} %)"
+        out.append(ReportEntry("zensus", Problem(
+            source,
+            f"{row['name']} ({ags}): Zensus-Gitter {format_number(row['grid'])}, "
+            f"Gemeindeverzeichnis {format_number(row['register'])} Einwohner:innen, "
+            f"Unterschied {'+' if row['difference'] >= 0 else ''}"
+            f"{format_number(row['difference'])}{pct_text}; nicht angeglichen.",
+            column="Einwohner",
+        )))
+    return out
+
+
+def _input_sources(
+    muni: gpd.GeoDataFrame, osm: str | Path | None, grid: str | Path | None,
+    counts: dict[str, int],
+) -> tuple[list[dict[str, str]], list[ReportEntry]]:
+    """Source entries naming the OSM file and the grid; the grid compared with the register."""
+    sources: list[dict[str, str]] = []
+    entries: list[ReportEntry] = []
+    if osm is not None:
+        path = _input_path(osm, "OSM-Datei")
+        sources.append({**ROAD_NETWORK_SOURCE, "name": f"{ROAD_NETWORK_SOURCE['name']} "
+                        f"({path.name})", "file": str(path)})
+    if grid is not None:
+        from kulturplan.sources import zensus
+
+        path = _input_path(grid, "Zensus-Gitterdatei")
+        cells, grid_report = zensus.read_grid(path, region=muni)
+        table = zensus.population_by_municipality(cells, muni)
+        counts["Einwohner:innen laut Zensus-Gitter"] = int(round(table["grid"].sum()))
+        counts["Unterschied Zensus-Gitter − Verzeichnis"] = int(round(
+            table["grid"].sum() - table["register"].sum()))
+        counts["Gitterzellen in der Region"] = len(cells)
+        entries += grid_entries(table, grid_report.source)
+        if len(grid_report.outside):
+            entries.append(ReportEntry("hinweis", Problem(
+                grid_report.source,
+                f"{format_number(len(grid_report.outside))} Gitterzellen mit "
+                f"{format_number(grid_report.outside_population)} Einwohner:innen liegen im "
+                "Rechteck der Region, aber in keiner ihrer Gemeinden (nicht übernommen).",
+            )))
+        sources.append({**GRID_SOURCE, "file": str(path)})
+    return sources, entries

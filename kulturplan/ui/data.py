@@ -6,6 +6,7 @@ folder named by the environment variable ``KULTURPLAN_REGION``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -90,7 +91,29 @@ def region_fingerprint(folder: Path | None) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(path.read_bytes())
+    for named in _named_input_files(folder):  # OSM file, Zensus grid: too big to hash
+        with contextlib.suppress(OSError):
+            stat = named.stat()
+            digest.update(f"{named}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def _named_input_files(folder: Path) -> list[Path]:
+    """Files the folder's ``region.toml`` names (source entries with ``file``), resolved."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads((folder / "region.toml").read_text(encoding="utf-8")
+                            .removeprefix("\ufeff"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    out = []
+    for source in doc.get("sources", []):
+        file = str(source.get("file", "")).strip() if isinstance(source, dict) else ""
+        if file:
+            path = Path(file).expanduser()
+            out.append(path if path.is_absolute() else folder / path)
+    return out
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -6,25 +6,38 @@ of a category once per category and unit (:func:`kulturplan.demand.nearest_cost`
 answers every threshold with :func:`kulturplan.demand.population_beyond` by filtering,
 so a slider move is cheap. :class:`GapExplorer` shows the result as map, chart and table
 and offers the table as an Excel download (aggregated numbers only — no personal data).
+
+When the region names an OpenStreetMap file (:func:`kulturplan.io.input_file`), the
+explorer also offers travel times on the road network ("Auto", "Fahrrad", "zu Fuß"):
+:func:`kulturplan.routing.travel_times` gives the OD table, whose nearest facility per
+point (:func:`kulturplan.access.nearest`) is the ``costs=`` of
+:func:`kulturplan.demand.population_beyond`. Points farther than :data:`ON_NETWORK_M`
+from the network (outside the file's extract) are not counted for these modes (cost
+``NaN``), and the note says how many inhabitants that concerns.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import ipywidgets as w
 import numpy as np
 import pandas as pd
+import shapely
 import traitlets as t
 
-from kulturplan import catalog, demand
+from kulturplan import access, catalog, demand, routing
 from kulturplan._format import format_number
 from kulturplan._safe import cell_frame, cell_text, html_text
+from kulturplan.errors import ParameterError
 from kulturplan.indicators import basic, reachability
+from kulturplan.io import input_file
 from kulturplan.region import Region
+from kulturplan.routing.travel import snap
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
@@ -34,6 +47,41 @@ from kulturplan.viz.leaflet import LeafletMap
 from kulturplan.viz.spec import map_spec
 
 UNIT_TEXT = {"km": "km Luftlinie", "min": "Minuten Fahrzeit (geschätzt)"}
+
+MODES: dict[str, str] = {"line": "Luftlinie", "car": "Auto", "bike": "Fahrrad",
+                         "walk": "zu Fuß"}
+"""Ways of measuring offered by the gap dashboard (id → German label); the last three
+need an OSM file named by the region."""
+
+MODE_TEXT: dict[str, str] = {
+    "car": "Minuten mit dem Auto",
+    "bike": "Minuten mit dem Fahrrad",
+    "walk": "Minuten zu Fuß",
+}
+MODE_SLIDER_LABELS: dict[str, str] = {
+    "car": "Minuten (Auto, Straßennetz)",
+    "bike": "Minuten (Fahrrad, 15 km/h)",
+    "walk": "Minuten (zu Fuß, 5 km/h)",
+}
+
+NETWORK_MAX_MINUTES = 60.0
+"""Bound of the network searches: the largest threshold of the minutes slider."""
+
+ON_NETWORK_M = 1000.0
+"""A population point counts for the network modes if a node of the network's main
+component lies within this distance (else it lies outside the OSM extract)."""
+
+_NETWORKS: dict[tuple[str, str], routing.Network] = {}
+"""Road networks built in this kernel, by (file, mode); on disk they are cached as ``.npz``
+by :func:`kulturplan.routing.build_network`."""
+
+
+def network_for(path: str, mode: str) -> routing.Network:
+    """The road network of ``path`` for ``mode``, built once per kernel."""
+    key = (str(path), mode)
+    if key not in _NETWORKS:
+        _NETWORKS[key] = routing.build_network(path, mode)
+    return _NETWORKS[key]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GAP_POINT_STYLE = {"radius": 3, "weight": 0, "fillOpacity": 0.8, "fillColor": "#b4532a"}
 
@@ -66,22 +114,93 @@ class GapModel:
         self.region = region
         self.cell_km = float(cell_km)
         self.points = demand.population_points(region, cell_km=self.cell_km)
-        self._costs: dict[tuple[str, str], pd.Series] = {}
+        self.grid_file = input_file(region, "grid")
+        self.osm_file = input_file(region, "osm")
+        self._costs: dict[tuple[str, str, str], pd.Series] = {}
+        self._on_network: dict[str, np.ndarray] = {}
+        self._ratio: routing.RatioResult | None = None
 
-    def costs(self, category: str, unit: str = "km") -> pd.Series:
+    @property
+    def modes(self) -> list[str]:
+        """Ways of measuring available (:data:`MODES`): network modes need an OSM file."""
+        return list(MODES) if self.osm_file is not None else ["line"]
+
+    def _check_mode(self, mode: str, unit: str) -> None:
+        if mode not in self.modes:
+            raise ParameterError(
+                f"mode={mode!r} ist für diese Region nicht verfügbar; möglich: "
+                f"{', '.join(self.modes)} (Straßennetz nur mit OSM-Datei der Region)."
+            )
+        if mode != "line" and unit != "min":
+            raise ParameterError("Fahrzeiten auf dem Straßennetz gibt es nur in Minuten "
+                                 "(unit=\"min\").")
+
+    def network(self, mode: str) -> routing.Network:
+        """Road network of the region's OSM file for ``mode`` (cached per kernel)."""
+        self._check_mode(mode, "min")
+        return network_for(str(self.osm_file), mode)
+
+    def on_network(self, mode: str) -> np.ndarray:
+        """Boolean per population point: within :data:`ON_NETWORK_M` of the network."""
+        if mode not in self._on_network:
+            xy = shapely.get_coordinates(self.points.geometry.values)
+            self._on_network[mode] = snap(self.network(mode), xy).metres <= ON_NETWORK_M
+        return self._on_network[mode]
+
+    def network_share(self, mode: str) -> float:
+        """Percent of the inhabitants (of the points) living on the network of ``mode``."""
+        pop = self.points["population"].to_numpy(dtype=float)
+        total = pop.sum()
+        return float(pop[self.on_network(mode)].sum() / total * 100.0) if total > 0 else 0.0
+
+    def ratio(self) -> routing.RatioResult:
+        """Car time on the network against the straight-line estimate (road alone).
+
+        :func:`kulturplan.routing.straight_line_ratio` between all inhabited points on
+        the car network (pairs at least 1 km apart, up to :data:`NETWORK_MAX_MINUTES`).
+        """
+        if self._ratio is None:
+            inhabited = self.points["population"].to_numpy(dtype=float) > 0
+            pts = self.points[self.on_network("car") & inhabited]
+            self._ratio = routing.straight_line_ratio(
+                self.network("car"), pts, pts, max_minutes=NETWORK_MAX_MINUTES,
+                include_walk=False,
+            )
+        return self._ratio
+
+    def costs(self, category: str, unit: str = "km", mode: str = "line") -> pd.Series:
         """Cost (km or minutes) from every population point to the nearest facility.
 
         Every facility of ``category`` counts, also those outside the Kreis; ``inf``
-        when there is none.
+        when there is none (or, for a network mode, none within
+        :data:`NETWORK_MAX_MINUTES`); ``NaN`` for points off the network.
         """
-        key = (category, unit)
+        self._check_mode(mode, unit)
+        key = (category, unit, mode)
         if key not in self._costs:
             supply = reachability.category_facilities(self.region, category)
-            self._costs[key] = demand.nearest_cost(self.points, supply, unit)
+            if mode == "line":
+                self._costs[key] = demand.nearest_cost(self.points, supply, unit)
+            else:
+                self._costs[key] = self._network_costs(supply, mode)
         return self._costs[key]
 
-    def table(self, category: str, threshold: float, unit: str = "km") -> pd.DataFrame:
+    def _network_costs(self, facilities: gpd.GeoDataFrame, mode: str) -> pd.Series:
+        supply = demand.facility_points(facilities)
+        if len(supply) == 0:
+            cost = pd.Series(np.inf, index=self.points.index, dtype=float)
+        else:
+            od = routing.travel_times(self.network(mode), self.points, supply,
+                                      max_minutes=NETWORK_MAX_MINUTES)
+            cost = access.nearest(self.points, supply, cost=od)
+        return cost.where(self.on_network(mode), np.nan)
+
+    def table(self, category: str, threshold: float, unit: str = "km",
+              mode: str = "line") -> pd.DataFrame:
         """Per municipality: :data:`kulturplan.demand.COLUMNS` plus ``name``.
+
+        For a network mode only the points on that network count (``population`` is
+        then the inhabitants of those points; municipalities off the network get 0).
 
         Returns
         -------
@@ -91,18 +210,38 @@ class GapModel:
             (see :func:`kulturplan.demand.population_beyond`), sorted by inhabitants
             beyond (descending), then name.
         """
-        supply = reachability.category_facilities(self.region, category)
-        muni = self.region.municipalities
-        frame = demand.population_beyond(
-            self.points, supply, float(threshold), unit, index=muni.index,
-            costs=self.costs(category, unit),
-        )
-        frame.insert(0, "name", muni["name"].astype(str))
+        frame = self._beyond(category, threshold, unit, mode,
+                             cells="all" if mode == "line" else mode)
+        frame.insert(0, "name", self.region.municipalities["name"].astype(str))
         return frame.sort_values(["population_beyond", "name"], ascending=[False, True])
 
-    def beyond_points(self, category: str, threshold: float, unit: str = "km") -> gpd.GeoDataFrame:
+    def _beyond(self, category: str, threshold: float, unit: str, mode: str,
+                cells: str) -> pd.DataFrame:
+        """:func:`~kulturplan.demand.population_beyond` over all points (``cells="all"``)
+        or over the points on the network of mode ``cells``."""
+        supply = reachability.category_facilities(self.region, category)
+        points, cost = self.points, self.costs(category, unit, mode)
+        if cells != "all":
+            on = self.on_network(cells)
+            points, cost = points[on], cost[on]
+        return demand.population_beyond(
+            points, supply, float(threshold), unit, index=self.region.municipalities.index,
+            costs=cost,
+        )
+
+    def estimate_on_network(self, category: str, threshold: float, mode: str) -> dict[str, float]:
+        """Straight-line estimate (minutes) for the same points a network mode counts.
+
+        :func:`kulturplan.demand.overall` of the estimated car minutes
+        (``unit="min"``, mode ``"line"``) over the points on the network of ``mode``:
+        the like-for-like comparison with :meth:`table` of that mode.
+        """
+        return demand.overall(self._beyond(category, threshold, "min", "line", cells=mode))
+
+    def beyond_points(self, category: str, threshold: float, unit: str = "km",
+                      mode: str = "line") -> gpd.GeoDataFrame:
         """Inhabited population points beyond ``threshold`` (EPSG:25832)."""
-        cost = self.costs(category, unit)
+        cost = self.costs(category, unit, mode)
         mask = (cost > threshold) & (self.points["population"] > 0)
         return self.points[mask.to_numpy()]
 
@@ -165,6 +304,9 @@ class GapExplorer(w.VBox):
     ----------
     category, threshold, unit
         Synced with the category picker and the threshold slider.
+    mode
+        ``"line"`` (straight line / estimated minutes) or, when the region names an OSM
+        file, ``"car"``, ``"bike"``, ``"walk"`` (synced with the "Gemessen als" buttons).
     summary
         Current result as a table (see :meth:`GapModel.table`).
     """
@@ -172,6 +314,7 @@ class GapExplorer(w.VBox):
     category = t.Unicode("bibliothek").tag(sync=True)
     threshold = t.Float(10.0).tag(sync=True)
     unit = t.Unicode("km").tag(sync=True)
+    mode = t.Unicode("line").tag(sync=True)
 
     def __init__(
         self,
@@ -188,6 +331,15 @@ class GapExplorer(w.VBox):
         self.model = GapModel(data.region, cell_km=cell_km)
         self.category_picker = CategoryFilter(include_all=False, value=category)
         self.slider = ThresholdSlider(unit=unit, value=threshold)
+        self._adjusting = False
+        self.mode_picker: w.ToggleButtons | None = None
+        if len(self.model.modes) > 1:
+            self.mode_picker = w.ToggleButtons(
+                options=[(MODES[m], m) for m in self.model.modes], value="line",
+                description="Gemessen als",
+                style={"description_width": "initial", "button_width": "90px"},
+            )
+            self.mode_picker.add_class("kp-modes")
         self.headline = w.HTML()
         spec = map_spec(
             data.region, None, title="Anteil außerhalb", unit="%", higher_is_better=False,
@@ -210,7 +362,10 @@ class GapExplorer(w.VBox):
         self.table.add_class("kp-gaptable")
         self.download = w.HTML()
         self.summary = pd.DataFrame()
-        controls = w.HBox([self.category_picker, self.slider],
+        pickers: list[w.Widget] = [self.category_picker]
+        if self.mode_picker is not None:
+            pickers = [w.VBox([self.category_picker, self.mode_picker])]
+        controls = w.HBox([*pickers, self.slider],
                           layout=w.Layout(flex_flow="row wrap", grid_gap="8px 32px",
                                           align_items="flex-start"))
         top = w.HBox(
@@ -229,12 +384,29 @@ class GapExplorer(w.VBox):
         t.link((self.category_picker, "value"), (self, "category"))
         t.link((self.slider, "value"), (self, "threshold"))
         t.link((self.slider, "unit"), (self, "unit"))
+        if self.mode_picker is not None:
+            t.link((self.mode_picker, "value"), (self, "mode"))
         self.refresh()
 
-    @t.observe("category", "threshold", "unit")
+    @t.observe("category", "threshold", "unit", "mode")
     def _on_change(self, change: dict[str, Any]) -> None:
-        if hasattr(self, "chart"):
-            self.refresh()
+        if not hasattr(self, "chart") or self._adjusting:
+            return
+        if change["name"] == "mode":
+            self._adjusting = True
+            try:
+                self._apply_mode()
+            finally:
+                self._adjusting = False
+        self.refresh()
+
+    def _apply_mode(self) -> None:
+        """Network modes measure in minutes only: fix the unit and label the slider."""
+        network = self.mode != "line"
+        self.slider.units.layout.display = "none" if network else None
+        if network and self.slider.unit != "min":
+            self.slider.unit = "min"
+        self.slider.set_unit_label(MODE_SLIDER_LABELS.get(self.mode))
 
     # -- texts ------------------------------------------------------------------------------
     @property
@@ -243,7 +415,8 @@ class GapExplorer(w.VBox):
 
     @property
     def threshold_text(self) -> str:
-        return f"{format_number(self.threshold, 0)} {UNIT_TEXT[self.unit]}"
+        text = MODE_TEXT.get(self.mode, UNIT_TEXT[self.unit])
+        return f"{format_number(self.threshold, 0)} {text}"
 
     @property
     def n_facilities(self) -> int:
@@ -275,8 +448,8 @@ class GapExplorer(w.VBox):
     # -- update -----------------------------------------------------------------------------
     def refresh(self) -> None:
         """Recompute for the current category/threshold and update every view in place."""
-        cat, thr, unit = self.category, float(self.threshold), self.unit
-        self.summary = self.model.table(cat, thr, unit)
+        cat, thr, unit, mode = self.category, float(self.threshold), self.unit, self.mode
+        self.summary = self.model.table(cat, thr, unit, mode)
         if self.n_facilities == 0:
             self._show_no_supply()
             return
@@ -285,20 +458,22 @@ class GapExplorer(w.VBox):
         n_fac = self.n_own_facilities
         plural = catalog.category_label(cat, plural=True)
         n_bad = len(self.below_standard())
-        self.headline.value = style.cards_html(
-            [
-                (format_number(beyond, 0), f"Einwohner:innen weiter als {self.threshold_text} "
-                 f"von der nächsten Einrichtung „{self.category_label}“"),
-                (f"{format_number(share, 1)} %", "Anteil an allen Einwohner:innen"),
-                (format_number(n_bad, 0), "Gemeinden mit Betroffenen"),
-                (format_number(n_fac, 0), f"{plural} in der Region"),
-            ]
-        ) + (
-            '<div class="kp-note">Einwohner:innen sind gleichmäßig auf ein '
-            f"{format_number(self.model.cell_km, 0)}-km-Raster je Gemeinde verteilt; "
-            "Entfernungen als Luftlinie, Fahrzeiten geschätzt mit Umwegfaktor 1,3 und "
-            f"50 km/h.{self._outside_note()}</div>"
-        )
+        cards = [
+            (format_number(beyond, 0), f"Einwohner:innen weiter als {self.threshold_text} "
+             f"von der nächsten Einrichtung „{self.category_label}“"),
+            (f"{format_number(share, 1)} %", "Anteil an allen Einwohner:innen"
+             if mode == "line" else "Anteil (Einw. am Straßennetz)"),
+            (format_number(n_bad, 0), "Gemeinden mit Betroffenen"),
+            (format_number(n_fac, 0), f"{plural} in der Region"),
+        ]
+        if mode != "line":
+            estimate = self.model.estimate_on_network(cat, thr, mode)
+            cards.insert(1, (format_number(estimate["population_beyond"], 0),
+                             "nach Luftlinien-Schätzung (dieselben Zellen)"))
+            cards[0] = (cards[0][0], f"Einwohner:innen weiter als {self.threshold_text} "
+                        f"von „{self.category_label}“")
+        self.headline.value = style.cards_html(cards) + (
+            f'<div class="kp-note">{self.method_note()}{self._outside_note()}</div>')
         # map: municipalities by share beyond (lower is better) + affected grid points
         shares = self.summary["share_beyond"]
         spec = self.map.spec.with_values(
@@ -308,18 +483,72 @@ class GapExplorer(w.VBox):
         if spec.facilities.empty or set(spec.facilities["category"]) != {cat}:
             spec = spec.with_facilities(prepare.facility_points(self.data.region, [cat]))
         self.map.update(spec)
-        pts = self.model.beyond_points(cat, thr, unit)
-        cost = self.model.costs(cat, unit).loc[pts.index]
+        pts = self.model.beyond_points(cat, thr, unit, mode)
+        cost = self.model.costs(cat, unit, mode).loc[pts.index]
         self.gap_layer.data = _point_collection(
             pts, self.data.names, "km" if unit == "km" else "min", cost
         )
         trace, layout = charts.gap_props(
             self.summary,
-            title=f"<b>Betroffene je Gemeinde</b>: weiter als {self.threshold_text} "
+            title=f"<b>Betroffene je Gemeinde</b>: weiter als {self._short_threshold()} "
             f"von „{self.category_label}“",
         )
         self.chart.update(trace, layout)
         self._update_table()
+
+    def _short_threshold(self) -> str:
+        """Threshold for the chart title (narrow): "20 min Auto" for network modes."""
+        if self.mode == "line":
+            return self.threshold_text
+        return f"{format_number(self.threshold, 0)} min {MODES[self.mode]}"
+
+    def method_note(self) -> str:
+        """German note on where the inhabitants come from and how the cost is measured."""
+        model = self.model
+        if model.grid_file is None:
+            people = ("Einwohner:innen sind gleichmäßig auf ein "
+                      f"{format_number(model.cell_km, 0)}-km-Raster je Gemeinde verteilt; ")
+        else:
+            size = format_number(demand.grid_size_km(model.points), 0)
+            people = (f"Einwohner:innen nach dem Zensus-2022-Gitter ({size}-km-Zellen, "
+                      "ohne Angleichung an das Gemeindeverzeichnis); ")
+        if self.mode == "line":
+            text = (people + "Entfernungen als Luftlinie, Fahrzeiten geschätzt mit "
+                    "Umwegfaktor 1,3 und 50 km/h.")
+        else:
+            text = people + self._network_note()
+        if model.osm_file is not None:
+            text += " " + self.ratio_note()
+        return text
+
+    def _network_note(self) -> str:
+        model = self.model
+        speeds = {"car": "Geschwindigkeiten je Straßenart nach dem Routenplaner OSRM, "
+                         "eingetragene Höchstgeschwindigkeit × 0,8",
+                  "bike": "15 km/h", "walk": "5 km/h"}[self.mode]
+        name = html_text(Path(str(model.osm_file)).name)
+        share = model.network_share(self.mode)
+        off = 100.0 - share
+        text = (f"Fahrzeiten ({MODES[self.mode]}) auf dem Straßennetz der OpenStreetMap-Datei "
+                f"„{name}“ ({speeds}; Wege zum Netz zu Fuß).")
+        if off >= 0.05:
+            text += (f" <b>Das Straßennetz der Datei deckt nur einen Teil der Region ab:</b> "
+                     f"{format_number(share, 1)} % der Einwohner:innen wohnen in Gitterzellen "
+                     f"höchstens {format_number(ON_NETWORK_M / 1000, 0)} km vom Netz; nur sie "
+                     f"sind hier gezählt (Zahlen, Anteile und Karte), die übrigen "
+                     f"{format_number(off, 1)} % nicht.")
+        return text
+
+    def ratio_note(self) -> str:
+        """Network against straight line for the region (median of the car-time ratio)."""
+        r = self.model.ratio()
+        if r.n_pairs == 0:
+            return ""
+        return (f"Auf dem Straßennetz dauert eine Autofahrt im Median "
+                f"{format_number(r.median, 2)}-mal so lange wie die Luftlinien-Schätzung "
+                f"(10 % der Wege unter {format_number(r.p10, 2)}, 10 % über "
+                f"{format_number(r.p90, 2)}; {format_number(r.n_pairs, 0)} Wege zwischen "
+                "bewohnten Gitterzellen).")
 
     def _outside_note(self) -> str:
         """Sentence on facilities beyond the Kreis that count for reachability ('' if none)."""

@@ -14,6 +14,7 @@ import pandas as pd
 import traitlets as t
 
 from kulturplan import catalog
+from kulturplan._safe import html_text
 
 ALL = ""
 """Value of the category filter meaning "all categories"."""
@@ -183,6 +184,12 @@ class ThresholdSlider(w.VBox):
             self.slider.value = default
             self.slider.min, self.slider.max, self.slider.step = lo, hi, step
             self.unit_label.value = self._unit_html(unit)
+
+    def set_unit_label(self, text: str | None = None) -> None:
+        """Show ``text`` beside the slider (``None``: the label of the current unit)."""
+        self.unit_label.value = (self._unit_html(self.unit) if text is None else
+                                 f'<span style="font-size:15px;line-height:32px">'
+                                 f"{html_text(text)}</span>")
 
     @property
     def text(self) -> str:
