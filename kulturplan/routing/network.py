@@ -405,7 +405,6 @@ def _read_pbf(path: Path, mode: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 # -- cache ------------------------------------------------------------------------------------
 def _default_cache_dir() -> Path | None:
-    # MERGE: this function moves to kulturplan._paths (another branch); import it from there.
     from kulturplan._paths import cache_dir
 
     return cache_dir()
