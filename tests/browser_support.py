@@ -29,6 +29,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+BROWSER = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)",
+    ),
+]
+"""Marks of every browser test module: ``pytestmark = BROWSER``."""
+
 FORBIDDEN_TEXT = (
     "Traceback",
     "There was an error",

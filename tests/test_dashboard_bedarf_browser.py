@@ -13,7 +13,7 @@ import time
 
 import pytest
 from browser_support import (
-    CHROMIUM,
+    BROWSER,
     Page,
     _assert_clean,
     _fills,
@@ -26,13 +26,7 @@ from browser_support import (
 
 from kulturplan.viz.prepare import NAN_COLOUR
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)",
-    ),
-]
+pytestmark = BROWSER
 
 
 def _sat_rows(page) -> list[list[str]]:

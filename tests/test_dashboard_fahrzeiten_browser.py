@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import (
-    CHROMIUM,
+    BROWSER,
     Page,
     _assert_clean,
     _log,
@@ -26,10 +26,7 @@ from kulturplan._format import format_number
 from kulturplan.io import read_region
 from kulturplan.ui.gaps import GapModel
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium fehlt"),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture(scope="module")

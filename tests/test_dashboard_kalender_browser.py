@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from browser_support import ARTIFACTS, CHROMIUM, Page, _assert_clean, _log, _select, _settled
+from browser_support import (
+    ARTIFACTS,
+    BROWSER,
+    Page,
+    _assert_clean,
+    _log,
+    _select,
+    _settled,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)",
-    ),
-]
+pytestmark = BROWSER
 
 
 def _wait_plot(page, timeout: float = 90_000) -> None:

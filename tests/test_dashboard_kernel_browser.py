@@ -13,13 +13,9 @@ import json
 import signal
 
 import psutil
-import pytest
-from browser_support import ARTIFACTS, CHROMIUM, Page, _assert_clean, _wait_drawn
+from browser_support import ARTIFACTS, BROWSER, Page, _assert_clean, _wait_drawn
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium fehlt"),
-]
+pytestmark = BROWSER
 
 
 def _kernel_id(page) -> str:

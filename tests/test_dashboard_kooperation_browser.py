@@ -12,7 +12,7 @@ import time
 
 import pytest
 from browser_support import (
-    CHROMIUM,
+    BROWSER,
     Page,
     _assert_clean,
     _fills,
@@ -25,13 +25,7 @@ from browser_support import (
 
 from kulturplan.cooperation.networks import NETWORK_LABELS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)",
-    ),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from browser_support import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER,
     POINT_IN_PATH_JS,
     Page,
     _assert_clean,
@@ -22,13 +21,7 @@ from browser_support import (
     _wait_for,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)",
-    ),
-]
+pytestmark = BROWSER
 
 DRAWN_JS = (
     "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from browser_support import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER,
     POINT_IN_PATH_JS,
     ROOT,
     Page,
@@ -36,13 +35,7 @@ from browser_support import (
 )
 from test_landing_page import landing_entries
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)",
-    ),
-]
+pytestmark = BROWSER
 
 
 def test_landing_page_lists_dashboards_in_german(voila_url, browser):

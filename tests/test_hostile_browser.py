@@ -14,12 +14,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, ROOT, Page, _assert_clean, _select, _serve, _wait_drawn
+from browser_support import (
+    BROWSER,
+    ROOT,
+    Page,
+    _assert_clean,
+    _select,
+    _serve,
+    _wait_drawn,
+)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium fehlt"),
-]
+pytestmark = BROWSER
 
 MUNI = "<img src=x onerror=\"window.__xss=1;alert('muni')\">Adlergrund"
 MUNI2 = "</script><script>window.__xss=2;alert('s')</script>Adlerwang"

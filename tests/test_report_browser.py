@@ -18,7 +18,7 @@ import subprocess
 import pytest
 from browser_support import (
     ARTIFACTS,
-    CHROMIUM,
+    BROWSER,
     Page,
     _assert_clean,
     _select,
@@ -27,11 +27,7 @@ from browser_support import (
 )
 from openpyxl import load_workbook
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium fehlt (CI installiert es mit apt: .ci/run)"),
-]
+pytestmark = BROWSER
 
 NAME = "Eulenhofen"
 
