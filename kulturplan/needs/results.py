@@ -323,6 +323,20 @@ def mean(
     return _finish(out, min_n, levels, cols)
 
 
+def _stacked(key: str, blocks: list[tuple[Any, str, pd.DataFrame]]) -> pd.DataFrame:
+    """Share tables of several answers/columns one below the other (long table).
+
+    Each block is ``(key value, label, share table)``; the result keeps the index of the
+    share tables (the groups), sorted stably, with ``key`` and ``label`` as first columns.
+    """
+    parts = []
+    for value, label, part in blocks:
+        part.insert(0, "label", label)
+        part.insert(0, key, value)
+        parts.append(part)
+    return pd.concat(parts).sort_index(kind="stable")
+
+
 def distribution(
     data: pd.DataFrame,
     column: str,
@@ -341,13 +355,11 @@ def distribution(
     except ParameterError:
         labels = {}
     answers = sorted(set(labels) | set(pd.unique(values.dropna())))
-    parts = []
-    for value in answers:
-        part = share(data, column, weights, by=by, positive=value, min_n=min_n, level=level)
-        part.insert(0, "label", labels.get(value, str(value)))
-        part.insert(0, "value", value)
-        parts.append(part)
-    return pd.concat(parts).sort_index(kind="stable")
+    return _stacked("value", [
+        (value, labels.get(value, str(value)),
+         share(data, column, weights, by=by, positive=value, min_n=min_n, level=level))
+        for value in answers
+    ])
 
 
 # --------------------------------------------------------------------------------------
@@ -373,23 +385,20 @@ def sparte_table(
         and those of :func:`share`.
     """
     book = codebook or standard_codebook()
-    parts = []
-    for sparte in book.sparten:
-        column = f"{item}_{sparte}"
-        if column not in data.columns:
-            continue
-        part = share(data, column, weights, by=by, positive=positive, min_n=min_n,
-                     level=level, codebook=book)
-        part.insert(0, "label", book.item(column).label)
-        part.insert(0, "sparte", sparte)
-        parts.append(part)
-    if not parts:
+    columns = [(sparte, f"{item}_{sparte}") for sparte in book.sparten
+               if f"{item}_{sparte}" in data.columns]
+    if not columns:
         raise ParameterError(
             f"Die Befragung hat keine Spalten „{item}_<sparte>“ für die Sparten "
             + ", ".join(book.sparten)
             + "."
         )
-    return pd.concat(parts).sort_index(kind="stable")
+    return _stacked("sparte", [
+        (sparte, book.item(column).label,
+         share(data, column, weights, by=by, positive=positive, min_n=min_n, level=level,
+               codebook=book))
+        for sparte, column in columns
+    ])
 
 
 def barrier_profile(
@@ -417,18 +426,15 @@ def barrier_profile(
     question = book.item(item)
     if question.type != "multi":
         raise ParameterError(f"„{item}“ ist keine Mehrfachauswahl.")
-    parts = []
-    for option, label in question.options.items():
-        column = f"{item}_{option}"
-        if column not in data.columns:
-            continue
-        part = share(data, column, weights, by=by, positive=1, min_n=min_n, level=level)
-        part.insert(0, "label", label)
-        part.insert(0, "option", option)
-        parts.append(part)
-    if not parts:
+    options = [(option, label) for option, label in question.options.items()
+               if f"{item}_{option}" in data.columns]
+    if not options:
         raise ParameterError(f"Die Befragung hat keine Spalten „{item}_…“.")
-    return pd.concat(parts).sort_index(kind="stable")
+    return _stacked("option", [
+        (option, label,
+         share(data, f"{item}_{option}", weights, by=by, positive=1, min_n=min_n, level=level))
+        for option, label in options
+    ])
 
 
 # --------------------------------------------------------------------------------------

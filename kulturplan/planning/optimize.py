@@ -160,26 +160,35 @@ def _check_values(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
         )
 
 
+def _nonnegative(values: Any, n: int, *, not_numbers: str, wrong_size: str, bad: str
+                 ) -> np.ndarray:
+    """``values`` as a float vector of length ``n`` with finite entries ≥ 0, else a German
+    :class:`ParameterError` (``wrong_size`` and ``bad`` are formatted with ``size``/``n`` and
+    ``count``/``i``/``value``)."""
+    try:
+        v = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError) as err:
+        raise ParameterError(not_numbers) from err
+    if v.size != n:
+        raise ParameterError(wrong_size.format(size=v.size, n=n))
+    invalid = ~np.isfinite(v) | (v < 0)
+    if invalid.any():
+        i = int(np.flatnonzero(invalid)[0])
+        raise ParameterError(bad.format(count=int(invalid.sum()), i=i, value=v[i]))
+    return v
+
+
 def _as_weights(weights: Any, n: int) -> np.ndarray:
     if weights is None:
         return np.ones(n)
-    try:
-        w = np.asarray(weights, dtype=float).reshape(-1)
-    except (TypeError, ValueError) as err:
-        raise ParameterError("Die Gewichte (Nachfrage) müssen Zahlen sein.") from err
-    if w.size != n:
-        raise ParameterError(
-            f"Es gibt {w.size} Gewichte, aber {n} Nachfragezeilen in der Kostenmatrix; "
-            "je Nachfragepunkt ist genau ein Gewicht nötig."
-        )
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ParameterError(
-            f"{int(bad.sum())} Gewicht(e) sind fehlend, unendlich oder negativ, zuerst an "
-            f"Position {i} (0-basiert): {w[i]}. Gewichte müssen Zahlen ≥ 0 sein."
-        )
-    return w
+    return _nonnegative(
+        weights, n,
+        not_numbers="Die Gewichte (Nachfrage) müssen Zahlen sein.",
+        wrong_size="Es gibt {size} Gewichte, aber {n} Nachfragezeilen in der Kostenmatrix; "
+        "je Nachfragepunkt ist genau ein Gewicht nötig.",
+        bad="{count} Gewicht(e) sind fehlend, unendlich oder negativ, zuerst an Position {i} "
+        "(0-basiert): {value}. Gewichte müssen Zahlen ≥ 0 sein.",
+    )
 
 
 def _as_fixed(fixed: Any, m: int) -> np.ndarray:
@@ -519,23 +528,14 @@ def _median_value(pairs: Pairs, w: np.ndarray, is_open: np.ndarray) -> tuple[flo
 def _capacity(capacity: Any, m: int) -> np.ndarray | None:
     if capacity is None:
         return None
-    try:
-        cap = np.asarray(capacity, dtype=float).reshape(-1)
-    except (TypeError, ValueError) as err:
-        raise ParameterError("Kapazitäten müssen Zahlen sein.") from err
-    if cap.size != m:
-        raise ParameterError(
-            f"Es gibt {cap.size} Kapazitäten, aber {m} Kandidaten; je Kandidat ist genau "
-            "eine Kapazität nötig."
-        )
-    bad = ~np.isfinite(cap) | (cap < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ParameterError(
-            f"{int(bad.sum())} Kapazität(en) sind fehlend, unendlich oder negativ, zuerst "
-            f"bei Kandidat {i} (0-basiert): {cap[i]}."
-        )
-    return cap
+    return _nonnegative(
+        capacity, m,
+        not_numbers="Kapazitäten müssen Zahlen sein.",
+        wrong_size="Es gibt {size} Kapazitäten, aber {n} Kandidaten; je Kandidat ist genau "
+        "eine Kapazität nötig.",
+        bad="{count} Kapazität(en) sind fehlend, unendlich oder negativ, zuerst bei Kandidat "
+        "{i} (0-basiert): {value}.",
+    )
 
 
 def p_median(
