@@ -27,8 +27,8 @@ from kulturplan import Region, demand
 from kulturplan.errors import ParameterError
 from kulturplan.io import input_file, read_region, write_region
 from kulturplan.routing import Network
+from kulturplan.routing import region as region_network
 from kulturplan.sources.build import grid_entries
-from kulturplan.ui import gaps
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.gaps import GapExplorer, GapModel
 
@@ -66,7 +66,7 @@ def _network(mode: str = "car") -> Network:
 @pytest.fixture
 def networks(monkeypatch):
     cache = {(OSM, m): _network(m) for m in ("car", "bike", "walk")}
-    monkeypatch.setattr(gaps, "_NETWORKS", cache)
+    monkeypatch.setattr(region_network, "_NETWORKS", cache)
     return cache
 
 

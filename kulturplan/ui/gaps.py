@@ -9,11 +9,11 @@ and offers the table as an Excel download (aggregated numbers only — no person
 
 When the region names an OpenStreetMap file (:func:`kulturplan.io.input_file`), the
 explorer also offers travel times on the road network ("Auto", "Fahrrad", "zu Fuß"):
-:func:`kulturplan.routing.travel_times` gives the OD table, whose nearest facility per
-point (:func:`kulturplan.access.nearest`) is the ``costs=`` of
-:func:`kulturplan.demand.population_beyond`. Points farther than :data:`ON_NETWORK_M`
-from the network (outside the file's extract) are not counted for these modes (cost
-``NaN``), and the note says how many inhabitants that concerns.
+:class:`kulturplan.routing.region.RegionNetwork` gives the minutes to the nearest facility
+per point, the ``costs=`` of :func:`kulturplan.demand.population_beyond`. Points farther
+than :data:`~kulturplan.routing.region.ON_NETWORK_M` from the network (outside the
+file's extract) are not counted for these modes (cost ``NaN``), and the note says how
+many inhabitants that concerns.
 """
 
 from __future__ import annotations
@@ -27,17 +27,16 @@ import geopandas as gpd
 import ipywidgets as w
 import numpy as np
 import pandas as pd
-import shapely
 import traitlets as t
 
-from kulturplan import access, catalog, demand, routing
+from kulturplan import catalog, demand, routing
 from kulturplan._format import format_number
 from kulturplan._safe import cell_frame, cell_text, html_text
 from kulturplan.errors import ParameterError
 from kulturplan.indicators import basic, reachability
 from kulturplan.io import input_file
 from kulturplan.region import Region
-from kulturplan.routing.travel import snap
+from kulturplan.routing import region as region_network
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
@@ -64,24 +63,6 @@ MODE_SLIDER_LABELS: dict[str, str] = {
     "walk": "Minuten (zu Fuß, 5 km/h)",
 }
 
-NETWORK_MAX_MINUTES = 60.0
-"""Bound of the network searches: the largest threshold of the minutes slider."""
-
-ON_NETWORK_M = 1000.0
-"""A population point counts for the network modes if a node of the network's main
-component lies within this distance (else it lies outside the OSM extract)."""
-
-_NETWORKS: dict[tuple[str, str], routing.Network] = {}
-"""Road networks built in this kernel, by (file, mode); on disk they are cached as ``.npz``
-by :func:`kulturplan.routing.build_network`."""
-
-
-def network_for(path: str, mode: str) -> routing.Network:
-    """The road network of ``path`` for ``mode``, built once per kernel."""
-    key = (str(path), mode)
-    if key not in _NETWORKS:
-        _NETWORKS[key] = routing.build_network(path, mode)
-    return _NETWORKS[key]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GAP_POINT_STYLE = {"radius": 3, "weight": 0, "fillOpacity": 0.8, "fillColor": "#b4532a"}
 
@@ -116,9 +97,8 @@ class GapModel:
         self.points = demand.population_points(region, cell_km=self.cell_km)
         self.grid_file = input_file(region, "grid")
         self.osm_file = input_file(region, "osm")
+        self.road = region_network.for_region(region, cell_km=self.cell_km)
         self._costs: dict[tuple[str, str, str], pd.Series] = {}
-        self._on_network: dict[str, np.ndarray] = {}
-        self._ratio: routing.RatioResult | None = None
 
     @property
     def modes(self) -> list[str]:
@@ -135,45 +115,38 @@ class GapModel:
             raise ParameterError("Fahrzeiten auf dem Straßennetz gibt es nur in Minuten "
                                  "(unit=\"min\").")
 
+    def _road(self, mode: str) -> region_network.RegionNetwork:
+        self._check_mode(mode, "min")
+        if self.road is None:  # pragma: no cover - _check_mode allows network modes only then
+            raise ParameterError("Die Region nennt keine OpenStreetMap-Datei.")
+        return self.road
+
     def network(self, mode: str) -> routing.Network:
         """Road network of the region's OSM file for ``mode`` (cached per kernel)."""
-        self._check_mode(mode, "min")
-        return network_for(str(self.osm_file), mode)
+        return self._road(mode).network(mode)
 
     def on_network(self, mode: str) -> np.ndarray:
-        """Boolean per population point: within :data:`ON_NETWORK_M` of the network."""
-        if mode not in self._on_network:
-            xy = shapely.get_coordinates(self.points.geometry.values)
-            self._on_network[mode] = snap(self.network(mode), xy).metres <= ON_NETWORK_M
-        return self._on_network[mode]
+        """Boolean per population point: within
+        :data:`~kulturplan.routing.region.ON_NETWORK_M` of the network."""
+        return self._road(mode).on_network(mode)
 
     def network_share(self, mode: str) -> float:
         """Percent of the inhabitants (of the points) living on the network of ``mode``."""
-        pop = self.points["population"].to_numpy(dtype=float)
-        total = pop.sum()
-        return float(pop[self.on_network(mode)].sum() / total * 100.0) if total > 0 else 0.0
+        return self._road(mode).network_share(mode)
 
     def ratio(self) -> routing.RatioResult:
         """Car time on the network against the straight-line estimate (road alone).
 
-        :func:`kulturplan.routing.straight_line_ratio` between all inhabited points on
-        the car network (pairs at least 1 km apart, up to :data:`NETWORK_MAX_MINUTES`).
+        See :meth:`kulturplan.routing.region.RegionNetwork.ratio`.
         """
-        if self._ratio is None:
-            inhabited = self.points["population"].to_numpy(dtype=float) > 0
-            pts = self.points[self.on_network("car") & inhabited]
-            self._ratio = routing.straight_line_ratio(
-                self.network("car"), pts, pts, max_minutes=NETWORK_MAX_MINUTES,
-                include_walk=False,
-            )
-        return self._ratio
+        return self._road("car").ratio()
 
     def costs(self, category: str, unit: str = "km", mode: str = "line") -> pd.Series:
         """Cost (km or minutes) from every population point to the nearest facility.
 
         Every facility of ``category`` counts, also those outside the Kreis; ``inf``
         when there is none (or, for a network mode, none within
-        :data:`NETWORK_MAX_MINUTES`); ``NaN`` for points off the network.
+        :data:`~kulturplan.routing.region.NETWORK_MAX_MINUTES`); ``NaN`` for points off the network.
         """
         self._check_mode(mode, unit)
         key = (category, unit, mode)
@@ -182,18 +155,8 @@ class GapModel:
             if mode == "line":
                 self._costs[key] = demand.nearest_cost(self.points, supply, unit)
             else:
-                self._costs[key] = self._network_costs(supply, mode)
+                self._costs[key] = self._road(mode).nearest_costs(supply, mode)
         return self._costs[key]
-
-    def _network_costs(self, facilities: gpd.GeoDataFrame, mode: str) -> pd.Series:
-        supply = demand.facility_points(facilities)
-        if len(supply) == 0:
-            cost = pd.Series(np.inf, index=self.points.index, dtype=float)
-        else:
-            od = routing.travel_times(self.network(mode), self.points, supply,
-                                      max_minutes=NETWORK_MAX_MINUTES)
-            cost = access.nearest(self.points, supply, cost=od)
-        return cost.where(self.on_network(mode), np.nan)
 
     def table(self, category: str, threshold: float, unit: str = "km",
               mode: str = "line") -> pd.DataFrame:
@@ -529,12 +492,13 @@ class GapExplorer(w.VBox):
         name = html_text(Path(str(model.osm_file)).name)
         share = model.network_share(self.mode)
         off = 100.0 - share
+        within_km = format_number(region_network.ON_NETWORK_M / 1000, 0)
         text = (f"Fahrzeiten ({MODES[self.mode]}) auf dem Straßennetz der OpenStreetMap-Datei "
                 f"„{name}“ ({speeds}; Wege zum Netz zu Fuß).")
         if off >= 0.05:
             text += (f" <b>Das Straßennetz der Datei deckt nur einen Teil der Region ab:</b> "
                      f"{format_number(share, 1)} % der Einwohner:innen wohnen in Gitterzellen "
-                     f"höchstens {format_number(ON_NETWORK_M / 1000, 0)} km vom Netz; nur sie "
+                     f"höchstens {within_km} km vom Netz; nur sie "
                      f"sind hier gezählt (Zahlen, Anteile und Karte), die übrigen "
                      f"{format_number(off, 1)} % nicht.")
         return text
