@@ -179,11 +179,14 @@ def facilities_by_category(region: Region) -> pd.DataFrame:
 def labelled(table: pd.DataFrame, region: Region, ids: Sequence[str]) -> pd.DataFrame:
     """Indicator columns ``ids`` of ``table`` with German headers and the municipality name.
 
-    Headers are ``"<label> (<unit>)"`` from the indicator catalog (the unit only when the
-    label does not name it already); the index stays the
-    AGS, the first column is ``Gemeinde``.
+    Headers are ``"<label> (<unit>)"`` from the indicator catalog of ``region`` (the unit
+    only when the label does not name it already; labels of the indicators in minutes say
+    how travel time is measured, :func:`kulturplan.indicators.catalog`); the index stays
+    the AGS, the first column is ``Gemeinde``.
     """
-    cat = catalog.indicators()
+    from kulturplan.indicators import catalog as indicator_catalog
+
+    cat = indicator_catalog(region)
     headers = {}
     for i in ids:
         if i in cat.index:
@@ -249,18 +252,24 @@ PER_LABELS: dict[str, str] = {
 """German names of the catalog's ``per`` values (indicator families)."""
 
 
-def indicator_catalog(*, families: bool = False) -> pd.DataFrame:
+def indicator_catalog(*, families: bool = False, region: Region | None = None
+                      ) -> pd.DataFrame:
     """The indicator catalog with German column names, for reading in a notebook.
 
     Parameters
     ----------
+    region
+        Texts as they apply to this region (:func:`kulturplan.indicators.catalog`); without
+        it travel times are described as estimated from the straight line.
     families
         ``True``: one row per family (e.g. one row for "facilities per 10,000
         inhabitants" instead of one per category), labelled with its first member
         ("z. B. Bibliotheken je 10.000 Einw.") and the number of indicators in column
         ``Anzahl``; the index is the family id. ``False``: one row per indicator id.
     """
-    cat = catalog.indicators()
+    from kulturplan.indicators import catalog as catalog_of
+
+    cat = catalog_of(region)
     per = cat["per"].map(PER_LABELS).fillna("")
     label = cat["label"].astype(str)
     if families:

@@ -22,7 +22,7 @@ alone). The needs block reads the region's survey itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from kulturplan.report.context import KEY_DECIMALS, ReportContext, german_date
 from kulturplan.viz import svg
 from kulturplan.viz.charts import indicator_meta, ranking_order
 from kulturplan.viz.prepare import ColourScale, source_table
+
+if TYPE_CHECKING:
+    from kulturplan.region import Region
 
 Block = Callable[[ReportContext], Section | None]
 """A chapter of a report: returns its :class:`Section`, or ``None`` to leave it out."""
@@ -91,7 +94,7 @@ def _map_values(ctx: ReportContext) -> tuple[pd.Series, dict[str, object]]:
                       "Rangfolge die Bevölkerungsdichte.",
                       "note": "dunkler = dichter besiedelt",
                       "direction": "am dichtesten besiedelte zuerst"}
-    meta = indicator_meta(ind)
+    meta = indicator_meta(ind, ctx.region)
     direction = ("beste zuerst: höhere Werte = bessere Versorgung" if meta["higher_is_better"]
                  else "beste zuerst: niedrigere Werte = bessere Versorgung")
     return ctx.indicators[ind], {**meta, "note": "dunkler = bessere Versorgung",
@@ -207,7 +210,7 @@ def peers_block(ctx: ReportContext) -> Section | None:
     ind = ctx.map_indicator
     if ind is None:
         return None
-    meta = indicator_meta(ind)
+    meta = indicator_meta(ind, ctx.region)
     long = ctx.peers.xs(ind, level="indicator")
     order = ranking_order(long["value"], higher_is_better=meta["higher_is_better"])
     long = long.loc[order]
@@ -540,9 +543,13 @@ def cost_block(ctx: ReportContext) -> Section | None:
 
 
 # -- sources ----------------------------------------------------------------------------------
-def methods_frame(ids: Sequence[str]) -> pd.DataFrame:
-    """Label, unit and method description of the indicators ``ids`` (German)."""
-    rows = [indicator_meta(i) for i in ids]
+def methods_frame(ids: Sequence[str], region: Region | None = None) -> pd.DataFrame:
+    """Label, unit and method description of the indicators ``ids`` (German).
+
+    With ``region`` the texts say how travel times are measured for it
+    (:func:`kulturplan.viz.charts.indicator_meta`).
+    """
+    rows = [indicator_meta(i, region) for i in ids]
     return pd.DataFrame({"Kennzahl": [r["label"] for r in rows],
                          "Einheit": [r["unit"] for r in rows],
                          "Berechnung": [r["description"] for r in rows]})
@@ -563,7 +570,7 @@ def sources_block(ctx: ReportContext) -> Section:
     body = sources_html(ctx)
     if ctx.report_indicators:
         body += "<h3>Kennzahlen und Berechnung</h3>" + html_table(
-            methods_frame(ctx.report_indicators), small=True)
+            methods_frame(ctx.report_indicators, ctx.region), small=True)
     body += paragraph(
         f"Erstellt am {ctx.created:%d.%m.%Y} mit kulturplan. Der Bericht enthält nur "
         "zusammengefasste Zahlen und keine personenbezogenen Daten.", "kp-note")

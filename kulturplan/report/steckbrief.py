@@ -37,7 +37,7 @@ def key_figure_frame(ctx: ReportContext) -> pd.DataFrame:
     ags = ctx.municipality
     ids = ctx.report_indicators
     rows = ctx.peers.xs(ags, level="ags").reindex(ids)
-    profile = profile_frame(rows["value"], rows["peer_median"])
+    profile = profile_frame(rows["value"], rows["peer_median"], region=ctx.region)
     profile["kreis_median"] = ctx.indicators[ids].median()
     profile["n_peers"] = rows["n_peers"]
     return profile
@@ -149,7 +149,7 @@ def _reach_section(ctx: ReportContext) -> Section:
 def _sources_section(ctx: ReportContext) -> Section:
     body = sources_html(ctx)
     body += "<h3>Kennzahlen und Berechnung</h3>" + html_table(
-        methods_frame(ctx.report_indicators), small=True)
+        methods_frame(ctx.report_indicators, ctx.region), small=True)
     body += paragraph(f"Karte: {attribution(ctx.region)}. Erstellt am {ctx.created:%d.%m.%Y} "
                       "mit kulturplan; nur zusammengefasste Zahlen, keine personenbezogenen "
                       "Daten.", "kp-note")
