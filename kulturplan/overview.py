@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -201,7 +202,27 @@ def labelled(table: pd.DataFrame, region: Region, ids: Sequence[str]) -> pd.Data
     return out
 
 
-def gap_table(region: Region, criteria: Mapping[str, tuple[float, str]]) -> pd.DataFrame:
+MODE_PHRASES: dict[str, str] = {"car": "mit dem Auto", "bike": "mit dem Fahrrad",
+                                "walk": "zu Fuß"}
+"""How a network mode of :data:`kulturplan.indicators.reachability.GAP_MODES` reads in a
+sentence ("20 min mit dem Auto")."""
+
+
+def criterion_parts(criterion: Sequence[Any]) -> tuple[float, str, str]:
+    """``(threshold, unit)`` or ``(threshold, unit, mode)`` → ``(threshold, unit, mode)``
+    (mode ``"line"`` when not given)."""
+    threshold, unit, *rest = criterion
+    return float(threshold), str(unit), str(rest[0]) if rest else "line"
+
+
+def criterion_label(category: str, threshold: float, unit: str, mode: str = "line") -> str:
+    """German label of a reachability standard: „Bibliothek > 9,5 km“, „Bibliothek > 20 min
+    mit dem Auto“ (network modes)."""
+    text = f"{catalog.category_label(category)} > {format_decimal(threshold)} {unit}"
+    return f"{text} {MODE_PHRASES[mode]}" if mode in MODE_PHRASES else text
+
+
+def gap_table(region: Region, criteria: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     """Inhabitants beyond several reachability thresholds, as a German table.
 
     Presentation of :func:`kulturplan.indicators.reachability.population_beyond` (one
@@ -212,33 +233,44 @@ def gap_table(region: Region, criteria: Mapping[str, tuple[float, str]]) -> pd.D
     region
         The :class:`~kulturplan.Region`.
     criteria
-        ``{category: (threshold, unit)}``, e.g.
-        ``{"bibliothek": (10, "km"), "musikschule": (20, "min")}``.
+        ``{category: (threshold, unit)}`` or ``{category: (threshold, unit, mode)}``, e.g.
+        ``{"bibliothek": (10, "km"), "musikschule": (20, "min", "car")}``; ``mode`` is
+        ``"line"`` (default) or a network mode (car, bike, walk: travel times on the road
+        network of the region's OSM file, only inhabitants on the network counted).
 
     Returns
     -------
     pandas.DataFrame
         One row per municipality (region order) plus a last row „Summe“ (totals and the
-        share of the whole region); columns ``AGS``, ``Gemeinde``, ``Einwohner`` and per
-        criterion „<Sparte> > <Schwelle> <Einheit>: Einw.“ (rounded) and „… Anteil (%)“
-        (one decimal, computed from the unrounded numbers). Thresholds are written the
+        share of the whole region); columns ``AGS``, ``Gemeinde``, ``Einwohner`` (the
+        register) and per criterion (label :func:`criterion_label`) „…: Einw.“ (beyond,
+        rounded) and „… Anteil (%)“ (one decimal, computed from the unrounded numbers),
+        preceded by „…: Einw. gezählt“ (the inhabitants the share refers to) when they
+        are not the register's: a network mode or a Zensus grid
+        (:func:`kulturplan.demand.population_points`). Thresholds are written the
         German way („Bibliothek > 9,5 km“). The index is a plain row number: the
         „Summe“ row is not a municipality.
     """
     from kulturplan import demand
     from kulturplan.indicators.reachability import population_beyond
+    from kulturplan.io import input_file
 
     muni = region.municipalities
     out = pd.DataFrame({"AGS": muni.index.astype(str), "Gemeinde": muni["name"].astype(str),
                         "Einwohner": muni["population"].astype(float).to_numpy()})
     total: dict[str, object] = {"AGS": "", "Gemeinde": "Summe",
                                 "Einwohner": float(muni["population"].sum())}
-    for category, (threshold, unit) in criteria.items():
-        part = population_beyond(region, category, threshold, unit)
-        label = f"{catalog.category_label(category)} > {format_decimal(threshold)} {unit}"
+    grid = input_file(region, "grid") is not None
+    for category, criterion in criteria.items():
+        threshold, unit, mode = criterion_parts(criterion)
+        part = population_beyond(region, category, threshold, unit, mode=mode)
+        label = criterion_label(category, threshold, unit, mode)
+        whole = demand.overall(part)
+        if grid or mode != "line":
+            out[f"{label}: Einw. gezählt"] = part["population"].round().to_numpy()
+            total[f"{label}: Einw. gezählt"] = round(whole["population"])
         out[f"{label}: Einw."] = part["population_beyond"].round().to_numpy()
         out[f"{label}: Anteil (%)"] = part["share_beyond"].round(1).to_numpy()
-        whole = demand.overall(part)
         total[f"{label}: Einw."] = round(whole["population_beyond"])
         total[f"{label}: Anteil (%)"] = round(whole["share_beyond"], 1)
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)

@@ -209,12 +209,17 @@ def population_beyond(
     unit: str = "km",
     *,
     cell_km: float = CELL_KM,
+    mode: str = "line",
 ) -> pd.DataFrame:
     """Inhabitants per municipality farther than ``threshold`` from the nearest facility.
 
     The region-level entry to :func:`kulturplan.demand.population_beyond`: population
     points of ``region`` (``cell_km`` grid) and every facility of ``category`` (also
-    those outside the region's municipalities).
+    those outside the region's municipalities). With a network ``mode`` the minutes
+    are travel times on the road network of the region's OSM file and only the points
+    on that network count
+    (:meth:`kulturplan.routing.region.RegionNetwork.population_beyond`), as in the gap
+    dashboard.
 
     Parameters
     ----------
@@ -227,9 +232,12 @@ def population_beyond(
         :data:`kulturplan.access.DEFAULT_DETOUR`, :data:`kulturplan.access.DEFAULT_SPEED_KMH`).
         A resident exactly at the threshold is *not* beyond it.
     unit
-        ``"km"`` or ``"min"``.
+        ``"km"`` or ``"min"`` (network modes: ``"min"`` only).
     cell_km
         Grid size of the population points.
+    mode
+        ``"line"`` (straight line / estimated minutes) or a network mode of
+        :data:`GAP_MODES` (needs an OSM file named by the region).
 
     Returns
     -------
@@ -240,11 +248,43 @@ def population_beyond(
         category in the region every inhabitant is beyond.
     """
     check_category(category)
+    index = pd.Index(region.municipalities.index, name="ags")
+    if check_gap_mode(region, mode, unit) != "line":
+        from kulturplan.routing import region as region_network
+
+        # (checked above that the region names an OSM file; else RegionNetwork says so)
+        road = (region_network.for_region(region, cell_km=cell_km)
+                or region_network.RegionNetwork(region))
+        return road.population_beyond(category_facilities(region, category), threshold, mode,
+                                      index=index)
     points = demand.population_points(region, cell_km)
     return demand.population_beyond(
         points, category_facilities(region, category), threshold, unit,
         index=pd.Index(region.municipalities.index, name="ags"),
     )
+
+
+GAP_MODES: dict[str, str] = {"line": "Luftlinie", "car": "Auto", "bike": "Fahrrad",
+                             "walk": "zu Fuß"}
+"""Ways of measuring inhabitants beyond a threshold (id → German label); the last three
+are travel times on the road network of the region's OSM file."""
+
+
+def check_gap_mode(region: Region, mode: str, unit: str) -> str:
+    """``mode`` if the region can measure with it in ``unit``, else a German error."""
+    if mode not in GAP_MODES:
+        raise ParameterError(
+            f"mode={mode!r} ist unbekannt; erlaubt sind {', '.join(GAP_MODES)}."
+        )
+    if mode != "line" and travel_basis(region) != "network":
+        raise ParameterError(
+            f"mode={mode!r} ist für die Region „{region.name}“ nicht verfügbar: sie nennt "
+            "keine OpenStreetMap-Datei (Straßennetz)."
+        )
+    if mode != "line" and unit != "min":
+        raise ParameterError("Fahrzeiten auf dem Straßennetz gibt es nur in Minuten "
+                             "(unit=\"min\").")
+    return mode
 
 
 def check_category(category: str) -> str:

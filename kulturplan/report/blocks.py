@@ -22,6 +22,7 @@ alone). The needs block reads the region's survey itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -172,6 +173,47 @@ def gap_frame(ctx: ReportContext) -> pd.DataFrame:
     return out
 
 
+def _network_method(ctx: ReportContext, mode: str) -> str:
+    from kulturplan.io import input_file
+    from kulturplan.overview import MODE_PHRASES
+    from kulturplan.routing.region import ON_NETWORK_M, for_region
+
+    road = for_region(ctx.region)
+    name = Path(str(input_file(ctx.region, "osm"))).name
+    share = road.network_share(mode) if road is not None else float("nan")
+    return (f"Fahrzeit {MODE_PHRASES[mode]} auf dem Straßennetz der OpenStreetMap-Datei "
+            f"„{name}“; gezählt sind nur Einwohner:innen höchstens "
+            f"{format_number(ON_NETWORK_M / 1000, 0)} km vom Netz "
+            f"({format_number(share, 1)} % der Einwohner:innen), die Anteile beziehen sich "
+            "auf sie")
+
+
+def gap_method_note(ctx: ReportContext) -> str:
+    """How the gap figures of the report were measured (plain German text).
+
+    Names the population source (Zensus grid or uniform spread) and, per way of measuring
+    of the active criteria, straight line, estimated minutes or road network.
+    """
+    from kulturplan.io import input_file
+    from kulturplan.overview import criterion_parts
+
+    if input_file(ctx.region, "grid") is not None:
+        people = ("Einwohner:innen nach dem Zensus-2022-Gitter (ohne Angleichung an das "
+                  "Gemeindeverzeichnis)")
+    else:
+        people = "Einwohner:innen gleichmäßig auf ein 1-km-Raster je Gemeinde verteilt"
+    units = {criterion_parts(c)[1] for c in ctx.active_criteria.values()
+             if criterion_parts(c)[2] == "line"}
+    parts = []
+    if "km" in units:
+        parts.append("Entfernung als Luftlinie")
+    if "min" in units:
+        parts.append("Fahrzeit geschätzt aus der Luftlinie (Umwegfaktor 1,3, 50 km/h)")
+    parts += [_network_method(ctx, m) for m in ctx.gap_modes if m != "line"]
+    return (f"{people}; " + "; ".join(parts) + " – jeweils zur nächsten Einrichtung, auch "
+            "jenseits der Kreisgrenze (kulturplan.demand).")
+
+
 def gaps_block(ctx: ReportContext) -> Section:
     """Inhabitants beyond each reachability standard (:func:`kulturplan.overview.gap_table`)."""
     missing = [c for c in ctx.criteria if c not in ctx.active_criteria]
@@ -197,9 +239,7 @@ def gaps_block(ctx: ReportContext) -> Section:
     body = (
         "".join(paragraph(t) for t in lines) + note
         + html_table(frame, right=list(frame.columns[1:]), sum_row=True, small=True)
-        + paragraph("Einwohner:innen sind gleichmäßig auf ein 1-km-Raster je Gemeinde verteilt; "
-                    "Entfernung als Luftlinie zur nächsten Einrichtung, auch jenseits der "
-                    "Kreisgrenze (kulturplan.demand).", "kp-note")
+        + paragraph(gap_method_note(ctx), "kp-note")
     )
     return Section("Erreichbarkeit und Versorgungslücken", body, new_page=True)
 

@@ -14,7 +14,14 @@ from kulturplan.indicators.basic import own_facilities
 from kulturplan.indicators.peers import size_class
 from kulturplan.report._html import SVG_CELL, Section, cards, figure, notice, paragraph
 from kulturplan.report._html import table as html_table
-from kulturplan.report.blocks import STECKBRIEF_BLOCKS, methods_frame, number, pct, sources_html
+from kulturplan.report.blocks import (
+    STECKBRIEF_BLOCKS,
+    gap_method_note,
+    methods_frame,
+    number,
+    pct,
+    sources_html,
+)
 from kulturplan.report.context import ReportContext
 from kulturplan.viz import svg
 from kulturplan.viz.charts import profile_frame
@@ -141,8 +148,7 @@ def _reach_section(ctx: ReportContext) -> Section:
         })
     frame = pd.DataFrame(rows)
     body = html_table(frame, right=list(frame.columns[1:])) + paragraph(
-        "Luftlinie zur nächsten Einrichtung der Sparte (auch jenseits der Kreisgrenze); "
-        "Einwohner:innen gleichmäßig auf ein 1-km-Raster der Gemeinde verteilt.", "kp-note")
+        gap_method_note(ctx), "kp-note")
     return Section("Erreichbarkeit", body)
 
 

@@ -178,6 +178,35 @@ class RegionNetwork:
             cost = access.nearest(self.points, supply, cost=self.od_table(supply, mode))
         return cost.where(self.on_network(mode), np.nan)
 
+    def population_beyond(self, facilities: gpd.GeoDataFrame, threshold: float, mode: str,
+                          *, index: pd.Index, costs: pd.Series | None = None) -> pd.DataFrame:
+        """:func:`kulturplan.demand.population_beyond` over the points on the network.
+
+        Only the points of :meth:`on_network` count: ``population`` is the inhabitants of
+        those points per municipality (0 for municipalities off the network, whose
+        ``share_beyond`` is then ``NaN``).
+
+        Parameters
+        ----------
+        facilities
+            Facilities to reach (e.g. those of one category).
+        threshold
+            Minutes; a resident exactly at the threshold is not beyond it.
+        mode
+            Network mode whose points count (:data:`MODES`).
+        index
+            AGS of all municipalities (rows of the result).
+        costs
+            Minutes per population point (all points, e.g. the straight-line estimate
+            for a like-for-like comparison); default :meth:`nearest_costs` of ``mode``.
+        """
+        on = self.on_network(mode)
+        cost = self.nearest_costs(facilities, mode) if costs is None else costs
+        return demand.population_beyond(
+            self.points[on], facilities, float(threshold), "min", index=index,
+            costs=cost[on],
+        )
+
     def ratio(self) -> RatioResult:
         """Car time on the network against the straight-line estimate (road alone).
 

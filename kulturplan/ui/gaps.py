@@ -47,8 +47,7 @@ from kulturplan.viz.spec import map_spec
 
 UNIT_TEXT = {"km": "km Luftlinie", "min": "Minuten Fahrzeit (geschätzt)"}
 
-MODES: dict[str, str] = {"line": "Luftlinie", "car": "Auto", "bike": "Fahrrad",
-                         "walk": "zu Fuß"}
+MODES: dict[str, str] = reachability.GAP_MODES
 """Ways of measuring offered by the gap dashboard (id → German label); the last three
 need an OSM file named by the region."""
 
@@ -106,14 +105,7 @@ class GapModel:
         return list(MODES) if self.osm_file is not None else ["line"]
 
     def _check_mode(self, mode: str, unit: str) -> None:
-        if mode not in self.modes:
-            raise ParameterError(
-                f"mode={mode!r} ist für diese Region nicht verfügbar; möglich: "
-                f"{', '.join(self.modes)} (Straßennetz nur mit OSM-Datei der Region)."
-            )
-        if mode != "line" and unit != "min":
-            raise ParameterError("Fahrzeiten auf dem Straßennetz gibt es nur in Minuten "
-                                 "(unit=\"min\").")
+        reachability.check_gap_mode(self.region, mode, unit)
 
     def _road(self, mode: str) -> region_network.RegionNetwork:
         self._check_mode(mode, "min")
@@ -183,14 +175,13 @@ class GapModel:
         """:func:`~kulturplan.demand.population_beyond` over all points (``cells="all"``)
         or over the points on the network of mode ``cells``."""
         supply = reachability.category_facilities(self.region, category)
-        points, cost = self.points, self.costs(category, unit, mode)
+        index = self.region.municipalities.index
+        cost = self.costs(category, unit, mode)
         if cells != "all":
-            on = self.on_network(cells)
-            points, cost = points[on], cost[on]
-        return demand.population_beyond(
-            points, supply, float(threshold), unit, index=self.region.municipalities.index,
-            costs=cost,
-        )
+            return self._road(cells).population_beyond(supply, threshold, cells, index=index,
+                                                       costs=cost)
+        return demand.population_beyond(self.points, supply, float(threshold), unit,
+                                        index=index, costs=cost)
 
     def estimate_on_network(self, category: str, threshold: float, mode: str) -> dict[str, float]:
         """Straight-line estimate (minutes) for the same points a network mode counts.
@@ -210,9 +201,14 @@ class GapModel:
 
 
 def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
-                title: str = "", attribution: str = "") -> bytes:
-    """The gap table as an .xlsx file (German headers, aggregated numbers only)."""
-    out = frame.rename(columns=COLUMNS_DE).copy()
+                title: str = "", attribution: str = "",
+                headers: dict[str, str] | None = None) -> bytes:
+    """The gap table as an .xlsx file (German headers, aggregated numbers only).
+
+    ``headers`` replaces :data:`COLUMNS_DE` (e.g. "Einwohner:innen gezählt" when the
+    figures count grid or network inhabitants).
+    """
+    out = frame.rename(columns=headers or COLUMNS_DE).copy()
     out.index.name = "AGS"
     out = cell_frame(out)  # names from registers and users: text, never a formula
     buf = io.BytesIO()
@@ -400,6 +396,16 @@ class GapExplorer(w.VBox):
             return self.summary.iloc[0:0]
         return self.summary[self.summary["population_beyond"] > 0]
 
+    def report_criteria(self) -> dict[str, tuple[float, str, str]]:
+        """The current choice as ``criteria`` of :class:`kulturplan.report.ReportContext`:
+        ``{category: (threshold, unit, mode)}``, so the report and its Excel tables show the
+        figures of the chosen way of measuring (e.g. car times on the road network)."""
+        return {self.category: (float(self.threshold), self.unit, self.mode)}
+
+    def report_selection(self) -> dict[str, Any]:
+        """Selection for :class:`kulturplan.ui.report_download.ReportDownload`."""
+        return {"criteria": self.report_criteria()}
+
     def export_frame(self) -> pd.DataFrame:
         """The table offered for download (numbers, German headers applied on export)."""
         frame = self.below_standard().copy()
@@ -424,8 +430,7 @@ class GapExplorer(w.VBox):
         cards = [
             (format_number(beyond, 0), f"Einwohner:innen weiter als {self.threshold_text} "
              f"von der nächsten Einrichtung „{self.category_label}“"),
-            (f"{format_number(share, 1)} %", "Anteil an allen Einwohner:innen"
-             if mode == "line" else "Anteil (Einw. am Straßennetz)"),
+            (f"{format_number(share, 1)} %", f"Anteil an {self.counted_text(whole)}"),
             (format_number(n_bad, 0), "Gemeinden mit Betroffenen"),
             (format_number(n_fac, 0), f"{plural} in der Region"),
         ]
@@ -439,9 +444,12 @@ class GapExplorer(w.VBox):
             f'<div class="kp-note">{self.method_note()}{self._outside_note()}</div>')
         # map: municipalities by share beyond (lower is better) + affected grid points
         shares = self.summary["share_beyond"]
+        missing = ("nicht gezählt (kein Straßennetz in der OSM-Datei)" if mode != "line"
+                   else "keine Angabe")
         spec = self.map.spec.with_values(
             shares, title=f"Anteil außerhalb ({self.threshold_text})", unit="%",
             higher_is_better=False,
+            scale=prepare.ShareScale.from_shares(shares, missing_label=missing),
         )
         if spec.facilities.empty or set(spec.facilities["category"]) != {cat}:
             spec = spec.with_facilities(prepare.facility_points(self.data.region, [cat]))
@@ -458,6 +466,34 @@ class GapExplorer(w.VBox):
         )
         self.chart.update(trace, layout)
         self._update_table()
+
+    @property
+    def population_source(self) -> str:
+        """Where the counted inhabitants come from (German, short)."""
+        return ("Zensus-Gitter 2022" if self.model.grid_file is not None
+                else "Gemeindeverzeichnis")
+
+    @property
+    def counts_register(self) -> bool:
+        """Whether the figures count the register's inhabitants (uniform spread, line)."""
+        return self.model.grid_file is None and self.mode == "line"
+
+    def counted_text(self, whole: dict[str, float]) -> str:
+        """"106.714 Einw. (Zensus-Gitter 2022)": the inhabitants the shares refer to."""
+        where = "" if self.mode == "line" else " am Straßennetz"
+        return (f"{format_number(whole['population'], 0)} Einw.{where} "
+                f"({self.population_source})")
+
+    def export_headers(self) -> dict[str, str]:
+        """German headers of the Excel table for the current way of measuring."""
+        headers = dict(COLUMNS_DE)
+        if not self.counts_register:
+            where = "" if self.mode == "line" else ", am Straßennetz"
+            headers["population"] = (f"Einwohner:innen gezählt ({self.population_source}"
+                                     f"{where})")
+        if self.mode != "line":
+            headers["mean_cost"] = f"Mittlere Fahrzeit (min, {MODES[self.mode]}, Straßennetz)"
+        return headers
 
     def _short_threshold(self) -> str:
         """Threshold for the chart title (narrow): "20 min Auto" for network modes."""
@@ -571,10 +607,11 @@ class GapExplorer(w.VBox):
             self.download.value = ""
             return
         unit = "km" if self.unit == "km" else "min"
+        people = "Einwohner:innen" if self.counts_register else "Einw. gezählt"
         shown = pd.DataFrame(
             {
                 "Gemeinde": frame["name"],
-                "Einwohner:innen": [format_number(v, 0) for v in frame["population"]],
+                people: [format_number(v, 0) for v in frame["population"]],
                 "außerhalb": [format_number(v, 0) for v in frame["population_beyond"]],
                 "Anteil": [f"{format_number(v, 1)} %" for v in frame["share_beyond"]],
                 f"Mittel ({unit})": [format_number(v, 1) for v in frame["mean_cost"]],
@@ -582,11 +619,11 @@ class GapExplorer(w.VBox):
             index=frame.index,
         )
         self.table.value = style.table_html(
-            shown, right=("Einwohner:innen", "außerhalb", "Anteil", f"Mittel ({unit})")
+            shown, right=(people, "außerhalb", "Anteil", f"Mittel ({unit})")
         )
         name = f"versorgungsluecken_{self.category}_{format_number(self.threshold, 0)}{unit}.xlsx"
         data = excel_bytes(
-            self.export_frame(),
+            self.export_frame(), headers=self.export_headers(),
             title=f"Versorgungslücken {self.data.region.name}: {self.category_label}, "
             f"Schwelle {self.threshold_text}",
             attribution=prepare.attribution(self.data.region),
