@@ -76,6 +76,9 @@ def test_gap_dashboard_switches_to_car(bayreuth, browser, monkeypatch):
         assert "weiter als 20 Minuten mit dem Auto von „Bibliothek“" in body
         assert "6,5 % der Einwohner:innen wohnen in Gitterzellen" in body
         assert "Minuten (Auto, Straßennetz)" in body
+        # the share refers to the inhabitants counted, with their source; fixed classes
+        assert "Anteil an 6.976 Einw. am Straßennetz (Zensus-Gitter 2022)" in body
+        assert "50 % und mehr" in body and "nicht gezählt (kein Straßennetz" in body
         _assert_clean(p)
         _screenshot(page, "fahrzeiten_auto.png")
         _log(f"Fahrzeiten-Dashboard (Landkreis Bayreuth): Luftlinie 10 km {line}, "

@@ -159,3 +159,34 @@ def test_network_labels_reach_overview_report_and_explorer(built, monkeypatch):
     assert "Anteil Einw. bis 15 Min. entfernt (Auto, Straßennetz OSM)" in steckbrief
     assert "Gitterzellen höchstens 1 km vom Netz" in steckbrief  # method note
     assert "geschätzt aus Luftlinie" not in steckbrief
+
+
+def test_gap_report_in_car_mode_on_the_real_region(built, monkeypatch):
+    """Report and Excel of the gap dashboard's "Auto" choice give the dashboard's figures."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from kulturplan import report
+
+    folder, _, cache = built
+    monkeypatch.setenv("KULTURPLAN_CACHE_DIR", str(cache))
+    region = read_region(folder)
+    ex = GapExplorer(DashboardData(region, pd.DataFrame(index=region.municipalities.index)))
+    ex.mode = "car"
+    criteria = ex.report_criteria()
+    assert criteria == {"bibliothek": (20.0, "min", "car")}
+    table = indicators.compute(region)
+    html = report.kreisbericht(region, table=table, criteria=criteria)
+    assert ("25 Einwohner:innen (0,4 %) wohnen weiter als 20 min mit dem Auto von der "
+            "nächsten Einrichtung „Bibliothek“") in html
+    assert "Einwohner:innen nach dem Zensus-2022-Gitter" in html
+    assert "(6,5 % der Einwohner:innen), die Anteile beziehen sich auf sie" in html
+    book = load_workbook(io.BytesIO(report.workbook(region, table=table, criteria=criteria)))
+    rows = list(book["Versorgungslücken"].iter_rows(values_only=True))
+    label = "Bibliothek > 20 min mit dem Auto"
+    assert rows[0][3:] == (f"{label}: Einw. gezählt", f"{label}: Einw.", f"{label}: Anteil (%)")
+    total = rows[-1]
+    assert total[1] == "Summe" and total[3:] == (6976, 25, 0.4)
+    assert total[3:5] == (round(demand.overall(ex.summary)["population"]),
+                          round(demand.overall(ex.summary)["population_beyond"]))

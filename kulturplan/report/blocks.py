@@ -46,7 +46,10 @@ Block = Callable[[ReportContext], Section | None]
 
 
 def pct(value: float, decimals: int = 1) -> str:
-    """Percent (0–100) in German format: ``"12,5 %"``."""
+    """Percent (0–100) in German format: ``"12,5 %"``; "–" without a value (e.g. no
+    inhabitant counted)."""
+    if value is None or pd.isna(value):
+        return "–"
     return f"{format_number(value, decimals)} %"
 
 

@@ -447,7 +447,7 @@ class GapExplorer(w.VBox):
         missing = ("nicht gezählt (kein Straßennetz in der OSM-Datei)" if mode != "line"
                    else "keine Angabe")
         spec = self.map.spec.with_values(
-            shares, title=f"Anteil außerhalb ({self.threshold_text})", unit="%",
+            shares, title=f"Anteil außerhalb in % ({self.threshold_text})", unit="%",
             higher_is_better=False,
             scale=prepare.ShareScale.from_shares(shares, missing_label=missing),
         )
