@@ -35,6 +35,9 @@ def test_region_network_exact(networks):
     od = road.od_table(region.facilities, "car")
     assert od.set_index("origin")["cost"].iloc[:3].tolist() == pytest.approx([0.0, 3.0, 13.0])
     assert road.od_table(region.facilities, "car") is od  # cached
+    short = road.od_table(region.facilities, "car", max_minutes=5.0)
+    assert short.set_index("origin")["cost"].loc[[0, 1]].tolist() == pytest.approx([0.0, 3.0])
+    assert 2 not in set(short["origin"])  # b2: 13 min, beyond the bound
     cost = road.nearest_costs(region.facilities, "car")
     assert cost.iloc[:3].tolist() == pytest.approx([0.0, 3.0, 13.0])
     assert np.isnan(cost.iloc[3])

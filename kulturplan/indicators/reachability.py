@@ -122,22 +122,15 @@ def mean_km_to_nearest(
     )
 
 
-def _category_cost(cost: str | pd.DataFrame, facilities: gpd.GeoDataFrame
-                   ) -> str | pd.DataFrame:
-    """``cost`` for the facilities of one category (an OD table cut to them)."""
+def _od_rows(cost: str | pd.DataFrame, column: str, frame: gpd.GeoDataFrame
+             ) -> str | pd.DataFrame:
+    """An OD table cut to the rows whose ``column`` (``"origin"``/``"destination"``) is a
+    label of ``frame`` (rows of other points or facilities would only be reported);
+    ``cost`` itself when it is no table."""
     if isinstance(cost, str):
         return cost
-    ids = pd.Index(facilities.index.astype(str))
-    return cost[ids.get_indexer(cost["destination"].astype(str)) >= 0]
-
-
-def _od_for_points(cost: str | pd.DataFrame, points: gpd.GeoDataFrame
-                   ) -> str | pd.DataFrame:
-    """``cost`` cut to the origins in ``points`` (other rows would only be reported)."""
-    if isinstance(cost, str):
-        return cost
-    ids = pd.Index(points.index.astype(str))
-    return cost[ids.get_indexer(cost["origin"].astype(str)) >= 0]
+    ids = pd.Index(frame.index.astype(str))
+    return cost[ids.get_indexer(cost[column].astype(str)) >= 0]
 
 
 def share_within_minutes(
@@ -162,12 +155,13 @@ def share_within_minutes(
     pandas.DataFrame
         AGS × category id, percent 0–100; 0 for categories without any facility.
     """
-    cost = _od_for_points(cost, points)
+    cost = _od_rows(cost, "origin", points)
     frame = _per_category(
         points,
         facilities,
         index,
-        lambda p, f: access.coverage(p, f, minutes, cost=_category_cost(cost, f)).astype(float),
+        lambda p, f: access.coverage(p, f, minutes,
+                                     cost=_od_rows(cost, "destination", f)).astype(float),
         empty_value=0.0,
     )
     return frame * 100.0
@@ -191,11 +185,12 @@ def e2sfca_per_10k(
     pandas.DataFrame
         AGS × category id; 0 for categories without any facility.
     """
+    cost = _od_rows(cost, "origin", points)
     frame = _per_category(
         points,
         facilities,
         index,
-        lambda p, f: access.enhanced_two_step_fca(p, f, cost=_category_cost(cost, f)),
+        lambda p, f: access.enhanced_two_step_fca(p, f, cost=_od_rows(cost, "destination", f)),
         empty_value=0.0,
     )
     return frame * 10_000.0
@@ -328,9 +323,13 @@ def travel_basis(region: Region | None) -> str:
 
 
 def _minute_inputs(
-    region: Region,
+    region: Region, minutes: float,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.Index, str | pd.DataFrame]:
-    """Points, facilities, index and cost of the indicators in minutes (see module)."""
+    """Points, facilities, index and cost of the indicators in minutes (see module).
+
+    The network searches are bounded at ``minutes``, at least at the E2SFCA catchment
+    (30 minutes), so both indicators share one table.
+    """
     if travel_basis(region) == "estimate":
         return (*_inputs(region), "minutes")
     from kulturplan.routing import region as region_network  # only needed with an OSM file
@@ -340,7 +339,8 @@ def _minute_inputs(
         return (*_inputs(region), "minutes")
     index = pd.Index(region.municipalities.index, name="ags")
     facilities = demand.facility_points(region.facilities)
-    od = (road.od_table(facilities, NETWORK_MODE) if len(facilities)
+    bound = max(float(minutes), *map(float, access.E2SFCA_STEPS))
+    od = (road.od_table(facilities, NETWORK_MODE, max_minutes=bound) if len(facilities)
           else pd.DataFrame({"origin": [], "destination": [], "cost": []}))
     return road.points_on(NETWORK_MODE), facilities, index, od
 
@@ -352,7 +352,7 @@ def _no_points(index: pd.Index) -> pd.DataFrame:
 
 @register("share_within_minutes")
 def _share_within_minutes(region: Region, minutes: float = 15.0) -> pd.DataFrame:
-    points, facilities, index, cost = _minute_inputs(region)
+    points, facilities, index, cost = _minute_inputs(region, minutes)
     if len(points) == 0:
         return _no_points(index)
     return share_within_minutes(points, facilities, index, minutes=minutes, cost=cost)
@@ -360,7 +360,7 @@ def _share_within_minutes(region: Region, minutes: float = 15.0) -> pd.DataFrame
 
 @register("e2sfca_per_10k")
 def _e2sfca_per_10k(region: Region) -> pd.DataFrame:
-    points, facilities, index, cost = _minute_inputs(region)
+    points, facilities, index, cost = _minute_inputs(region, 0.0)
     if len(points) == 0:
         return _no_points(index)
     return e2sfca_per_10k(points, facilities, index, cost=cost)

@@ -150,19 +150,20 @@ class RegionNetwork:
         total = pop.sum()
         return float(pop[self.on_network(mode)].sum() / total * 100.0) if total > 0 else 0.0
 
-    def od_table(self, facilities: gpd.GeoDataFrame, mode: str) -> pd.DataFrame:
+    def od_table(self, facilities: gpd.GeoDataFrame, mode: str, *,
+                 max_minutes: float = NETWORK_MAX_MINUTES) -> pd.DataFrame:
         """Travel times (minutes) from every population point to ``facilities``.
 
-        :func:`kulturplan.routing.travel_times` bounded at :data:`NETWORK_MAX_MINUTES`
-        (columns ``origin``, ``destination``, ``cost``); pairs beyond are absent. Also
-        points off the network have rows (walk to the network included); the measures
-        leave them out (:meth:`points_on`). Cached per facility table.
+        :func:`kulturplan.routing.travel_times` bounded at ``max_minutes`` (columns
+        ``origin``, ``destination``, ``cost``); pairs beyond are absent. Also points off
+        the network have rows (walk to the network included); the measures leave them
+        out (:meth:`points_on`). Cached per facility table and bound.
         """
         supply = demand.facility_points(facilities)
-        key = (self.check_mode(mode), *_facility_key(supply))
+        key = (self.check_mode(mode), float(max_minutes), *_facility_key(supply))
         if key not in self._od:
             self._od[key] = travel_times(self.network(mode), self.points, supply,
-                                         max_minutes=NETWORK_MAX_MINUTES)
+                                         max_minutes=max_minutes)
         return self._od[key]
 
     def nearest_costs(self, facilities: gpd.GeoDataFrame, mode: str) -> pd.Series:
