@@ -222,6 +222,10 @@ def criterion_label(category: str, threshold: float, unit: str, mode: str = "lin
     return f"{text} {MODE_PHRASES[mode]}" if mode in MODE_PHRASES else text
 
 
+GRID_COLUMN = "Einw. Zensus-Gitter"
+"""Column of :func:`gap_table` with the grid inhabitants the straight-line shares refer to."""
+
+
 def gap_table(region: Region, criteria: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     """Inhabitants beyond several reachability thresholds, as a German table.
 
@@ -243,11 +247,13 @@ def gap_table(region: Region, criteria: Mapping[str, Sequence[Any]]) -> pd.DataF
     pandas.DataFrame
         One row per municipality (region order) plus a last row „Summe“ (totals and the
         share of the whole region); columns ``AGS``, ``Gemeinde``, ``Einwohner`` (the
-        register) and per criterion (label :func:`criterion_label`) „…: Einw.“ (beyond,
-        rounded) and „… Anteil (%)“ (one decimal, computed from the unrounded numbers),
-        preceded by „…: Einw. gezählt“ (the inhabitants the share refers to) when they
-        are not the register's: a network mode or a Zensus grid
-        (:func:`kulturplan.demand.population_points`). Thresholds are written the
+        register), ``Einw. Zensus-Gitter`` when the region names a Zensus grid and a
+        criterion measures the straight line (the inhabitants those shares refer to,
+        :func:`kulturplan.demand.population_points`), and per criterion (label
+        :func:`criterion_label`) „…: Einw.“ (beyond, rounded) and „… Anteil (%)“ (one
+        decimal, computed from the unrounded numbers), preceded for a network mode by
+        „…: Einw. gezählt“ (the inhabitants on the network, whom its share refers to).
+        Thresholds are written the
         German way („Bibliothek > 9,5 km“). The index is a plain row number: the
         „Summe“ row is not a municipality.
     """
@@ -266,9 +272,11 @@ def gap_table(region: Region, criteria: Mapping[str, Sequence[Any]]) -> pd.DataF
         part = population_beyond(region, category, threshold, unit, mode=mode)
         label = criterion_label(category, threshold, unit, mode)
         whole = demand.overall(part)
-        if grid or mode != "line":
-            out[f"{label}: Einw. gezählt"] = part["population"].round().to_numpy()
-            total[f"{label}: Einw. gezählt"] = round(whole["population"])
+        counted = GRID_COLUMN if mode == "line" else f"{label}: Einw. gezählt"
+        if (grid or mode != "line") and counted not in out.columns:
+            out.insert(3 if mode == "line" else len(out.columns), counted,
+                       part["population"].round().to_numpy())
+            total[counted] = round(whole["population"])
         out[f"{label}: Einw."] = part["population_beyond"].round().to_numpy()
         out[f"{label}: Anteil (%)"] = part["share_beyond"].round(1).to_numpy()
         total[f"{label}: Einw."] = round(whole["population_beyond"])

@@ -190,3 +190,19 @@ def test_gap_report_in_car_mode_on_the_real_region(built, monkeypatch):
     assert total[1] == "Summe" and total[3:] == (6976, 25, 0.4)
     assert total[3:5] == (round(demand.overall(ex.summary)["population"]),
                           round(demand.overall(ex.summary)["population_beyond"]))
+
+
+def test_gap_table_names_grid_inhabitants_once(built, monkeypatch):
+    from kulturplan import overview
+
+    folder, _, cache = built
+    monkeypatch.setenv("KULTURPLAN_CACHE_DIR", str(cache))
+    region = read_region(folder)
+    table = overview.gap_table(region, {"bibliothek": (20.0, "min"),
+                                        "museum": (10.0, "km")})
+    assert table.columns[:4].tolist() == ["AGS", "Gemeinde", "Einwohner", overview.GRID_COLUMN]
+    total = table.iloc[-1]
+    assert total["Einwohner"] == 103_664  # the register
+    assert total[overview.GRID_COLUMN] == 106_714  # the grid, whom the shares refer to
+    assert total["Bibliothek > 20 min: Einw."] == 63_569  # as GapModel (line, minutes)
+    assert total["Bibliothek > 20 min: Anteil (%)"] == round(63_569 / 106_714 * 100, 1)
