@@ -202,10 +202,13 @@ def ranking_props(
         )
     if direction is None:
         direction = "höher ist besser" if higher_is_better else "niedriger ist besser"
+    # long labels (e.g. "… (Auto, Straßennetz OSM): Bibliothek") wrap instead of being cut
+    heading = title or _wrap(f"<b>Rangfolge</b>: {label}", 62)
     layout = {
         **BASE_LAYOUT,
-        "title": {"text": title or f"<b>Rangfolge</b>: {label}", "x": 0, "xanchor": "left"},
-        "height": max(260, 90 + 26 * len(order)),
+        "title": {"text": heading, "x": 0, "xanchor": "left"},
+        "margin": {**BASE_LAYOUT["margin"], "t": 60 + 24 * heading.count("<br>")},
+        "height": max(260, 90 + 24 * heading.count("<br>") + 26 * len(order)),
         "xaxis": {"title": {"text": f"{unit} ({direction})" if unit and direction
                             else (unit or direction)},
                   "rangemode": "tozero", "zeroline": True,
