@@ -20,7 +20,12 @@ resident set size, ``resource.getrusage(...).ru_maxrss``, which includes the inp
    the region Landkreis Bayreuth (or, without ``../shared/data``, its bounding box), and
    all rows without a region. Target < 60 s and < 2 GB.
 5. Dask ``LocalCluster`` (2 worker processes, 1 thread each) against the single process
-   on the generated graph: identical results, both times.
+   on the generated graph: identical results, both times; the same for E2SFCA on the
+   travel-time table (:func:`kulturplan.scale.catchment`).
+6. Catalog indicators in minutes (share within 15 minutes, E2SFCA; every Sparte) for
+   Landkreis Bayreuth built with ``--osm``/``--grid`` (placeholder libraries): car times
+   on the road network (network built from the file, then from the ``.npz`` cache)
+   against the straight-line estimate of the same region without the OSM file.
 
 Timings are wall-clock on this machine (shared with other work); only ratios are
 comparable across machines.
@@ -47,6 +52,9 @@ REGISTER = DATA / "destatis" / "AuszugGV4QAktuell_2020.csv"
 BOUNDARIES = DATA / "bkg-vg5000-2021" / "VG5000_GEM.shp"
 SEED = 2026
 MAX_MINUTES = 30.0
+ZENSUS = DATA / "zensus2022" / "Zensus2022_Bevoelkerungszahl_1km-Gitter.csv"
+LIBRARIES = ROOT / "tests" / "fixtures" / "sources" / "platzhalter_bibliotheken_bayreuth.csv"
+MINUTE_FAMILIES = ("anteil_15_minuten", "e2sfca_je_10000")
 
 
 def _maxrss_mb() -> float:
@@ -214,6 +222,14 @@ def worker_dask(side: int, n_fac: int, n_origins: int) -> dict:
     t0 = time.perf_counter()
     dist = scale.travel_times(net, origins, facilities, max_minutes=MAX_MINUTES, client=client)
     dask_s = time.perf_counter() - t0
+    demand = origins.assign(population=1.0 + np.arange(len(origins)) % 50)
+    t0 = time.perf_counter()
+    e2_single = scale.catchment("enhanced_two_step_fca", demand, facilities, cost=single)
+    e2_single_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    e2_dask = scale.catchment("enhanced_two_step_fca", demand, facilities, cost=single,
+                              client=client)
+    e2_dask_s = time.perf_counter() - t0
     client.close()
     cluster.close()
     try:
@@ -222,7 +238,28 @@ def worker_dask(side: int, n_fac: int, n_origins: int) -> dict:
     except AssertionError:
         identical = False
     return {"single_s": single_s, "dask_s": dask_s, "start_s": start_s, "pairs": len(single),
-            "identical": identical, "nodes": net.n_nodes}
+            "identical": identical, "nodes": net.n_nodes, "e2_single_s": e2_single_s,
+            "e2_dask_s": e2_dask_s,
+            "e2_identical": bool(np.array_equal(e2_dask.to_numpy(), e2_single.to_numpy()))}
+
+
+def worker_indicators(folder: str, network: bool) -> dict:
+    """compute() of the minute indicators, in a fresh process (network on / off)."""
+    from kulturplan import Region, indicators
+    from kulturplan.io import read_region
+
+    region = read_region(folder)
+    if not network:
+        region = Region(region.municipalities, facilities=region.facilities,
+                        sources=[s for s in region.sources if s.get("kind") != "osm"])
+    cat = indicators.catalog(region)
+    ids = [i for i in cat.index if cat.at[i, "family"] in MINUTE_FAMILIES]
+    t0 = time.perf_counter()
+    table = indicators.compute(region, ids)
+    time_s = time.perf_counter() - t0
+    return {"time_s": time_s, "ids": len(ids),
+            "label": str(cat.at["anteil_15_minuten__bibliothek", "label"]),
+            "values": int(table.notna().sum().sum()), "rss_mb": _maxrss_mb()}
 
 
 def spawn(kind: str, *args: str) -> dict:
@@ -301,8 +338,35 @@ def report_dask(side: int, n_fac: int, n_o: int) -> None:
     print(f"  ein Prozess {_de(dk['single_s'], 1)} s, Dask {_de(dk['dask_s'], 1)} s "
           f"(+ Start des Clusters {_de(dk['start_s'], 1)} s); Ergebnisse identisch: "
           f"{'ja' if dk['identical'] else 'NEIN'} ({_de(dk['pairs'])} Paare)")
+    print(f"  E2SFCA auf dieser Fahrzeittabelle (scale.catchment): ein Prozess "
+          f"{_de(dk['e2_single_s'], 2)} s, Dask {_de(dk['e2_dask_s'], 2)} s; bitgleich: "
+          f"{'ja' if dk['e2_identical'] else 'NEIN'}")
     print("  (Die Maschine hat 2 Kerne und wird geteilt: der Gewinn durch Dask ist hier klein; "
           "er wächst mit Kernen und Rechnern.)")
+
+
+def report_indicators() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, cache = Path(tmp) / "bayreuth", Path(tmp) / "cache"
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "KULTURPLAN_CACHE_DIR": str(cache)}
+        subprocess.run(
+            [sys.executable, "-m", "kulturplan.cli", "build-region", "--ags", "09472",
+             "--register", str(REGISTER), "--boundaries", str(BOUNDARIES), "--osm", str(PBF),
+             "--grid", str(ZENSUS), "--facilities", str(LIBRARIES), "--out", str(folder)],
+            cwd=ROOT, capture_output=True, text=True, check=True, env=env)
+        for path in (cache / "routing").glob("*.npz"):
+            path.unlink()  # the first network run builds from the .osm.pbf
+        os.environ["KULTURPLAN_CACHE_DIR"] = str(cache)
+        line = spawn("indikatoren", "--path", str(folder))
+        cold = spawn("indikatoren", "--path", str(folder), "--region")
+        warm = spawn("indikatoren", "--path", str(folder), "--region")
+    print(f"\nTeil 6: Indikatoren in Minuten ({_de(line['ids'])} Kennzahlen, alle Sparten) — "
+          "Landkreis Bayreuth mit OSM-Auszug und Zensus-Gitter, je ein frischer Prozess")
+    print(f"  Luftlinien-Schätzung {_de(line['time_s'], 2)} s („{line['label']}“)")
+    print(f"  Straßennetz, Netz aus der OSM-Datei {_de(cold['time_s'], 2)} s "
+          f"({_de(cold['time_s'] / line['time_s'], 1)} × Schätzung), aus dem Cache "
+          f"{_de(warm['time_s'], 2)} s ({_de(warm['time_s'] / line['time_s'], 1)} × Schätzung;"
+          f" „{warm['label']}“), Spitzen-RSS {fmt_mb(warm['rss_mb'])}")
 
 
 def main() -> int:
@@ -313,7 +377,7 @@ def main() -> int:
         parser.add_argument(name, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--region", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--teile", default="12345",
+    parser.add_argument("--teile", default="123456",
                         help="nur diese Teile messen, z. B. --teile 34 (Standard: alle)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -325,6 +389,7 @@ def main() -> int:
             "gitter": lambda: worker_grid(args.path, args.region),
             "gitter-schreiben": lambda: worker_write_grid(args.path, args.a, args.b),
             "dask": lambda: worker_dask(args.a, args.b, args.c),
+            "indikatoren": lambda: worker_indicators(args.path, args.region),
         }
         print(json.dumps(workers[args.worker]()))
         return 0
@@ -345,6 +410,11 @@ def main() -> int:
         report_grid(*((600, 500) if args.klein else (1800, 1700)))
     if "5" in parts:
         report_dask(*((300, 40, 20_000) if args.klein else (1000, 200, 100_000)))
+    if "6" in parts:
+        if all(p.is_file() for p in (PBF, ZENSUS, REGISTER, BOUNDARIES)):
+            report_indicators()
+        else:
+            print("\nTeil 6 übersprungen: Dateien unter ../shared/data fehlen.")
     return 0
 
 

@@ -77,7 +77,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -715,28 +715,49 @@ def _gaussian(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
     return lambda c: np.exp(-c * c / s2)
 
 
+def _weighted_sums(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, x: np.ndarray,
+                   shape: tuple[int, int]) -> np.ndarray:
+    """:math:`y_r = \\sum_k w_k x_{c_k}` over the pairs ``k`` of row ``r`` (in pair order).
+
+    Step 1 of the FCA methods with rows = facilities, step 2 with rows = demand points.
+    Each sum only involves the pairs of its row, in their order, so a partition of the
+    pairs by row (:mod:`kulturplan.scale`) gives the same floating-point results.
+    """
+    from scipy import sparse
+
+    # COO: matrix-vector products need no sorting or format conversion; column vectors:
+    # scipy returns 0-d results for 1-D products of size 1
+    mat = sparse.coo_array((w, (rows, cols)), shape=shape)
+    return (mat @ x[:, None]).ravel()
+
+
+def _supply_ratio(supply: np.ndarray, demand_in_reach: np.ndarray) -> np.ndarray:
+    """:math:`R_j = S_j / D_j` (0 where :math:`D_j = 0`)."""
+    ratio = np.zeros(len(supply))
+    positive = demand_in_reach > 0
+    ratio[positive] = supply[positive] / demand_in_reach[positive]
+    return ratio
+
+
+def _fca_report(pairs: _Pairs, demand_in_reach: np.ndarray) -> AccessReport:
+    reached_supply = np.bincount(pairs.j, minlength=len(demand_in_reach)) > 0
+    zero_demand = int((reached_supply & ~(demand_in_reach > 0)).sum())
+    return AccessReport(**{**pairs.report.__dict__, "supply_zero_demand": zero_demand})
+
+
 def _fca(
     dem: _Points,
     sup: _Points,
     pairs: _Pairs,
     weight: np.ndarray | None,
 ) -> tuple[np.ndarray, AccessReport]:
-    from scipy import sparse
-
     n, m = len(dem.xy), len(sup.xy)
     w = np.ones(len(pairs.i)) if weight is None else weight
-    # COO: matrix-vector products need no sorting or format conversion
-    mat = sparse.coo_array((w, (pairs.i, pairs.j)), shape=(n, m))
-    # column vectors: scipy returns 0-d results for 1-D products of size 1
-    demand_in_reach = (mat.T @ dem.weight[:, None]).ravel()  # D_j = sum_i P_i W(c_ij)
-    ratio = np.zeros(m)
-    positive = demand_in_reach > 0
-    ratio[positive] = sup.weight[positive] / demand_in_reach[positive]
-    reached_supply = np.bincount(pairs.j, minlength=m) > 0
-    zero_demand = int((reached_supply & ~positive).sum())
-    access = (mat @ ratio[:, None]).ravel()  # A_i = sum_j R_j W(c_ij)
-    report = AccessReport(**{**pairs.report.__dict__, "supply_zero_demand": zero_demand})
-    return access, report
+    # D_j = sum_i P_i W(c_ij), A_i = sum_j R_j W(c_ij)
+    demand_in_reach = _weighted_sums(pairs.j, pairs.i, w, dem.weight, (m, n))
+    ratio = _supply_ratio(sup.weight, demand_in_reach)
+    access = _weighted_sums(pairs.i, pairs.j, w, ratio, (n, m))
+    return access, _fca_report(pairs, demand_in_reach)
 
 
 def _normalise(values: np.ndarray, dem: _Points) -> np.ndarray:
@@ -851,6 +872,20 @@ def enhanced_two_step_fca(
     ----------
     Luo, W., & Qi, Y. (2009). *Health & Place* 15(4), 1100–1107.
     """
+    fn, mc = _decay(weights, max_cost, sigma)
+    spec = _cost_spec(cost, detour, speed_kmh)
+    dem, sup = _prepare(demand, supply, demand_col, supply_col)
+    pairs = _pairs(dem, sup, spec, mc)
+    values, report = _fca(dem, sup, pairs, _decay_weights(fn, pairs.cost))
+    if normalize:
+        values = _normalise(values, dem)
+    return _result(values, dem, "e2sfca", report)
+
+
+def _decay(weights: Mapping[float, float] | str | Callable[[np.ndarray], np.ndarray],
+           max_cost: float | None, sigma: float | None
+           ) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
+    """Weight function and catchment of :func:`enhanced_two_step_fca`."""
     if isinstance(weights, str):
         if weights != "gaussian":
             raise ParameterError(
@@ -858,27 +893,47 @@ def enhanced_two_step_fca(
                 "{Obergrenze: Gewicht}, „gaussian“ oder eine Funktion."
             )
         fn = _gaussian(sigma)  # type: ignore[arg-type]
-        mc = _check_max_cost(max_cost, required=True)
     elif callable(weights):
         fn = weights
-        mc = _check_max_cost(max_cost, required=True)
     else:
         fn = _step_weights(weights)
         if max_cost is None:
             max_cost = max(float(b) for b in weights)
-        mc = _check_max_cost(max_cost, required=True)
-    spec = _cost_spec(cost, detour, speed_kmh)
-    dem, sup = _prepare(demand, supply, demand_col, supply_col)
-    pairs = _pairs(dem, sup, spec, mc)
-    w = np.asarray(fn(pairs.cost), dtype=float)
-    if w.shape != pairs.cost.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
+    return fn, cast(float, _check_max_cost(max_cost, required=True))  # required: a number
+
+
+def _decay_weights(fn: Callable[[np.ndarray], np.ndarray], cost: np.ndarray) -> np.ndarray:
+    """``fn(cost)``, checked: one finite weight ≥ 0 per cost."""
+    w = np.asarray(fn(cost), dtype=float)
+    if w.shape != cost.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
         raise ParameterError(
             "Die Gewichtsfunktion muss für jede Kosten-Zahl ein endliches Gewicht ≥ 0 liefern."
         )
-    values, report = _fca(dem, sup, pairs, w)
-    if normalize:
-        values = _normalise(values, dem)
-    return _result(values, dem, "e2sfca", report)
+    return w
+
+
+def _gravity_weight(beta: float, scale: float, min_cost: float
+                    ) -> Callable[[np.ndarray], np.ndarray]:
+    """Checked parameters of :func:`gravity` → :math:`(\\max(c, c_{\\min}) / s)^{-\\beta}`."""
+    for name, value in (("beta", beta), ("min_cost", min_cost)):
+        if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
+            raise ParameterError(f"{name} muss eine Zahl ≥ 0 sein, erhalten: {value!r}.")
+    if not isinstance(scale, (int, float, np.number)) or not np.isfinite(scale) or scale <= 0:
+        raise ParameterError(f"scale muss eine positive Zahl sein, erhalten: {scale!r}.")
+    if beta > 0 and min_cost <= 0:
+        raise ParameterError(
+            "min_cost muss > 0 sein, sonst wird die Gewichtung bei Entfernung 0 unendlich."
+        )
+
+    def weight(c: np.ndarray) -> np.ndarray:
+        return np.power(np.maximum(c, min_cost) / scale, -float(beta))
+
+    return weight
+
+
+def _gravity_sums(i: np.ndarray, contrib: np.ndarray, n: int) -> np.ndarray:
+    """:math:`G_i = \\sum_j` contributions of the pairs of ``i`` (in pair order)."""
+    return np.bincount(i, weights=contrib, minlength=n)
 
 
 def gravity(
@@ -933,30 +988,18 @@ def gravity(
     ----------
     Hansen, W. G. (1959). *Journal of the American Institute of Planners* 25(2), 73–76.
     """
-    for name, value in (("beta", beta), ("min_cost", min_cost)):
-        if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
-            raise ParameterError(f"{name} muss eine Zahl ≥ 0 sein, erhalten: {value!r}.")
-    if not isinstance(scale, (int, float, np.number)) or not np.isfinite(scale) or scale <= 0:
-        raise ParameterError(f"scale muss eine positive Zahl sein, erhalten: {scale!r}.")
-    if beta > 0 and min_cost <= 0:
-        raise ParameterError(
-            "min_cost muss > 0 sein, sonst wird die Gewichtung bei Entfernung 0 unendlich."
-        )
+    weight = _gravity_weight(beta, scale, min_cost)
     if normalize and demand_col is None:
         demand_col = "population"
     mc = _check_max_cost(max_cost, required=False)
     spec = _cost_spec(cost, detour, speed_kmh)
     dem, sup = _prepare(demand, supply, demand_col, supply_col)
-
-    def weight(c: np.ndarray) -> np.ndarray:
-        return np.power(np.maximum(c, min_cost) / scale, -float(beta))
-
     if mc is None and isinstance(spec, _Euclid):
         values, report = _gravity_dense(dem, sup, spec, weight)
     else:
         pairs = _pairs(dem, sup, spec, mc)
         contrib = sup.weight[pairs.j] * weight(pairs.cost)
-        values = np.bincount(pairs.i, weights=contrib, minlength=len(dem.xy))
+        values = _gravity_sums(pairs.i, contrib, len(dem.xy))
         report = pairs.report
     if normalize:
         values = _normalise(values, dem)

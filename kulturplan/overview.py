@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -179,11 +180,14 @@ def facilities_by_category(region: Region) -> pd.DataFrame:
 def labelled(table: pd.DataFrame, region: Region, ids: Sequence[str]) -> pd.DataFrame:
     """Indicator columns ``ids`` of ``table`` with German headers and the municipality name.
 
-    Headers are ``"<label> (<unit>)"`` from the indicator catalog (the unit only when the
-    label does not name it already); the index stays the
-    AGS, the first column is ``Gemeinde``.
+    Headers are ``"<label> (<unit>)"`` from the indicator catalog of ``region`` (the unit
+    only when the label does not name it already; labels of the indicators in minutes say
+    how travel time is measured, :func:`kulturplan.indicators.catalog`); the index stays
+    the AGS, the first column is ``Gemeinde``.
     """
-    cat = catalog.indicators()
+    from kulturplan.indicators import catalog as indicator_catalog
+
+    cat = indicator_catalog(region)
     headers = {}
     for i in ids:
         if i in cat.index:
@@ -198,7 +202,31 @@ def labelled(table: pd.DataFrame, region: Region, ids: Sequence[str]) -> pd.Data
     return out
 
 
-def gap_table(region: Region, criteria: Mapping[str, tuple[float, str]]) -> pd.DataFrame:
+MODE_PHRASES: dict[str, str] = {"car": "mit dem Auto", "bike": "mit dem Fahrrad",
+                                "walk": "zu Fuß"}
+"""How a network mode of :data:`kulturplan.indicators.reachability.GAP_MODES` reads in a
+sentence ("20 min mit dem Auto")."""
+
+
+def criterion_parts(criterion: Sequence[Any]) -> tuple[float, str, str]:
+    """``(threshold, unit)`` or ``(threshold, unit, mode)`` → ``(threshold, unit, mode)``
+    (mode ``"line"`` when not given)."""
+    threshold, unit, *rest = criterion
+    return float(threshold), str(unit), str(rest[0]) if rest else "line"
+
+
+def criterion_label(category: str, threshold: float, unit: str, mode: str = "line") -> str:
+    """German label of a reachability standard: „Bibliothek > 9,5 km“, „Bibliothek > 20 min
+    mit dem Auto“ (network modes)."""
+    text = f"{catalog.category_label(category)} > {format_decimal(threshold)} {unit}"
+    return f"{text} {MODE_PHRASES[mode]}" if mode in MODE_PHRASES else text
+
+
+GRID_COLUMN = "Einw. Zensus-Gitter"
+"""Column of :func:`gap_table` with the grid inhabitants the straight-line shares refer to."""
+
+
+def gap_table(region: Region, criteria: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     """Inhabitants beyond several reachability thresholds, as a German table.
 
     Presentation of :func:`kulturplan.indicators.reachability.population_beyond` (one
@@ -209,33 +237,48 @@ def gap_table(region: Region, criteria: Mapping[str, tuple[float, str]]) -> pd.D
     region
         The :class:`~kulturplan.Region`.
     criteria
-        ``{category: (threshold, unit)}``, e.g.
-        ``{"bibliothek": (10, "km"), "musikschule": (20, "min")}``.
+        ``{category: (threshold, unit)}`` or ``{category: (threshold, unit, mode)}``, e.g.
+        ``{"bibliothek": (10, "km"), "musikschule": (20, "min", "car")}``; ``mode`` is
+        ``"line"`` (default) or a network mode (car, bike, walk: travel times on the road
+        network of the region's OSM file, only inhabitants on the network counted).
 
     Returns
     -------
     pandas.DataFrame
         One row per municipality (region order) plus a last row „Summe“ (totals and the
-        share of the whole region); columns ``AGS``, ``Gemeinde``, ``Einwohner`` and per
-        criterion „<Sparte> > <Schwelle> <Einheit>: Einw.“ (rounded) and „… Anteil (%)“
-        (one decimal, computed from the unrounded numbers). Thresholds are written the
+        share of the whole region); columns ``AGS``, ``Gemeinde``, ``Einwohner`` (the
+        register), ``Einw. Zensus-Gitter`` when the region names a Zensus grid and a
+        criterion measures the straight line (the inhabitants those shares refer to,
+        :func:`kulturplan.demand.population_points`), and per criterion (label
+        :func:`criterion_label`) „…: Einw.“ (beyond, rounded) and „… Anteil (%)“ (one
+        decimal, computed from the unrounded numbers), preceded for a network mode by
+        „…: Einw. gezählt“ (the inhabitants on the network, whom its share refers to).
+        Thresholds are written the
         German way („Bibliothek > 9,5 km“). The index is a plain row number: the
         „Summe“ row is not a municipality.
     """
     from kulturplan import demand
     from kulturplan.indicators.reachability import population_beyond
+    from kulturplan.io import input_file
 
     muni = region.municipalities
     out = pd.DataFrame({"AGS": muni.index.astype(str), "Gemeinde": muni["name"].astype(str),
                         "Einwohner": muni["population"].astype(float).to_numpy()})
     total: dict[str, object] = {"AGS": "", "Gemeinde": "Summe",
                                 "Einwohner": float(muni["population"].sum())}
-    for category, (threshold, unit) in criteria.items():
-        part = population_beyond(region, category, threshold, unit)
-        label = f"{catalog.category_label(category)} > {format_decimal(threshold)} {unit}"
+    grid = input_file(region, "grid") is not None
+    for category, criterion in criteria.items():
+        threshold, unit, mode = criterion_parts(criterion)
+        part = population_beyond(region, category, threshold, unit, mode=mode)
+        label = criterion_label(category, threshold, unit, mode)
+        whole = demand.overall(part)
+        counted = GRID_COLUMN if mode == "line" else f"{label}: Einw. gezählt"
+        if (grid or mode != "line") and counted not in out.columns:
+            out.insert(3 if mode == "line" else len(out.columns), counted,
+                       part["population"].round().to_numpy())
+            total[counted] = round(whole["population"])
         out[f"{label}: Einw."] = part["population_beyond"].round().to_numpy()
         out[f"{label}: Anteil (%)"] = part["share_beyond"].round(1).to_numpy()
-        whole = demand.overall(part)
         total[f"{label}: Einw."] = round(whole["population_beyond"])
         total[f"{label}: Anteil (%)"] = round(whole["share_beyond"], 1)
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
@@ -249,18 +292,24 @@ PER_LABELS: dict[str, str] = {
 """German names of the catalog's ``per`` values (indicator families)."""
 
 
-def indicator_catalog(*, families: bool = False) -> pd.DataFrame:
+def indicator_catalog(*, families: bool = False, region: Region | None = None
+                      ) -> pd.DataFrame:
     """The indicator catalog with German column names, for reading in a notebook.
 
     Parameters
     ----------
+    region
+        Texts as they apply to this region (:func:`kulturplan.indicators.catalog`); without
+        it travel times are described as estimated from the straight line.
     families
         ``True``: one row per family (e.g. one row for "facilities per 10,000
         inhabitants" instead of one per category), labelled with its first member
         ("z. B. Bibliotheken je 10.000 Einw.") and the number of indicators in column
         ``Anzahl``; the index is the family id. ``False``: one row per indicator id.
     """
-    cat = catalog.indicators()
+    from kulturplan.indicators import catalog as catalog_of
+
+    cat = catalog_of(region)
     per = cat["per"].map(PER_LABELS).fillna("")
     label = cat["label"].astype(str)
     if families:

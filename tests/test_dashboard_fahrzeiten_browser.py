@@ -16,6 +16,7 @@ from browser_support import (
     _assert_clean,
     _log,
     _screenshot,
+    _select,
     _serve,
     _settled,
     _wait_drawn,
@@ -76,6 +77,9 @@ def test_gap_dashboard_switches_to_car(bayreuth, browser, monkeypatch):
         assert "weiter als 20 Minuten mit dem Auto von „Bibliothek“" in body
         assert "6,5 % der Einwohner:innen wohnen in Gitterzellen" in body
         assert "Minuten (Auto, Straßennetz)" in body
+        # the share refers to the inhabitants counted, with their source; fixed classes
+        assert "Anteil an 6.976 Einw. am Straßennetz (Zensus-Gitter 2022)" in body
+        assert "50 % und mehr" in body and "nicht gezählt (kein Straßennetz" in body
         _assert_clean(p)
         _screenshot(page, "fahrzeiten_auto.png")
         _log(f"Fahrzeiten-Dashboard (Landkreis Bayreuth): Luftlinie 10 km {line}, "
@@ -83,3 +87,25 @@ def test_gap_dashboard_switches_to_car(bayreuth, browser, monkeypatch):
     finally:
         p.close()
 
+
+
+def test_kreisuebersicht_says_road_network(bayreuth, browser):
+    """The Kreisübersicht of the real region labels the minute indicators "Straßennetz"."""
+    url, _, _ = bayreuth
+    label = "Anteil Einw. bis 15 Min. entfernt (Auto, Straßennetz OSM): Bibliothek"
+    p = Page(browser)
+    page = p.page
+    try:
+        page.goto(url + "/voila/render/kreisuebersicht.ipynb", wait_until="commit",
+                  timeout=90_000)
+        _wait_drawn(page)
+        _assert_clean(p)
+        _select(page, "Indikator", label)
+        _settled(page, lambda: page.inner_text(".kp-ranking"), timeout=60)
+        body = page.inner_text("body")
+        assert body.count(label) >= 2  # description and ranking title (and map legend)
+        assert "geschätzt aus Luftlinie" not in body
+        _assert_clean(p)
+        _screenshot(page, "kreisuebersicht_bayreuth_strassennetz.png")
+    finally:
+        p.close()

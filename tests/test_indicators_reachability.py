@@ -74,7 +74,7 @@ def test_catalog_entries():
     assert rows.loc["anteil_15_minuten__kino", "higher_is_better"]
     assert rows.loc["anteil_15_minuten__kino", "params"] == {"minutes": 15}
     assert rows.loc["e2sfca_je_10000__museum", "label"] == (
-        "Erreichbares Angebot (E2SFCA): Museen je 10.000 Einw."
+        "Erreichbares Angebot (E2SFCA, geschätzt aus Luftlinie): Museen je 10.000 Einw."
     )
 
 
@@ -224,3 +224,33 @@ def test_population_beyond_errors(strips):
         reachability.population_beyond(strips, "bücherei", 10)
     with pytest.raises(kp.KulturplanError, match="unit='h' ist unbekannt"):
         reachability.population_beyond(strips, "bibliothek", 10, "h")
+
+
+def test_musterland_without_osm_keeps_straight_line_values_and_says_so():
+    """No OSM file: the estimated minutes exactly as before network times existed
+    (sums recorded from the code before the change), and the labels say "estimated"."""
+    region = kp.demo.musterland(seed=0)
+    assert reachability.travel_basis(region) == "estimate"
+    table = kp.indicators.compute(region, ["anteil_15_minuten__bibliothek",
+                                           "e2sfca_je_10000__bibliothek",
+                                           "e2sfca_je_10000__museum"])
+    assert table["anteil_15_minuten__bibliothek"].sum() == 2248.7800117060333
+    assert table["e2sfca_je_10000__bibliothek"].sum() == 29.69279157604068
+    assert table["e2sfca_je_10000__museum"].sum() == 17.607463287504256
+    cat = kp.indicators.catalog(region)
+    assert cat.at["anteil_15_minuten__bibliothek", "label"] == (
+        "Anteil Einw. bis 15 Min. entfernt (geschätzt aus Luftlinie): Bibliothek")
+    assert "Umwegfaktor 1,3 und 50 km/h" in cat.at["anteil_15_minuten__bibliothek",
+                                                   "description"]
+    assert cat.equals(kp.indicators.catalog())  # no region: the estimate, as before
+    assert "{" not in "".join(cat["label"]) + "".join(cat["description"])
+
+
+def test_travel_texts_of_the_catalog():
+    from kulturplan.routing.region import ON_NETWORK_M
+
+    assert set(catalog.TRAVEL_BASES) == {"estimate", "network"}
+    network = catalog.TRAVEL_BASES["network"]["fahrzeit_methode"]
+    assert f"höchstens {ON_NETWORK_M / 1000:.0f} km vom Netz" in network
+    with pytest.raises(ParameterError, match="travel='bus' ist unbekannt"):
+        catalog.indicators(travel="bus")

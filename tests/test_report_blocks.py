@@ -278,3 +278,10 @@ def test_workbook_carries_the_chapters_tables(region, table, cost_model, calenda
     cells = [str(c) for r in book["Freiwilligenbörse"].values for c in r]
     assert not any("example.org" in c for c in cells)
     assert list(book["Freiwilligenbörse"].values)[0] == tuple(blocks.VOLUNTEER_COLUMNS.values())
+
+
+def test_pct_without_a_value_is_a_dash():
+    from kulturplan.report.blocks import pct
+
+    assert pct(12.5) == "12,5 %"
+    assert pct(float("nan")) == "–"  # e.g. a municipality without inhabitants counted

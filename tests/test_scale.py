@@ -93,3 +93,42 @@ def test_default_is_single_process_and_bad_parameters() -> None:
                                   travel_times(net, pts, pts, max_minutes=3))
     with pytest.raises(ParameterError, match="nicht nach Nachfragepunkten aufteilen"):
         scale.by_demand("two_step_fca", pts, pts)
+
+
+def test_facility_coupled_measures_on_the_cluster(client) -> None:
+    """2SFCA, E2SFCA and gravity on an OD table: bit-identical to kulturplan.access."""
+    net = grid_network()
+    demand = random_points(400, 7, "g")
+    demand["population"] = np.random.default_rng(8).integers(0, 500, len(demand)) * 1.0
+    demand.loc["g3", "population"] = 0.0
+    supply = random_points(23, 9, "f")
+    supply["capacity"] = np.random.default_rng(10).uniform(1, 5, len(supply))
+    od = travel_times(net, demand, supply, max_minutes=12)
+    od = od.sample(frac=1.0, random_state=11).reset_index(drop=True)  # any row order
+    cases = [
+        ("two_step_fca", {"max_cost": 8.0}),
+        ("two_step_fca", {"max_cost": 8.0, "supply_col": "capacity", "normalize": True}),
+        ("enhanced_two_step_fca", {"weights": {4.0: 1.0, 8.0: 0.6, 12.0: 0.2}}),
+        ("enhanced_two_step_fca", {"weights": "gaussian", "sigma": 4.0, "max_cost": 12.0}),
+        ("gravity", {"beta": 1.5, "max_cost": 10.0, "supply_col": "capacity"}),
+        ("gravity", {"beta": 1.0, "normalize": True}),
+    ]
+    for measure, kwargs in cases:
+        single = getattr(access, measure)(demand, supply, cost=od, **kwargs)
+        assert (single > 0).sum() > 50, measure  # a real test: many points reach supply
+        dist = scale.catchment(measure, demand, supply, cost=od, client=client,
+                               partitions=3, **kwargs)
+        pd.testing.assert_series_equal(dist, single, check_exact=True, rtol=0, atol=0)
+        assert np.array_equal(dist.to_numpy(), single.to_numpy())  # bit for bit
+        assert dist.attrs["report"] == single.attrs["report"]
+    local = scale.catchment("two_step_fca", demand, supply, cost=od, max_cost=8.0)
+    pd.testing.assert_series_equal(local, access.two_step_fca(demand, supply, 8.0, cost=od))
+
+
+def test_catchment_needs_a_cost_table_on_the_cluster(client) -> None:
+    pts = random_points(20, 12, "p", extent=900)
+    with pytest.raises(ParameterError, match="Kostentabelle"):
+        scale.catchment("two_step_fca", pts, pts, cost="euclidean", client=client,
+                        max_cost=1.0)
+    with pytest.raises(ParameterError, match="keine über die Einrichtungen gekoppelte"):
+        scale.catchment("nearest", pts, pts, cost="euclidean")

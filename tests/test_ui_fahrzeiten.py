@@ -23,10 +23,11 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from kulturplan import Region, demand
+from kulturplan import Region, demand, report
 from kulturplan.errors import ParameterError
 from kulturplan.io import input_file, read_region, write_region
 from kulturplan.routing import Network
+from kulturplan.routing import region as region_network
 from kulturplan.sources.build import grid_entries
 from kulturplan.ui import gaps
 from kulturplan.ui.data import DashboardData
@@ -66,7 +67,7 @@ def _network(mode: str = "car") -> Network:
 @pytest.fixture
 def networks(monkeypatch):
     cache = {(OSM, m): _network(m) for m in ("car", "bike", "walk")}
-    monkeypatch.setattr(gaps, "_NETWORKS", cache)
+    monkeypatch.setattr(region_network, "_NETWORKS", cache)
     return cache
 
 
@@ -124,11 +125,24 @@ def test_explorer_switches_to_car(networks):
     text = _text(ex.headline.value)
     assert text.startswith(" 100 Einwohner:innen weiter als 5 Minuten mit dem Auto von „Bibl")
     assert "0 nach Luftlinien-Schätzung (dieselben Zellen)" in text
-    assert "33,3 % Anteil (Einw. am Straßennetz)" in text
+    # the share refers to the inhabitants counted (those on the network) and says so
+    assert "33,3 % Anteil an 300 Einw. am Straßennetz (Gemeindeverzeichnis)" in text
+    # fixed share classes instead of quantiles of three values; Cedorf is not counted
+    assert [label for label, _ in ex.map.spec.legend()] == [
+        "0 %", "unter 10 %", "10 bis unter 25 %", "25 bis unter 50 %", "50 % und mehr",
+        "nicht gezählt (kein Straßennetz in der OSM-Datei)"]
+    colours = ex.map.spec.fill_colours()
+    assert colours["01001002"] == ex.map.spec.scale.colours[4]  # Bedorf: 50 % beyond
+    assert colours["01001001"] == ex.map.spec.scale.colours[0]  # Adorf: nobody beyond
+    assert colours["01001003"] == ex.map.spec.scale.nan_colour
+    assert ex.export_headers()["population"] == (
+        "Einwohner:innen gezählt (Gemeindeverzeichnis, am Straßennetz)")
+    assert "Einw. gezählt" in ex.table.value
     assert "85,7 % der Einwohner:innen wohnen in Gitterzellen höchstens 1 km vom Netz" in text
     assert f"im Median {(7 / 3.12 + 4 / 1.56) / 2:.2f}".replace(".", ",") in text
     assert len(ex.gap_layer.data["features"]) == 1  # b2
     ex.mode_picker.value = "line"
+    assert ex.export_headers() == gaps.COLUMNS_DE  # the register's inhabitants, as before
     assert ex.slider.units.layout.display is None
     assert ex.unit == "min"
     assert _text(ex.headline.value).startswith(" 50 Einwohner:innen weiter als 5 Minuten")
@@ -237,3 +251,56 @@ def test_indicator_cache_key_follows_named_input_files(tmp_path):
     assert region_fingerprint(folder) == before
     grid.write_text("a\nb\n", encoding="utf-8")  # the grid changed, the folder did not
     assert region_fingerprint(folder) != before
+
+
+def test_report_of_the_gap_dashboard_uses_the_chosen_mode(networks):
+    """The report/Excel button reports the figures of "Auto" when "Auto" is chosen."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from kulturplan.ui.report_download import ReportDownload
+
+    region = _region()
+    ex = GapExplorer(DashboardData(region, pd.DataFrame(index=region.municipalities.index)))
+    ex.mode_picker.value = "car"
+    ex.threshold = 5.0
+    assert ex.report_criteria() == {"bibliothek": (5.0, "min", "car")}
+    button = ReportDownload(region, table=pd.DataFrame({"x": [1.0, 2.0, 3.0]},
+                                                       index=region.municipalities.index),
+                            municipalities=False, selection=ex.report_selection)
+    data = button.build("xlsx")
+    assert data is not None
+    sheet = load_workbook(io.BytesIO(data))["Versorgungslücken"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    label = "Bibliothek > 5 min mit dem Auto"
+    assert header[3:] == (f"{label}: Einw. gezählt", f"{label}: Einw.", f"{label}: Anteil (%)")
+    by_name = {r[1]: r for r in rows[1:]}
+    assert by_name["Bedorf"][3:] == (200, 100, 50.0)  # b2: 13 min by car
+    assert by_name["Adorf"][3:] == (100, 0, 0.0)
+    assert by_name["Cedorf"][3:5] == (0, 0) and by_name["Cedorf"][5] is None  # off the net
+    assert by_name["Summe"][3:] == (300, 100, 33.3)
+    # the straight-line figures of the same threshold differ (Cedorf 15.6 min estimated)
+    ex.mode_picker.value = "line"
+    line = report.kreisbericht(region, table=button.table, criteria=ex.report_criteria())
+    assert "50 Einwohner:innen (14,3 %) wohnen weiter als 5 min von" in line
+    car = report.kreisbericht(region, table=button.table,
+                              criteria={"bibliothek": (5.0, "min", "car")})
+    assert "100 Einwohner:innen (33,3 %) wohnen weiter als 5 min mit dem Auto" in car
+    assert "Fahrzeit mit dem Auto auf dem Straßennetz der OpenStreetMap-Datei" in car
+    assert "85,7 % der Einwohner:innen" in car
+
+
+def test_report_criteria_check_the_mode(networks):
+    from kulturplan.report import ReportContext
+
+    region = _region(osm=False)
+    table = pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=region.municipalities.index)
+    with pytest.raises(ParameterError, match="nennt keine OpenStreetMap-Datei"):
+        ReportContext(region, table=table, criteria={"bibliothek": (5.0, "min", "car")})
+    with pytest.raises(ParameterError, match="nur in Minuten"):
+        ReportContext(_region(), table=table, criteria={"bibliothek": (5.0, "km", "car")})
+    ctx = ReportContext(region, table=table, criteria={"bibliothek": (5.0, "km")})
+    assert ctx.criteria == {"bibliothek": (5.0, "km", "line")}
+    assert ctx.criterion_label("bibliothek") == "Bibliothek > 5 km"

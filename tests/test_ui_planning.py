@@ -162,7 +162,8 @@ def test_keep_compare_and_excel(workshop):
     ]
     gemeinden = book["Gemeinden"]
     share = gemeinden[(gemeinden["Szenario"] == "Zwei Zweigstellen")
-                      & (gemeinden["Kennzahl"] == "Anteil Einw. bis 15 Min. entfernt: Musikschule")]
+                      & (gemeinden["Kennzahl"] == "Anteil Einw. bis 15 Min. entfernt "
+                         "(geschätzt aus Luftlinie): Musikschule")]
     assert len(share) == 24 and (share["Veränderung"].dropna() >= 0).all()
     assert "Hinweis" in book["Hinweise"].columns
 

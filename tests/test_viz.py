@@ -254,3 +254,16 @@ def test_ranking_range_leaves_room_for_labels_of_negative_bars():
                                      label="X", unit="je 1.000 Einw.", higher_is_better=True)
     assert layout["xaxis"]["range"] == pytest.approx([0.0, 11.4])
     assert layout["xaxis"]["autorange"] is False
+
+
+def test_ranking_title_wraps_long_labels():
+    values = pd.Series([1.0, 2.0], index=["a", "b"])
+    names = pd.Series(["A", "B"], index=["a", "b"])
+    label = "Anteil Einw. bis 15 Min. entfernt (Auto, Straßennetz OSM): Bibliothek"
+    _, layout = charts.ranking_props(values, names, label=label)
+    assert layout["title"]["text"] == ("<b>Rangfolge</b>: Anteil Einw. bis 15 Min. entfernt "
+                                       "(Auto,<br>Straßennetz OSM): Bibliothek")
+    assert layout["margin"]["t"] == 84
+    _, short = charts.ranking_props(values, names, label="Vereine je 10.000 Einw.")
+    assert short["title"]["text"] == "<b>Rangfolge</b>: Vereine je 10.000 Einw."
+    assert short["margin"]["t"] == 60

@@ -51,6 +51,28 @@ AGE_GROUPS: dict[str, str] = {
 }
 """Optional age group columns of the municipalities table."""
 
+TRAVEL_BASES: dict[str, dict[str, str]] = {
+    "estimate": {
+        "fahrzeit": "geschätzt aus Luftlinie",
+        "fahrzeit_methode": "Fahrzeit geschätzt aus der Luftlinie mit Umwegfaktor 1,3 und "
+                            "50 km/h (Annahmen, siehe kulturplan.access).",
+    },
+    "network": {
+        "fahrzeit": "Auto, Straßennetz OSM",
+        "fahrzeit_methode": "Fahrzeit mit dem Auto auf dem Straßennetz der "
+                            "OpenStreetMap-Datei der Region (Geschwindigkeiten je Straßenart "
+                            "nach dem Routenplaner OSRM, eingetragene Höchstgeschwindigkeit "
+                            "× 0,8; Weg zum Netz zu Fuß). Wie im Dashboard Versorgungslücken "
+                            "zählen nur Einwohner:innen in Gitterzellen höchstens 1 km vom "
+                            "Netz (die übrigen liegen außerhalb der Datei); Gemeinden ohne "
+                            "Einwohner:innen am Netz erhalten keinen Wert.",
+    },
+}
+"""How the catalog indicators in minutes measure travel time (``travel=`` of
+:func:`indicators`): template fields ``{fahrzeit}`` (in labels) and
+``{fahrzeit_methode}`` (in descriptions). Which one applies to a region decides
+:func:`kulturplan.indicators.reachability.travel_basis`."""
+
 URBAN_DEGREES: dict[int, str] = {1: "dicht besiedelt", 2: "mittlere Dichte", 3: "gering besiedelt"}
 """Grad der Verstädterung (official settlement type)."""
 
@@ -142,11 +164,27 @@ def indicator_definitions() -> list[dict[str, Any]]:
     return [_thaw(d) for d in _indicators_raw()]
 
 
-def indicators() -> pd.DataFrame:
+def _travel_fields(travel: str) -> dict[str, str]:
+    if travel not in TRAVEL_BASES:
+        raise ParameterError(
+            f"travel={travel!r} ist unbekannt; erlaubt sind {', '.join(TRAVEL_BASES)}."
+        )
+    return TRAVEL_BASES[travel]
+
+
+def indicators(*, travel: str = "estimate") -> pd.DataFrame:
     """Return the indicator catalog with families expanded, indexed by indicator id.
 
     A family ``einrichtungen_je_10000`` with ``per: category`` becomes one row per
     category, e.g. ``einrichtungen_je_10000__bibliothek``.
+
+    Parameters
+    ----------
+    travel
+        How the indicators in minutes measure travel time, a key of
+        :data:`TRAVEL_BASES` (fills ``{fahrzeit}`` in labels and ``{fahrzeit_methode}`` in
+        descriptions); for a region use :func:`kulturplan.indicators.catalog`, which
+        chooses it.
 
     Returns
     -------
@@ -155,26 +193,28 @@ def indicators() -> pd.DataFrame:
         ``family`` (id of the catalog entry), ``per``, ``key`` (category/source/target
         group id or ``None``), ``params``.
     """
+    fields = _travel_fields(travel)
     rows: list[dict[str, Any]] = []
     for entry in _indicators_raw():
         per = entry.get("per")
         base = {
             "unit": entry["unit"],
             "higher_is_better": bool(entry["higher_is_better"]),
-            "description": entry["description"],
+            "description": str(entry["description"]).format(**fields),
             "method": entry["method"],
             "family": entry["id"],
             "per": per,
             "params": _thaw(entry.get("params") or {}),
         }
         if per is None:
-            rows.append({"id": entry["id"], "label": entry["label"], "key": None, **base})
+            rows.append({"id": entry["id"], "label": str(entry["label"]).format(**fields),
+                         "key": None, **base})
             continue
-        for key, fields in _family_keys(per):
+        for key, family_fields in _family_keys(per):
             rows.append(
                 {
                     "id": f"{entry['id']}__{key}",
-                    "label": entry["label"].format(**fields),
+                    "label": entry["label"].format(**fields, **family_fields),
                     "key": key,
                     **base,
                 }

@@ -78,12 +78,15 @@ __all__ = [
 ]
 
 
-def catalog() -> pd.DataFrame:
+def catalog(region: Region | None = None) -> pd.DataFrame:
     """Return the indicator catalog (families expanded), indexed by indicator id.
 
-    See :func:`kulturplan.catalog.indicators` for the columns.
+    See :func:`kulturplan.catalog.indicators` for the columns. With ``region`` the labels
+    and descriptions of the indicators in minutes say how :func:`compute` measures travel
+    time for it (:func:`kulturplan.indicators.reachability.travel_basis`: car times on
+    the road network of its OSM file, or estimated from the straight line).
     """
-    return _catalog.indicators()
+    return _catalog.indicators(travel=reachability.travel_basis(region))
 
 
 def _unknown_ids_error(unknown: list[str], known: list[str]) -> UnknownIndicatorError:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kulturplan import catalog
 from kulturplan.errors import ParameterError
+from kulturplan.indicators import catalog as indicator_catalog
 from kulturplan.indicators import compute
 from kulturplan.indicators.reachability import population_beyond
 from kulturplan.planning.scenario import (
@@ -209,7 +210,7 @@ def _edit_categories(region: Region, scenario: Scenario) -> set[str]:
 
 
 def _notes(region: Region, scenario: Scenario, columns: Iterable[str]) -> list[dict]:
-    cat = catalog.indicators()
+    cat = indicator_catalog(region)
     rows = []
     for edit_type in dict.fromkeys(type(e) for e in scenario.edits):
         touched = _edit_categories(region, Scenario("", tuple(
@@ -272,7 +273,7 @@ def compare(
     if len(set(names)) < len(names):
         raise ParameterError("Die Szenarien brauchen verschiedene Namen; doppelt: "
                              + ", ".join(sorted({n for n in names if names.count(n) > 1})) + ".")
-    cat = catalog.indicators()
+    cat = indicator_catalog(region)
     wanted = list(cat.index) if ids is None else (
         [ids] if isinstance(ids, str) else list(dict.fromkeys(ids)))
     if reach is None:

@@ -22,7 +22,8 @@ alone). The needs block reads the region's survey itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,12 +38,18 @@ from kulturplan.viz import svg
 from kulturplan.viz.charts import indicator_meta, ranking_order
 from kulturplan.viz.prepare import ColourScale, source_table
 
+if TYPE_CHECKING:
+    from kulturplan.region import Region
+
 Block = Callable[[ReportContext], Section | None]
 """A chapter of a report: returns its :class:`Section`, or ``None`` to leave it out."""
 
 
 def pct(value: float, decimals: int = 1) -> str:
-    """Percent (0–100) in German format: ``"12,5 %"``."""
+    """Percent (0–100) in German format: ``"12,5 %"``; "–" without a value (e.g. no
+    inhabitant counted)."""
+    if value is None or pd.isna(value):
+        return "–"
     return f"{format_number(value, decimals)} %"
 
 
@@ -91,7 +98,7 @@ def _map_values(ctx: ReportContext) -> tuple[pd.Series, dict[str, object]]:
                       "Rangfolge die Bevölkerungsdichte.",
                       "note": "dunkler = dichter besiedelt",
                       "direction": "am dichtesten besiedelte zuerst"}
-    meta = indicator_meta(ind)
+    meta = indicator_meta(ind, ctx.region)
     direction = ("beste zuerst: höhere Werte = bessere Versorgung" if meta["higher_is_better"]
                  else "beste zuerst: niedrigere Werte = bessere Versorgung")
     return ctx.indicators[ind], {**meta, "note": "dunkler = bessere Versorgung",
@@ -169,6 +176,47 @@ def gap_frame(ctx: ReportContext) -> pd.DataFrame:
     return out
 
 
+def _network_method(ctx: ReportContext, mode: str) -> str:
+    from kulturplan.io import input_file
+    from kulturplan.overview import MODE_PHRASES
+    from kulturplan.routing.region import ON_NETWORK_M, for_region
+
+    road = for_region(ctx.region)
+    name = Path(str(input_file(ctx.region, "osm"))).name
+    share = road.network_share(mode) if road is not None else float("nan")
+    return (f"Fahrzeit {MODE_PHRASES[mode]} auf dem Straßennetz der OpenStreetMap-Datei "
+            f"„{name}“; gezählt sind nur Einwohner:innen höchstens "
+            f"{format_number(ON_NETWORK_M / 1000, 0)} km vom Netz "
+            f"({format_number(share, 1)} % der Einwohner:innen), die Anteile beziehen sich "
+            "auf sie")
+
+
+def gap_method_note(ctx: ReportContext) -> str:
+    """How the gap figures of the report were measured (plain German text).
+
+    Names the population source (Zensus grid or uniform spread) and, per way of measuring
+    of the active criteria, straight line, estimated minutes or road network.
+    """
+    from kulturplan.io import input_file
+    from kulturplan.overview import criterion_parts
+
+    if input_file(ctx.region, "grid") is not None:
+        people = ("Einwohner:innen nach dem Zensus-2022-Gitter (ohne Angleichung an das "
+                  "Gemeindeverzeichnis)")
+    else:
+        people = "Einwohner:innen gleichmäßig auf ein 1-km-Raster je Gemeinde verteilt"
+    units = {criterion_parts(c)[1] for c in ctx.active_criteria.values()
+             if criterion_parts(c)[2] == "line"}
+    parts = []
+    if "km" in units:
+        parts.append("Entfernung als Luftlinie")
+    if "min" in units:
+        parts.append("Fahrzeit geschätzt aus der Luftlinie (Umwegfaktor 1,3, 50 km/h)")
+    parts += [_network_method(ctx, m) for m in ctx.gap_modes if m != "line"]
+    return (f"{people}; " + "; ".join(parts) + " – jeweils zur nächsten Einrichtung, auch "
+            "jenseits der Kreisgrenze (kulturplan.demand).")
+
+
 def gaps_block(ctx: ReportContext) -> Section:
     """Inhabitants beyond each reachability standard (:func:`kulturplan.overview.gap_table`)."""
     missing = [c for c in ctx.criteria if c not in ctx.active_criteria]
@@ -194,9 +242,7 @@ def gaps_block(ctx: ReportContext) -> Section:
     body = (
         "".join(paragraph(t) for t in lines) + note
         + html_table(frame, right=list(frame.columns[1:]), sum_row=True, small=True)
-        + paragraph("Einwohner:innen sind gleichmäßig auf ein 1-km-Raster je Gemeinde verteilt; "
-                    "Entfernung als Luftlinie zur nächsten Einrichtung, auch jenseits der "
-                    "Kreisgrenze (kulturplan.demand).", "kp-note")
+        + paragraph(gap_method_note(ctx), "kp-note")
     )
     return Section("Erreichbarkeit und Versorgungslücken", body, new_page=True)
 
@@ -207,7 +253,7 @@ def peers_block(ctx: ReportContext) -> Section | None:
     ind = ctx.map_indicator
     if ind is None:
         return None
-    meta = indicator_meta(ind)
+    meta = indicator_meta(ind, ctx.region)
     long = ctx.peers.xs(ind, level="indicator")
     order = ranking_order(long["value"], higher_is_better=meta["higher_is_better"])
     long = long.loc[order]
@@ -540,9 +586,13 @@ def cost_block(ctx: ReportContext) -> Section | None:
 
 
 # -- sources ----------------------------------------------------------------------------------
-def methods_frame(ids: Sequence[str]) -> pd.DataFrame:
-    """Label, unit and method description of the indicators ``ids`` (German)."""
-    rows = [indicator_meta(i) for i in ids]
+def methods_frame(ids: Sequence[str], region: Region | None = None) -> pd.DataFrame:
+    """Label, unit and method description of the indicators ``ids`` (German).
+
+    With ``region`` the texts say how travel times are measured for it
+    (:func:`kulturplan.viz.charts.indicator_meta`).
+    """
+    rows = [indicator_meta(i, region) for i in ids]
     return pd.DataFrame({"Kennzahl": [r["label"] for r in rows],
                          "Einheit": [r["unit"] for r in rows],
                          "Berechnung": [r["description"] for r in rows]})
@@ -563,7 +613,7 @@ def sources_block(ctx: ReportContext) -> Section:
     body = sources_html(ctx)
     if ctx.report_indicators:
         body += "<h3>Kennzahlen und Berechnung</h3>" + html_table(
-            methods_frame(ctx.report_indicators), small=True)
+            methods_frame(ctx.report_indicators, ctx.region), small=True)
     body += paragraph(
         f"Erstellt am {ctx.created:%d.%m.%Y} mit kulturplan. Der Bericht enthält nur "
         "zusammengefasste Zahlen und keine personenbezogenen Daten.", "kp-note")

@@ -8,7 +8,7 @@ use the same numbers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
-from kulturplan._format import format_decimal
 from kulturplan.errors import ParameterError
 from kulturplan.region import Region
 
@@ -69,18 +68,24 @@ def data_date(region: Region) -> str:
     return ", ".join(dates) if dates else "nicht angegeben"
 
 
-def _check_criteria(criteria: Mapping[str, tuple[float, str]]) -> dict[str, tuple[float, str]]:
+def _check_criteria(region: Region, criteria: Mapping[str, Sequence[Any]]
+                    ) -> dict[str, tuple[float, str, str]]:
+    """Criteria as ``{Sparte: (threshold, unit, mode)}`` (see :class:`ReportContext`)."""
+    from kulturplan.indicators.reachability import check_gap_mode
+    from kulturplan.overview import criterion_parts
+
     known = set(catalog.category_ids())
     out = {}
-    for cat, (threshold, unit) in criteria.items():
+    for cat, criterion in criteria.items():
         if cat not in known:
             raise ParameterError(
                 f"Unbekannte Sparte „{cat}“ für die Erreichbarkeit; erlaubt: "
                 + ", ".join(sorted(known)) + "."
             )
+        threshold, unit, mode = criterion_parts(criterion)
         if unit not in ("km", "min"):
             raise ParameterError(f"Einheit „{unit}“ unbekannt; erlaubt sind „km“ und „min“.")
-        out[cat] = (float(threshold), unit)
+        out[cat] = (threshold, unit, check_gap_mode(region, mode, unit))
     return out
 
 
@@ -101,7 +106,11 @@ class ReportContext:
         Indicator of the map and ranking (default :data:`DEFAULT_INDICATOR`, or the
         population when the region has no informative indicator yet).
     criteria
-        Reachability standards ``{Sparte: (threshold, "km" | "min")}``.
+        Reachability standards ``{Sparte: (threshold, "km" | "min")}`` or
+        ``{Sparte: (threshold, "min", mode)}`` with a network ``mode`` (``"car"``,
+        ``"bike"``, ``"walk"``: travel times on the road network of the region's OSM
+        file, see :func:`kulturplan.overview.gap_table`); stored as
+        ``(threshold, unit, mode)`` with mode ``"line"`` for the straight line.
     extras
         Results of later analysis layers passed in by the caller, one entry per block
         that shows them. The planning hook: ``extras["scenarios"]`` is a scenario
@@ -116,7 +125,7 @@ class ReportContext:
     table: pd.DataFrame | None = None
     ags: str | None = None
     indicator: str | None = None
-    criteria: Mapping[str, tuple[float, str]] = field(
+    criteria: Mapping[str, Sequence[Any]] = field(
         default_factory=lambda: dict(DEFAULT_CRITERIA))
     extras: dict[str, Any] = field(default_factory=dict)
     created: dt.date = field(default_factory=dt.date.today)
@@ -135,7 +144,7 @@ class ReportContext:
                     f"„{self.region.name}“ (AGS mit 8 Ziffern, z. B. "
                     f"„{self.region.municipalities.index[0]}“)."
                 )
-        self.criteria = _check_criteria(self.criteria)
+        self.criteria = _check_criteria(self.region, self.criteria)
         if self.indicator is not None and self.indicator not in self.table.columns:
             raise ParameterError(
                 f"Indikator „{self.indicator}“ ist nicht in der Indikatortabelle; alle IDs "
@@ -182,14 +191,24 @@ class ReportContext:
         return f"Stand der Daten: {data_date(self.region)}"
 
     @cached_property
-    def active_criteria(self) -> dict[str, tuple[float, str]]:
+    def active_criteria(self) -> dict[str, Sequence[Any]]:
         """Criteria whose Sparte has at least one facility (else there is nothing to measure)."""
         cats = set(self.region.facilities["category"].astype(str))
         return {c: v for c, v in self.criteria.items() if c in cats}
 
     def criterion_label(self, category: str) -> str:
-        threshold, unit = self.criteria[category]
-        return f"{catalog.category_label(category)} > {format_decimal(threshold)} {unit}"
+        """„Bibliothek > 10 km“ (:func:`kulturplan.overview.criterion_label`)."""
+        from kulturplan.overview import criterion_label, criterion_parts
+
+        return criterion_label(category, *criterion_parts(self.criteria[category]))
+
+    @cached_property
+    def gap_modes(self) -> list[str]:
+        """Ways of measuring of the active criteria (``"line"``, ``"car"``, …), in order."""
+        from kulturplan.overview import criterion_parts
+
+        modes = (criterion_parts(c)[2] for c in self.active_criteria.values())
+        return list(dict.fromkeys(modes))
 
     # -- shared results -------------------------------------------------------------------
     @cached_property

@@ -23,7 +23,9 @@ from openpyxl.utils import get_column_letter
 
 from kulturplan import catalog
 from kulturplan._safe import cell_text
+from kulturplan.indicators import catalog as indicator_catalog
 from kulturplan.indicators.basic import own_facilities
+from kulturplan.region import Region
 from kulturplan.report.context import ReportContext, data_date, german_date
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -33,9 +35,13 @@ DECIMAL_FORMAT = "#,##0.00"
 """Excel number formats (shown as ``1.234`` / ``1.234,56`` under a German locale)."""
 
 
-def indicator_header(indicator: str) -> str:
-    """German column header of an indicator: "<label> (<unit>)" (unit only if not named)."""
-    cat = catalog.indicators()
+def indicator_header(indicator: str, region: Region | None = None) -> str:
+    """German column header of an indicator: "<label> (<unit>)" (unit only if not named).
+
+    With ``region`` the labels of the indicators in minutes say how travel time is
+    measured for it (:func:`kulturplan.indicators.catalog`).
+    """
+    cat = indicator_catalog(region)
     if indicator not in cat.index:
         return indicator
     label, unit = str(cat.at[indicator, "label"]), cat.at[indicator, "unit"]
@@ -52,7 +58,7 @@ def indicator_sheet(ctx: ReportContext) -> pd.DataFrame:
         "Einwohner:innen (Personen)": ctx.region.population.reindex(table.index).to_numpy(),
     })
     for col in table.columns:
-        out[indicator_header(col)] = table[col].to_numpy()
+        out[indicator_header(col, ctx.region)] = table[col].to_numpy()
     return out
 
 
@@ -96,10 +102,10 @@ def _facility_sheet(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _catalog_sheet(ctx: ReportContext) -> pd.DataFrame:
-    cat = catalog.indicators().reindex(ctx.indicators.columns)
+    cat = indicator_catalog(ctx.region).reindex(ctx.indicators.columns)
     return pd.DataFrame({
         "Kennung": cat.index,
-        "Kennzahl (Spaltenkopf)": [indicator_header(i) for i in cat.index],
+        "Kennzahl (Spaltenkopf)": [indicator_header(i, ctx.region) for i in cat.index],
         "Einheit": cat["unit"].fillna(""),
         "Höher ist besser": cat["higher_is_better"].map({True: "ja", False: "nein"}),
         "Beschreibung": cat["description"].fillna(""),

@@ -14,7 +14,14 @@ from kulturplan.indicators.basic import own_facilities
 from kulturplan.indicators.peers import size_class
 from kulturplan.report._html import SVG_CELL, Section, cards, figure, notice, paragraph
 from kulturplan.report._html import table as html_table
-from kulturplan.report.blocks import STECKBRIEF_BLOCKS, methods_frame, number, pct, sources_html
+from kulturplan.report.blocks import (
+    STECKBRIEF_BLOCKS,
+    gap_method_note,
+    methods_frame,
+    number,
+    pct,
+    sources_html,
+)
 from kulturplan.report.context import ReportContext
 from kulturplan.viz import svg
 from kulturplan.viz.charts import profile_frame
@@ -37,7 +44,7 @@ def key_figure_frame(ctx: ReportContext) -> pd.DataFrame:
     ags = ctx.municipality
     ids = ctx.report_indicators
     rows = ctx.peers.xs(ags, level="ags").reindex(ids)
-    profile = profile_frame(rows["value"], rows["peer_median"])
+    profile = profile_frame(rows["value"], rows["peer_median"], region=ctx.region)
     profile["kreis_median"] = ctx.indicators[ids].median()
     profile["n_peers"] = rows["n_peers"]
     return profile
@@ -141,15 +148,14 @@ def _reach_section(ctx: ReportContext) -> Section:
         })
     frame = pd.DataFrame(rows)
     body = html_table(frame, right=list(frame.columns[1:])) + paragraph(
-        "Luftlinie zur nächsten Einrichtung der Sparte (auch jenseits der Kreisgrenze); "
-        "Einwohner:innen gleichmäßig auf ein 1-km-Raster der Gemeinde verteilt.", "kp-note")
+        gap_method_note(ctx), "kp-note")
     return Section("Erreichbarkeit", body)
 
 
 def _sources_section(ctx: ReportContext) -> Section:
     body = sources_html(ctx)
     body += "<h3>Kennzahlen und Berechnung</h3>" + html_table(
-        methods_frame(ctx.report_indicators), small=True)
+        methods_frame(ctx.report_indicators, ctx.region), small=True)
     body += paragraph(f"Karte: {attribution(ctx.region)}. Erstellt am {ctx.created:%d.%m.%Y} "
                       "mit kulturplan; nur zusammengefasste Zahlen, keine personenbezogenen "
                       "Daten.", "kp-note")

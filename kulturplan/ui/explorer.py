@@ -81,11 +81,11 @@ class IndicatorExplorer(w.VBox):
         if ags is None:
             ags = str(data.region.population.idxmax())
         self.category_filter = CategoryFilter()
-        self.picker = IndicatorPicker(ids, value=start)
+        self.picker = IndicatorPicker(ids, value=start, region=data.region)
         self.municipality = MunicipalityPicker(data.names, value=ags)
         self.description = w.HTML()
 
-        meta = charts.indicator_meta(start)
+        meta = charts.indicator_meta(start, data.region)
         values = data.table[start]
         spec = map_spec(
             data.region, values, title=meta["label"], unit=meta["unit"],
@@ -139,7 +139,7 @@ class IndicatorExplorer(w.VBox):
     # -- state ------------------------------------------------------------------------------
     @property
     def meta(self) -> dict[str, Any]:
-        return charts.indicator_meta(self.indicator)
+        return charts.indicator_meta(self.indicator, self.data.region)
 
     @property
     def values(self) -> pd.Series:
@@ -270,7 +270,7 @@ class IndicatorExplorer(w.VBox):
                 f"Für {shown} gibt es keine Gemeinde gleicher Größenklasse; verglichen wird "
                 "mit dem Median aller anderen Gemeinden der Region (= 100)."
             )
-        profile = charts.profile_frame(rows["value"], medians)
+        profile = charts.profile_frame(rows["value"], medians, region=self.data.region)
         trace, layout = charts.profile_props(profile, name=name, peer_text=peer_text)
         self.profile.update(trace, layout)
         self.profile_note.value = f'<div class="kp-note">{note}</div>'

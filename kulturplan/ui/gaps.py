@@ -9,11 +9,11 @@ and offers the table as an Excel download (aggregated numbers only — no person
 
 When the region names an OpenStreetMap file (:func:`kulturplan.io.input_file`), the
 explorer also offers travel times on the road network ("Auto", "Fahrrad", "zu Fuß"):
-:func:`kulturplan.routing.travel_times` gives the OD table, whose nearest facility per
-point (:func:`kulturplan.access.nearest`) is the ``costs=`` of
-:func:`kulturplan.demand.population_beyond`. Points farther than :data:`ON_NETWORK_M`
-from the network (outside the file's extract) are not counted for these modes (cost
-``NaN``), and the note says how many inhabitants that concerns.
+:class:`kulturplan.routing.region.RegionNetwork` gives the minutes to the nearest facility
+per point, the ``costs=`` of :func:`kulturplan.demand.population_beyond`. Points farther
+than :data:`~kulturplan.routing.region.ON_NETWORK_M` from the network (outside the
+file's extract) are not counted for these modes (cost ``NaN``), and the note says how
+many inhabitants that concerns.
 """
 
 from __future__ import annotations
@@ -27,17 +27,16 @@ import geopandas as gpd
 import ipywidgets as w
 import numpy as np
 import pandas as pd
-import shapely
 import traitlets as t
 
-from kulturplan import access, catalog, demand, routing
+from kulturplan import catalog, demand, routing
 from kulturplan._format import format_number
 from kulturplan._safe import cell_frame, cell_text, html_text
 from kulturplan.errors import ParameterError
 from kulturplan.indicators import basic, reachability
 from kulturplan.io import input_file
 from kulturplan.region import Region
-from kulturplan.routing.travel import snap
+from kulturplan.routing import region as region_network
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
@@ -48,8 +47,7 @@ from kulturplan.viz.spec import map_spec
 
 UNIT_TEXT = {"km": "km Luftlinie", "min": "Minuten Fahrzeit (geschätzt)"}
 
-MODES: dict[str, str] = {"line": "Luftlinie", "car": "Auto", "bike": "Fahrrad",
-                         "walk": "zu Fuß"}
+MODES: dict[str, str] = reachability.GAP_MODES
 """Ways of measuring offered by the gap dashboard (id → German label); the last three
 need an OSM file named by the region."""
 
@@ -64,24 +62,6 @@ MODE_SLIDER_LABELS: dict[str, str] = {
     "walk": "Minuten (zu Fuß, 5 km/h)",
 }
 
-NETWORK_MAX_MINUTES = 60.0
-"""Bound of the network searches: the largest threshold of the minutes slider."""
-
-ON_NETWORK_M = 1000.0
-"""A population point counts for the network modes if a node of the network's main
-component lies within this distance (else it lies outside the OSM extract)."""
-
-_NETWORKS: dict[tuple[str, str], routing.Network] = {}
-"""Road networks built in this kernel, by (file, mode); on disk they are cached as ``.npz``
-by :func:`kulturplan.routing.build_network`."""
-
-
-def network_for(path: str, mode: str) -> routing.Network:
-    """The road network of ``path`` for ``mode``, built once per kernel."""
-    key = (str(path), mode)
-    if key not in _NETWORKS:
-        _NETWORKS[key] = routing.build_network(path, mode)
-    return _NETWORKS[key]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GAP_POINT_STYLE = {"radius": 3, "weight": 0, "fillOpacity": 0.8, "fillColor": "#b4532a"}
 
@@ -116,9 +96,8 @@ class GapModel:
         self.points = demand.population_points(region, cell_km=self.cell_km)
         self.grid_file = input_file(region, "grid")
         self.osm_file = input_file(region, "osm")
+        self.road = region_network.for_region(region, cell_km=self.cell_km)
         self._costs: dict[tuple[str, str, str], pd.Series] = {}
-        self._on_network: dict[str, np.ndarray] = {}
-        self._ratio: routing.RatioResult | None = None
 
     @property
     def modes(self) -> list[str]:
@@ -126,54 +105,40 @@ class GapModel:
         return list(MODES) if self.osm_file is not None else ["line"]
 
     def _check_mode(self, mode: str, unit: str) -> None:
-        if mode not in self.modes:
-            raise ParameterError(
-                f"mode={mode!r} ist für diese Region nicht verfügbar; möglich: "
-                f"{', '.join(self.modes)} (Straßennetz nur mit OSM-Datei der Region)."
-            )
-        if mode != "line" and unit != "min":
-            raise ParameterError("Fahrzeiten auf dem Straßennetz gibt es nur in Minuten "
-                                 "(unit=\"min\").")
+        reachability.check_gap_mode(self.region, mode, unit)
+
+    def _road(self, mode: str) -> region_network.RegionNetwork:
+        self._check_mode(mode, "min")
+        if self.road is None:  # pragma: no cover - _check_mode allows network modes only then
+            raise ParameterError("Die Region nennt keine OpenStreetMap-Datei.")
+        return self.road
 
     def network(self, mode: str) -> routing.Network:
         """Road network of the region's OSM file for ``mode`` (cached per kernel)."""
-        self._check_mode(mode, "min")
-        return network_for(str(self.osm_file), mode)
+        return self._road(mode).network(mode)
 
     def on_network(self, mode: str) -> np.ndarray:
-        """Boolean per population point: within :data:`ON_NETWORK_M` of the network."""
-        if mode not in self._on_network:
-            xy = shapely.get_coordinates(self.points.geometry.values)
-            self._on_network[mode] = snap(self.network(mode), xy).metres <= ON_NETWORK_M
-        return self._on_network[mode]
+        """Boolean per population point: within
+        :data:`~kulturplan.routing.region.ON_NETWORK_M` of the network."""
+        return self._road(mode).on_network(mode)
 
     def network_share(self, mode: str) -> float:
         """Percent of the inhabitants (of the points) living on the network of ``mode``."""
-        pop = self.points["population"].to_numpy(dtype=float)
-        total = pop.sum()
-        return float(pop[self.on_network(mode)].sum() / total * 100.0) if total > 0 else 0.0
+        return self._road(mode).network_share(mode)
 
     def ratio(self) -> routing.RatioResult:
         """Car time on the network against the straight-line estimate (road alone).
 
-        :func:`kulturplan.routing.straight_line_ratio` between all inhabited points on
-        the car network (pairs at least 1 km apart, up to :data:`NETWORK_MAX_MINUTES`).
+        See :meth:`kulturplan.routing.region.RegionNetwork.ratio`.
         """
-        if self._ratio is None:
-            inhabited = self.points["population"].to_numpy(dtype=float) > 0
-            pts = self.points[self.on_network("car") & inhabited]
-            self._ratio = routing.straight_line_ratio(
-                self.network("car"), pts, pts, max_minutes=NETWORK_MAX_MINUTES,
-                include_walk=False,
-            )
-        return self._ratio
+        return self._road("car").ratio()
 
     def costs(self, category: str, unit: str = "km", mode: str = "line") -> pd.Series:
         """Cost (km or minutes) from every population point to the nearest facility.
 
         Every facility of ``category`` counts, also those outside the Kreis; ``inf``
         when there is none (or, for a network mode, none within
-        :data:`NETWORK_MAX_MINUTES`); ``NaN`` for points off the network.
+        :data:`~kulturplan.routing.region.NETWORK_MAX_MINUTES`); ``NaN`` for points off the network.
         """
         self._check_mode(mode, unit)
         key = (category, unit, mode)
@@ -182,18 +147,8 @@ class GapModel:
             if mode == "line":
                 self._costs[key] = demand.nearest_cost(self.points, supply, unit)
             else:
-                self._costs[key] = self._network_costs(supply, mode)
+                self._costs[key] = self._road(mode).nearest_costs(supply, mode)
         return self._costs[key]
-
-    def _network_costs(self, facilities: gpd.GeoDataFrame, mode: str) -> pd.Series:
-        supply = demand.facility_points(facilities)
-        if len(supply) == 0:
-            cost = pd.Series(np.inf, index=self.points.index, dtype=float)
-        else:
-            od = routing.travel_times(self.network(mode), self.points, supply,
-                                      max_minutes=NETWORK_MAX_MINUTES)
-            cost = access.nearest(self.points, supply, cost=od)
-        return cost.where(self.on_network(mode), np.nan)
 
     def table(self, category: str, threshold: float, unit: str = "km",
               mode: str = "line") -> pd.DataFrame:
@@ -220,14 +175,13 @@ class GapModel:
         """:func:`~kulturplan.demand.population_beyond` over all points (``cells="all"``)
         or over the points on the network of mode ``cells``."""
         supply = reachability.category_facilities(self.region, category)
-        points, cost = self.points, self.costs(category, unit, mode)
+        index = self.region.municipalities.index
+        cost = self.costs(category, unit, mode)
         if cells != "all":
-            on = self.on_network(cells)
-            points, cost = points[on], cost[on]
-        return demand.population_beyond(
-            points, supply, float(threshold), unit, index=self.region.municipalities.index,
-            costs=cost,
-        )
+            return self._road(cells).population_beyond(supply, threshold, cells, index=index,
+                                                       costs=cost)
+        return demand.population_beyond(self.points, supply, float(threshold), unit,
+                                        index=index, costs=cost)
 
     def estimate_on_network(self, category: str, threshold: float, mode: str) -> dict[str, float]:
         """Straight-line estimate (minutes) for the same points a network mode counts.
@@ -247,9 +201,14 @@ class GapModel:
 
 
 def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
-                title: str = "", attribution: str = "") -> bytes:
-    """The gap table as an .xlsx file (German headers, aggregated numbers only)."""
-    out = frame.rename(columns=COLUMNS_DE).copy()
+                title: str = "", attribution: str = "",
+                headers: dict[str, str] | None = None) -> bytes:
+    """The gap table as an .xlsx file (German headers, aggregated numbers only).
+
+    ``headers`` replaces :data:`COLUMNS_DE` (e.g. "Einwohner:innen gezählt" when the
+    figures count grid or network inhabitants).
+    """
+    out = frame.rename(columns=headers or COLUMNS_DE).copy()
     out.index.name = "AGS"
     out = cell_frame(out)  # names from registers and users: text, never a formula
     buf = io.BytesIO()
@@ -437,6 +396,16 @@ class GapExplorer(w.VBox):
             return self.summary.iloc[0:0]
         return self.summary[self.summary["population_beyond"] > 0]
 
+    def report_criteria(self) -> dict[str, tuple[float, str, str]]:
+        """The current choice as ``criteria`` of :class:`kulturplan.report.ReportContext`:
+        ``{category: (threshold, unit, mode)}``, so the report and its Excel tables show the
+        figures of the chosen way of measuring (e.g. car times on the road network)."""
+        return {self.category: (float(self.threshold), self.unit, self.mode)}
+
+    def report_selection(self) -> dict[str, Any]:
+        """Selection for :class:`kulturplan.ui.report_download.ReportDownload`."""
+        return {"criteria": self.report_criteria()}
+
     def export_frame(self) -> pd.DataFrame:
         """The table offered for download (numbers, German headers applied on export)."""
         frame = self.below_standard().copy()
@@ -461,8 +430,7 @@ class GapExplorer(w.VBox):
         cards = [
             (format_number(beyond, 0), f"Einwohner:innen weiter als {self.threshold_text} "
              f"von der nächsten Einrichtung „{self.category_label}“"),
-            (f"{format_number(share, 1)} %", "Anteil an allen Einwohner:innen"
-             if mode == "line" else "Anteil (Einw. am Straßennetz)"),
+            (f"{format_number(share, 1)} %", f"Anteil an {self.counted_text(whole)}"),
             (format_number(n_bad, 0), "Gemeinden mit Betroffenen"),
             (format_number(n_fac, 0), f"{plural} in der Region"),
         ]
@@ -476,9 +444,12 @@ class GapExplorer(w.VBox):
             f'<div class="kp-note">{self.method_note()}{self._outside_note()}</div>')
         # map: municipalities by share beyond (lower is better) + affected grid points
         shares = self.summary["share_beyond"]
+        missing = ("nicht gezählt (kein Straßennetz in der OSM-Datei)" if mode != "line"
+                   else "keine Angabe")
         spec = self.map.spec.with_values(
-            shares, title=f"Anteil außerhalb ({self.threshold_text})", unit="%",
+            shares, title=f"Anteil außerhalb in % ({self.threshold_text})", unit="%",
             higher_is_better=False,
+            scale=prepare.ShareScale.from_shares(shares, missing_label=missing),
         )
         if spec.facilities.empty or set(spec.facilities["category"]) != {cat}:
             spec = spec.with_facilities(prepare.facility_points(self.data.region, [cat]))
@@ -495,6 +466,34 @@ class GapExplorer(w.VBox):
         )
         self.chart.update(trace, layout)
         self._update_table()
+
+    @property
+    def population_source(self) -> str:
+        """Where the counted inhabitants come from (German, short)."""
+        return ("Zensus-Gitter 2022" if self.model.grid_file is not None
+                else "Gemeindeverzeichnis")
+
+    @property
+    def counts_register(self) -> bool:
+        """Whether the figures count the register's inhabitants (uniform spread, line)."""
+        return self.model.grid_file is None and self.mode == "line"
+
+    def counted_text(self, whole: dict[str, float]) -> str:
+        """"106.714 Einw. (Zensus-Gitter 2022)": the inhabitants the shares refer to."""
+        where = "" if self.mode == "line" else " am Straßennetz"
+        return (f"{format_number(whole['population'], 0)} Einw.{where} "
+                f"({self.population_source})")
+
+    def export_headers(self) -> dict[str, str]:
+        """German headers of the Excel table for the current way of measuring."""
+        headers = dict(COLUMNS_DE)
+        if not self.counts_register:
+            where = "" if self.mode == "line" else ", am Straßennetz"
+            headers["population"] = (f"Einwohner:innen gezählt ({self.population_source}"
+                                     f"{where})")
+        if self.mode != "line":
+            headers["mean_cost"] = f"Mittlere Fahrzeit (min, {MODES[self.mode]}, Straßennetz)"
+        return headers
 
     def _short_threshold(self) -> str:
         """Threshold for the chart title (narrow): "20 min Auto" for network modes."""
@@ -529,12 +528,13 @@ class GapExplorer(w.VBox):
         name = html_text(Path(str(model.osm_file)).name)
         share = model.network_share(self.mode)
         off = 100.0 - share
+        within_km = format_number(region_network.ON_NETWORK_M / 1000, 0)
         text = (f"Fahrzeiten ({MODES[self.mode]}) auf dem Straßennetz der OpenStreetMap-Datei "
                 f"„{name}“ ({speeds}; Wege zum Netz zu Fuß).")
         if off >= 0.05:
             text += (f" <b>Das Straßennetz der Datei deckt nur einen Teil der Region ab:</b> "
                      f"{format_number(share, 1)} % der Einwohner:innen wohnen in Gitterzellen "
-                     f"höchstens {format_number(ON_NETWORK_M / 1000, 0)} km vom Netz; nur sie "
+                     f"höchstens {within_km} km vom Netz; nur sie "
                      f"sind hier gezählt (Zahlen, Anteile und Karte), die übrigen "
                      f"{format_number(off, 1)} % nicht.")
         return text
@@ -607,10 +607,11 @@ class GapExplorer(w.VBox):
             self.download.value = ""
             return
         unit = "km" if self.unit == "km" else "min"
+        people = "Einwohner:innen" if self.counts_register else "Einw. gezählt"
         shown = pd.DataFrame(
             {
                 "Gemeinde": frame["name"],
-                "Einwohner:innen": [format_number(v, 0) for v in frame["population"]],
+                people: [format_number(v, 0) for v in frame["population"]],
                 "außerhalb": [format_number(v, 0) for v in frame["population_beyond"]],
                 "Anteil": [f"{format_number(v, 1)} %" for v in frame["share_beyond"]],
                 f"Mittel ({unit})": [format_number(v, 1) for v in frame["mean_cost"]],
@@ -618,11 +619,11 @@ class GapExplorer(w.VBox):
             index=frame.index,
         )
         self.table.value = style.table_html(
-            shown, right=("Einwohner:innen", "außerhalb", "Anteil", f"Mittel ({unit})")
+            shown, right=(people, "außerhalb", "Anteil", f"Mittel ({unit})")
         )
         name = f"versorgungsluecken_{self.category}_{format_number(self.threshold, 0)}{unit}.xlsx"
         data = excel_bytes(
-            self.export_frame(),
+            self.export_frame(), headers=self.export_headers(),
             title=f"Versorgungslücken {self.data.region.name}: {self.category_label}, "
             f"Schwelle {self.threshold_text}",
             attribution=prepare.attribution(self.data.region),

@@ -7,7 +7,7 @@ observe; none of them computes anything.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
@@ -15,6 +15,10 @@ import traitlets as t
 
 from kulturplan import catalog
 from kulturplan._safe import html_text
+from kulturplan.indicators import catalog as indicator_catalog
+
+if TYPE_CHECKING:
+    from kulturplan.region import Region
 
 ALL = ""
 """Value of the category filter meaning "all categories"."""
@@ -79,15 +83,19 @@ class IndicatorPicker(w.VBox):
         Indicator ids offered (e.g. those with values in the table), catalog order.
     value
         Initially chosen id (default: the first).
+    region
+        The region: labels of the indicators in minutes say how their travel time is
+        measured for it (:func:`kulturplan.indicators.catalog`).
     """
 
     value = t.Unicode().tag(sync=True)
     category = t.Unicode(ALL).tag(sync=True)
 
     def __init__(
-        self, indicators: Sequence[str], *, value: str | None = None, **kwargs: Any
+        self, indicators: Sequence[str], *, value: str | None = None,
+        region: Region | None = None, **kwargs: Any
     ) -> None:
-        self._catalog = catalog.indicators()
+        self._catalog = indicator_catalog(region)
         self._all = list(indicators)
         self.dropdown = w.Dropdown(
             options=self._options(ALL), description="Indikator", style=LABEL_STYLE,

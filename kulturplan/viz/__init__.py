@@ -81,7 +81,7 @@ def indicator_map(
     from kulturplan.viz.folium_map import folium_map as _folium_map
     from kulturplan.viz.spec import map_spec as _map_spec
 
-    meta = indicator_meta(indicator)
+    meta = indicator_meta(indicator, region)
     spec = _map_spec(
         region,
         table[indicator],

@@ -9,16 +9,19 @@ in Voilà they are drawn by plotly's JupyterLab mime renderer (served locally, s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kulturplan import catalog
 from kulturplan._format import format_number
+from kulturplan.indicators import catalog as indicator_catalog
 from kulturplan.viz import prepare
 from kulturplan.viz.prepare import ColourScale
+
+if TYPE_CHECKING:
+    from kulturplan.region import Region
 
 FONT = "Source Sans Pro, Segoe UI, Arial, sans-serif"
 BETTER = "#1d5a8a"
@@ -62,12 +65,14 @@ BASE_LAYOUT: dict[str, Any] = {
 }
 
 
-def indicator_meta(indicator: str) -> dict[str, Any]:
+def indicator_meta(indicator: str, region: Region | None = None) -> dict[str, Any]:
     """Label, unit, direction and description of an indicator from the catalog.
 
-    Unknown ids get their id as label (so a new indicator column still shows).
+    With ``region`` the texts of the indicators in minutes say how their travel time is
+    measured for it (:func:`kulturplan.indicators.catalog`). Unknown ids get their id as
+    label (so a new indicator column still shows).
     """
-    cat = catalog.indicators()
+    cat = indicator_catalog(region)
     if indicator in cat.index:
         row = cat.loc[indicator]
         return {
@@ -197,10 +202,13 @@ def ranking_props(
         )
     if direction is None:
         direction = "höher ist besser" if higher_is_better else "niedriger ist besser"
+    # long labels (e.g. "… (Auto, Straßennetz OSM): Bibliothek") wrap instead of being cut
+    heading = title or _wrap(f"<b>Rangfolge</b>: {label}", 62)
     layout = {
         **BASE_LAYOUT,
-        "title": {"text": title or f"<b>Rangfolge</b>: {label}", "x": 0, "xanchor": "left"},
-        "height": max(260, 90 + 26 * len(order)),
+        "title": {"text": heading, "x": 0, "xanchor": "left"},
+        "margin": {**BASE_LAYOUT["margin"], "t": 60 + 24 * heading.count("<br>")},
+        "height": max(260, 90 + 24 * heading.count("<br>") + 26 * len(order)),
         "xaxis": {"title": {"text": f"{unit} ({direction})" if unit and direction
                             else (unit or direction)},
                   "rangemode": "tozero", "zeroline": True,
@@ -239,13 +247,16 @@ def ranking_figure(values: pd.Series, names: pd.Series, **kwargs: Any) -> go.Fig
 PROFILE_CAP = 300.0
 
 
-def profile_frame(values: pd.Series, medians: pd.Series) -> pd.DataFrame:
+def profile_frame(values: pd.Series, medians: pd.Series, *, region: Region | None = None
+                  ) -> pd.DataFrame:
     """Values of one municipality against the median of its peers, per indicator.
 
     Parameters
     ----------
     values, medians
         Indexed by indicator id: the municipality's value and its peers' median.
+    region
+        The region (labels, see :func:`indicator_meta`).
 
     Returns
     -------
@@ -258,7 +269,7 @@ def profile_frame(values: pd.Series, medians: pd.Series) -> pd.DataFrame:
     """
     rows = []
     for ind in values.index:
-        meta = indicator_meta(ind)
+        meta = indicator_meta(ind, region)
         value = pd.to_numeric(values.get(ind), errors="coerce")
         med = pd.to_numeric(medians.get(ind), errors="coerce")
         ratio_scale = meta["family"] not in INTERVAL_SCALE_FAMILIES

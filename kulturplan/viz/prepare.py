@@ -191,6 +191,7 @@ class ColourScale:
     has_missing: bool = False
     note_text: str = "dunkler = bessere Versorgung"
     empty: bool = False
+    missing_label: str = "keine Angabe"
 
     @classmethod
     def from_values(
@@ -283,12 +284,12 @@ class ColourScale:
     def legend(self) -> list[tuple[str, str]]:
         """Legend entries ``(label, colour)``, best class first, then "keine Angabe"."""
         if self.empty:
-            return [("keine Angabe", self.nan_colour)]
+            return [(self.missing_label, self.nan_colour)]
         entries = list(zip(self.labels(), self.colours, strict=True))
         if self.higher_is_better:
             entries = entries[::-1]
         if self.has_missing:
-            entries.append(("keine Angabe", self.nan_colour))
+            entries.append((self.missing_label, self.nan_colour))
         return entries
 
     @property
@@ -476,6 +477,50 @@ class ChangeScale(ColourScale):
         return cls(edges=tuple(edges), colours=tuple(colours), higher_is_better=True, unit=unit,
                    decimals=0, has_missing=bool(len(finite) < len(series)),
                    note_text="dunkler = mehr in Reichweite", class_labels=tuple(labels))
+
+    @property
+    def discrete(self) -> bool:
+        return False
+
+    def labels(self) -> list[str]:
+        return list(self.class_labels)
+
+
+SHARE_BREAKS: tuple[float, ...] = (10.0, 25.0, 50.0)
+"""Inner class boundaries (percent) of :class:`ShareScale`, above the class "0 %"."""
+
+
+@dataclass(frozen=True)
+class ShareScale(ColourScale):
+    """Fixed classes for the share (percent) of inhabitants beyond a standard.
+
+    "0 %" (below 0.05 %, shown as 0,0 %), "unter 10 %", "10 bis unter 25 %",
+    "25 bis unter 50 %", "50 % und mehr" (:data:`SHARE_BREAKS`). Fixed rather than
+    quantile classes: with few municipalities that have a value (e.g. only those on the
+    road network of an OSM extract) quantiles collapse to "0" and "100", and fixed
+    classes mean the same share for every threshold and way of measuring. The darkest
+    class is the best (nobody beyond), as in every map of kulturplan.
+
+    Build it with :meth:`from_shares`.
+    """
+
+    class_labels: tuple[str, ...] = ()
+
+    @classmethod
+    def from_shares(cls, values: pd.Series | Sequence[float], *,
+                    missing_label: str = "keine Angabe",
+                    palette: Sequence[str] = PALETTE) -> ShareScale:
+        series = pd.Series(values, dtype=float)
+        finite = series[np.isfinite(series)]
+        cuts = [format_number(b, 0) for b in SHARE_BREAKS]
+        labels = ["0 %", f"unter {cuts[0]} %",
+                  *(f"{lo} bis unter {hi} %" for lo, hi in zip(cuts, cuts[1:], strict=False)),
+                  f"{cuts[-1]} % und mehr"]
+        edges = (0.0, 0.05, *SHARE_BREAKS, 100.0)
+        return cls(edges=edges, colours=tuple(_spread(palette, len(labels))[::-1]),
+                   higher_is_better=False, unit="%", decimals=1,
+                   has_missing=bool(len(finite) < len(series)), empty=bool(finite.empty),
+                   missing_label=missing_label, class_labels=tuple(labels))
 
     @property
     def discrete(self) -> bool:

@@ -195,13 +195,19 @@ class MapSpec:
         title: str,
         unit: str = "",
         higher_is_better: bool = True,
+        scale: ColourScale | None = None,
     ) -> MapSpec:
-        """Return a copy showing another indicator (new scale, same geometries)."""
-        scale = ColourScale.from_values(
-            values.reindex(self.geometries.index),
-            higher_is_better=higher_is_better,
-            unit=unit,
-        )
+        """Return a copy showing another indicator (same geometries).
+
+        The colour scale is ``scale`` or quantile classes of the values
+        (:meth:`~kulturplan.viz.prepare.ColourScale.from_values`).
+        """
+        if scale is None:
+            scale = ColourScale.from_values(
+                values.reindex(self.geometries.index),
+                higher_is_better=higher_is_better,
+                unit=unit,
+            )
         return replace(self, values=values, scale=scale, title=title, unit=unit)
 
     def with_selected(self, ags: str | None) -> MapSpec:
