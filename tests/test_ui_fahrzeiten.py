@@ -304,3 +304,16 @@ def test_report_criteria_check_the_mode(networks):
     ctx = ReportContext(region, table=table, criteria={"bibliothek": (5.0, "km")})
     assert ctx.criteria == {"bibliothek": (5.0, "km", "line")}
     assert ctx.criterion_label("bibliothek") == "Bibliothek > 5 km"
+
+
+def test_gap_dashboard_report_button_follows_the_mode(networks):
+    """The Versorgungslücken app hands the chosen mode to its report button (it reported
+    straight-line figures while "Auto" was shown)."""
+    from kulturplan.ui.apps import Versorgungsluecken
+
+    region = _region()
+    app = Versorgungsluecken(DashboardData(region, pd.DataFrame(index=region.municipalities.index)))
+    app.explorer.mode_picker.value = "car"
+    app.explorer.threshold = 5.0
+    assert app.report.selection() == {"criteria": {"bibliothek": (5.0, "min", "car")}}
+    assert "(Gemeindeverzeichnis)" in app.children[1].value  # the header names its source

@@ -61,7 +61,7 @@ def _subtitle(data: DashboardData) -> str:
     muni = data.region.municipalities
     return (
         f"{format_number(len(muni), 0)} Gemeinden · "
-        f"{format_number(muni['population'].sum(), 0)} Einwohner:innen"
+        f"{format_number(muni['population'].sum(), 0)} Einwohner:innen (Gemeindeverzeichnis)"
     )
 
 
@@ -243,8 +243,7 @@ class Versorgungsluecken(_App):
         self.explorer = GapExplorer(data)
         self.report = ReportDownload(
             data.region, municipalities=False,
-            selection=lambda: {"criteria": {self.explorer.category: (
-                float(self.explorer.threshold), self.explorer.unit)}},
+            selection=self.explorer.report_selection,
         )
         children = [
             style.css(),
