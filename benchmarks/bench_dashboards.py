@@ -60,6 +60,55 @@ FAILED_JS = (
 )
 
 
+class CpuSampler(threading.Thread):
+    """CPU seconds used by the server with its kernels and by Chromium with its renderers
+    (per process, last value seen every 0.2 s, so processes that end still count)."""
+
+    def __init__(self, server_pid: int) -> None:
+        super().__init__(daemon=True)
+        self.server = psutil.Process(server_pid)
+        self.seen: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+
+    def _group(self, proc: psutil.Process, server_tree: set[int]) -> str | None:
+        if proc.pid in server_tree:
+            return "server"
+        name = proc.name()
+        return "browser" if ("chrom" in name or "headless" in name) else None
+
+    def sample(self) -> None:
+        try:
+            tree = {self.server.pid, *(c.pid for c in self.server.children(recursive=True))}
+        except psutil.Error:
+            tree = set()
+        for proc in psutil.process_iter():
+            with contextlib.suppress(psutil.Error):
+                group = self._group(proc, tree)
+                if group is not None:
+                    times = proc.cpu_times()
+                    self.seen[proc.pid] = (group, times.user + times.system)
+
+    def totals(self) -> dict[str, float]:
+        out = {"server": 0.0, "browser": 0.0}
+        for group, seconds in list(self.seen.values()):
+            out[group] += seconds
+        return out
+
+    def run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def cpu_text(before: dict[str, float], after: dict[str, float], pages: int) -> str:
+    """CPU seconds per page of the server (with kernels) and of the browser."""
+    server = (after["server"] - before["server"]) / pages
+    browser = (after["browser"] - before["browser"]) / pages
+    return f"CPU je Seite: Server mit Kerneln {server:.1f} s, Browser {browser:.1f} s"
+
+
 class MemorySampler(threading.Thread):
     """Peak summed RSS of a process and all its descendants (server + kernels)."""
 
@@ -189,6 +238,32 @@ async def load_once(browser, url: str, timeout: float) -> float | str:
         await context.close()
 
 
+def http_once(url: str, timeout: float) -> float | str:
+    """Seconds until the server has sent a dashboard page completely (plain HTTP, no
+    browser: what the server itself needs, e.g. for many users on their own computers)."""
+    import http.client
+
+    parsed = urlparse(url)
+    t0 = time.monotonic()
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    try:
+        conn.request("GET", DASHBOARD)
+        response = conn.getresponse()
+        body = response.read()
+    except OSError as exc:
+        return f"failed ({type(exc).__name__})"
+    finally:
+        conn.close()
+    if response.status != 200 or b"voila_finish" not in body:
+        return f"failed (HTTP {response.status})"
+    return time.monotonic() - t0
+
+
+async def http_concurrent(url: str, n: int, timeout: float) -> list[float | str]:
+    return list(await asyncio.gather(
+        *(asyncio.to_thread(http_once, url, timeout) for _ in range(n))))
+
+
 def _summary(results: list[float | str]) -> str:
     times = sorted(r for r in results if isinstance(r, float))
     bad = [r for r in results if not isinstance(r, float)]
@@ -206,17 +281,57 @@ def _load() -> str:
     return f"Last {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} Kerne)"
 
 
-async def _settle(sampler: MemorySampler, seconds: float = 40.0) -> None:
-    """Wait until the closed pages' kernels are gone (the server shuts a closed page's
-    kernel down 20 s after its websocket closed), at most ``seconds``."""
+def _kernel_count(proc: psutil.Process) -> int:
+    try:
+        return len(proc.children(recursive=True))
+    except psutil.Error:
+        return 0
+
+
+async def _settle(sampler: MemorySampler, baseline: int, seconds: float = 60.0) -> None:
+    """Wait until the closed pages' kernels are gone and the pools are full again (the
+    server shuts a closed page's kernel down 20 s after its websocket closed and refills a
+    pool 5 s after a page took a kernel from it): ``baseline`` kernels, at most ``seconds``."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        try:
-            if not sampler.proc.children(recursive=True):
+        if _kernel_count(sampler.proc) == baseline:
+            await asyncio.sleep(2.0)  # the refilled kernels finish executing their dashboard
+            if _kernel_count(sampler.proc) == baseline:
                 return
-        except psutil.Error:
-            return
         await asyncio.sleep(1.0)
+
+
+async def _wait_ready(proc: psutil.Process, seconds: float = 240.0) -> int:
+    """Wait until the server's kernels (the pools of preheated kernels) stand still: the
+    same number for 3 s and together under a tenth of a core; returns their number."""
+    end = time.monotonic() + seconds
+    last, since = -1, time.monotonic()
+    while time.monotonic() < end:
+        try:
+            kids = proc.children(recursive=True)
+            busy = sum(k.cpu_percent(interval=None) for k in kids)
+        except psutil.Error:
+            kids, busy = [], 0.0
+        if len(kids) != last:
+            last, since = len(kids), time.monotonic()
+        elif time.monotonic() - since > 3 and busy < 10:
+            return last
+        await asyncio.sleep(1.0)
+    return max(last, 0)
+
+
+async def _concurrent(browser, url: str, n: int, args, sampler: MemorySampler,
+                      cpu: CpuSampler, ref: float) -> None:
+    sampler.reset()
+    cpu.sample()
+    before = cpu.totals()
+    results = await asyncio.gather(*(load_once(browser, url, args.timeout) for _ in range(n)))
+    cpu.sample()
+    times = [r for r in results if isinstance(r, float)]
+    ratio = statistics.median(times) / ref if times else float("nan")
+    print(f"N = {n} gleichzeitig: {_summary(list(results))}; Median/einzeln {ratio:.1f}; "
+          f"{cpu_text(before, cpu.totals(), n)}; Spitze Speicher "
+          f"{sampler.peak / 2**20:,.0f} MiB ({sampler.peak_kernels} Kindprozesse); {_load()}")
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -227,36 +342,35 @@ async def run(args: argparse.Namespace) -> int:
     log.parent.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         print(f"Kernel (Kreisübersicht, eigener Prozess): {kernel_costs(Path(tmp) / 'k')}")
+        t0 = time.monotonic()
         proc, url = start_server(Path(tmp) / "cache", log, args.voila_arg)
         if args.voila_arg:
             print(f"Voilà-Optionen: {' '.join(args.voila_arg)}")
-        await asyncio.sleep(args.warmup)  # e.g. for a pool of preheated kernels to fill
-        sampler = MemorySampler(proc.pid)
+        server = psutil.Process(proc.pid)
+        baseline = await _wait_ready(server)
+        print(f"Server bereit mit {baseline} vorgewärmten Kerneln nach "
+              f"{time.monotonic() - t0:.0f} s; {_load()}")
+        sampler, cpu = MemorySampler(proc.pid), CpuSampler(proc.pid)
         sampler.start()
+        cpu.start()
         try:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                    args=ARGS)
                 cold = await load_once(browser, url, args.timeout)
                 print(f"erste Seite (kalt, füllt den Zwischenspeicher): {_summary([cold])}")
-                await asyncio.sleep(args.pause)
-                single = [await load_once(browser, url, args.timeout) for _ in range(3)]
-                print(f"einzeln, warm (3 nacheinander): {_summary(single)}")
+                single: list[float | str] = []
+                for _ in range(3):
+                    await _settle(sampler, baseline)
+                    single.append(await load_once(browser, url, args.timeout))
+                print(f"einzeln, warm (3 nacheinander, Pool jeweils voll): {_summary(single)}")
                 warm = [r for r in single if isinstance(r, float)]
                 ref = statistics.median(warm) if warm else float("nan")
                 for n in args.concurrent:
-                    await _settle(sampler)
+                    await _settle(sampler, baseline)
                     await asyncio.sleep(args.pause)
-                    sampler.reset()
-                    results = await asyncio.gather(
-                        *(load_once(browser, url, args.timeout) for _ in range(n)))
-                    times = [r for r in results if isinstance(r, float)]
-                    ratio = statistics.median(times) / ref if times else float("nan")
-                    print(f"N = {n} gleichzeitig: {_summary(list(results))}; "
-                          f"Median/einzeln {ratio:.1f}; Spitze Speicher "
-                          f"{sampler.peak / 2**20:,.0f} MiB ({sampler.peak_kernels} "
-                          f"Kindprozesse); {_load()}")
-                await _settle(sampler)
+                    await _concurrent(browser, url, n, args, sampler, cpu, ref)
+                await _settle(sampler, baseline)
                 sampler.reset()
                 seq: list[float | str] = []
                 for _ in range(args.sequential):
@@ -266,8 +380,14 @@ async def run(args: argparse.Namespace) -> int:
                       f"{_summary(seq)}; Spitze Speicher {sampler.peak / 2**20:,.0f} MiB "
                       f"({sampler.peak_kernels} Kindprozesse); {_load()}")
                 await browser.close()
+            for n in args.concurrent:
+                await _settle(sampler, baseline)
+                got = await http_concurrent(url, n, args.timeout)
+                print(f"nur Server (HTTP, ohne Browser), N = {n} gleichzeitig: "
+                      f"{_summary(got)}")
         finally:
             sampler.stop()
+            cpu.stop()
             proc.terminate()
             try:
                 proc.wait(timeout=15)
@@ -282,8 +402,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="Sekunden, nach denen eine Seite als hängend zählt")
     parser.add_argument("--pause", type=float, default=3.0)
-    parser.add_argument("--warmup", type=float, default=0.0,
-                        help="Sekunden Wartezeit nach dem Start des Servers")
     parser.add_argument("--sequential", type=int, default=None,
                         help="Anzahl der Aufrufe nacheinander (Standard 50, --quick 10)")
     parser.add_argument("--concurrent", type=int, nargs="+", default=None,

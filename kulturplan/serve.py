@@ -18,14 +18,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_server._tz import utcnow
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.services.kernels.kernelmanager import (
+    AsyncMappingKernelManager,
+    ServerKernelManager,
+)
 from tornado.web import HTTPError
-from traitlets import Float, Integer
+from traitlets import DottedObjectName, Float, Integer, Type, default
 
 from kulturplan._paths import ENV_TOKEN, project_root
 from kulturplan.errors import ParameterError
@@ -128,15 +136,69 @@ def serve(*, host: str, port: int, token: str, base_url: str = "/",
     )
 
 
+POLL_SLICE_S = 0.5
+"""Longest single wait of a kernel channel of the server (see :class:`SlicedChannel`)."""
+
+
+class SlicedChannel(AsyncZMQSocketChannel):
+    """A kernel channel whose waits for a message end at least every :data:`POLL_SLICE_S`
+    seconds with a level-triggered check of the socket.
+
+    Why: Voilà's executor waits for a cell's ``execute_reply`` with *one* poll of the shell
+    socket for the whole cell timeout (nbclient ``_async_poll_for_reply``, 180 s here).
+    pyzmq's asyncio poll is woken by the socket's edge-triggered file descriptor and looks
+    at the socket itself (``zmq_poll`` with timeout 0) only when woken or timed out. The
+    stuck pages (voila-dashboards/voila#1428) looked exactly like a lost wake-up: in the
+    server log the kernel had sent ``execute_result`` and gone ``idle``, no error, no
+    timeout, and the page received nothing after the kernel start (2 of 60 sequential loads
+    with three busy processes beside the server). A wait cut into slices looks at the
+    socket after each slice, so a lost wake-up costs at most one slice: 0 of 80 loads under
+    the same load. Results and timeouts are unchanged.
+    """
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
+        assert self.socket is not None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = POLL_SLICE_S if deadline is None else min(
+                POLL_SLICE_S, max(deadline - time.monotonic(), 0.0))
+            if await self.socket.poll(int(step * 1000)):
+                return await self._recv()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Empty
+
+
+class SlicedKernelClient(AsyncKernelClient):
+    """Voilà's kernel client (used by its executor) with :class:`SlicedChannel` channels."""
+
+    shell_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
+    iopub_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
+    stdin_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
+    control_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
+
+
+class PageKernelManager(ServerKernelManager):
+    """Jupyter-server's manager of one kernel, whose clients are :class:`SlicedKernelClient`."""
+
+    client_class = DottedObjectName("kulturplan.serve.SlicedKernelClient")
+    client_factory = Type(SlicedKernelClient)
+
+
 class CappedKernelManager(AsyncMappingKernelManager):
     """Jupyter-server's kernel manager with an upper bound on the number of kernels, and
     closed pages' kernels shut down at once.
 
-    Every page load starts a kernel (about 150 MB); without a bound, many anonymous loads
-    fill the machine's memory (issue 9, item 13). When ``max_kernels`` kernels run, a
+    Every page holds a kernel (about 170 MB); without a bound, many anonymous loads
+    fill the machine's memory (issue 9, item 13). When ``max_kernels`` pages hold one, a
     new page gets HTTP 503 with a calm German page (template ``error.html``) asking to
-    reload in a minute. Kernels that Voilà starts to refill its pool of preheated kernels
-    are not refused (at most the pool size on top of the bound).
+    reload in a minute. With Voilà's preheated kernels (``voila.json``: a pool per
+    dashboard that has already executed it, so a page is drawn at once) the pools come on
+    top of the bound: refilling them is never refused, and their kernels do not count as
+    pages (:meth:`page_kernel_count`; the cap is applied through ``get_pool_size``, see
+    :meth:`__init_subclass__`).
+
+    Its kernels' clients are :class:`SlicedKernelClient` (:class:`PageKernelManager`), so
+    that a lost wake-up of a kernel channel never leaves a page hanging.
 
     Voilà 0.5 does not shut a kernel down when its page is closed (the idle culler
     would, after ``cull_idle_timeout``); a page's kernel serves no other page, so when the
@@ -147,7 +209,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(
         12, config=True,
-        help="Höchstzahl gleichzeitig laufender Kernel (jede offene Dashboard-Seite hat einen).",
+        help="Höchstzahl der Kernel geöffneter Dashboard-Seiten (jede Seite hat einen; die "
+        "vorgewärmten Kernel der Pools zählen nicht mit).",
     )
     closed_page_grace = Float(
         20.0, config=True,
@@ -160,6 +223,10 @@ class CappedKernelManager(AsyncMappingKernelManager):
         help="Sekunden Leerlauf, nach denen ein Kernel beendet wird, mit dem sich nie eine "
         "Seite verbunden hat (Aufruf durch ein Skript, abgebrochenes Laden).",
     )
+
+    @default("kernel_manager_class")
+    def _default_kernel_manager_class(self) -> str:
+        return "kulturplan.serve.PageKernelManager"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -197,12 +264,50 @@ class CappedKernelManager(AsyncMappingKernelManager):
             await self.shutdown_kernel(kernel_id)
             self._connected_once.discard(kernel_id)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give Voilà's preheating subclass the cap too.
+
+        With ``preheat_kernel`` Voilà builds its kernel manager as a subclass of this
+        class (``voila.voila_kernel_manager.voila_kernel_manager_factory``), and a page
+        then takes a kernel of the pool instead of starting one, so :meth:`start_kernel`
+        alone would never refuse a page. The subclass's ``get_pool_size`` answers 0 while
+        :meth:`pages_full`: Voilà's handler then starts a kernel of its own for the page,
+        which :meth:`start_kernel` refuses with the calm 503 page.
+        """
+        super().__init_subclass__(**kwargs)
+        original = cls.__dict__.get("get_pool_size")
+        if original is None or "get_rendered_notebook" not in cls.__dict__:
+            return
+
+        def get_pool_size(self: CappedKernelManager, notebook_name: str) -> int:
+            if self.pages_full():
+                return 0
+            return original(self, notebook_name)
+
+        cls.get_pool_size = get_pool_size  # type: ignore[attr-defined]
+
+    def pool_kernel_ids(self) -> set[str]:
+        """Kernels waiting in Voilà's pools of preheated kernels (no page yet)."""
+        ids: set[str] = set()
+        for pool in getattr(self, "_pools", {}).values():
+            for task in pool:
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    ids.add(task.result()["kernel_id"])
+        return ids
+
+    def page_kernel_count(self) -> int:
+        """Kernels that belong to a page (all running kernels except the pools')."""
+        return len(set(self.list_kernel_ids()) - self.pool_kernel_ids())
+
+    def pages_full(self) -> bool:
+        """Whether ``max_kernels`` pages hold a kernel (a new page is refused)."""
+        return self.page_kernel_count() >= self.max_kernels
+
     async def start_kernel(self, *args, **kwargs) -> str:  # type: ignore[override]
         env = kwargs.get("env") or {}
         preheat = env.get("VOILA_PREHEAT") == "True"
-        if not preheat and len(self.list_kernel_ids()) >= self.max_kernels:
+        if not preheat and self.pages_full():
             self.log.warning("Kernel-Obergrenze %d erreicht: Seite abgewiesen", self.max_kernels)
             # the German text is the page body (error.html); the status line stays ASCII
             raise HTTPError(503, BUSY_MESSAGE.format(limit=self.max_kernels))
         return await super().start_kernel(*args, **kwargs)
-

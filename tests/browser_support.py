@@ -187,25 +187,11 @@ class Page:
         self.context.close()
 
 
-FIRST_TRY_MS = 45_000
-"""Voilà 0.5 occasionally never finishes executing a freshly started kernel's cells
-(voila-dashboards/voila#1428; with ipykernel < 7 and ``iopub_timeout`` 60 about 1 page in
-50 on a busy 2-core machine, cause not found — issue 16 stays open for it). A user reloads
-the page then (the template shows a reload button); the tests do the same once, after this
-long, and write it to the timings log so that it stays visible and counted."""
-
-
 def _wait_for(page, js: str, timeout: float, what: str) -> None:
-    """``page.wait_for_function`` with one logged reload (see :data:`FIRST_TRY_MS`); on a
-    second timeout it saves a screenshot and the page text to the artifacts folder and names
-    what was missing (for diagnosing CI runs)."""
-    try:
-        page.wait_for_function(js, timeout=min(timeout, FIRST_TRY_MS))
-        return
-    except Exception:
-        _log(f"{page.url}: {what} nach {min(timeout, FIRST_TRY_MS) / 1000:.0f} s nicht "
-             "gezeichnet – Seite neu geladen (Voilà-Problem voila#1428, issue 16)")
-        page.reload(wait_until="commit", timeout=90_000)
+    """``page.wait_for_function``; on a timeout it saves a screenshot and the page text to
+    the artifacts folder and names what was missing (for diagnosing CI runs). No reload:
+    a page that hangs is a failure (issue 16; the cause was a lost wake-up of a kernel
+    channel, fixed in :class:`kulturplan.serve.SlicedChannel`)."""
     try:
         page.wait_for_function(js, timeout=timeout)
     except Exception as exc:

@@ -133,7 +133,7 @@ def _get(port: int, path: str, headers: dict[str, str] | None = None,
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
-    response.read()
+    response.body = response.read()  # type: ignore[attr-defined]
     conn.close()
     return response
 
@@ -330,3 +330,184 @@ def test_kernel_no_page_connected_to_is_culled():
         return km.shut
 
     assert asyncio.run(scenario()) == ["skript"]
+
+
+# -- kernel channels: a lost wake-up costs one slice, not the cell timeout -------------------
+def _channel_pair():
+    import zmq
+    import zmq.asyncio
+    from jupyter_client.session import Session
+
+    from kulturplan.serve import SlicedChannel
+
+    ctx = zmq.asyncio.Context()
+    a, b = ctx.socket(zmq.PAIR), ctx.socket(zmq.PAIR)
+    port = a.bind_to_random_port("tcp://127.0.0.1")
+    b.connect(f"tcp://127.0.0.1:{port}")
+    session = Session()
+    return ctx, a, SlicedChannel(b, session), session
+
+
+def test_sliced_channel_returns_a_message_and_times_out():
+    import asyncio
+    from queue import Empty
+
+    async def scenario():
+        ctx, sender, channel, session = _channel_pair()
+        session.send(sender, "execute_reply", {"status": "ok"})
+        msg = await channel.get_msg(timeout=5)
+        t0 = asyncio.get_running_loop().time()
+        with pytest.raises(Empty):
+            await channel.get_msg(timeout=1.2)  # three slices, nothing sent
+        waited = asyncio.get_running_loop().time() - t0
+        ctx.destroy(linger=0)
+        return msg, waited
+
+    msg, waited = asyncio.run(scenario())
+    assert msg["msg_type"] == "execute_reply" and msg["content"] == {"status": "ok"}
+    assert 1.1 <= waited < 3.0
+
+
+def test_sliced_channel_recovers_a_lost_wakeup(monkeypatch):
+    """The first poll misses the message (as a lost edge-triggered wake-up does: it waits
+    its whole timeout and answers 0); the next slice finds it."""
+    import asyncio
+
+    from kulturplan import serve
+
+    async def scenario():
+        ctx, sender, channel, session = _channel_pair()
+        session.send(sender, "execute_reply", {"status": "ok"})
+        await asyncio.sleep(0.2)  # the reply has arrived
+        real_poll, calls = channel.socket.poll, []
+
+        async def lossy_poll(timeout_ms=None):
+            calls.append(timeout_ms)
+            if len(calls) == 1:
+                await asyncio.sleep(timeout_ms / 1000)
+                return 0
+            return await real_poll(timeout_ms)
+
+        monkeypatch.setattr(channel.socket, "poll", lossy_poll)
+        t0 = asyncio.get_running_loop().time()
+        msg = await channel.get_msg(timeout=180)  # Voilà's cell timeout
+        waited = asyncio.get_running_loop().time() - t0
+        ctx.destroy(linger=0)
+        return msg, waited, calls
+
+    msg, waited, calls = asyncio.run(scenario())
+    assert msg["msg_type"] == "execute_reply"
+    assert calls[0] == int(serve.POLL_SLICE_S * 1000) and len(calls) == 2
+    assert waited < serve.POLL_SLICE_S + 1.0
+
+
+def test_voila_executor_client_uses_sliced_channels():
+    from kulturplan.serve import CappedKernelManager, SlicedChannel
+
+    km = CappedKernelManager()
+    assert km.kernel_manager_class == "kulturplan.serve.PageKernelManager"
+    from kulturplan.serve import PageKernelManager
+
+    client = PageKernelManager().client()
+    assert client.shell_channel_class is SlicedChannel
+    assert client.iopub_channel_class is SlicedChannel
+
+
+# -- the cap with Voilà's pools of preheated kernels -------------------------------------
+def test_cap_applies_to_pages_served_from_the_pool(tmp_path):
+    """With ``preheat_kernel`` Voilà subclasses the manager; a page then takes a pool
+    kernel, so the cap is checked where the handler asks for the pool size: at the cap it
+    gets 0 and starts a kernel of its own, which start_kernel refuses (503)."""
+    import asyncio
+
+    from traitlets import Unicode
+    from traitlets.config import Configurable
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    from kulturplan.serve import CappedKernelManager
+
+    class App(Configurable):
+        root_dir = Unicode(str(tmp_path))  # no notebooks: no pool is filled here
+        notebook_path = None
+
+    cls = voila_kernel_manager_factory(CappedKernelManager, True, 1)
+    assert issubclass(cls, CappedKernelManager)
+
+    async def scenario():
+        km = cls(parent=App(), max_kernels=2)
+        loop = asyncio.get_running_loop()
+        pooled = loop.create_future()
+        pooled.set_result({"kernel_id": "pool-1"})
+        km._pools["kreisuebersicht.ipynb"] = [pooled]
+        km._kernels.update({"pool-1": object(), "seite-1": object()})
+        below = (km.page_kernel_count(), km.get_pool_size("kreisuebersicht.ipynb"))
+        km._kernels["seite-2"] = object()
+        at_cap = (km.page_kernel_count(), km.get_pool_size("kreisuebersicht.ipynb"))
+        return below, at_cap, km.pool_kernel_ids()
+
+    below, at_cap, pool_ids = asyncio.run(scenario())
+    assert below == (1, 1)     # one page kernel, the pool kernel does not count
+    assert at_cap == (2, 0)    # two pages: the handler gets no pool kernel ...
+    assert pool_ids == {"pool-1"}
+
+
+def _kernel_ids_of(pid: int, at_least: int, timeout: float = 120.0) -> set[str]:
+    """Ids of the kernels a server process has started (from their connection files),
+    once there are ``at_least`` of them."""
+    import time
+
+    import psutil
+
+    end = time.monotonic() + timeout
+    ids: set[str] = set()
+    while time.monotonic() < end:
+        ids = set()
+        for child in psutil.Process(pid).children(recursive=True):
+            found = re.search(r"kernel-([0-9a-f-]+)\.json", " ".join(child.cmdline()))
+            if found:
+                ids.add(found.group(1))
+        if len(ids) >= at_least:
+            return ids
+        time.sleep(0.5)
+    raise AssertionError(f"nur {len(ids)} Kernel gestartet")
+
+
+@pytest.mark.browser
+def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
+    """As ``make start`` serves (voila.json: preheated kernels): the first page comes from
+    the Kreisübersicht's pool, already executed; with one page allowed, the second gets the
+    calm 503 page although the pool has kernels left."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KULTURPLAN_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("JUPYTER_PATH", None)
+    env.pop("KULTURPLAN_REGION", None)
+    env.update(template_env())
+    voila = ROOT / ".venv" / "bin" / "voila"
+    log_path = tmp_path / "voila.log"
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            [str(voila) if voila.exists() else "voila", f"--port={port}", "--no-browser",
+             "--Voila.ip=127.0.0.1", "--CappedKernelManager.max_kernels=1", "dashboards/"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_port(port, proc)
+            waiting = _kernel_ids_of(proc.pid, at_least=4)  # the Kreisübersicht's pool
+            first = _get(port, "/voila/render/kreisuebersicht.ipynb")
+            page = first.body.decode("utf-8")
+            second = _get(port, "/voila/render/kreisuebersicht.ipynb")
+            busy = second.body.decode("utf-8")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    text = log_path.read_text(encoding="utf-8")
+    assert first.status == 200
+    assert "window.voila_finish()" in page and "application/vnd.jupyter.widget-view+json" in page
+    # the page's kernel was running before the page was asked for
+    assert re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1) in waiting
+    assert "Traceback" not in text
+    assert second.status == 503
+    assert "alle 1 Plätze" in busy and "neu laden" in busy
