@@ -93,7 +93,7 @@ def _log(line: str) -> None:
 
 
 @contextlib.contextmanager
-def _serve(cache: Path, region: Path | None = None, log_name: str = "voila.log"):
+def _serve(cache: Path, region: Path | None = None, log_name: str | None = None):
     """Voilà serving dashboards/ with the repository's configuration.
 
     ``cache`` is a fresh indicator cache folder (first renders are measured cold, as
@@ -110,7 +110,9 @@ def _serve(cache: Path, region: Path | None = None, log_name: str = "voila.log")
     if region is not None:
         env["KULTURPLAN_REGION"] = str(region)
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / log_name, "w", encoding="utf-8")  # noqa: SIM115
+    # one log per server (a later server must not overwrite the log of a failed test)
+    name = log_name or f"voila_{'demo' if region is None else region.name}_{port}.log"
+    log = open(ARTIFACTS / name, "w", encoding="utf-8")  # noqa: SIM115
     voila = ROOT / ".venv" / "bin" / "voila"
     cmd = [str(voila) if voila.exists() else "voila", f"--port={port}", "--no-browser",
            "--Voila.ip=127.0.0.1", "dashboards/"]
