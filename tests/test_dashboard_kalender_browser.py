@@ -91,9 +91,9 @@ def test_veranstaltungskalender_renders_and_reacts(voila_url, browser):
         assert not any(r[0] == "Kinderfest Waldleben" for r in after)
         assert any(r[0] == "Sommerfest Schwanenheim" for r in after)
         # a Sparte without collisions
-        _select(page, "Sparte", "Kinos")
-        _settled(page, lambda: page.inner_text(".kp-collisions"),
-                 differs_from=page.inner_text(".kp-collisions"))
+        before = page.inner_text(".kp-collisions")  # read before the change, not after:
+        _select(page, "Sparte", "Kinos")              # a quick update was missed otherwise
+        _settled(page, lambda: page.inner_text(".kp-collisions"), differs_from=before)
         assert "Keine Überschneidungen" in page.inner_text(".kp-collisions")
         links = page.locator(".kp-download a")
         assert [links.nth(i).get_attribute("download") for i in range(links.count())] == [
