@@ -232,6 +232,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self._closing: set[asyncio.Task] = set()
         self._connected_once: set[str] = set()
+        self._handed_out: dict[str, Any] = {}
 
     def notify_connect(self, kernel_id: str) -> None:
         super().notify_connect(kernel_id)
@@ -241,6 +242,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
         """Also cull kernels no page ever connected to, after ``unconnected_timeout``."""
         kernel = self._kernels.get(kernel_id)
         last = getattr(kernel, "last_activity", None)
+        if last is not None and kernel_id in self._handed_out:
+            # a preheated kernel idles in its pool until a page takes it: count from then
+            last = max(last, self._handed_out[kernel_id])
         if (kernel is not None and last is not None and kernel_id not in self._connected_once
                 and getattr(kernel, "execution_state", None) != "busy"
                 and utcnow() - last > timedelta(seconds=self.unconnected_timeout)):
@@ -248,6 +252,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
             await self.shutdown_kernel(kernel_id)
             return
         await super().cull_kernel_if_idle(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs) -> None:
+        self._handed_out.pop(kernel_id, None)
+        self._connected_once.discard(kernel_id)
+        await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
     def notify_disconnect(self, kernel_id: str) -> None:
         super().notify_disconnect(kernel_id)
@@ -272,7 +281,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
         then takes a kernel of the pool instead of starting one, so :meth:`start_kernel`
         alone would never refuse a page. The subclass's ``get_pool_size`` answers 0 while
         :meth:`pages_full`: Voilà's handler then starts a kernel of its own for the page,
-        which :meth:`start_kernel` refuses with the calm 503 page.
+        which :meth:`start_kernel` refuses with the calm 503 page. A kernel handed to a
+        page is noted with the time, so that the culling of kernels no page connected to
+        (``unconnected_timeout``) counts from then, not from its execution in the pool (a
+        page taking a kernel that waited two minutes in the pool lost it before its
+        websocket connected).
         """
         super().__init_subclass__(**kwargs)
         original = cls.__dict__.get("get_pool_size")
@@ -284,7 +297,16 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 return 0
             return original(self, notebook_name)
 
+        rendered = cls.__dict__["get_rendered_notebook"]
+
+        async def get_rendered_notebook(self: CappedKernelManager, *args: Any,
+                                        **kwargs: Any) -> Any:
+            result = await rendered(self, *args, **kwargs)
+            self._handed_out[result[2]] = utcnow()  # (render task, cache, kernel id)
+            return result
+
         cls.get_pool_size = get_pool_size  # type: ignore[attr-defined]
+        cls.get_rendered_notebook = get_rendered_notebook  # type: ignore[attr-defined]
 
     def pool_kernel_ids(self) -> set[str]:
         """Kernels waiting in Voilà's pools of preheated kernels (no page yet)."""

@@ -511,3 +511,53 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
     assert "Traceback" not in text
     assert second.status == 503
     assert "alle 1 Plätze" in busy and "neu laden" in busy
+
+
+def test_kernel_taken_from_the_pool_is_not_culled_before_its_page_connects(tmp_path):
+    """A preheated kernel idles in its pool (here: executed 10 minutes ago); the culling of
+    kernels no page connected to counts from the moment a page takes it."""
+    import asyncio
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from jupyter_server._tz import utcnow
+    from traitlets import Unicode
+    from traitlets.config import Configurable
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    from kulturplan.serve import CappedKernelManager
+
+    class App(Configurable):
+        root_dir = Unicode(str(tmp_path))
+        notebook_path = None
+        base_url = server_url = "/"
+        port = 8866
+
+    cls = voila_kernel_manager_factory(CappedKernelManager, True, 1)
+
+    async def scenario():
+        km = cls(parent=App(), unconnected_timeout=60, cull_idle_timeout=900, fill_delay=3600)
+        shut = []
+
+        async def shutdown(kernel_id, *args, **kwargs):
+            shut.append(kernel_id)
+
+        km.shutdown_kernel = shutdown
+        loop = asyncio.get_running_loop()
+        render = loop.create_future()
+        render.set_result(([], None))
+        pooled = loop.create_future()
+        pooled.set_result({"kernel_id": "vorgewaermt", "task": render,
+                           "renderer": SimpleNamespace(stop_generator=False, rendered_cache=[])})
+        km._pools["kreisuebersicht.ipynb"] = [pooled]
+        old = utcnow() - timedelta(minutes=10)
+        spec = {"kernel_spec": SimpleNamespace(metadata={}), "kernel_name": "python3"}
+        km._kernels["vorgewaermt"] = SimpleNamespace(last_activity=old,
+                                                     execution_state="idle", **spec)
+        _, _, kernel_id = await km.get_rendered_notebook("kreisuebersicht.ipynb")
+        await km.cull_kernel_if_idle(kernel_id)  # the page is still connecting
+        for task in [t for pool in km._pools.values() for t in pool]:
+            task.cancel()  # the refill (waiting fill_delay)
+        return kernel_id, shut
+
+    assert asyncio.run(scenario()) == ("vorgewaermt", [])
