@@ -451,6 +451,14 @@ def test_cap_applies_to_pages_served_from_the_pool(tmp_path):
     assert pool_ids == {"pool-1"}
 
 
+def _pool_total() -> int:
+    """Number of preheated kernels voila.json asks for (a pool per dashboard)."""
+    pools = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))[
+        "VoilaKernelManager"]["kernel_pools_config"]
+    names = [p.name for p in (ROOT / "dashboards").glob("*.ipynb")]
+    return sum(pools.get(n, pools["default"])["pool_size"] for n in names)
+
+
 def _kernel_ids_of(pid: int, at_least: int, timeout: float = 120.0) -> set[str]:
     """Ids of the kernels a server process has started (from their connection files),
     once there are ``at_least`` of them."""
@@ -492,7 +500,7 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
         )
         try:
             _wait_port(port, proc)
-            waiting = _kernel_ids_of(proc.pid, at_least=4)  # the Kreisübersicht's pool
+            waiting = _kernel_ids_of(proc.pid, at_least=_pool_total())  # all pools
             first = _get(port, "/voila/render/kreisuebersicht.ipynb")
             page = first.body.decode("utf-8")
             second = _get(port, "/voila/render/kreisuebersicht.ipynb")
