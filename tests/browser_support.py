@@ -85,6 +85,16 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None
     raise TimeoutError(f"Voilà antwortet nicht auf Port {port}")
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """End a server started by a test: terminate, after 15 s kill."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _log(line: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     with open(ARTIFACTS / "dashboard_timings.log", "a", encoding="utf-8") as fh:
@@ -125,12 +135,7 @@ def _serve(cache: Path, region: Path | None = None, log_name: str | None = None)
              f"{time.monotonic() - t0:.1f} s (Port {port})")
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 

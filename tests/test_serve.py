@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import ROOT, _free_port, _wait_port, template_env
+from browser_support import ROOT, _free_port, _wait_port, stop_process, template_env
 
 from kulturplan import cli
 from kulturplan._paths import ENV_TOKEN
@@ -118,11 +118,7 @@ def shared(tmp_path_factory):
         _wait_port(port, proc)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.seek(0)
         assert TOKEN not in log.read(), "Passwort im Server-Log"
         log.close()
@@ -506,11 +502,7 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
             second = _get(port, "/voila/render/kreisuebersicht.ipynb")
             busy = second.body.decode("utf-8")
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
     text = log_path.read_text(encoding="utf-8")
     assert first.status == 200
     assert "window.voila_finish()" in page and "application/vnd.jupyter.widget-view+json" in page
