@@ -171,10 +171,10 @@ class SlicedChannel(AsyncZMQSocketChannel):
 class SlicedKernelClient(AsyncKernelClient):
     """Voilà's kernel client (used by its executor) with :class:`SlicedChannel` channels."""
 
-    shell_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
-    iopub_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
-    stdin_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
-    control_channel_class = Type(SlicedChannel)  # type: ignore[assignment]
+    shell_channel_class = Type(SlicedChannel)
+    iopub_channel_class = Type(SlicedChannel)
+    stdin_channel_class = Type(SlicedChannel)
+    control_channel_class = Type(SlicedChannel)
 
 
 class PageKernelManager(ServerKernelManager):
@@ -253,7 +253,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
             return
         await super().cull_kernel_if_idle(kernel_id)
 
-    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs) -> None:
+    async def shutdown_kernel(self, kernel_id: str, *args, **kwargs) -> None:  # type: ignore[override]
         self._handed_out.pop(kernel_id, None)
         self._connected_once.discard(kernel_id)
         await super().shutdown_kernel(kernel_id, *args, **kwargs)
