@@ -6,15 +6,19 @@ Run from the project root (needs ``/usr/bin/chromium`` and Playwright)::
     .venv/bin/python benchmarks/bench_dashboards.py --quick    # N = 1, 4; 10 sequential
 
 The server is started as ``make start`` starts it (``voila --Voila.ip=127.0.0.1
-dashboards/`` from the project root, so ``voila.json`` applies), with a fresh cache folder.
-A first page load fills the indicator cache (printed as "kalt"); then three single
-loads on the warm server give the reference time. Then N pages are opened at the same
-moment in headless Chromium (one browser context each, external requests blocked) and
-the time until the map polygons and the ranking bars are drawn is measured per page
-(min / median / max). A page not drawn within ``--timeout`` seconds counts as stuck.
-Finally ``--sequential`` pages are loaded one after another and the stuck or failed
+dashboards/`` from the project root, so ``voila.json`` applies: pools of preheated
+kernels), with a fresh cache folder; the benchmark waits until the pools stand still. A
+first page load is printed as "kalt"; then three single loads on the warm server (pool
+refilled before each) give the reference time. Then N pages are opened at the same
+moment in headless Chromium (one browser context each, as N people on N computers, but all
+on this machine; external requests blocked) and the time until the map polygons and the
+ranking bars are drawn is measured per page (min / median / max), with the CPU seconds
+per page of the server with its kernels and of the browser (which, on a Kreis's intranet,
+runs on each user's own computer). A page not drawn within ``--timeout`` seconds counts as
+stuck. Then ``--sequential`` pages are loaded one after another and the stuck or failed
 ones are counted. The peak memory (RSS) of the Voilà server with all its kernels is
-sampled every 0.2 s.
+sampled every 0.2 s. Last, N plain HTTP requests at once measure the server alone (until
+the page's HTML is complete, no browser).
 
 Timings are wall-clock on this (shared) machine; the load average is printed with each
 run, and the concurrent medians are also given as a ratio to the single warm load
