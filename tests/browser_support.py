@@ -323,7 +323,8 @@ def _screenshot(page, name: str, *, charts: bool = True) -> None:
     )
     _settled(page, lambda: page.evaluate(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg, "
-        ".kp-svg-chart svg, .leaflet-container path')).map(e => { const r = e.getBoundingClientRect();"
+        ".kp-svg-chart svg, .leaflet-container path')).map(e => {"
+        " const r = e.getBoundingClientRect();"
         " return [Math.round(r.width), Math.round(r.height)]; })"
     ), quiet=0.6)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)

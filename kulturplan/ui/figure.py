@@ -86,6 +86,8 @@ class FigureView(w.Output):
         widget's own CSS layout.
     renders
         Number of times the figure was sent to the browser.
+    svg
+        The SVG last shown (``renderer="svg"``; empty otherwise).
 
     Notes
     -----
@@ -117,6 +119,7 @@ class FigureView(w.Output):
         self.add_class("kp-fig")
         self.renderer = renderer
         self.svg_width = svg_width
+        self.svg = ""
         if renderer == "svg":
             self.add_class("kp-svg-chart")
         self.traces: list[dict[str, Any]] = [dict(trace) if trace else {"type": "bar"}]
@@ -142,9 +145,10 @@ class FigureView(w.Output):
 
     def redraw(self) -> None:
         if self.renderer == "svg":  # the SVG keeps its aspect ratio: no fixed height
+            self.svg = figure_svg(self.traces[0], self.fig_layout, width=self.svg_width)
             self.clear_output(wait=True)
             with self:
-                display(HTML(figure_svg(self.traces[0], self.fig_layout, width=self.svg_width)))
+                display(HTML(self.svg))
             self.renders += 1
             return
         # plotly's "responsive" mode sizes the chart to its container when the window

@@ -303,7 +303,7 @@ def index_bar_svg(index: float, *, width: float = 90.0, height: float = 10.0,
 
 
 # -- plotly-shaped horizontal bar charts (dashboards) ---------------------------------------
-FIGURE_WIDTH = 600.0
+FIGURE_WIDTH = 540.0
 """Width of :func:`figure_svg` drawings in SVG units (scaled to the box: ``width="100%"``)."""
 
 _TAG = re.compile(r"<br\s*/?>|</?b>|<span\s+style=(?:'[^']*'|\"[^\"]*\")\s*>|</span>",
@@ -366,7 +366,10 @@ def _wrap_runs(line: list[tuple[str, dict[str, Any]]], width: float
                 used = 0.0
             if k % 2 == 1 and used == 0.0:
                 continue  # no blank at the start of a wrapped line
-            out[-1].append((word, style))
+            if out[-1] and out[-1][-1][1] == style:  # one run per style and line
+                out[-1][-1] = (out[-1][-1][0] + word, style)
+            else:
+                out[-1].append((word, style))
             used += w
     return out
 
@@ -385,7 +388,7 @@ def _shorten(text: str, max_chars: int) -> str:
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> np.ndarray:
-    """About ``count`` round tick values (1, 2, 2,5 or 5 × 10^k apart) within [lo, hi].
+    """At most about ``count`` round tick values (1, 2 or 5 × 10^k apart) within [lo, hi].
 
     The "nice numbers" rule of Heckbert (1990), *Graphics Gems*, "Nice numbers for graph
     labels".
@@ -395,7 +398,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> np.ndarray:
         return np.array([lo])
     raw = span / max(count, 1)
     mag = 10.0 ** np.floor(np.log10(raw))
-    step = mag * next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * mag >= raw)
+    step = mag * next(m for m in (1.0, 2.0, 5.0, 10.0) if m * mag >= raw)
     ticks = np.arange(np.ceil(lo / step - 1e-9), np.floor(hi / step + 1e-9) + 1) * step
     return np.round(ticks, 10) + 0.0  # no "-0"
 
@@ -577,6 +580,28 @@ def _annotations_svg(layout: dict[str, Any], frame: _Frame, labels: list[str],
     return "".join(out)
 
 
+def _label_lines(label: str, max_chars: int, max_lines: int = 3) -> list[str]:
+    """Lines of a category label, each at most ``max_chars`` long.
+
+    A label without ``<br>`` is one line, shortened with "…" (municipality names); one
+    with plotly ``<br>`` breaks (the profile's indicator labels) is wrapped anew to
+    ``max_chars`` per line, at most ``max_lines`` lines, the last ending with "…" then.
+    """
+    if not re.search(r"<br\s*/?>", label, flags=re.I):
+        return [_shorten(label, max_chars)]
+    lines: list[str] = []
+    for word in re.sub(r"<br\s*/?>", " ", label, flags=re.I).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= max_chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        last = last + " …" if len(last) + 2 <= max_chars else last[: max_chars - 1].rstrip() + "…"
+        lines = [*lines[: max_lines - 1], last]
+    return [_shorten(line, max_chars) for line in lines] or [""]
+
+
 def _label_svg(lines: list[str], x: float, mid: float, size: float, bold: bool) -> str:
     weight = ' font-weight="bold"' if bold else ""
     first = mid - (len(lines) - 1) * size * 0.6
@@ -609,7 +634,7 @@ def figure_svg(trace: dict[str, Any], layout: dict[str, Any], *,
         plotly properties as plain dicts (``layout.height`` is the height in SVG units).
     width
         Width in SVG units; the ``<svg>`` has ``width="100%"`` and a ``viewBox``, so it
-        fills its box, growing to at most 1,2 × ``width`` pixels.
+        fills its box, growing to at most 1,25 × ``width`` pixels.
     max_chars
         Category labels (each line of one) longer than this, or than 45 % of the width,
         are shortened with "…".
@@ -639,13 +664,19 @@ def figure_svg(trace: dict[str, Any], layout: dict[str, Any], *,
     pad = 8.0
     title_svg, title_h, title_plain = _title_svg(layout, size * 1.2, width - 2 * pad, pad, 2.0)
     paper_note = any(a.get("yref") == "paper" for a in layout.get("annotations") or [])
-    top = max(float(margin["t"]), 2 + title_h + (size * 1.4 if paper_note else 0) + 6)
+    # plotly's top margin is sized for its title; here the title's own height decides
+    top = (2 + title_h + (size * 1.4 if paper_note else 0) + 8) if title_h else float(margin["t"])
     height = (_as_float(layout.get("height")) if layout.get("height") else 300.0) \
         + top - float(margin["t"])
     axis_title = ((layout.get("xaxis") or {}).get("title") or {}).get("text", "") or ""
     bottom = height - max(float(margin["b"]), 10 + size * 1.3 + (size * 1.5 if axis_title else 0))
     max_chars = min(max_chars, int((width * 0.45 - 10) / (CHAR_WIDTH * size)))
-    name_lines = [[_shorten(part, max_chars) for part in lbl.split("<br>")] for lbl in labels]
+    name_lines = [_label_lines(lbl, max_chars) for lbl in labels]
+    # every band must hold its label's lines: grow the chart instead of overlapping
+    need = max((len(ls) for ls in name_lines), default=1) * size * 1.2 + 6
+    if n and (bottom - top) / n < need:
+        height += need * n - (bottom - top)
+        bottom = top + need * n
     name_w = min(max((_text_width(t, size) for ls in name_lines for t in ls), default=0) + 10,
                  width * 0.45)
     left = float(margin["l"]) + name_w
@@ -687,7 +718,7 @@ def figure_svg(trace: dict[str, Any], layout: dict[str, Any], *,
 
     return (
         f'<svg viewBox="0 0 {width:.0f} {height:.0f}" width="100%" '
-        f'style="max-width:{width * 1.2:.0f}px" class="kp-figure" role="img" '
+        f'style="max-width:{width * 1.25:.0f}px" class="kp-figure" role="img" '
         f'aria-label="{html_text(title_plain or "Diagramm")}" font-family="{FONT}" '
         f'font-size="{size:g}" fill="{LABEL_DARK}">{title_svg}'
         f"{_axis_svg(frame, str(axis_title), size, height, width)}"
