@@ -2,15 +2,15 @@
 
 Run from the project root (needs ``/usr/bin/chromium`` and Playwright)::
 
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_chart_draw.py [--root OTHER] [-n 5]
+    .venv/bin/python benchmarks/bench_chart_draw.py [-n 5] [--reference OTHER_CHECKOUT]
 
-Starts Voilà on the demo district (``tests/browser_support._serve`` of ``--root``, default
-this checkout), loads the page once to warm the server, then ``-n`` times in a fresh
-browser context: the wall time until the map polygons and both charts (ranking and
-profile, plotly or SVG) are drawn, the CPU seconds of all Chromium processes during that
-load, and whether plotly's JavaScript bundle (``labextensions/jupyterlab-plotly``) was
-requested. ``--root`` lets the same script measure another checkout (e.g. ``git archive`` of the
-main branch, run with ``PYTHONPATH`` set to it) as the reference.
+Starts Voilà on the demo district (``tests/browser_support._serve``), loads the page once
+to warm the server, then ``-n`` times in a fresh browser context: the wall time until the
+map polygons and both charts (ranking and profile, plotly or SVG) are drawn, the CPU
+seconds of all Chromium processes during that load, and whether plotly.js (the 4,8 MB
+chunk of ``labextensions/jupyterlab-plotly``, not the extension's 10 kB entry) was
+requested. With ``--reference`` (another checkout, e.g. ``git archive main | tar -x -C
+/tmp/ref``) the same is measured there first and the ratios of the medians are printed.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ DRAWN_JS = (
     " && ['.kp-ranking', '.kp-profile'].every(s => document.querySelectorAll("
     "s + ' rect.kp-bar, ' + s + ' .js-plotly-plot .trace.bars path').length > 0)"
 )
-PLOTLY_BUNDLE = "labextensions/jupyterlab-plotly/static/"
+PLOTLY_BUNDLE = "labextensions/jupyterlab-plotly/static/0."
+"""plotly.js itself (4,8 MB), fetched when a plotly output is rendered; the extension's
+small ``remoteEntry`` is loaded by every Voilà page."""
 
 
 def _chromium_cpu() -> float:
@@ -67,9 +69,11 @@ def _load(browser, url: str) -> tuple[float, float, bool]:
 def measure(root: Path, n: int) -> tuple[list[float], list[float], bool]:
     """Wall and CPU seconds of ``n`` warm Kreisübersicht loads served from ``root``."""
     sys.path.insert(0, str(root / "tests"))
+    sys.modules.pop("browser_support", None)
     import browser_support
     from playwright.sync_api import sync_playwright
 
+    os.environ["PYTHONPATH"] = str(root)  # the kernels import this checkout's kulturplan
     walls, cpus, plotly = [], [], False
     with tempfile.TemporaryDirectory() as cache, browser_support._serve(Path(cache)) as url, \
             sync_playwright() as pw:
@@ -86,18 +90,31 @@ def measure(root: Path, n: int) -> tuple[list[float], list[float], bool]:
     return walls, cpus, plotly
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
-    parser.add_argument("-n", type=int, default=5)
-    args = parser.parse_args()
-    walls, cpus, plotly = measure(args.root.resolve(), args.n)
-    print(f"{args.root}: load average {os.getloadavg()[0]:.1f}")
+def _report(root: Path, walls: list[float], cpus: list[float], plotly: bool) -> None:
+    print(f"{root}: load average {os.getloadavg()[0]:.1f}")
     print(f"  bis gezeichnet  s: min {min(walls):.2f}  median {statistics.median(walls):.2f}"
           f"  max {max(walls):.2f}")
     print(f"  Chromium-CPU    s: min {min(cpus):.2f}  median {statistics.median(cpus):.2f}"
           f"  max {max(cpus):.2f}")
-    print(f"  plotly-Bündel angefragt: {'ja' if plotly else 'nein'}")
+    print(f"  plotly.js geladen: {'ja' if plotly else 'nein'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", type=int, default=5)
+    parser.add_argument("--reference", type=Path, default=None)
+    args = parser.parse_args()
+    root = Path(__file__).resolve().parents[1]
+    ref = None
+    if args.reference is not None:
+        ref = measure(args.reference.resolve(), args.n)
+        _report(args.reference, *ref)
+    walls, cpus, plotly = measure(root, args.n)
+    _report(root, walls, cpus, plotly)
+    if ref is not None:
+        time_ratio = statistics.median(walls) / statistics.median(ref[0])
+        cpu_ratio = statistics.median(cpus) / statistics.median(ref[1])
+        print(f"  Verhältnis zur Referenz: Zeit {time_ratio:.2f}, CPU {cpu_ratio:.2f}")
 
 
 if __name__ == "__main__":
