@@ -10,9 +10,11 @@ output (a few kB of JSON). Building a validated ``go.Figure`` for every update c
 about 0.1 s each; it is only built on demand (:attr:`FigureView.figure`).
 
 With ``renderer="svg"`` the same dicts are drawn on the server as a static SVG
-(:func:`kulturplan.viz.svg.figure_svg`) and shown as HTML: no plotly.js runs in the
-browser at all, so a page whose charts are all SVG never loads the 4,8 MB plotly bundle
-(issue 16: many people opening the Kreisübersicht at once made the browsers CPU-bound).
+(:func:`kulturplan.viz.svg.figure_svg`) and shown as HTML: the browser draws no plotly
+chart (issue 16: many people opening the Kreisübersicht at once made the browsers
+CPU-bound). Voilà still loads plotly.js (4,8 MB) into every page through the
+``jupyterlab-plotly`` extension unless :func:`kulturplan.ui.page_config.page_config_hook`
+leaves it out for dashboards whose charts are all SVG.
 """
 
 from __future__ import annotations
