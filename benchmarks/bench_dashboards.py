@@ -55,7 +55,7 @@ CHROMIUM = "/usr/bin/chromium"
 DASHBOARD = "/voila/render/kreisuebersicht.ipynb"
 DRAWN_JS = (
     "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"
-    " && document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars path').length > 0"
+    " && document.querySelectorAll('.kp-ranking.kp-svg-chart svg rect.kp-bar').length > 0"
 )
 FAILED_JS = (
     "() => { const t = document.body ? document.body.innerText : '';"

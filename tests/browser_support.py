@@ -216,11 +216,19 @@ def _wait_for(page, js: str, timeout: float, what: str) -> None:
         ) from exc
 
 
-def _wait_drawn(page, timeout: float = 90_000) -> None:
+PLOTLY_BARS = ".js-plotly-plot .main-svg .trace.bars path"
+"""Bars of a chart drawn by plotly.js (Versorgungslücken, Bedarfsanalyse, …)."""
+SVG_BARS = ".kp-svg-chart svg rect.kp-bar"
+"""Bars of a chart drawn as SVG on the server (the Kreisübersicht's ranking and profile)."""
+
+
+def _wait_drawn(page, timeout: float = 90_000, *, bars: str = PLOTLY_BARS) -> None:
+    """Wait for the map polygons and the bars of a chart (``bars``: :data:`PLOTLY_BARS` or
+    :data:`SVG_BARS`)."""
     _wait_for(
         page,
         "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"
-        " && document.querySelectorAll('.js-plotly-plot .main-svg .trace.bars path').length > 0",
+        f" && document.querySelectorAll('{bars}').length > 0",
         timeout, "Karte oder Balkendiagramm",
     )
 
@@ -232,9 +240,12 @@ def _fills(page) -> list[str]:
     )
 
 
-LABELS_JS = """(sel) => { const p = document.querySelector(sel + ' .js-plotly-plot');
+LABELS_JS = """(sel) => { const p = document.querySelector(sel + ' .js-plotly-plot')
+        || document.querySelector(sel + '.kp-svg-chart svg');
     if (!p) return [];
-    return Array.from(p.querySelectorAll('.ytick text')).map(t => t.textContent); }"""
+    return Array.from(p.querySelectorAll('.ytick text, .kp-svg-ylabel'))
+        .map(t => t.textContent); }"""
+"""Category labels of a bar chart (plotly or SVG) inside the widget matching ``sel``."""
 
 
 def _bar_labels(page, selector: str) -> list[str]:
@@ -285,7 +296,7 @@ def _select(page, label: str, option_label: str) -> None:
 
 
 def _screenshot(page, name: str, *, charts: bool = True) -> None:
-    """Screenshot of the whole dashboard (``charts=False`` for pages without plotly charts).
+    """Screenshot of the whole dashboard (``charts=False`` for pages without charts).
 
     Voilà scrolls inside ``#rendered_cells``, so ``full_page`` would only capture the
     viewport: the viewport is stretched to the dashboard's height for the shot.
@@ -299,13 +310,14 @@ def _screenshot(page, name: str, *, charts: bool = True) -> None:
     # plotly and Leaflet redraw after the resize: wait until the drawing is stable again
     page.wait_for_function(
         "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length"
-        " > 0" + (" && document.querySelectorAll('.js-plotly-plot .main-svg').length > 0"
-                  if charts else ""),
+        " > 0" + (" && document.querySelectorAll('.js-plotly-plot .main-svg, "
+                  ".kp-svg-chart svg').length > 0" if charts else ""),
         timeout=20_000,
     )
     _settled(page, lambda: page.evaluate(
         "() => Array.from(document.querySelectorAll('.js-plotly-plot .main-svg, "
-        ".leaflet-container path')).map(e => { const r = e.getBoundingClientRect();"
+        ".kp-svg-chart svg, .leaflet-container path')).map(e => {"
+        " const r = e.getBoundingClientRect();"
         " return [Math.round(r.width), Math.round(r.height)]; })"
     ), quiet=0.6)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)

@@ -13,7 +13,7 @@ import json
 import signal
 
 import psutil
-from browser_support import ARTIFACTS, BROWSER, Page, _assert_clean, _wait_drawn
+from browser_support import ARTIFACTS, BROWSER, SVG_BARS, Page, _assert_clean, _wait_drawn
 
 pytestmark = BROWSER
 
@@ -39,7 +39,7 @@ def test_lost_kernel_shows_calm_notice_with_reload(voila_url, browser):
     try:
         page.goto(voila_url + "/voila/render/kreisuebersicht.ipynb", wait_until="commit",
                   timeout=90_000)
-        _wait_drawn(page)
+        _wait_drawn(page, bars=SVG_BARS)
         assert page.locator(".kp-kernel-problem").count() == 0
         _assert_clean(p)
         first = _kernel_id(page)
@@ -52,7 +52,7 @@ def test_lost_kernel_shows_calm_notice_with_reload(voila_url, browser):
         page.screenshot(path=str(ARTIFACTS / "kernel_beendet.png"))
         notice.get_by_role("button", name="Seite neu laden").click()
         page.wait_for_load_state("commit")
-        _wait_drawn(page)
+        _wait_drawn(page, bars=SVG_BARS)
         assert _kernel_id(page) != first
         assert page.locator(".kp-kernel-problem").count() == 0
     finally:

@@ -3,7 +3,7 @@
 Starts Voilà with the repository's configuration (``voila.json``, template in
 ``share/jupyter``) on a free port, opens each dashboard in ``/usr/bin/chromium`` through
 Playwright, aborts every request that does not go to localhost (and asserts that none
-was needed), waits until the Leaflet polygons and the plotly SVG are drawn, checks that
+was needed), waits until the Leaflet polygons and the charts (SVG or plotly) are drawn, checks that
 no error text, traceback or "Trust" notice shows, changes indicator and threshold and
 checks that map and ranking change. Screenshots and measured timings go to
 ``test-artifacts/`` (timings are written, not asserted).
@@ -18,6 +18,7 @@ from browser_support import (
     BROWSER,
     POINT_IN_PATH_JS,
     ROOT,
+    SVG_BARS,
     Page,
     _assert_clean,
     _bar_labels,
@@ -65,7 +66,7 @@ def test_kreisuebersicht_renders_and_reacts(voila_url, browser):
         t0 = time.monotonic()
         page.goto(voila_url + "/voila/render/kreisuebersicht.ipynb",
                   wait_until="commit", timeout=90_000)
-        _wait_drawn(page)
+        _wait_drawn(page, bars=SVG_BARS)
         first = time.monotonic() - t0
         html_bytes = len(page.content().encode("utf-8"))
         ws_first = p.ws_bytes
@@ -112,7 +113,7 @@ def test_kreisuebersicht_renders_and_reacts(voila_url, browser):
         t2 = time.monotonic()
         page.mouse.click(*xy)
         page.wait_for_function(
-            "(old) => { const t = document.querySelector('.kp-profile .gtitle');"
+            "(old) => { const t = document.querySelector('.kp-profile .kp-svg-title');"
             " return t && t.textContent !== old; }", arg=old_title, timeout=15_000,
         )
         _log(f"Kreisübersicht: Klick auf {name} bis Profil {time.monotonic() - t2:.2f} s")
@@ -140,7 +141,7 @@ def _selected_option(page, label: str) -> str:
 
 def _profile_title(page) -> str:
     return page.evaluate(
-        "() => { const t = document.querySelector('.kp-profile .gtitle');"
+        "() => { const t = document.querySelector('.kp-profile .kp-svg-title');"
         " return t ? t.textContent : ''; }"
     )
 
@@ -230,7 +231,7 @@ def test_real_kreis_dashboards_render_calmly_without_facilities(voila_mittelsach
         t0 = time.monotonic()
         page.goto(voila_mittelsachsen + "/voila/render/kreisuebersicht.ipynb",
                   wait_until="commit", timeout=90_000)
-        _wait_drawn(page)  # map polygons and the inhabitants chart's bars
+        _wait_drawn(page, bars=SVG_BARS)  # map polygons and the inhabitants chart's bars
         _log(f"Kreisübersicht (Mittelsachsen): erste Darstellung {time.monotonic() - t0:.1f} s;"
              f" Websocket {p.ws_bytes / 1e3:.0f} kB; Karten-HTML {_map_html_kb(page):.0f} kB")
         text = _settled(page, lambda: page.inner_text("body"))

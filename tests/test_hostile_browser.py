@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from browser_support import (
     BROWSER,
+    PLOTLY_BARS,
     ROOT,
+    SVG_BARS,
     Page,
     _assert_clean,
     _select,
@@ -73,7 +75,7 @@ def _assert_nothing_ran(p: Page, dialogs: list[str]) -> None:
 def test_dashboards_show_hostile_names_as_text(hostile_url, browser, dashboard):
     p, dialogs = _open(browser, f"{hostile_url}/voila/render/{dashboard}.ipynb")
     try:
-        _wait_drawn(p.page)
+        _wait_drawn(p.page, bars=SVG_BARS if dashboard == "kreisuebersicht" else PLOTLY_BARS)
         p.page.wait_for_timeout(1000)
         _assert_nothing_ran(p, dialogs)
         if dashboard == "kreisuebersicht":

@@ -19,6 +19,7 @@ import pytest
 from browser_support import (
     ARTIFACTS,
     BROWSER,
+    SVG_BARS,
     Page,
     _assert_clean,
     _select,
@@ -49,7 +50,7 @@ def test_kreisuebersicht_downloads_pdf_and_excel_of_the_selected_municipality(
     try:
         page.goto(voila_url + "/voila/render/kreisuebersicht.ipynb", wait_until="commit",
                   timeout=90_000)
-        _wait_drawn(page)
+        _wait_drawn(page, bars=SVG_BARS)
         _select(page, "Gemeinde", NAME)
         page.wait_for_timeout(1500)
         assert "Bericht und Tabellen" in page.inner_text("body")

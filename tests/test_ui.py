@@ -340,3 +340,37 @@ def test_import_adds_no_log_handler_and_from_env_configures_one_once():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
     assert out[:2] == ["0 True", "1 False"]
+
+
+def test_explorer_charts_are_svg_without_plotly(data):
+    """Issue 16: the Kreisübersicht's charts are SVG drawn in the kernel, no plotly.js."""
+    app = Kreisuebersicht(data)
+    ex = app.explorer
+    for view in (ex.ranking, ex.profile):
+        assert "kp-svg-chart" in view._dom_classes and view.renderer == "svg"
+        assert view.svg.startswith("<svg viewBox=")
+    # the ranking as drawn: four names best first, one bar per finite value
+    html = ex.ranking.svg
+    assert re.findall(r'class="kp-svg-ylabel"[^>]*><tspan[^>]*>([^<]*)<', html) == [
+        ex.data.names[a] for a in ex.ranking_order()]
+    finite = ex.values.notna().sum()
+    assert html.count('class="kp-bar"') == finite
+    renders = ex.ranking.renders
+    ex.picker.dropdown.value = "vereine_je_10000"
+    assert ex.ranking.renders == renders + 1
+    assert "Kulturvereine je 10.000 Einw." in ex.ranking.svg
+    assert list(ex.ranking.figure.data[0].y) == ["Dehausen", "Cedorf", "Bestadt", "Adorf"]
+    # other dashboards keep plotly
+    gaps = Versorgungsluecken(data).explorer.chart
+    assert "kp-svg-chart" not in gaps._dom_classes
+    assert gaps.renderer == "plotly" and gaps.svg == ""
+
+
+def test_figure_view_rejects_an_unknown_renderer():
+    from kulturplan.errors import ParameterError
+    from kulturplan.ui.figure import FigureView
+
+    with pytest.raises(ParameterError, match="Unbekannte Darstellung 'png'"):
+        FigureView(renderer="png")
+    empty = FigureView(renderer="svg")  # an empty chart draws without data
+    assert empty.svg.startswith("<svg") and 'class="kp-bar"' not in empty.svg

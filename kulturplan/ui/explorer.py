@@ -38,6 +38,9 @@ PROFILE_INDICATORS: tuple[str, ...] = (
 
 DEFAULT_INDICATOR = "einrichtungen_gesamt_je_10000"
 
+PROFILE_WIDTH = 820.0
+"""SVG width of the profile chart (its box is wider than the ranking's)."""
+
 
 class IndicatorExplorer(w.VBox):
     """Explore one indicator across the municipalities of a region.
@@ -95,10 +98,11 @@ class IndicatorExplorer(w.VBox):
         self.map = LeafletMap(spec, height=map_height)
         self.map.on_click(self._on_map_click)
 
-        # figures are drawn once by _render_all() below (not once per trait change)
-        self.ranking = FigureView(draw=False)
+        # figures are drawn once by _render_all() below (not once per trait change), as
+        # static SVG: no plotly.js in the Kreisübersicht (issue 16, browser CPU per page)
+        self.ranking = FigureView(draw=False, renderer="svg")
         self.ranking.add_class("kp-ranking")
-        self.profile = FigureView(draw=False)
+        self.profile = FigureView(draw=False, renderer="svg", svg_width=PROFILE_WIDTH)
         self.profile.add_class("kp-profile")
         self.profile_note = w.HTML()
         self.table = w.HTML()
@@ -306,7 +310,7 @@ class PopulationOverview(w.VBox):
         spec = replace(spec, scale=replace(spec.scale, note_text="dunkler = mehr Einwohner:innen"))
         self.map = LeafletMap(spec, height=map_height)
         self.map.on_click(self._on_map_click)
-        self.ranking = FigureView(draw=False)
+        self.ranking = FigureView(draw=False, renderer="svg")
         self.ranking.add_class("kp-ranking")
         self.table = w.HTML(self._table_html())
         top = w.HBox(

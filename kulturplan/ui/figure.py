@@ -8,6 +8,13 @@ server once (no CDN) and draws ``application/vnd.plotly.v1+json`` outputs; a
 functions of :mod:`kulturplan.viz.charts`), replaces them in place and redraws only this
 output (a few kB of JSON). Building a validated ``go.Figure`` for every update cost
 about 0.1 s each; it is only built on demand (:attr:`FigureView.figure`).
+
+With ``renderer="svg"`` the same dicts are drawn on the server as a static SVG
+(:func:`kulturplan.viz.svg.figure_svg`) and shown as HTML: the browser draws no plotly
+chart (issue 16: many people opening the Kreisübersicht at once made the browsers
+CPU-bound). Voilà still loads plotly.js (4,8 MB) into every page through the
+``jupyterlab-plotly`` extension unless :func:`kulturplan.ui.page_config.page_config_hook`
+leaves it out for dashboards whose charts are all SVG.
 """
 
 from __future__ import annotations
@@ -18,12 +25,16 @@ from typing import Any
 
 import ipywidgets as w
 import traitlets as t
-from IPython.display import display
+from IPython.display import HTML, display
 from ipywidgets.widgets.trait_types import TypedTuple
 
+from kulturplan.errors import ParameterError
 from kulturplan.viz import charts
+from kulturplan.viz.svg import FIGURE_WIDTH, figure_svg
 
 MIMETYPE = "application/vnd.plotly.v1+json"
+RENDERERS = ("plotly", "svg")
+"""How a :class:`FigureView` draws: plotly's mime renderer or server-side SVG."""
 CONFIG: dict[str, Any] = {"displayModeBar": False, "responsive": True, "locale": "de"}
 
 
@@ -63,6 +74,12 @@ class FigureView(w.Output):
     draw
         Whether to send the figure right away (``False``: the owner calls
         :meth:`update` before the widget is shown).
+    renderer
+        ``"plotly"`` (interactive, plotly.js in the browser) or ``"svg"`` (a static SVG
+        drawn by :func:`kulturplan.viz.svg.figure_svg`, with tooltips; CSS class
+        ``kp-svg-chart``).
+    svg_width
+        Width of the SVG drawing in SVG units (about the width of its box in pixels).
 
     Attributes
     ----------
@@ -71,6 +88,8 @@ class FigureView(w.Output):
         widget's own CSS layout.
     renders
         Number of times the figure was sent to the browser.
+    svg
+        The SVG last shown (``renderer="svg"``; empty otherwise).
 
     Notes
     -----
@@ -90,10 +109,21 @@ class FigureView(w.Output):
         layout: dict[str, Any] | None = None,
         *,
         draw: bool = True,
+        renderer: str = "plotly",
+        svg_width: float = FIGURE_WIDTH,
         **kwargs: Any,
     ) -> None:
+        if renderer not in RENDERERS:
+            raise ParameterError(
+                f"Unbekannte Darstellung {renderer!r}; erlaubt: {', '.join(RENDERERS)}."
+            )
         super().__init__(**kwargs)
         self.add_class("kp-fig")
+        self.renderer = renderer
+        self.svg_width = svg_width
+        self.svg = ""
+        if renderer == "svg":
+            self.add_class("kp-svg-chart")
         self.traces: list[dict[str, Any]] = [dict(trace) if trace else {"type": "bar"}]
         self.fig_layout: dict[str, Any] = dict(layout) if layout else dict(charts.BASE_LAYOUT)
         self.renders = 0
@@ -116,6 +146,13 @@ class FigureView(w.Output):
         self.redraw()
 
     def redraw(self) -> None:
+        if self.renderer == "svg":  # the SVG keeps its aspect ratio: no fixed height
+            self.svg = figure_svg(self.traces[0], self.fig_layout, width=self.svg_width)
+            self.clear_output(wait=True)
+            with self:
+                display(HTML(self.svg))
+            self.renders += 1
+            return
         # plotly's "responsive" mode sizes the chart to its container when the window
         # changes; a container without a height collapsed the chart to nothing. The
         # widget therefore gets the figure's height (style.CSS passes it down).

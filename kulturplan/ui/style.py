@@ -43,6 +43,7 @@ body, .jp-Notebook, .widget-html-content, .widget-label, .widget-dropdown select
 .widget-hbox { gap: 12px 20px; }
 .kp-fig .jp-OutputArea, .kp-fig .jp-OutputArea-child, .kp-fig .jp-OutputArea-output,
 .kp-fig .js-plotly-plot { height: 100%; }
+.kp-svg-chart svg { display: block; height: auto; }
 .kp-download a { font-size: 16px; background: #1d5a8a; color: #fff !important;
   padding: 7px 14px; border-radius: 4px; text-decoration: none; display: inline-block; }
 </style>
