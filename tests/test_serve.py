@@ -506,6 +506,11 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
     text = log_path.read_text(encoding="utf-8")
     assert first.status == 200
     assert "window.voila_finish()" in page and "application/vnd.jupyter.widget-view+json" in page
+    # its charts are SVG: the page loads no plotly.js (notebook metadata, template)
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
+                                  r"\s*(\{.*?\})\s*</script>", page, re.S).group(1))
+    names = [e["name"] for e in config["federated_extensions"]]
+    assert "jupyter-leaflet" in names and "jupyterlab-plotly" not in names
     # the page's kernel was running before the page was asked for
     assert re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1) in waiting
     assert "Traceback" not in text

@@ -13,8 +13,9 @@ With ``renderer="svg"`` the same dicts are drawn on the server as a static SVG
 (:func:`kulturplan.viz.svg.figure_svg`) and shown as HTML: the browser draws no plotly
 chart (issue 16: many people opening the Kreisübersicht at once made the browsers
 CPU-bound). Voilà still loads plotly.js (4,8 MB) into every page through the
-``jupyterlab-plotly`` extension unless :func:`kulturplan.ui.page_config.page_config_hook`
-leaves it out for dashboards whose charts are all SVG.
+``jupyterlab-plotly`` extension, unless the dashboard's notebook metadata says
+``"kulturplan": {"plotly": false}`` (all its charts SVG): the Voilà template then leaves
+the extension out of that page (``share/jupyter/voila/templates/kulturplan/index.html.j2``).
 """
 
 from __future__ import annotations
