@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from browser_support import (
     BROWSER,
+    SVG_BARS,
     Page,
     _assert_clean,
     _log,
@@ -98,7 +99,7 @@ def test_kreisuebersicht_says_road_network(bayreuth, browser):
     try:
         page.goto(url + "/voila/render/kreisuebersicht.ipynb", wait_until="commit",
                   timeout=90_000)
-        _wait_drawn(page)
+        _wait_drawn(page, bars=SVG_BARS)
         _assert_clean(p)
         _select(page, "Indikator", label)
         _settled(page, lambda: page.inner_text(".kp-ranking"), timeout=60)
