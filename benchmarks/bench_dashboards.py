@@ -305,23 +305,29 @@ async def _settle(sampler: MemorySampler, baseline: int, seconds: float = 60.0) 
         await asyncio.sleep(1.0)
 
 
+def _tree_cpu(proc: psutil.Process) -> tuple[int, float]:
+    """Number of kernels and CPU seconds used so far by the server's kernels."""
+    total, count = 0.0, 0
+    for kid in proc.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            times = kid.cpu_times()
+            total += times.user + times.system
+            count += 1
+    return count, total
+
+
 async def _wait_ready(proc: psutil.Process, seconds: float = 240.0) -> int:
     """Wait until the server's kernels (the pools of preheated kernels) stand still: the
-    same number for 3 s and together under a tenth of a core; returns their number."""
+    same number over 3 s, together using under a tenth of a core; returns their number."""
     end = time.monotonic() + seconds
-    last, since = -1, time.monotonic()
+    count, used = _tree_cpu(proc)
     while time.monotonic() < end:
-        try:
-            kids = proc.children(recursive=True)
-            busy = sum(k.cpu_percent(interval=None) for k in kids)
-        except psutil.Error:
-            kids, busy = [], 0.0
-        if len(kids) != last:
-            last, since = len(kids), time.monotonic()
-        elif time.monotonic() - since > 3 and busy < 10:
-            return last
-        await asyncio.sleep(1.0)
-    return max(last, 0)
+        await asyncio.sleep(3.0)
+        now_count, now_used = _tree_cpu(proc)
+        if now_count == count and now_count > 0 and now_used - used < 0.3:
+            return now_count
+        count, used = now_count, now_used
+    return count
 
 
 async def _concurrent(browser, url: str, n: int, args, sampler: MemorySampler,
