@@ -324,7 +324,7 @@ async def _wait_ready(proc: psutil.Process, seconds: float = 240.0) -> int:
     while time.monotonic() < end:
         await asyncio.sleep(3.0)
         now_count, now_used = _tree_cpu(proc)
-        if now_count == count and now_count > 0 and now_used - used < 0.3:
+        if now_count == count and now_used - used < 0.3:
             return now_count
         count, used = now_count, now_used
     return count

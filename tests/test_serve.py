@@ -478,9 +478,10 @@ def _kernel_ids_of(pid: int, at_least: int, timeout: float = 120.0) -> set[str]:
 
 @pytest.mark.browser
 def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
-    """As ``make start`` serves (voila.json: preheated kernels): the first page comes from
-    the Kreisübersicht's pool, already executed; with one page allowed, the second gets the
-    calm 503 page although the pool has kernels left."""
+    """With preheated kernels switched on (voila.json has the pools; ``preheat_kernel`` is
+    off by default, see README): the first page comes from the Kreisübersicht's pool,
+    already executed; with one page allowed, the second gets the calm 503 page although
+    the pool has kernels left."""
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), KULTURPLAN_CACHE_DIR=str(tmp_path / "cache"))
     env.pop("JUPYTER_PATH", None)
@@ -491,7 +492,8 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             [str(voila) if voila.exists() else "voila", f"--port={port}", "--no-browser",
-             "--Voila.ip=127.0.0.1", "--CappedKernelManager.max_kernels=1", "dashboards/"],
+             "--Voila.ip=127.0.0.1", "--CappedKernelManager.max_kernels=1",
+             "--VoilaConfiguration.preheat_kernel=True", "dashboards/"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
