@@ -267,3 +267,15 @@ def test_ranking_title_wraps_long_labels():
     _, short = charts.ranking_props(values, names, label="Vereine je 10.000 Einw.")
     assert short["title"]["text"] == "<b>Rangfolge</b>: Vereine je 10.000 Einw."
     assert short["margin"]["t"] == 60
+
+
+def test_gap_chart_title_wraps_instead_of_being_cut():
+    from kulturplan.viz import charts as ch
+
+    gaps = pd.DataFrame({"name": ["Adorf"], "population_beyond": [12.0]}, index=["01"])
+    title = "<b>Betroffene je Gemeinde</b>: weiter als 10 km Luftlinie von „Bibliothek“"
+    _, layout = ch.gap_props(gaps, title=title)
+    lines = layout["title"]["text"].split("<br>")
+    assert len(lines) == 2 and all(len(line) <= 50 for line in lines)
+    assert " ".join(lines) == title
+    assert layout["margin"]["t"] == 84

@@ -398,10 +398,13 @@ def gap_props(
         "marker": {"color": WORSE},
         "hovertemplate": "<b>%{y}</b><br>%{text} Einw. außerhalb<extra></extra>",
     }
+    # "… weiter als 20 min Auto von „Musikschule“" wraps instead of being cut at the edge
+    heading = _wrap(title, 50)
     layout = {
         **BASE_LAYOUT,
-        "title": {"text": title, "x": 0, "xanchor": "left"},
-        "height": max(260, 100 + 26 * max(len(frame), 1)),
+        "title": {"text": heading, "x": 0, "xanchor": "left"},
+        "margin": {**BASE_LAYOUT["margin"], "t": 60 + 24 * heading.count("<br>")},
+        "height": max(260, 100 + 24 * heading.count("<br>") + 26 * max(len(frame), 1)),
         "xaxis": {"title": {"text": "Einwohner:innen außerhalb der Schwelle"},
                   "rangemode": "tozero", "visible": bool(len(frame))},
         "yaxis": {"autorange": "reversed", "automargin": True, "type": "category",
@@ -462,10 +465,13 @@ def reach_change_props(
         "marker": {"color": [BETTER if v > 0 else WORSE for v in values]},
         "hovertemplate": "<b>%{y}</b><br>%{text} Einw. in Reichweite<extra></extra>",
     }
+    # "… weiter als 20 min Auto von „Musikschule“" wraps instead of being cut at the edge
+    heading = _wrap(title, 50)
     layout = {
         **BASE_LAYOUT,
-        "title": {"text": title, "x": 0, "xanchor": "left"},
-        "height": max(260, 100 + 26 * max(len(frame), 1)),
+        "title": {"text": heading, "x": 0, "xanchor": "left"},
+        "margin": {**BASE_LAYOUT["margin"], "t": 60 + 24 * heading.count("<br>")},
+        "height": max(260, 100 + 24 * heading.count("<br>") + 26 * max(len(frame), 1)),
         "xaxis": {"title": {"text": "Veränderung: Einwohner:innen in Reichweite"},
                   "visible": bool(len(frame)), "range": _bar_range(values, 0.22)},
         "yaxis": {"autorange": "reversed", "automargin": True, "type": "category",
