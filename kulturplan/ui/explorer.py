@@ -15,6 +15,7 @@ import traitlets as t
 
 from kulturplan._format import format_number
 from kulturplan._safe import html_text
+from kulturplan.report.context import KEY_INDICATORS
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
@@ -24,17 +25,9 @@ from kulturplan.viz.leaflet import LeafletMap
 from kulturplan.viz.prepare import ColourScale
 from kulturplan.viz.spec import MapSpec, map_spec
 
-PROFILE_INDICATORS: tuple[str, ...] = (
-    "einrichtungen_gesamt_je_10000",
-    "sparten_anzahl",
-    "kapazitaet_je_1000",
-    "veranstaltungen_je_1000",
-    "vereine_je_10000",
-    "ehrenamtliche_je_1000",
-    "foerderung_je_einw",
-    "kulturversorgungsindex",
-)
-"""Indicators of the municipality profile (those present in the table are shown)."""
+PROFILE_INDICATORS = KEY_INDICATORS
+"""Indicators of the municipality profile (those present in the table are shown): the
+key indicators of the Steckbrief, one list (:data:`kulturplan.report.KEY_INDICATORS`)."""
 
 DEFAULT_INDICATOR = "einrichtungen_gesamt_je_10000"
 
