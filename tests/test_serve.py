@@ -364,6 +364,36 @@ def test_sliced_channel_returns_a_message_and_times_out():
     assert 1.1 <= waited < 3.0
 
 
+def test_closing_a_sliced_channel_delivers_what_is_queued():
+    """Voilà closes its executor's channels right after the last cell; the last messages
+    nbclient queued on the shell channel (Output widget syncs) must still reach the kernel.
+    jupyter_client's ``close(linger=0)`` dropped them (an empty profile chart in 1 of 60
+    preheated Kreisübersicht pages)."""
+    import asyncio
+
+    from kulturplan import serve
+
+    async def scenario():
+        ctx, receiver, channel, session = _channel_pair()
+        await asyncio.sleep(0.2)  # connected
+        for i in range(50):  # with linger=0 about 10 of these 50 never arrived
+            channel.send(session.msg("comm_msg", {"i": i, "data": "x" * 5000}))
+        channel.close()  # at once, as Voilà's _cleanup_resources does
+        got = []
+        while await receiver.poll(2000):
+            parts = session.feed_identities(await receiver.recv_multipart(), copy=True)[1]
+            got.append(session.deserialize(parts)["content"]["i"])
+        receiver.close(linger=0)
+        ctx.term()
+        return got, channel.socket
+
+    for _ in range(3):
+        got, socket = asyncio.run(scenario())
+        assert got == list(range(50))
+        assert socket is None
+    assert serve.CLOSE_LINGER_MS >= 500
+
+
 def test_sliced_channel_recovers_a_lost_wakeup(monkeypatch):
     """The first poll misses the message (as a lost edge-triggered wake-up does: it waits
     its whole timeout and answers 0); the next slice finds it."""

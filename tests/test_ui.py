@@ -366,6 +366,29 @@ def test_explorer_charts_are_svg_without_plotly(data):
     assert gaps.renderer == "plotly" and gaps.svg == ""
 
 
+def test_figure_view_keeps_its_figure_in_the_kernel_state():
+    """The chart is the widget's ``outputs`` as the kernel holds it (what a page served
+    from a preheated kernel receives), not output captured through a frontend: captured
+    output was missing from the state when nbclient's last sync message was lost."""
+    from kulturplan.ui.figure import MIMETYPE, FigureView
+
+    trace = {"type": "bar", "x": [3.0, 1.0], "y": ["Adorf", "Bestadt"], "orientation": "h"}
+    svg = FigureView(trace, {"height": 200}, renderer="svg")
+    assert svg.outputs == ({"output_type": "display_data", "metadata": {},
+                            "data": {"text/html": svg.svg, "text/plain": "Diagramm"}},)
+    assert svg.svg.count('class="kp-bar"') == 2 and ">Adorf<" in svg.svg
+    svg.update({**trace, "x": [1.0, 2.0, 3.0], "y": ["A", "B", "C"]}, {})
+    assert len(svg.outputs) == 1 and svg.outputs[0]["data"]["text/html"].count("kp-bar") == 3
+    assert svg.renders == 2
+
+    plot = FigureView(trace, {"height": 200})
+    (out,) = plot.outputs
+    assert out["output_type"] == "display_data"
+    assert out["data"][MIMETYPE]["data"][0]["y"] == ["Adorf", "Bestadt"]
+    assert out["data"][MIMETYPE]["layout"]["height"] == 200
+    assert plot.layout.height == "200px"
+
+
 def test_figure_view_rejects_an_unknown_renderer():
     from kulturplan.errors import ParameterError
     from kulturplan.ui.figure import FigureView

@@ -26,7 +26,6 @@ from typing import Any
 
 import ipywidgets as w
 import traitlets as t
-from IPython.display import HTML, display
 from ipywidgets.widgets.trait_types import TypedTuple
 
 from kulturplan.errors import ParameterError
@@ -94,6 +93,16 @@ class FigureView(w.Output):
 
     Notes
     -----
+    The figure is set as the widget's ``outputs`` in the kernel (as
+    ``Output.append_display_data`` does), not captured with ``with self: display(...)``.
+    Captured output reaches the kernel's widget state only through a frontend: the browser,
+    or while Voilà executes the dashboard, nbclient's stand-in, which syncs it back with a
+    message on the shell channel. A page served from a preheated kernel gets the state as
+    the kernel holds it, and that last sync message was sometimes lost when Voilà closed its
+    channels (the profile chart stayed empty in 1 of 60 loads; see
+    :meth:`kulturplan.serve.SlicedChannel.close`). Set in the kernel, the figure is part of
+    the state every page receives.
+
     After drawing, plotly's renderer stores a PNG snapshot of the chart in the output
     (for notebook export), which syncs the ``outputs`` trait back to the kernel. The
     echo of that update to the browser (ipywidgets 8) would send the PNG straight back,
@@ -147,11 +156,11 @@ class FigureView(w.Output):
         self.redraw()
 
     def redraw(self) -> None:
+        """Send the figure to the browser: the output is set in the kernel's widget state
+        (``outputs``), not captured from ``display`` (see the class notes)."""
         if self.renderer == "svg":  # the SVG keeps its aspect ratio: no fixed height
             self.svg = figure_svg(self.traces[0], self.fig_layout, width=self.svg_width)
-            self.clear_output(wait=True)
-            with self:
-                display(HTML(self.svg))
+            self.outputs = (_display_data({"text/html": self.svg, "text/plain": "Diagramm"}),)
             self.renders += 1
             return
         # plotly's "responsive" mode sizes the chart to its container when the window
@@ -160,7 +169,10 @@ class FigureView(w.Output):
         height = self.fig_layout.get("height")
         if height and self.layout.height != f"{int(height)}px":
             self.layout.height = f"{int(height)}px"
-        self.clear_output(wait=True)
-        with self:
-            display(mimebundle(self.traces, self.fig_layout), raw=True)
+        self.outputs = (_display_data(mimebundle(self.traces, self.fig_layout)),)
         self.renders += 1
+
+
+def _display_data(bundle: dict[str, Any]) -> dict[str, Any]:
+    """An nbformat ``display_data`` output of a mime bundle (what ``Output.outputs`` holds)."""
+    return {"output_type": "display_data", "data": bundle, "metadata": {}}
