@@ -76,6 +76,21 @@ TRAVEL_BASES: dict[str, dict[str, str]] = {
 URBAN_DEGREES: dict[int, str] = {1: "dicht besiedelt", 2: "mittlere Dichte", 3: "gering besiedelt"}
 """Grad der Verstädterung (official settlement type)."""
 
+KEY_INDICATORS: tuple[str, ...] = (
+    "einrichtungen_gesamt_je_10000",
+    "sparten_anzahl",
+    "kapazitaet_je_1000",
+    "veranstaltungen_je_1000",
+    "vereine_je_10000",
+    "ehrenamtliche_je_1000",
+    "foerderung_je_einw",
+    "kulturversorgungsindex",
+)
+"""Key indicators of a municipality (those present in a table are shown): the comparison
+table of the Gemeindesteckbrief (``kulturplan.report.KEY_INDICATORS``) and the profile of
+the Kreisübersicht. Kept here, below both, so that a dashboard need not import the report
+package (openpyxl, SVG charts) to know the list."""
+
 
 def _read_yaml(name: str) -> list[dict[str, Any]]:
     text = resources.files("kulturplan.catalog").joinpath(name).read_text(encoding="utf-8")
