@@ -63,9 +63,14 @@ def load_region_from_env(env: str = ENV_VAR) -> Region:
         from kulturplan.io import read_region
 
         return cached_region(path, lambda: read_region(path))
+    return cached_region(None, _demo_region)
+
+
+def _demo_region() -> Region:
+    """The demo district (its generator is imported only when it is not in the cache)."""
     from kulturplan.demo import musterland
 
-    return cached_region(None, lambda: musterland(seed=DEMO_SEED))
+    return musterland(seed=DEMO_SEED)
 
 
 # -- cache of the indicator table ------------------------------------------------------------
