@@ -518,6 +518,8 @@ class GapExplorer(w.VBox):
         return text
 
     def _network_note(self) -> str:
+        from kulturplan.routing.region import ON_NETWORK_M
+
         model = self.model
         speeds = {"car": "Geschwindigkeiten je Straßenart nach dem Routenplaner OSRM, "
                          "eingetragene Höchstgeschwindigkeit × 0,8",
@@ -525,8 +527,6 @@ class GapExplorer(w.VBox):
         name = html_text(Path(str(model.osm_file)).name)
         share = model.network_share(self.mode)
         off = 100.0 - share
-        from kulturplan.routing.region import ON_NETWORK_M
-
         within_km = format_number(ON_NETWORK_M / 1000, 0)
         text = (f"Fahrzeiten ({MODES[self.mode]}) auf dem Straßennetz der OpenStreetMap-Datei "
                 f"„{name}“ ({speeds}; Wege zum Netz zu Fuß).")

@@ -11,6 +11,7 @@ import pandas as pd
 from kulturplan._safe import html_text
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+"""MIME type of the Excel downloads (:func:`download_link`)."""
 
 CSS = """
 <style>
