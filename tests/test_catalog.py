@@ -45,3 +45,15 @@ def test_cached_catalog_is_read_only() -> None:
 def test_unknown_family_is_a_parameter_error() -> None:
     with pytest.raises(ParameterError, match="Unbekannte Indikatorfamilie per='gemeinde'"):
         catalog._family_keys("gemeinde")
+
+
+def test_indicator_catalog_built_once_is_still_a_fresh_copy_per_call() -> None:
+    first = catalog.indicators()
+    first.at["sparten_anzahl", "label"] = "verändert"
+    first.loc["sparten_anzahl", "unit"] = "Stück"
+    again = catalog.indicators()
+    assert again.at["sparten_anzahl", "label"] == "Anzahl vorhandener Sparten"
+    assert again.at["sparten_anzahl", "unit"] == "Sparten"
+    assert again.equals(catalog.indicators())
+    with pytest.raises(ParameterError, match="travel='zu Pferd' ist unbekannt"):
+        catalog.indicators(travel="zu Pferd")

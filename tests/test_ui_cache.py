@@ -78,3 +78,32 @@ def test_broken_cache_file_is_recomputed(region_folder, tmp_path):
     (path,) = (tmp_path / "cache").glob("region-*.pkl")
     path.write_bytes(b"kaputt")
     assert_region_equal(ui_data.load_region_from_env(), first)
+
+
+def test_display_outlines_and_peer_comparison_cached_with_the_region(region_folder, tmp_path,
+                                                                     monkeypatch):
+    from kulturplan.indicators import peers
+    from kulturplan.viz import prepare
+
+    ids = ["einrichtungen_gesamt_je_10000", "sparten_anzahl"]
+    first = DashboardData.from_env()
+    outlines, rows = first.geometries, first.peer_rows("99001002", ids)
+    assert len(list((tmp_path / "cache").glob("umrisse-*.pkl"))) == 1
+    assert len(list((tmp_path / "cache").glob("vergleich-*.pkl"))) == 1
+    monkeypatch.setattr(prepare, "display_geometries", _fail)
+    monkeypatch.setattr(peers, "peer_comparison", _fail)
+    monkeypatch.setattr("kulturplan.indicators.peer_comparison", _fail)
+    again = DashboardData.from_env()
+    assert again.geometries.equals(outlines)
+    assert list(again.geometries.index) == list(make_tiny_region().municipalities.index)
+    pd.testing.assert_frame_equal(again.peer_rows("99001002", ids), rows)
+    # by hand: Bedorf has 2 facilities (F02, F08) for 2,500 inhabitants: 8 per 10,000
+    assert rows.loc["einrichtungen_gesamt_je_10000", "value"] == 8.0
+
+
+def test_peer_comparison_of_other_indicators_is_not_taken_from_the_cache(region_folder):
+    data = DashboardData.from_env()
+    one = data.peer_rows("99001002", ["einrichtungen_gesamt_je_10000"])
+    other = DashboardData.from_env().peer_rows("99001002", ["sparten_anzahl"])
+    assert list(one.index) == ["einrichtungen_gesamt_je_10000"]
+    assert list(other.index) == ["sparten_anzahl"]

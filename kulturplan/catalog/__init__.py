@@ -9,7 +9,7 @@ callers may change freely.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
@@ -75,6 +75,21 @@ TRAVEL_BASES: dict[str, dict[str, str]] = {
 
 URBAN_DEGREES: dict[int, str] = {1: "dicht besiedelt", 2: "mittlere Dichte", 3: "gering besiedelt"}
 """Grad der Verstädterung (official settlement type)."""
+
+KEY_INDICATORS: tuple[str, ...] = (
+    "einrichtungen_gesamt_je_10000",
+    "sparten_anzahl",
+    "kapazitaet_je_1000",
+    "veranstaltungen_je_1000",
+    "vereine_je_10000",
+    "ehrenamtliche_je_1000",
+    "foerderung_je_einw",
+    "kulturversorgungsindex",
+)
+"""Key indicators of a municipality (those present in a table are shown): the comparison
+table of the Gemeindesteckbrief (``kulturplan.report.KEY_INDICATORS``) and the profile of
+the Kreisübersicht. Kept here, below both, so that a dashboard need not import the report
+package (openpyxl, SVG charts) to know the list."""
 
 
 def _read_yaml(name: str) -> list[dict[str, Any]]:
@@ -193,6 +208,15 @@ def indicators(*, travel: str = "estimate") -> pd.DataFrame:
         ``family`` (id of the catalog entry), ``per``, ``key`` (category/source/target
         group id or ``None``), ``params``.
     """
+    frame = _indicator_frame(travel).copy()
+    frame["params"] = [_thaw(p) for p in frame["params"]]  # fresh dicts for the caller
+    return frame
+
+
+@cache
+def _indicator_frame(travel: str) -> pd.DataFrame:
+    """The expanded catalog of :func:`indicators`, built once per ``travel`` (a dashboard
+    asks for it for every label and chart); only ever handed out as a copy."""
     fields = _travel_fields(travel)
     rows: list[dict[str, Any]] = []
     for entry in _indicators_raw():
@@ -204,7 +228,7 @@ def indicators(*, travel: str = "estimate") -> pd.DataFrame:
             "method": entry["method"],
             "family": entry["id"],
             "per": per,
-            "params": _thaw(entry.get("params") or {}),
+            "params": entry.get("params") or _freeze({}),  # frozen; thawed per call
         }
         if per is None:
             rows.append({"id": entry["id"], "label": str(entry["label"]).format(**fields),

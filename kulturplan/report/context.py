@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
+from kulturplan.catalog import KEY_INDICATORS  # re-exported by kulturplan.report
 from kulturplan.errors import ParameterError
 from kulturplan.region import Region
 
@@ -29,18 +30,6 @@ DEFAULT_CRITERIA: dict[str, tuple[float, str]] = {
     "museum": (15.0, "km"),
 }
 """Reachability standards of the gap chapter: Sparte → (threshold, unit)."""
-
-KEY_INDICATORS: tuple[str, ...] = (
-    "einrichtungen_gesamt_je_10000",
-    "sparten_anzahl",
-    "kapazitaet_je_1000",
-    "veranstaltungen_je_1000",
-    "vereine_je_10000",
-    "ehrenamtliche_je_1000",
-    "foerderung_je_einw",
-    "kulturversorgungsindex",
-)
-"""Indicators of the Gemeindesteckbrief's comparison table (those present are shown)."""
 
 KEY_DECIMALS = 1
 """Decimals of every indicator value printed in a report (German format)."""

@@ -14,12 +14,10 @@ facility data are written (no personal data; volunteers by id and municipality o
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from kulturplan import catalog
 from kulturplan._safe import cell_text
@@ -28,8 +26,11 @@ from kulturplan.indicators.basic import own_facilities
 from kulturplan.region import Region
 from kulturplan.report.context import ReportContext, data_date, german_date
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1D5A8A")
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is written, not with the package
+    from openpyxl import Workbook
+
+HEADER_COLOUR = "1D5A8A"
+"""Fill colour of the header row (white bold text)."""
 INTEGER_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.00"
 """Excel number formats (shown as ``1.234`` / ``1.234,56`` under a German locale)."""
@@ -244,10 +245,15 @@ def _cell(value: object) -> object:
 
 
 def _write_sheet(book: Workbook, name: str, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor=HEADER_COLOUR)
     ws = book.create_sheet(name[:31])
     ws.append([cell_text(str(c)) for c in frame.columns])
     for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.font, cell.fill = header_font, header_fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in frame.itertuples(index=False):
         ws.append([_cell(v) for v in row])
@@ -272,6 +278,8 @@ def _write_sheet(book: Workbook, name: str, frame: pd.DataFrame) -> None:
 
 def workbook_bytes(ctx: ReportContext) -> bytes:
     """The report's tables as an .xlsx workbook (see the module docstring)."""
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     for name, frame in sheets(ctx).items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
@@ -23,9 +23,11 @@ from kulturplan.indicators import basic
 from kulturplan.ui import style
 from kulturplan.ui.data import ENV_VAR, DashboardData
 from kulturplan.ui.explorer import IndicatorExplorer, PopulationOverview
-from kulturplan.ui.gaps import GapExplorer, GapModel
 from kulturplan.ui.report_download import ReportDownload
 from kulturplan.viz.prepare import source_table
+
+if TYPE_CHECKING:  # the gap UI (routing, scipy.sparse.csgraph) is imported when used
+    from kulturplan.ui.gaps import GapModel
 
 log = logging.getLogger("kulturplan.ui")
 
@@ -180,6 +182,8 @@ class Kreisuebersicht(_App):
     @cached_property
     def gap_model(self) -> GapModel:
         """Population points and distances, built only when a key figure is computed."""
+        from kulturplan.ui.gaps import GapModel
+
         return GapModel(self.data.region)
 
     def reach_share(self, category: str, km: float = REACH_KM) -> float | None:
@@ -239,6 +243,8 @@ class Versorgungsluecken(_App):
     needs_indicators = False  # inhabitants beyond a threshold come from access directly
 
     def __init__(self, data: DashboardData, **kwargs: Any) -> None:
+        from kulturplan.ui.gaps import GapExplorer
+
         self.data = data
         self.explorer = GapExplorer(data)
         self.report = ReportDownload(

@@ -35,8 +35,8 @@ from kulturplan.ui import style
 from kulturplan.ui.apps import _App, sources_html
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
-from kulturplan.ui.gaps import download_link
 from kulturplan.ui.report_download import ReportDownload
+from kulturplan.ui.style import download_link
 from kulturplan.ui.widgets import CategoryFilter
 from kulturplan.viz import charts
 

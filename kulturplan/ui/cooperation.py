@@ -43,8 +43,8 @@ from kulturplan.region import Region
 from kulturplan.ui import style
 from kulturplan.ui.apps import _App, _subtitle, sources_html
 from kulturplan.ui.data import DashboardData, region_folder_from_env
-from kulturplan.ui.gaps import download_link
 from kulturplan.ui.report_download import ReportDownload
+from kulturplan.ui.style import download_link
 from kulturplan.ui.widgets import ALL, CategoryFilter, MunicipalityPicker
 from kulturplan.viz import prepare
 from kulturplan.viz.leaflet import LeafletMap

@@ -63,9 +63,14 @@ def load_region_from_env(env: str = ENV_VAR) -> Region:
         from kulturplan.io import read_region
 
         return cached_region(path, lambda: read_region(path))
+    return cached_region(None, _demo_region)
+
+
+def _demo_region() -> Region:
+    """The demo district (its generator is imported only when it is not in the cache)."""
     from kulturplan.demo import musterland
 
-    return cached_region(None, lambda: musterland(seed=DEMO_SEED))
+    return musterland(seed=DEMO_SEED)
 
 
 # -- cache of the indicator table ------------------------------------------------------------
@@ -292,8 +297,10 @@ class DashboardData:
 
     @cached_property
     def geometries(self) -> gpd.GeoDataFrame:
-        """Simplified display outlines in EPSG:4326."""
-        return prepare.display_geometries(self.region.municipalities)
+        """Simplified display outlines in EPSG:4326 (cached with the region, see
+        :meth:`cached`: every dashboard kernel draws the same map)."""
+        return self.cached("umrisse",
+                           lambda: prepare.display_geometries(self.region.municipalities))
 
     @cached_property
     def names(self) -> pd.Series:
@@ -306,13 +313,16 @@ class DashboardData:
     def peer_rows(self, ags: str, indicators: list[str]) -> pd.DataFrame:
         """Value, peer median, number of peers and peer basis of ``ags`` per indicator.
 
-        Uses :func:`kulturplan.indicators.peer_comparison` (cached per indicator).
+        Uses :func:`kulturplan.indicators.peer_comparison` (cached per indicator, and for
+        data from :meth:`from_env` with the region, see :meth:`cached`).
         """
         missing = [i for i in indicators if i not in self._peer_cache]
         if missing:
             from kulturplan.indicators import peer_comparison
 
-            long = peer_comparison(self.region, self.table, missing)
+            ids = hashlib.sha256("\n".join(missing).encode()).hexdigest()[:12]
+            long = self.cached(f"vergleich-{ids}",  # the table is the cached one of the region
+                               lambda: peer_comparison(self.region, self.table, missing))
             for ind in missing:
                 self._peer_cache[ind] = long.xs(ind, level="indicator")
         rows = {i: self._peer_cache[i].loc[ags] for i in indicators}

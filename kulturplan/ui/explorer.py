@@ -15,7 +15,7 @@ import traitlets as t
 
 from kulturplan._format import format_number
 from kulturplan._safe import html_text
-from kulturplan.report.context import KEY_INDICATORS
+from kulturplan.catalog import KEY_INDICATORS
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
@@ -27,7 +27,7 @@ from kulturplan.viz.spec import MapSpec, map_spec
 
 PROFILE_INDICATORS = KEY_INDICATORS
 """Indicators of the municipality profile (those present in the table are shown): the
-key indicators of the Steckbrief, one list (:data:`kulturplan.report.KEY_INDICATORS`)."""
+key indicators of the Steckbrief, one list (:data:`kulturplan.catalog.KEY_INDICATORS`)."""
 
 DEFAULT_INDICATOR = "einrichtungen_gesamt_je_10000"
 

@@ -18,10 +18,9 @@ many inhabitants that concerns.
 
 from __future__ import annotations
 
-import base64
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import ipywidgets as w
@@ -29,21 +28,25 @@ import numpy as np
 import pandas as pd
 import traitlets as t
 
-from kulturplan import catalog, demand, routing
+from kulturplan import catalog, demand
 from kulturplan._format import format_number
 from kulturplan._safe import cell_frame, cell_text, html_text
 from kulturplan.errors import ParameterError
 from kulturplan.indicators import basic, reachability
 from kulturplan.io import input_file
 from kulturplan.region import Region
-from kulturplan.routing import region as region_network
 from kulturplan.ui import style
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
+from kulturplan.ui.style import XLSX_MIME, download_link  # noqa: F401  (re-exported)
 from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
 from kulturplan.viz import charts, prepare
 from kulturplan.viz.leaflet import LeafletMap
 from kulturplan.viz.spec import map_spec
+
+if TYPE_CHECKING:  # the road network code is imported only for a region with an OSM file
+    from kulturplan import routing
+    from kulturplan.routing import region as region_network
 
 UNIT_TEXT = {"km": "km Luftlinie", "min": "Minuten Fahrzeit (geschätzt)"}
 
@@ -62,7 +65,6 @@ MODE_SLIDER_LABELS: dict[str, str] = {
     "walk": "Minuten (zu Fuß, 5 km/h)",
 }
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GAP_POINT_STYLE = {"radius": 3, "weight": 0, "fillOpacity": 0.8, "fillColor": "#b4532a"}
 
 COLUMNS_DE: dict[str, str] = {
@@ -96,7 +98,11 @@ class GapModel:
         self.points = demand.population_points(region, cell_km=self.cell_km)
         self.grid_file = input_file(region, "grid")
         self.osm_file = input_file(region, "osm")
-        self.road = region_network.for_region(region, cell_km=self.cell_km)
+        self.road: region_network.RegionNetwork | None = None
+        if self.osm_file is not None:
+            from kulturplan.routing import region as region_network
+
+            self.road = region_network.for_region(region, cell_km=self.cell_km)
         self._costs: dict[tuple[str, str, str], pd.Series] = {}
 
     @property
@@ -220,15 +226,6 @@ def excel_bytes(frame: pd.DataFrame, *, sheet: str = "Versorgungslücken",
         for col, width in zip("ABCDEF", (12, 28, 18, 24, 20, 26), strict=True):
             ws.column_dimensions[col].width = width
     return buf.getvalue()
-
-
-def download_link(data: bytes, filename: str, text: str, mime: str = XLSX_MIME) -> str:
-    """HTML link offering ``data`` as a file download (data URI, works offline)."""
-    b64 = base64.b64encode(data).decode("ascii")
-    return (
-        f'<div class="kp-download"><a download="{html_text(filename)}" '
-        f'href="data:{html_text(mime)};base64,{b64}">{html_text(text)}</a></div>'
-    )
 
 
 def _point_collection(points: gpd.GeoDataFrame, names: pd.Series, unit_label: str,
@@ -521,6 +518,8 @@ class GapExplorer(w.VBox):
         return text
 
     def _network_note(self) -> str:
+        from kulturplan.routing.region import ON_NETWORK_M
+
         model = self.model
         speeds = {"car": "Geschwindigkeiten je Straßenart nach dem Routenplaner OSRM, "
                          "eingetragene Höchstgeschwindigkeit × 0,8",
@@ -528,7 +527,7 @@ class GapExplorer(w.VBox):
         name = html_text(Path(str(model.osm_file)).name)
         share = model.network_share(self.mode)
         off = 100.0 - share
-        within_km = format_number(region_network.ON_NETWORK_M / 1000, 0)
+        within_km = format_number(ON_NETWORK_M / 1000, 0)
         text = (f"Fahrzeiten ({MODES[self.mode]}) auf dem Straßennetz der OpenStreetMap-Datei "
                 f"„{name}“ ({speeds}; Wege zum Netz zu Fuß).")
         if off >= 0.05:

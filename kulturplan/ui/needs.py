@@ -34,8 +34,8 @@ from kulturplan.ui import style
 from kulturplan.ui.apps import _App, _subtitle, sources_html
 from kulturplan.ui.data import DashboardData, region_folder_from_env
 from kulturplan.ui.figure import FigureView
-from kulturplan.ui.gaps import download_link
 from kulturplan.ui.report_download import ReportDownload
+from kulturplan.ui.style import download_link
 from kulturplan.viz import prepare
 from kulturplan.viz.charts import BASE_LAYOUT
 from kulturplan.viz.leaflet import LeafletMap

@@ -5,7 +5,7 @@ for the current selection (a callable returning keyword arguments of
 :class:`kulturplan.report.ReportContext`, e.g. ``{"ags": …, "indicator": …}``), builds
 the Gemeindesteckbrief / Kreisbericht as PDF or the tables as Excel when a button is
 clicked, shows a progress note while it builds and then offers the file as a download
-link (the data-URI mechanism of :func:`kulturplan.ui.gaps.download_link`, works offline).
+link (the data-URI mechanism of :func:`kulturplan.ui.style.download_link`, works offline).
 Reports contain aggregated numbers only (no personal data).
 
 Adding it to a dashboard::
@@ -28,7 +28,7 @@ from kulturplan._format import format_number
 from kulturplan._safe import html_text
 from kulturplan.errors import KulturplanError
 from kulturplan.region import Region
-from kulturplan.ui.gaps import download_link
+from kulturplan.ui.style import download_link
 
 log = logging.getLogger("kulturplan.ui")
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 
 import ipywidgets as w
 import pandas as pd
 
 from kulturplan._safe import html_text
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+"""MIME type of the Excel downloads (:func:`download_link`)."""
 
 CSS = """
 <style>
@@ -109,4 +113,13 @@ def error_box(message: str) -> w.HTML:
     text = html_text(message).replace("\n", "<br>")
     return w.HTML(
         f'<div class="kp-error"><b>Die Daten konnten nicht geladen werden.</b><br>{text}</div>'
+    )
+
+
+def download_link(data: bytes, filename: str, text: str, mime: str = XLSX_MIME) -> str:
+    """HTML link offering ``data`` as a file download (data URI, works offline)."""
+    b64 = base64.b64encode(data).decode("ascii")
+    return (
+        f'<div class="kp-download"><a download="{html_text(filename)}" '
+        f'href="data:{html_text(mime)};base64,{b64}">{html_text(text)}</a></div>'
     )
