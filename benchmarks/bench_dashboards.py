@@ -9,14 +9,14 @@ The server is started as ``make start`` starts it (``voila --Voila.ip=127.0.0.1
 dashboards/`` from the project root, so ``voila.json`` applies: pools of preheated
 kernels), with a fresh cache folder; the benchmark waits until the pools stand still. A
 first page load is printed as "kalt"; then three single loads on the warm server (pool
-refilled before each) give the reference time. Then N pages are opened at the same
-moment in headless Chromium (one browser context each, as N people on N computers, but all
-on this machine; external requests blocked) and the time until the map polygons and the
-ranking bars are drawn is measured per page (min / median / max), with the CPU seconds
-per page of the server with its kernels and of the browser (which, on a Kreis's intranet,
-runs on each user's own computer). A page not drawn within ``--timeout`` seconds counts as
-stuck. Then ``--sequential`` pages are loaded one after another and the stuck or failed
-ones are counted. The peak memory (RSS) of the Voilà server with all its kernels is
+refilled before each) give the reference time. Then N pages are opened at the same moment
+in headless Chromium (one browser context each, as N people on N computers, but all on
+this machine; external requests blocked, see ``ARGS``) and the time until the map polygons
+and the ranking bars are drawn is measured per page (min / median / max), with the CPU
+seconds per page of the server with its kernels and of the browser (which, on a Kreis's
+intranet, runs on each user's own computer). A page not drawn within ``--timeout`` seconds
+counts as stuck. Then ``--sequential`` pages are loaded one after another and the stuck or
+failed ones are counted. The peak memory (RSS) of the Voilà server with all its kernels is
 sampled every 0.2 s. Last, N plain HTTP requests at once measure the server alone (until
 the page's HTML is complete, no browser).
 
@@ -48,17 +48,24 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import CHROMIUM_ARGS as ARGS  # noqa: E402
-from browser_support import _free_port, template_env  # noqa: E402
+from browser_support import CHROMIUM_ARGS, _free_port, template_env  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+ARGS = [*CHROMIUM_ARGS,
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"]
+"""External requests are blocked by name resolution (every host name but the server's
+fails), not by intercepting each request through the DevTools protocol as the browser
+tests do to list them: with some 120 requests per page that interception cost about
+0,3 CPU-s per page (Chromium 0,16, Playwright's driver 0,05, this process 0,13; measured
+over 4 loads each), work a user's browser does not do, on the same two cores."""
 DASHBOARD = "/voila/render/kreisuebersicht.ipynb"
 DRAWN_JS = (
     "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"
     " && document.querySelectorAll('.kp-ranking.kp-svg-chart svg rect.kp-bar').length > 0"
 )
+# textContent, not innerText: innerText lays the page out on every poll
 FAILED_JS = (
-    "() => { const t = document.body ? document.body.innerText : '';"
+    "() => { const t = document.body ? document.body.textContent : '';"
     " return t.includes('Traceback') || t.includes('There was an error')"
     " || !!document.querySelector('.kp-kernel-problem, .kp-error'); }"
 )
@@ -66,7 +73,8 @@ FAILED_JS = (
 
 class CpuSampler(threading.Thread):
     """CPU seconds used by the server with its kernels and by Chromium with its renderers
-    (per process, last value seen every 0.2 s, so processes that end still count)."""
+    (per process, last value seen every 0.5 s, so processes that end still count; the
+    last half second of a process that ends is missed)."""
 
     def __init__(self, server_pid: int) -> None:
         super().__init__(daemon=True)
@@ -99,7 +107,7 @@ class CpuSampler(threading.Thread):
         return out
 
     def run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(0.5):
             self.sample()
 
     def stop(self) -> None:
@@ -200,23 +208,12 @@ def kernel_costs(cache: Path) -> str:
     return "; ".join(out)
 
 
-async def _route(route) -> None:
-    host = urlparse(route.request.url).hostname or ""
-    if route.request.url.startswith(("data:", "blob:", "about:")) or host in (
-        "localhost", "127.0.0.1"
-    ):
-        await route.continue_()
-    else:
-        await route.abort()
-
-
 async def load_once(browser, url: str, timeout: float) -> float | str:
     """Open the dashboard in a fresh context; seconds until drawn, or 'stuck'/'failed'."""
     context = await browser.new_context(viewport={"width": 1600, "height": 1000},
                                         locale="de-DE")
     try:
         page = await context.new_page()
-        await page.route("**/*", _route)
         t0 = time.monotonic()
         await page.goto(url + DASHBOARD, wait_until="commit", timeout=timeout * 1000)
         remaining = timeout - (time.monotonic() - t0)
@@ -273,8 +270,9 @@ def _summary(results: list[float | str]) -> str:
     bad = [r for r in results if not isinstance(r, float)]
     if not times:
         return f"keine gezeichnet; {len(bad)} hängen/fehlgeschlagen: {bad}"
-    text = (f"{len(times)}/{len(results)} gezeichnet; min {times[0]:.1f} s, "
-            f"median {statistics.median(times):.1f} s, max {times[-1]:.1f} s")
+    digits = 2 if times[-1] < 1 else 1  # a preheated page's HTML comes in milliseconds
+    text = (f"{len(times)}/{len(results)} gezeichnet; min {times[0]:.{digits}f} s, "
+            f"median {statistics.median(times):.{digits}f} s, max {times[-1]:.{digits}f} s")
     if bad:
         text += f"; hängen/fehlgeschlagen: {bad}"
     return text
@@ -292,14 +290,17 @@ def _kernel_count(proc: psutil.Process) -> int:
         return 0
 
 
-async def _settle(sampler: MemorySampler, baseline: int, seconds: float = 60.0) -> None:
-    """Wait until the closed pages' kernels are gone and the pools are full again (the
-    server shuts a closed page's kernel down 20 s after its websocket closed and refills a
-    pool 5 s after a page took a kernel from it): ``baseline`` kernels, at most ``seconds``."""
-    end = time.monotonic() + seconds
+async def _settle(sampler: MemorySampler, baseline: int, seconds: float) -> None:
+    """Wait until the closed pages' kernels are gone and the pools are full again: at
+    least ``seconds`` (the server shuts a closed page's kernel down 20 s after its websocket
+    closed and refills a pool ``fill_delay`` seconds after a page took a kernel from it, so
+    the number of kernels alone can be right while a page kernel is still there and a
+    refill not yet started), then until there are ``baseline`` kernels that stand still."""
+    await asyncio.sleep(seconds)
+    end = time.monotonic() + 120
     while time.monotonic() < end:
         if _kernel_count(sampler.proc) == baseline:
-            await asyncio.sleep(2.0)  # the refilled kernels finish executing their dashboard
+            await _wait_ready(sampler.proc, 30)
             if _kernel_count(sampler.proc) == baseline:
                 return
         await asyncio.sleep(1.0)
@@ -371,16 +372,16 @@ async def run(args: argparse.Namespace) -> int:
                 print(f"erste Seite (kalt, füllt den Zwischenspeicher): {_summary([cold])}")
                 single: list[float | str] = []
                 for _ in range(3):
-                    await _settle(sampler, baseline)
+                    await _settle(sampler, baseline, args.settle)
                     single.append(await load_once(browser, url, args.timeout))
                 print(f"einzeln, warm (3 nacheinander, Pool jeweils voll): {_summary(single)}")
                 warm = [r for r in single if isinstance(r, float)]
                 ref = statistics.median(warm) if warm else float("nan")
                 for n in args.concurrent:
-                    await _settle(sampler, baseline)
+                    await _settle(sampler, baseline, args.settle)
                     await asyncio.sleep(args.pause)
                     await _concurrent(browser, url, n, args, sampler, cpu, ref)
-                await _settle(sampler, baseline)
+                await _settle(sampler, baseline, args.settle)
                 sampler.reset()
                 seq: list[float | str] = []
                 for _ in range(args.sequential):
@@ -391,7 +392,7 @@ async def run(args: argparse.Namespace) -> int:
                       f"({sampler.peak_kernels} Kindprozesse); {_load()}")
                 await browser.close()
             for n in args.concurrent:
-                await _settle(sampler, baseline)
+                await _settle(sampler, baseline, args.settle)
                 got = await http_concurrent(url, n, args.timeout)
                 print(f"nur Server (HTTP, ohne Browser), N = {n} gleichzeitig: "
                       f"{_summary(got)}")
@@ -412,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="Sekunden, nach denen eine Seite als hängend zählt")
     parser.add_argument("--pause", type=float, default=3.0)
+    parser.add_argument("--settle", type=float, default=45.0,
+                        help="Sekunden Ruhe zwischen den Messungen, bevor auf volle Pools "
+                        "gewartet wird (geschlossene Seiten: 20 s, Nachfüllen: fill_delay)")
     parser.add_argument("--sequential", type=int, default=None,
                         help="Anzahl der Aufrufe nacheinander (Standard 50, --quick 10)")
     parser.add_argument("--concurrent", type=int, nargs="+", default=None,

@@ -300,48 +300,59 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self._connected_once.discard(kernel_id)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Give Voilà's preheating subclass the cap too.
+        """Give Voilà's preheating subclass the cap, and let pages take only ready kernels.
 
         With ``preheat_kernel`` Voilà builds its kernel manager as a subclass of this
         class (``voila.voila_kernel_manager.voila_kernel_manager_factory``), and a page
         then takes a kernel of the pool instead of starting one, so :meth:`start_kernel`
         alone would never refuse a page. The subclass's ``get_pool_size`` answers 0 while
         :meth:`pages_full`: Voilà's handler then starts a kernel of its own for the page,
-        which :meth:`start_kernel` refuses with the calm 503 page. A kernel handed to a
-        page is noted with the time, so that the culling of kernels no page connected to
-        (``unconnected_timeout``) counts from then, not from its execution in the pool (a
-        page taking a kernel that waited two minutes in the pool lost it before its
-        websocket connected).
+        which :meth:`start_kernel` refuses with the calm 503 page.
+
+        Voilà counts a pool's refills as available while they still wait ``fill_delay``
+        seconds before starting, and a page handed such a refill waited for the delay
+        (13 s for the ninth of ten quick loads with a pool of eight and a delay of 20 s).
+        ``get_pool_size`` here counts only :meth:`ready_pool_kernels` (kernel started), and
+        those are handed out first; with none ready a page starts its own kernel at once.
+
+        A kernel handed to a page is noted with the time, so that the culling of kernels
+        no page connected to (``unconnected_timeout``) counts from then, not from its
+        execution in the pool (a page taking a kernel that waited two minutes in the pool
+        lost it before its websocket connected).
         """
         super().__init_subclass__(**kwargs)
-        original = cls.__dict__.get("get_pool_size")
-        if original is None or "get_rendered_notebook" not in cls.__dict__:
+        if "get_pool_size" not in cls.__dict__ or "get_rendered_notebook" not in cls.__dict__:
             return
 
         def get_pool_size(self: CappedKernelManager, notebook_name: str) -> int:
             if self.pages_full():
                 return 0
-            return original(self, notebook_name)
+            return len(self.ready_pool_kernels(notebook_name))
 
         rendered = cls.__dict__["get_rendered_notebook"]
 
-        async def get_rendered_notebook(self: CappedKernelManager, *args: Any,
-                                        **kwargs: Any) -> Any:
-            result = await rendered(self, *args, **kwargs)
+        async def get_rendered_notebook(self: CappedKernelManager, notebook_name: str,
+                                        *args: Any, **kwargs: Any) -> Any:
+            pool = getattr(self, "_pools", {}).get(notebook_name)
+            if pool:  # Voilà hands out the first: the ready ones first, in their order
+                pool.sort(key=lambda task: not _ready(task))
+            result = await rendered(self, notebook_name, *args, **kwargs)
             self._handed_out[result[2]] = utcnow()  # (render task, cache, kernel id)
             return result
 
         cls.get_pool_size = get_pool_size  # type: ignore[attr-defined]
         cls.get_rendered_notebook = get_rendered_notebook  # type: ignore[attr-defined]
 
+    def ready_pool_kernels(self, notebook_name: str) -> list[str]:
+        """Kernels of a dashboard's pool that have started (their notebook executes or has
+        executed), in the pool's order; refills still waiting ``fill_delay`` are not."""
+        pool = getattr(self, "_pools", {}).get(notebook_name, [])
+        return [task.result()["kernel_id"] for task in pool if _ready(task)]
+
     def pool_kernel_ids(self) -> set[str]:
         """Kernels waiting in Voilà's pools of preheated kernels (no page yet)."""
-        ids: set[str] = set()
-        for pool in getattr(self, "_pools", {}).values():
-            for task in pool:
-                if task.done() and not task.cancelled() and task.exception() is None:
-                    ids.add(task.result()["kernel_id"])
-        return ids
+        return {kid for name in getattr(self, "_pools", {})
+                for kid in self.ready_pool_kernels(name)}
 
     def page_kernel_count(self) -> int:
         """Kernels that belong to a page (all running kernels except the pools')."""
@@ -359,3 +370,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
             # the German text is the page body (error.html); the status line stays ASCII
             raise HTTPError(503, BUSY_MESSAGE.format(limit=self.max_kernels))
         return await super().start_kernel(*args, **kwargs)
+
+
+def _ready(task: asyncio.Future) -> bool:
+    """Whether a pool entry of Voilà (a task starting a kernel) has its kernel."""
+    return task.done() and not task.cancelled() and task.exception() is None

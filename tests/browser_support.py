@@ -102,6 +102,14 @@ def _log(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
+TEST_POOLS = json.dumps({"default": {"pool_size": 0}, "kreisuebersicht.ipynb": {"pool_size": 1}})
+"""Preheated kernels of a test server: one for the Kreisübersicht (its pages come from the
+pool, as with ``make start``), none for the other dashboards (their pages start a kernel,
+as when a pool is used up). ``voila.json``'s 14 made every test server start 14 kernels,
+two servers at a time (module fixtures overlap): the browser tests took four times as long.
+``tests/test_serve.py`` starts a server with ``voila.json`` as it is."""
+
+
 @contextlib.contextmanager
 def _serve(cache: Path, region: Path | None = None, log_name: str | None = None):
     """Voilà serving dashboards/ with the repository's configuration.
@@ -125,7 +133,8 @@ def _serve(cache: Path, region: Path | None = None, log_name: str | None = None)
     log = open(ARTIFACTS / name, "w", encoding="utf-8")  # noqa: SIM115
     voila = ROOT / ".venv" / "bin" / "voila"
     cmd = [str(voila) if voila.exists() else "voila", f"--port={port}", "--no-browser",
-           "--Voila.ip=127.0.0.1", "dashboards/"]
+           "--Voila.ip=127.0.0.1", f"--VoilaKernelManager.kernel_pools_config={TEST_POOLS}",
+           "dashboards/"]
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -477,6 +477,52 @@ def test_cap_applies_to_pages_served_from_the_pool(tmp_path):
     assert pool_ids == {"pool-1"}
 
 
+def test_a_page_takes_a_started_pool_kernel_never_a_refill_waiting_for_its_delay(tmp_path):
+    """Voilà counts refills that still wait ``fill_delay`` as available, and a page handed
+    one waited for the delay; here only started kernels count, handed out first."""
+    import asyncio
+    import types
+
+    from traitlets import Unicode
+    from traitlets.config import Configurable
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    from kulturplan.serve import CappedKernelManager
+
+    class App(Configurable):
+        root_dir = Unicode(str(tmp_path))
+        notebook_path = None
+
+    cls = voila_kernel_manager_factory(CappedKernelManager, True, 1)
+
+    async def scenario():
+        km = cls(parent=App(), max_kernels=4)
+        km.fill_if_needed = lambda **kwargs: None  # no refill in this test
+        loop = asyncio.get_running_loop()
+        waiting = loop.create_future()  # a refill in its fill_delay
+        render = loop.create_future()
+        render.set_result((["<div>fertig</div>"], None))
+        ready = loop.create_future()
+        ready.set_result({"kernel_id": "bereit", "task": render,
+                          "renderer": types.SimpleNamespace(stop_generator=False,
+                                                            rendered_cache=["<div>"])})
+        name = "kreisuebersicht.ipynb"
+        km._pools[name] = [waiting, ready]
+        km._kernels["bereit"] = object()
+        sizes = [km.get_pool_size(name)]
+        _, cache, kernel_id = await asyncio.wait_for(  # Voilà's own would wait for the refill
+            km.get_rendered_notebook(notebook_name=name), 5)
+        sizes.append(km.get_pool_size(name))
+        left = km._pools[name]
+        waiting.cancel()
+        return sizes, kernel_id, cache, left, set(km._handed_out)
+
+    sizes, kernel_id, cache, left, handed = asyncio.run(scenario())
+    assert sizes == [1, 0]           # the waiting refill is not counted
+    assert kernel_id == "bereit" and cache == ["<div>"] and handed == {"bereit"}
+    assert len(left) == 1            # the refill stays in the pool
+
+
 def _pool_total() -> int:
     """Number of preheated kernels voila.json asks for (a pool per dashboard)."""
     pools = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))[
@@ -508,10 +554,9 @@ def _kernel_ids_of(pid: int, at_least: int, timeout: float = 120.0) -> set[str]:
 
 @pytest.mark.browser
 def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
-    """With preheated kernels switched on (voila.json has the pools; ``preheat_kernel`` is
-    off by default, see README): the first page comes from the Kreisübersicht's pool,
-    already executed; with one page allowed, the second gets the calm 503 page although
-    the pool has kernels left."""
+    """With preheated kernels (voila.json: a pool per dashboard, as make start serves): the
+    first page comes from the Kreisübersicht's pool, already executed; with one page
+    allowed, the second gets the calm 503 page although the pool has kernels left."""
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), KULTURPLAN_CACHE_DIR=str(tmp_path / "cache"))
     env.pop("JUPYTER_PATH", None)
@@ -522,8 +567,7 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             [str(voila) if voila.exists() else "voila", f"--port={port}", "--no-browser",
-             "--Voila.ip=127.0.0.1", "--CappedKernelManager.max_kernels=1",
-             "--VoilaConfiguration.preheat_kernel=True", "dashboards/"],
+             "--Voila.ip=127.0.0.1", "--CappedKernelManager.max_kernels=1", "dashboards/"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
@@ -543,6 +587,8 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
                                   r"\s*(\{.*?\})\s*</script>", page, re.S).group(1))
     names = [e["name"] for e in config["federated_extensions"]]
     assert "jupyter-leaflet" in names and "jupyterlab-plotly" not in names
+    assert "@jupyter-widgets/jupyterlab-manager" in names
+    assert "jupyterlab_pygments" not in names  # no dashboard shows code
     # the page's kernel was running before the page was asked for
     assert re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1) in waiting
     assert "Traceback" not in text
