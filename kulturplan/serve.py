@@ -178,7 +178,7 @@ class SlicedChannel(AsyncZMQSocketChannel):
             # as jupyter_client: an error while closing is no error of the page
             with contextlib.suppress(Exception):
                 self.socket.close(linger=CLOSE_LINGER_MS)
-            self.socket = None
+            self.socket = None  # type: ignore[assignment]  # as jupyter_client does
 
     stop = close
 
