@@ -86,7 +86,10 @@ class CpuSampler(threading.Thread):
         if proc.pid in server_tree:
             return "server"
         name = proc.name()
-        return "browser" if ("chrom" in name or "headless" in name) else None
+        if "chrom" in name or "headless" in name:
+            return "browser"
+        # this benchmark and Playwright's driver: the measurement's own share of the cores
+        return "bench" if proc.pid == os.getpid() or name == "node" else None
 
     def sample(self) -> None:
         try:
@@ -101,7 +104,7 @@ class CpuSampler(threading.Thread):
                     self.seen[proc.pid] = (group, times.user + times.system)
 
     def totals(self) -> dict[str, float]:
-        out = {"server": 0.0, "browser": 0.0}
+        out = {"server": 0.0, "browser": 0.0, "bench": 0.0}
         for group, seconds in list(self.seen.values()):
             out[group] += seconds
         return out
@@ -115,10 +118,13 @@ class CpuSampler(threading.Thread):
 
 
 def cpu_text(before: dict[str, float], after: dict[str, float], pages: int) -> str:
-    """CPU seconds per page of the server (with kernels) and of the browser."""
+    """CPU seconds per page of the server (with kernels), of the browser and of the
+    measurement itself (this script with Playwright's driver, on the same cores)."""
     server = (after["server"] - before["server"]) / pages
     browser = (after["browser"] - before["browser"]) / pages
-    return f"CPU je Seite: Server mit Kerneln {server:.1f} s, Browser {browser:.1f} s"
+    bench = (after["bench"] - before["bench"]) / pages
+    return (f"CPU je Seite: Server mit Kerneln {server:.1f} s, Browser {browser:.1f} s, "
+            f"Messung (Playwright, dieses Skript) {bench:.2f} s")
 
 
 class MemorySampler(threading.Thread):
