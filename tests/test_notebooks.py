@@ -136,6 +136,19 @@ def test_stored_without_outputs(path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("path", DASHBOARDS, ids=_ids(DASHBOARDS))
+def test_dashboard_title_names_its_app(path: Path) -> None:
+    """The notebook title is the browser tab's and the loading page's ("Kreisübersicht
+    wird geladen …"): it names the app the notebook shows (the Kooperation notebook said
+    "Bedarfsanalyse")."""
+    import kulturplan.ui
+
+    nb = nbformat.read(path, as_version=4)
+    (name,) = re.findall(r"from kulturplan\.ui import (\w+)", nb.cells[0].source)
+    app = getattr(kulturplan.ui, name)
+    assert nb.metadata["title"] == f"{app.title} – Kulturplan"
+
+
 def _check_erste_schritte(nb: nbformat.NotebookNode) -> None:
     texts = output_texts(nb)
     plain = [t for _, mime, t in texts if mime == "text/plain"]

@@ -582,6 +582,9 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
     text = log_path.read_text(encoding="utf-8")
     assert first.status == 200
     assert "window.voila_finish()" in page and "application/vnd.jupyter.widget-view+json" in page
+    # the loading screen names the dashboard and does not animate (browser CPU, issue 16)
+    assert "Kreisübersicht wird geladen …" in page and 'id="loading_seconds"' in page
+    assert "animation: rotation" not in page
     # its charts are SVG: the page loads no plotly.js (notebook metadata, template)
     config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
                                   r"\s*(\{.*?\})\s*</script>", page, re.S).group(1))
