@@ -259,6 +259,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._closing: set[asyncio.Task] = set()
         self._connected_once: set[str] = set()
         self._handed_out: dict[str, Any] = {}
+        self._preheated: set[str] = set()  # pool kernels started, not yet handed to a page
+        self._pool_starting = 0  # pool kernels being started (their id not known yet)
 
     def notify_connect(self, kernel_id: str) -> None:
         super().notify_connect(kernel_id)
@@ -281,6 +283,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     async def shutdown_kernel(self, kernel_id: str, *args, **kwargs) -> None:  # type: ignore[override]
         self._handed_out.pop(kernel_id, None)
+        self._preheated.discard(kernel_id)
         self._connected_once.discard(kernel_id)
         await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
@@ -338,6 +341,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 pool.sort(key=lambda task: not _ready(task))
             result = await rendered(self, notebook_name, *args, **kwargs)
             self._handed_out[result[2]] = utcnow()  # (render task, cache, kernel id)
+            self._preheated.discard(result[2])  # a page's kernel from now on
             return result
 
         cls.get_pool_size = get_pool_size  # type: ignore[attr-defined]
@@ -350,13 +354,18 @@ class CappedKernelManager(AsyncMappingKernelManager):
         return [task.result()["kernel_id"] for task in pool if _ready(task)]
 
     def pool_kernel_ids(self) -> set[str]:
-        """Kernels waiting in Voilà's pools of preheated kernels (no page yet)."""
-        return {kid for name in getattr(self, "_pools", {})
-                for kid in self.ready_pool_kernels(name)}
+        """Kernels waiting in Voilà's pools of preheated kernels (no page yet): started for
+        a pool and not handed out, also while Voilà still sets their pool entry up."""
+        ready = {kid for name in getattr(self, "_pools", {})
+                 for kid in self.ready_pool_kernels(name)}
+        return (ready | self._preheated) & set(self.list_kernel_ids())
 
     def page_kernel_count(self) -> int:
-        """Kernels that belong to a page (all running kernels except the pools')."""
-        return len(set(self.list_kernel_ids()) - self.pool_kernel_ids())
+        """Kernels that belong to a page: all running kernels except the pools', less the
+        pool kernels being started (running already, but their id is not known yet; at a
+        server's start 14 of them made a first page look like a full house)."""
+        pages = len(set(self.list_kernel_ids()) - self.pool_kernel_ids())
+        return max(0, pages - self._pool_starting)
 
     def pages_full(self) -> bool:
         """Whether ``max_kernels`` pages hold a kernel (a new page is refused)."""
@@ -369,7 +378,15 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self.log.warning("Kernel-Obergrenze %d erreicht: Seite abgewiesen", self.max_kernels)
             # the German text is the page body (error.html); the status line stays ASCII
             raise HTTPError(503, BUSY_MESSAGE.format(limit=self.max_kernels))
-        return await super().start_kernel(*args, **kwargs)
+        if not preheat:
+            return await super().start_kernel(*args, **kwargs)
+        self._pool_starting += 1
+        try:
+            kernel_id = await super().start_kernel(*args, **kwargs)
+        finally:
+            self._pool_starting -= 1
+        self._preheated.add(kernel_id)
+        return kernel_id
 
 
 def _ready(task: asyncio.Future) -> bool:

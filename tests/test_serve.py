@@ -477,6 +477,40 @@ def test_cap_applies_to_pages_served_from_the_pool(tmp_path):
     assert pool_ids == {"pool-1"}
 
 
+def test_pool_kernels_being_started_are_no_pages(monkeypatch):
+    """At a server's start the pools' kernels run before Voilà's pool entries have them; they
+    must not count as pages (with max_kernels=1 a first page got the 503 page in CI)."""
+    import asyncio
+
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    from kulturplan.serve import CappedKernelManager
+
+    async def scenario():
+        km = CappedKernelManager(max_kernels=1)
+        seen = []
+
+        async def fake_start(self, *args, **kwargs):
+            kid = f"k{len(self._kernels)}"
+            self._kernels[kid] = object()  # running before start_kernel returns
+            seen.append((self.page_kernel_count(), self.pages_full()))
+            return kid
+
+        monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fake_start)
+        pool = [await km.start_kernel(env={"VOILA_PREHEAT": "True"}) for _ in range(3)]
+        after_pool = (km.page_kernel_count(), km.pool_kernel_ids() == set(pool))
+        page = await km.start_kernel(env={"VOILA_PREHEAT": "False"})
+        full = km.pages_full()
+        with pytest.raises(Exception, match="503"):
+            await km.start_kernel(env={})
+        return seen, after_pool, page, full
+
+    seen, after_pool, page, full = asyncio.run(scenario())
+    assert seen[:3] == [(0, False)] * 3   # starting pool kernels: no pages
+    assert after_pool == (0, True)
+    assert page == "k3" and full        # the page kernel counts; the next page is refused
+
+
 def test_a_page_takes_a_started_pool_kernel_never_a_refill_waiting_for_its_delay(tmp_path):
     """Voilà counts refills that still wait ``fill_delay`` as available, and a page handed
     one waited for the delay; here only started kernels count, handed out first."""
@@ -552,6 +586,18 @@ def _kernel_ids_of(pid: int, at_least: int, timeout: float = 120.0) -> set[str]:
     raise AssertionError(f"nur {len(ids)} Kernel gestartet")
 
 
+def _wait_log(path: Path, text: str, timeout: float = 120.0) -> None:
+    """Wait until the server's log says ``text`` (Voilà logs when a pool is filled)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if text in path.read_text(encoding="utf-8"):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"nicht im Protokoll: {text}")
+
+
 @pytest.mark.browser
 def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
     """With preheated kernels (voila.json: a pool per dashboard, as make start serves): the
@@ -573,6 +619,7 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
         try:
             _wait_port(port, proc)
             waiting = _kernel_ids_of(proc.pid, at_least=_pool_total())  # all pools
+            _wait_log(log_path, "Kernel pool of kreisuebersicht.ipynb is filled")
             first = _get(port, "/voila/render/kreisuebersicht.ipynb")
             page = first.body.decode("utf-8")
             second = _get(port, "/voila/render/kreisuebersicht.ipynb")
