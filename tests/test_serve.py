@@ -624,9 +624,11 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
             page = first.body.decode("utf-8")
             second = _get(port, "/voila/render/kreisuebersicht.ipynb")
             busy = second.body.decode("utf-8")
+            # read before stopping: stopping the server interrupts pool kernels that still
+            # execute their dashboard, and the interrupted build logs its traceback
+            text = log_path.read_text(encoding="utf-8")
         finally:
             stop_process(proc)
-    text = log_path.read_text(encoding="utf-8")
     assert first.status == 200
     assert "window.voila_finish()" in page and "application/vnd.jupyter.widget-view+json" in page
     # the loading screen names the dashboard and does not animate (browser CPU, issue 16)
