@@ -47,8 +47,9 @@ from kulturplan.ui import style
 from kulturplan.ui.apps import _App, _subtitle, sources_html
 from kulturplan.ui.data import DashboardData
 from kulturplan.ui.figure import FigureView
-from kulturplan.ui.gaps import UNIT_TEXT, download_link
+from kulturplan.ui.gaps import UNIT_TEXT
 from kulturplan.ui.report_download import ReportDownload
+from kulturplan.ui.style import download_link
 from kulturplan.ui.widgets import CategoryFilter, ThresholdSlider
 from kulturplan.viz import charts, prepare
 from kulturplan.viz.leaflet import LeafletMap
