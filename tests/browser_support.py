@@ -111,8 +111,9 @@ two servers at a time (module fixtures overlap): the browser tests took four tim
 
 
 @contextlib.contextmanager
-def _serve(cache: Path, region: Path | None = None, log_name: str | None = None):
-    """Voilà serving dashboards/ with the repository's configuration.
+def _serve(cache: Path, region: Path | None = None, log_name: str | None = None,
+           folder: Path | None = None):
+    """Voilà serving dashboards/ (or ``folder``) with the repository's configuration.
 
     ``cache`` is a fresh indicator cache folder (first renders are measured cold, as
     after a fresh clone); ``region`` is passed as ``KULTURPLAN_REGION``.
@@ -134,7 +135,7 @@ def _serve(cache: Path, region: Path | None = None, log_name: str | None = None)
     voila = ROOT / ".venv" / "bin" / "voila"
     cmd = [str(voila) if voila.exists() else "voila", f"--port={port}", "--no-browser",
            "--Voila.ip=127.0.0.1", f"--VoilaKernelManager.kernel_pools_config={TEST_POOLS}",
-           "dashboards/"]
+           str(folder) if folder is not None else "dashboards/"]
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

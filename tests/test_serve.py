@@ -641,6 +641,8 @@ def test_preheated_page_then_cap_as_make_start_serves(tmp_path):
     assert "jupyter-leaflet" in names and "jupyterlab-plotly" not in names
     assert "@jupyter-widgets/jupyterlab-manager" in names
     assert "jupyterlab_pygments" not in names  # no dashboard shows code
+    # no MathJax: a typesetter that sets nothing (tests/test_template_browser.py)
+    assert config["fullMathjaxUrl"] == "/voila/templates/kulturplan/static/kp-no-mathjax.js"
     # the page's kernel was running before the page was asked for
     assert re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1) in waiting
     assert "Traceback" not in text
