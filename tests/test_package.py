@@ -65,6 +65,28 @@ def test_voila_template_is_installed_into_the_environment():
     assert installed.read_text(encoding="utf-8") == repo.read_text(encoding="utf-8")
 
 
+def test_a_wheel_installs_every_file_of_the_voila_template():
+    """pyproject's data-files name each file of the template once, and only files: a
+    pattern that also matched the folder ``static/`` made the wheel build fail ("can't
+    copy … not a regular file"; the editable install of make skips data-files)."""
+    import tomllib
+
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["data-files"]
+    template = ROOT / "share" / "jupyter" / "voila" / "templates" / "kulturplan"
+    listed: list[Path] = []
+    for target, patterns in data_files.items():
+        for pattern in patterns:
+            matched = sorted(ROOT.glob(pattern))
+            assert matched, f"{pattern}: keine Datei"
+            assert all(m.is_file() for m in matched), f"{pattern} trifft einen Ordner"
+            assert all(m.parent == ROOT / target for m in matched), pattern
+            listed.extend(matched)
+    files = sorted(f for f in template.rglob("*") if f.is_file())
+    assert sorted(listed) == files
+    assert template / "static" / "kp-no-mathjax.js" in files
+
+
 def test_make_start_listens_only_on_this_computer():
     # defect (issue 8, 4): `make start` listened on all interfaces without a password
     import subprocess
