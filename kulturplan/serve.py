@@ -330,6 +330,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
         def get_pool_size(self: CappedKernelManager, notebook_name: str) -> int:
             if self.pages_full():
                 return 0
+            self.drop_failed_pool_kernels(notebook_name)
             return len(self.ready_pool_kernels(notebook_name))
 
         rendered = cls.__dict__["get_rendered_notebook"]
@@ -337,8 +338,10 @@ class CappedKernelManager(AsyncMappingKernelManager):
         async def get_rendered_notebook(self: CappedKernelManager, notebook_name: str,
                                         *args: Any, **kwargs: Any) -> Any:
             pool = getattr(self, "_pools", {}).get(notebook_name)
-            if pool:  # Voilà hands out the first: the ready ones first, in their order
-                pool.sort(key=lambda task: not _ready(task))
+            if pool:
+                self.drop_failed_pool_kernels(notebook_name)
+                # Voilà hands out the first: the usable ones first, in their order
+                pool.sort(key=lambda task: not self._usable(task))
             result = await rendered(self, notebook_name, *args, **kwargs)
             self._handed_out[result[2]] = utcnow()  # (render task, cache, kernel id)
             self._preheated.discard(result[2])  # a page's kernel from now on
@@ -349,9 +352,34 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     def ready_pool_kernels(self, notebook_name: str) -> list[str]:
         """Kernels of a dashboard's pool that have started (their notebook executes or has
-        executed), in the pool's order; refills still waiting ``fill_delay`` are not."""
+        executed) and still run, in the pool's order; refills still waiting
+        ``fill_delay`` are not, nor kernels that died (:meth:`drop_failed_pool_kernels`)."""
         pool = getattr(self, "_pools", {}).get(notebook_name, [])
-        return [task.result()["kernel_id"] for task in pool if _ready(task)]
+        return [task.result()["kernel_id"] for task in pool if self._usable(task)]
+
+    def _usable(self, task: asyncio.Future) -> bool:
+        return _ready(task) and task.result()["kernel_id"] in self
+
+    def drop_failed_pool_kernels(self, notebook_name: str) -> list[str]:
+        """Take the pool entries whose kernel died out of a dashboard's pool and start
+        kernels in their place; returns the dead kernels' ids.
+
+        A kernel can die while it starts, e.g. when another process took one of the TCP
+        ports jupyter_client chose for it (``ZMQError: Address already in use``, seen
+        with 14 pool kernels starting at once). Jupyter-server then removes it from its
+        kernels, but Voilà keeps its pool entry, counts the pool as filled and hands the
+        dead kernel to the next page, which broke off after its first bytes and stayed
+        on "Berechnung läuft" (1 of 8 concurrent loads in the benchmark)."""
+        pool = getattr(self, "_pools", {}).get(notebook_name, [])
+        dead = [task for task in pool if _ready(task) and not self._usable(task)]
+        for task in dead:
+            pool.remove(task)
+            self._preheated.discard(task.result()["kernel_id"])
+            self.log.warning("Vorgewärmter Kernel %s für %s ist ausgefallen; er wird ersetzt",
+                             task.result()["kernel_id"], notebook_name)
+        if dead:
+            self.fill_if_needed(delay=0, notebook_name=notebook_name)  # type: ignore[attr-defined]
+        return [task.result()["kernel_id"] for task in dead]
 
     def pool_kernel_ids(self) -> set[str]:
         """Kernels waiting in Voilà's pools of preheated kernels (no page yet): started for

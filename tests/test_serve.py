@@ -557,6 +557,65 @@ def test_a_page_takes_a_started_pool_kernel_never_a_refill_waiting_for_its_delay
     assert len(left) == 1            # the refill stays in the pool
 
 
+def test_a_pool_kernel_that_died_is_replaced_never_handed_to_a_page(tmp_path, caplog):
+    """A pool kernel that died while starting (a port taken by another process: ``ZMQError:
+    Address already in use``) was removed by jupyter-server, but Voilà kept its pool entry,
+    counted the pool as filled and gave it to the next page, which stayed on "Berechnung
+    läuft" (benchmark, 1 of 8 concurrent loads). Now the entry leaves the pool, a kernel is
+    started in its place at once, and the page gets the next living kernel."""
+    import asyncio
+    import logging
+    import types
+
+    from traitlets import Unicode
+    from traitlets.config import Configurable
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    from kulturplan.serve import CappedKernelManager
+
+    class App(Configurable):
+        root_dir = Unicode(str(tmp_path))
+        notebook_path = None
+
+    cls = voila_kernel_manager_factory(CappedKernelManager, True, 1)
+
+    def entry(loop, kernel_id):
+        render = loop.create_future()
+        render.set_result((["<div>fertig</div>"], None))
+        done = loop.create_future()
+        done.set_result({"kernel_id": kernel_id, "task": render,
+                         "renderer": types.SimpleNamespace(stop_generator=False,
+                                                           rendered_cache=[kernel_id])})
+        return done
+
+    async def scenario():
+        km = cls(parent=App(), max_kernels=4)
+        refills = []
+        km.fill_if_needed = lambda **kwargs: refills.append(kwargs)
+        loop = asyncio.get_running_loop()
+        name = "kreisuebersicht.ipynb"
+        km._pools[name] = [entry(loop, "ausgefallen"), entry(loop, "lebt")]
+        km._preheated.update({"ausgefallen", "lebt"})
+        km._kernels["lebt"] = object()  # "ausgefallen" was removed by jupyter-server
+        size = km.get_pool_size(name)
+        after_size = [task.result()["kernel_id"] for task in km._pools[name]]
+        km._pools[name].insert(0, entry(loop, "auch ausgefallen"))  # dies after the count
+        _, cache, kernel_id = await km.get_rendered_notebook(notebook_name=name)
+        return size, after_size, kernel_id, cache, refills, km._pools[name], km._preheated
+
+    with caplog.at_level(logging.WARNING):
+        size, after_size, kernel_id, cache, refills, left, preheated = asyncio.run(scenario())
+    assert size == 1 and after_size == ["lebt"]
+    assert kernel_id == "lebt" and cache == ["lebt"]
+    assert left == []
+    # one refill at once for each dead kernel (plus Voilà's own after handing one out)
+    assert [r.get("delay") for r in refills[:2]] == [0, 0]
+    assert {r["notebook_name"] for r in refills} == {"kreisuebersicht.ipynb"}
+    assert "ausgefallen" not in preheated
+    assert ("Vorgewärmter Kernel ausgefallen für kreisuebersicht.ipynb ist ausgefallen"
+            in caplog.text)
+
+
 def _pool_total() -> int:
     """Number of preheated kernels voila.json asks for (a pool per dashboard)."""
     pools = json.loads((ROOT / "voila.json").read_text(encoding="utf-8"))[

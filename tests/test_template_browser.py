@@ -75,3 +75,75 @@ def test_dollar_signs_stay_text_and_no_mathjax_is_loaded(tmp_path, browser):
     # MathJax 3's output module (its class AbstractOutputJax) is in none of them
     assert not [c for c in chunks
                 if "AbstractOutputJax" in _voila_static(c).read_text(encoding="utf-8")]
+
+
+SLOW_NB = {
+    **TEXTS_NB,
+    "cells": [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+         "source": "import ipywidgets as w\nw.HTML('<b class=\"kp-probe\">erster Teil</b>')"},
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+         "source": "import time\ntime.sleep(120)"},
+    ],
+}
+
+
+def test_a_kernel_dying_while_the_page_executes_gets_the_notice_within_seconds(
+        tmp_path, browser):
+    """A kernel that dies during the execution: Voilà ends the page with its own short
+    error text (partly English); the watch asks for the kernel 3 s after the end, not
+    only every 20 s, so the calm German notice with its reload button follows at once."""
+    import time
+
+    from test_dashboard_kernel_browser import _kernel_id, _kill_kernel
+
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "langsam.ipynb").write_text(json.dumps(SLOW_NB), encoding="utf-8")
+    with _serve(tmp_path / "cache", folder=folder, log_name="voila_template_slow.log") as url:
+        p = Page(browser)
+        try:
+            p.page.goto(url + "/voila/render/langsam.ipynb", wait_until="commit")
+            _wait_for(p.page, "() => document.querySelector('script#jupyter-config-data')"
+                      " !== null", 60_000, "Seitenkonfiguration")
+            kernel_id = _kernel_id(p.page)
+            p.page.wait_for_timeout(1500)  # the second cell runs
+            _kill_kernel(kernel_id)
+            t0 = time.monotonic()
+            _wait_for(p.page, "() => document.querySelector('.kp-kernel-problem') !== null",
+                      20_000, "Hinweis auf die beendete Berechnung")
+            waited = time.monotonic() - t0
+            text = p.page.inner_text(".kp-kernel-problem")
+        finally:
+            p.close()
+    assert "Die Verbindung zur Berechnung wurde beendet" in text and "neu laden" in text
+    assert waited < 12  # before: the first check after 20 s
+
+
+def test_a_page_whose_stream_breaks_off_says_so_at_once(tmp_path, browser):
+    """The server broke a page off after its first bytes (a pool kernel that had died was
+    handed to it: "Cannot send error response after headers written"); the page stayed on
+    "Berechnung läuft" until the 200-s stall timer. The document's end without Voilà's
+    finish now shows the notice at once. Simulated: the page's HTML cut before its end."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "probe.ipynb").write_text(json.dumps(TEXTS_NB), encoding="utf-8")
+    with _serve(tmp_path / "cache", folder=folder, log_name="voila_template_cut.log") as url:
+        p = Page(browser)
+
+        def cut(route) -> None:
+            response = route.fetch()
+            body = response.text()
+            end = body.rfind("<script", 0, body.rfind("window.voila_finish();"))
+            assert end > 0
+            route.fulfill(response=response, body=body[:end])
+
+        p.page.route("**/voila/render/probe.ipynb", cut)
+        try:
+            p.page.goto(url + "/voila/render/probe.ipynb")
+            _wait_for(p.page, "() => document.querySelector('.kp-kernel-problem') !== null",
+                      5_000, "Hinweis auf die abgebrochene Seite")
+            text = p.page.inner_text(".kp-kernel-problem")
+        finally:
+            p.close()
+    assert "Die Seite wurde nicht vollständig berechnet" in text and "neu laden" in text
