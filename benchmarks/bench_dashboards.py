@@ -22,7 +22,12 @@ the page's HTML is complete, no browser).
 
 Timings are wall-clock on this (shared) machine; the load average is printed with each
 run, and the concurrent medians are also given as a ratio to the single warm load
-measured in the same run.
+measured in the same run. Last, the reference (``REFERENCE_NB``, off with
+``--no-reference``): as many pages as the largest N, each a Voilà page with nothing but
+one HTML widget (same template, configuration and extensions, preheated), opened at once
+on a server of their own; the Kreisübersicht's median at that N is printed as a ratio to
+theirs — the floor Voilà's own front end sets on this machine in the same run (the
+machine's speed varies by a third from hour to hour).
 Targets (issue 16): 8 concurrent loads all drawn, median < 10 s, max < 15 s; a single
 warm load < 3 s; 0 stuck of 50.
 """
@@ -32,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import statistics
@@ -69,6 +75,20 @@ FAILED_JS = (
     " return t.includes('Traceback') || t.includes('There was an error')"
     " || !!document.querySelector('.kp-kernel-problem, .kp-error'); }"
 )
+
+REFERENCE_NB = {
+    "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+               "source": "import ipywidgets as w\nw.HTML('<b class=\"kp-bezug\">leer</b>')"}],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                "name": "python3"},
+                 "title": "Bezug – Kulturplan", "kulturplan": {"plotly": False}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+"""The reference page: one HTML widget, served with the same template, configuration and
+extensions as the Kreisübersicht (no plotly.js), from a pool of preheated kernels. What N
+of them cost at once is the floor that Voilà's own front end sets on this machine in this
+run; the Kreisübersicht's median is printed as a ratio to it."""
+REFERENCE_JS = "() => document.querySelector('.kp-bezug') !== null"
 
 
 class CpuSampler(threading.Thread):
@@ -158,12 +178,13 @@ class MemorySampler(threading.Thread):
         self._stop.set()
 
 
-def start_server(cache: Path, log_path: Path,
-                 extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(cache: Path, log_path: Path, extra: list[str] | None = None,
+                 folder: Path | None = None) -> tuple[subprocess.Popen, str]:
     """Voilà as ``make start`` runs it, on a free port; returns the process and its URL.
 
     ``extra`` are further Voilà options (for trying a configuration, e.g.
-    ``--VoilaConfiguration.preheat_kernel=False``)."""
+    ``--VoilaConfiguration.preheat_kernel=False``); ``folder`` is served instead of
+    ``dashboards/`` (the reference page, :data:`REFERENCE_NB`)."""
     port = _free_port()
     env = dict(os.environ, KULTURPLAN_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
     env.pop("JUPYTER_PATH", None)
@@ -171,7 +192,7 @@ def start_server(cache: Path, log_path: Path,
     env.pop("KULTURPLAN_REGION", None)
     voila = Path(sys.executable).with_name("voila")
     cmd = [str(voila), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-           *(extra or []), "dashboards/"]
+           *(extra or []), str(folder) if folder is not None else "dashboards/"]
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     end = time.monotonic() + 90
@@ -214,17 +235,18 @@ def kernel_costs(cache: Path) -> str:
     return "; ".join(out)
 
 
-async def load_once(browser, url: str, timeout: float) -> float | str:
+async def load_once(browser, url: str, timeout: float, path: str = DASHBOARD,
+                    drawn_js: str = DRAWN_JS) -> float | str:
     """Open the dashboard in a fresh context; seconds until drawn, or 'stuck'/'failed'."""
     context = await browser.new_context(viewport={"width": 1600, "height": 1000},
                                         locale="de-DE")
     try:
         page = await context.new_page()
         t0 = time.monotonic()
-        await page.goto(url + DASHBOARD, wait_until="commit", timeout=timeout * 1000)
+        await page.goto(url + path, wait_until="commit", timeout=timeout * 1000)
         remaining = timeout - (time.monotonic() - t0)
         drawn = asyncio.ensure_future(
-            page.wait_for_function(DRAWN_JS, timeout=max(remaining, 1) * 1000, polling=100))
+            page.wait_for_function(drawn_js, timeout=max(remaining, 1) * 1000, polling=100))
         failed = asyncio.ensure_future(
             page.wait_for_function(FAILED_JS, timeout=max(remaining, 1) * 1000, polling=500))
         done, pending = await asyncio.wait({drawn, failed}, return_when=asyncio.FIRST_COMPLETED)
@@ -338,7 +360,7 @@ async def _wait_ready(proc: psutil.Process, seconds: float = 240.0) -> int:
 
 
 async def _concurrent(browser, url: str, n: int, args, sampler: MemorySampler,
-                      cpu: CpuSampler, ref: float) -> None:
+                      cpu: CpuSampler, ref: float) -> float:
     sampler.reset()
     cpu.sample()
     before = cpu.totals()
@@ -349,6 +371,50 @@ async def _concurrent(browser, url: str, n: int, args, sampler: MemorySampler,
     print(f"N = {n} gleichzeitig: {_summary(list(results))}; Median/einzeln {ratio:.1f}; "
           f"{cpu_text(before, cpu.totals(), n)}; Spitze Speicher "
           f"{sampler.peak / 2**20:,.0f} MiB ({sampler.peak_kernels} Kindprozesse); {_load()}")
+    return statistics.median(times) if times else float("nan")
+
+
+async def reference(pw, tmp: Path, n: int, args, medians: dict[int, float]) -> None:
+    """N reference pages (:data:`REFERENCE_NB`) at once on a server of their own, and the
+    Kreisübersicht's median of the same N as a ratio to theirs."""
+    folder = tmp / "bezug"
+    folder.mkdir()
+    (folder / "bezug.ipynb").write_text(json.dumps(REFERENCE_NB), encoding="utf-8")
+    pools = json.dumps({"default": {"pool_size": n}})
+    log = ROOT / "test-artifacts" / "bench_dashboards_bezug_voila.log"
+    proc, url = start_server(tmp / "cache", log,
+                             [f"--VoilaKernelManager.kernel_pools_config={pools}"], folder)
+    try:
+        server = psutil.Process(proc.pid)
+        baseline = await _wait_ready(server)
+        sampler, cpu = MemorySampler(proc.pid), CpuSampler(proc.pid)
+        sampler.start()
+        cpu.start()
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            path = "/voila/render/bezug.ipynb"
+            await load_once(browser, url, args.timeout, path, REFERENCE_JS)
+            await _settle(sampler, baseline, args.settle)
+            cpu.sample()
+            before = cpu.totals()
+            results = await asyncio.gather(*(load_once(browser, url, args.timeout, path,
+                                                       REFERENCE_JS) for _ in range(n)))
+            cpu.sample()
+        finally:
+            await browser.close()
+            sampler.stop()
+            cpu.stop()
+        times = [r for r in results if isinstance(r, float)]
+        ratio = medians.get(n, float("nan")) / statistics.median(times) if times else float("nan")
+        print(f"Bezug: leere Voilà-Seite (ein HTML-Widget, gleiche Vorlage, vorgewärmt), N = {n} "
+              f"gleichzeitig: {_summary(list(results))}; {cpu_text(before, cpu.totals(), n)}; "
+              f"Kreisübersicht/leere Seite (Median) {ratio:.2f}; {_load()}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -364,6 +430,7 @@ async def run(args: argparse.Namespace) -> int:
         if args.voila_arg:
             print(f"Voilà-Optionen: {' '.join(args.voila_arg)}")
         server = psutil.Process(proc.pid)
+        medians: dict[int, float] = {}
         baseline = await _wait_ready(server)
         print(f"Server bereit mit {baseline} vorgewärmten Kerneln nach "
               f"{time.monotonic() - t0:.0f} s; {_load()}")
@@ -386,7 +453,7 @@ async def run(args: argparse.Namespace) -> int:
                 for n in args.concurrent:
                     await _settle(sampler, baseline, args.settle)
                     await asyncio.sleep(args.pause)
-                    await _concurrent(browser, url, n, args, sampler, cpu, ref)
+                    medians[n] = await _concurrent(browser, url, n, args, sampler, cpu, ref)
                 await _settle(sampler, baseline, args.settle)
                 sampler.reset()
                 seq: list[float | str] = []
@@ -410,6 +477,9 @@ async def run(args: argparse.Namespace) -> int:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if not args.no_reference:
+            async with async_playwright() as pw:
+                await reference(pw, Path(tmp), max(args.concurrent), args, medians)
     return 0
 
 
@@ -426,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Anzahl der Aufrufe nacheinander (Standard 50, --quick 10)")
     parser.add_argument("--concurrent", type=int, nargs="+", default=None,
                         help="Anzahlen gleichzeitiger Aufrufe (Standard 1 4 8)")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="ohne den Bezug (leere Voilà-Seite, N wie das größte N)")
     parser.add_argument("--voila-arg", action="append", default=[], metavar="OPTION",
                         help="weitere Voilà-Option (mehrfach möglich)")
     args = parser.parse_args(argv)
