@@ -54,7 +54,13 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import CHROMIUM_ARGS, _free_port, template_env  # noqa: E402
+from browser_support import (  # noqa: E402
+    CHROMIUM_ARGS,
+    _free_port,
+    probe_notebook,
+    stop_process,
+    template_env,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [*CHROMIUM_ARGS,
@@ -76,14 +82,8 @@ FAILED_JS = (
     " || !!document.querySelector('.kp-kernel-problem, .kp-error'); }"
 )
 
-REFERENCE_NB = {
-    "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-               "source": "import ipywidgets as w\nw.HTML('<b class=\"kp-bezug\">leer</b>')"}],
-    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                "name": "python3"},
-                 "title": "Bezug – Kulturplan", "kulturplan": {"plotly": False}},
-    "nbformat": 4, "nbformat_minor": 5,
-}
+REFERENCE_NB = probe_notebook(
+    "import ipywidgets as w\nw.HTML('<b class=\"kp-bezug\">leer</b>')", title="Bezug")
 """The reference page: one HTML widget, served with the same template, configuration and
 extensions as the Kreisübersicht (no plotly.js), from a pool of preheated kernels. What N
 of them cost at once is the floor that Voilà's own front end sets on this machine in this
@@ -410,11 +410,7 @@ async def reference(pw, tmp: Path, n: int, args, medians: dict[int, float]) -> N
               f"gleichzeitig: {_summary(list(results))}; {cpu_text(before, cpu.totals(), n)}; "
               f"Kreisübersicht/leere Seite (Median) {ratio:.2f}; {_load()}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -472,11 +468,7 @@ async def run(args: argparse.Namespace) -> int:
         finally:
             sampler.stop()
             cpu.stop()
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
         if not args.no_reference:
             async with async_playwright() as pw:
                 await reference(pw, Path(tmp), max(args.concurrent), args, medians)

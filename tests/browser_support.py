@@ -95,6 +95,20 @@ def stop_process(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def probe_notebook(*sources: str, title: str = "Probe") -> dict:
+    """A notebook of code cells ``sources`` for a probe page served with the dashboards'
+    template and configuration (``_serve(folder=...)``); like the dashboards it loads no
+    plotly.js (metadata ``"kulturplan": {"plotly": false}``)."""
+    return {
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {},
+                   "outputs": [], "source": source} for source in sources],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                    "name": "python3"},
+                     "title": f"{title} – Kulturplan", "kulturplan": {"plotly": False}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+
+
 def _log(line: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     with open(ARTIFACTS / "dashboard_timings.log", "a", encoding="utf-8") as fh:

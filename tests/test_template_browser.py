@@ -9,26 +9,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from browser_support import BROWSER, Page, _assert_clean, _serve, _wait_for
+from browser_support import BROWSER, Page, _assert_clean, _serve, _wait_for, probe_notebook
 from jupyter_core.paths import jupyter_path
 
 pytestmark = BROWSER
 
-TEXTS_NB = {
-    "cells": [{
-        "cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-        "source": (
-            "import ipywidgets as w\n"
-            "w.VBox([w.Label('Eintritt $5 bis $8'),\n"
-            "        w.Dropdown(options=['a'], description='Preis $x^2$'),\n"
-            "        w.HTML('<b class=\"kp-probe\">fertig</b>')])"
-        ),
-    }],
-    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                "name": "python3"},
-                 "title": "Probe – Kulturplan"},
-    "nbformat": 4, "nbformat_minor": 5,
-}
+TEXTS_NB = probe_notebook(
+    "import ipywidgets as w\n"
+    "w.VBox([w.Label('Eintritt $5 bis $8'),\n"
+    "        w.Dropdown(options=['a'], description='Preis $x^2$'),\n"
+    "        w.HTML('<b class=\"kp-probe\">fertig</b>')])")
 
 
 def _voila_static(name: str) -> Path:
@@ -77,15 +67,10 @@ def test_dollar_signs_stay_text_and_no_mathjax_is_loaded(tmp_path, browser):
                 if "AbstractOutputJax" in _voila_static(c).read_text(encoding="utf-8")]
 
 
-SLOW_NB = {
-    **TEXTS_NB,
-    "cells": [
-        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-         "source": "import ipywidgets as w\nw.HTML('<b class=\"kp-probe\">erster Teil</b>')"},
-        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-         "source": "import time\ntime.sleep(120)"},
-    ],
-}
+SLOW_NB = probe_notebook(
+    "import ipywidgets as w\nw.HTML('<b class=\"kp-probe\">erster Teil</b>')",
+    "import time\ntime.sleep(120)",
+    title="Langsam")
 
 
 def test_a_kernel_dying_while_the_page_executes_gets_the_notice_within_seconds(
