@@ -1,6 +1,6 @@
 """Benchmark: the Kreisübersicht under concurrent page loads, as a Kreis serves it.
 
-Run from the project root (needs ``/usr/bin/chromium`` and Playwright)::
+Run from the project root (needs ``/usr/bin/chromium``)::
 
     .venv/bin/python benchmarks/bench_dashboards.py            # N = 1, 4, 8; 50 sequential
     .venv/bin/python benchmarks/bench_dashboards.py --quick    # N = 1, 4; 10 sequential
@@ -11,8 +11,9 @@ kernels), with a fresh cache folder; the benchmark waits until the pools stand s
 first page load is printed as "kalt"; then three single loads on the warm server (pool
 refilled before each) give the reference time. Then N pages are opened at the same moment
 in headless Chromium (one browser context each, as N people on N computers, but all on
-this machine; external requests blocked, see ``ARGS``) and the time until the map polygons
-and the ranking bars are drawn is measured per page (min / median / max), with the CPU
+this machine; external requests blocked, see ``ARGS``; driven through the bare DevTools
+protocol, :mod:`cdp_browser`, not Playwright, see :data:`DRIVERS`) and the time until the
+map polygons and the ranking bars are drawn is measured per page (min / median / max), with the CPU
 seconds per page of the server with its kernels and of the browser (which, on a Kreis's
 intranet, runs on each user's own computer). A page not drawn within ``--timeout`` seconds
 counts as stuck. Then ``--sequential`` pages are loaded one after another and the stuck or
@@ -61,6 +62,7 @@ from browser_support import (  # noqa: E402
     stop_process,
     template_env,
 )
+from cdp_browser import CdpBrowser  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [*CHROMIUM_ARGS,
@@ -70,6 +72,11 @@ fails), not by intercepting each request through the DevTools protocol as the br
 tests do to list them: with some 120 requests per page that interception cost about
 0,3 CPU-s per page (Chromium 0,16, Playwright's driver 0,05, this process 0,13; measured
 over 4 loads each), work a user's browser does not do, on the same two cores."""
+DRIVERS = {"cdp": "DevTools-Protokoll (ohne Playwright)", "playwright": "Playwright"}
+"""How the benchmark drives Chromium. ``cdp`` (default, :mod:`cdp_browser`): only the
+commands a page load needs, no instrumentation; ``playwright``: Playwright, whose
+instrumentation of every page and request costs Chromium about 0,6 CPU-s per
+Kreisübersicht page (see :mod:`cdp_browser`) — for comparison."""
 DASHBOARD = "/voila/render/kreisuebersicht.ipynb"
 DRAWN_JS = (
     "() => document.querySelectorAll('.leaflet-container path.leaflet-interactive').length > 0"
@@ -139,12 +146,12 @@ class CpuSampler(threading.Thread):
 
 def cpu_text(before: dict[str, float], after: dict[str, float], pages: int) -> str:
     """CPU seconds per page of the server (with kernels), of the browser and of the
-    measurement itself (this script with Playwright's driver, on the same cores)."""
+    measurement itself (this script, with Playwright's driver if used; same cores)."""
     server = (after["server"] - before["server"]) / pages
     browser = (after["browser"] - before["browser"]) / pages
     bench = (after["bench"] - before["bench"]) / pages
     return (f"CPU je Seite: Server mit Kerneln {server:.1f} s, Browser {browser:.1f} s, "
-            f"Messung (Playwright, dieses Skript) {bench:.2f} s")
+            f"Messung (dieses Skript, ggf. Playwright) {bench:.2f} s")
 
 
 class MemorySampler(threading.Thread):
@@ -235,36 +242,74 @@ def kernel_costs(cache: Path) -> str:
     return "; ".join(out)
 
 
+class PlaywrightBrowser:
+    """The Playwright browser behind the interface of :class:`cdp_browser.CdpBrowser`
+    (``--driver playwright``: for comparing what the measurement itself costs)."""
+
+    def __init__(self, browser) -> None:
+        self.browser = browser
+
+    async def new_page(self, width: int = 1600, height: int = 1000) -> PlaywrightPage:
+        context = await self.browser.new_context(viewport={"width": width, "height": height},
+                                                 locale="de-DE")
+        return PlaywrightPage(context, await context.new_page())
+
+    async def close(self) -> None:
+        await self.browser.close()
+
+
+class PlaywrightPage:
+    def __init__(self, context, page) -> None:
+        self.context, self.page = context, page
+
+    async def goto(self, url: str) -> None:
+        await self.page.goto(url, wait_until="commit")
+
+    async def evaluate(self, function: str):
+        return await self.page.evaluate(function)
+
+    async def close(self) -> None:
+        await self.page.close(run_before_unload=True)  # as a user closes the tab
+        await self.context.close()
+
+
+async def launch(driver: str, stack: contextlib.AsyncExitStack):
+    """Headless Chromium with :data:`ARGS`, driven by ``driver`` ("cdp" or "playwright")."""
+    if driver == "cdp":
+        browser = await CdpBrowser.launch(CHROMIUM, ARGS)
+    else:
+        from playwright.async_api import async_playwright
+
+        pw = await stack.enter_async_context(async_playwright())
+        browser = PlaywrightBrowser(
+            await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS))
+    stack.push_async_callback(browser.close)
+    return browser
+
+
 async def load_once(browser, url: str, timeout: float, path: str = DASHBOARD,
                     drawn_js: str = DRAWN_JS) -> float | str:
-    """Open the dashboard in a fresh context; seconds until drawn, or 'stuck'/'failed'."""
-    context = await browser.new_context(viewport={"width": 1600, "height": 1000},
-                                        locale="de-DE")
+    """Open the dashboard in a fresh context; seconds until drawn, or 'stuck'/'failed'.
+
+    The page is asked every 0,1 s whether it is drawn (``drawn_js``) or shows an error
+    (:data:`FAILED_JS`)."""
+    state_js = f"() => ({drawn_js})() ? 'drawn' : ({FAILED_JS})() ? 'failed' : null"
+    page = await browser.new_page()
     try:
-        page = await context.new_page()
         t0 = time.monotonic()
-        await page.goto(url + path, wait_until="commit", timeout=timeout * 1000)
-        remaining = timeout - (time.monotonic() - t0)
-        drawn = asyncio.ensure_future(
-            page.wait_for_function(drawn_js, timeout=max(remaining, 1) * 1000, polling=100))
-        failed = asyncio.ensure_future(
-            page.wait_for_function(FAILED_JS, timeout=max(remaining, 1) * 1000, polling=500))
-        done, pending = await asyncio.wait({drawn, failed}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        if drawn in done and drawn.exception() is None:
-            return time.monotonic() - t0
-        if failed in done and failed.exception() is None:
-            return "failed"
+        await asyncio.wait_for(page.goto(url + path), timeout)
+        while time.monotonic() - t0 < timeout:
+            state = await page.evaluate(state_js)
+            if state == "drawn":
+                return time.monotonic() - t0
+            if state == "failed":
+                return "failed"
+            await asyncio.sleep(0.1)
         return "stuck"
     except Exception as exc:  # a benchmark counts every kind of failure
         return f"failed ({type(exc).__name__})"
     finally:
-        # as a user closes the tab (unload handlers run)
-        for page in context.pages:
-            await page.close(run_before_unload=True)
-        await context.close()
+        await page.close()
 
 
 def http_once(url: str, timeout: float) -> float | str:
@@ -374,7 +419,7 @@ async def _concurrent(browser, url: str, n: int, args, sampler: MemorySampler,
     return statistics.median(times) if times else float("nan")
 
 
-async def reference(pw, tmp: Path, n: int, args, medians: dict[int, float]) -> None:
+async def reference(tmp: Path, n: int, args, medians: dict[int, float]) -> None:
     """N reference pages (:data:`REFERENCE_NB`) at once on a server of their own, and the
     Kreisübersicht's median of the same N as a ratio to theirs."""
     folder = tmp / "bezug"
@@ -390,8 +435,8 @@ async def reference(pw, tmp: Path, n: int, args, medians: dict[int, float]) -> N
         sampler, cpu = MemorySampler(proc.pid), CpuSampler(proc.pid)
         sampler.start()
         cpu.start()
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            browser = await launch(args.driver, stack)
             path = "/voila/render/bezug.ipynb"
             await load_once(browser, url, args.timeout, path, REFERENCE_JS)
             await _settle(sampler, baseline, args.settle)
@@ -400,10 +445,8 @@ async def reference(pw, tmp: Path, n: int, args, medians: dict[int, float]) -> N
             results = await asyncio.gather(*(load_once(browser, url, args.timeout, path,
                                                        REFERENCE_JS) for _ in range(n)))
             cpu.sample()
-        finally:
-            await browser.close()
-            sampler.stop()
-            cpu.stop()
+        sampler.stop()
+        cpu.stop()
         times = [r for r in results if isinstance(r, float)]
         ratio = medians.get(n, float("nan")) / statistics.median(times) if times else float("nan")
         print(f"Bezug: leere Voilà-Seite (ein HTML-Widget, gleiche Vorlage, vorgewärmt), N = {n} "
@@ -414,9 +457,8 @@ async def reference(pw, tmp: Path, n: int, args, medians: dict[int, float]) -> N
 
 
 async def run(args: argparse.Namespace) -> int:
-    from playwright.async_api import async_playwright
-
-    print(f"bench_dashboards: {time.strftime('%Y-%m-%d %H:%M:%S')}, {_load()}")
+    print(f"bench_dashboards: {time.strftime('%Y-%m-%d %H:%M:%S')}, {_load()}; "
+          f"Browser gesteuert über {DRIVERS[args.driver]}")
     log = ROOT / "test-artifacts" / "bench_dashboards_voila.log"
     log.parent.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -434,9 +476,8 @@ async def run(args: argparse.Namespace) -> int:
         sampler.start()
         cpu.start()
         try:
-            async with async_playwright() as pw:
-                browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                   args=ARGS)
+            async with contextlib.AsyncExitStack() as stack:
+                browser = await launch(args.driver, stack)
                 cold = await load_once(browser, url, args.timeout)
                 print(f"erste Seite (kalt, füllt den Zwischenspeicher): {_summary([cold])}")
                 single: list[float | str] = []
@@ -459,7 +500,6 @@ async def run(args: argparse.Namespace) -> int:
                 print(f"{args.sequential} nacheinander: {len(bad)} hängen/fehlgeschlagen; "
                       f"{_summary(seq)}; Spitze Speicher {sampler.peak / 2**20:,.0f} MiB "
                       f"({sampler.peak_kernels} Kindprozesse); {_load()}")
-                await browser.close()
             for n in args.concurrent:
                 await _settle(sampler, baseline, args.settle)
                 got = await http_concurrent(url, n, args.timeout)
@@ -470,8 +510,7 @@ async def run(args: argparse.Namespace) -> int:
             cpu.stop()
             stop_process(proc)
         if not args.no_reference:
-            async with async_playwright() as pw:
-                await reference(pw, Path(tmp), max(args.concurrent), args, medians)
+            await reference(Path(tmp), max(args.concurrent), args, medians)
     return 0
 
 
@@ -490,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Anzahlen gleichzeitiger Aufrufe (Standard 1 4 8)")
     parser.add_argument("--no-reference", action="store_true",
                         help="ohne den Bezug (leere Voilà-Seite, N wie das größte N)")
+    parser.add_argument("--driver", choices=sorted(DRIVERS), default="cdp",
+                        help="wie der Browser gesteuert wird (Standard: cdp, ohne den "
+                        "Messaufwand von Playwright)")
     parser.add_argument("--voila-arg", action="append", default=[], metavar="OPTION",
                         help="weitere Voilà-Option (mehrfach möglich)")
     args = parser.parse_args(argv)
