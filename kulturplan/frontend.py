@@ -48,6 +48,24 @@ SNIPPET_NAME = "kp-chunks.html"
 """The template snippet loading the bundle (written by ``make install``)."""
 
 
+CONTROL_COMM_PATCH = (
+    'setTimeout(()=>l("Control comm did not respond in time"),4e3)',
+    'setTimeout(()=>l("Control comm did not respond in time"),6e4)',
+)
+"""ipywidgets' widget manager asks the kernel for all widget states at once and gives up
+after 4 s (``CONTROL_COMM_TIMEOUT``, not configurable; jupyter-widgets/ipywidgets#3633);
+it then fetches the widgets one by one, and on a busy machine that fallback left whole
+dashboards showing "Error displaying widget: model not found" (5 of 32 Kreisübersicht
+pages, 8 opened at once on 2 cores). Our kernels always answer (ipywidgets 8), so the
+bundled copy waits up to 60 s; a kernel that does not answer at all is reported by the
+template's kernel watch. Applied to the one chunk of the listed build that holds it
+(exact text; :func:`write_bundle` fails when it is not there)."""
+PATCHES = {
+    "@jupyter-widgets/jupyterlab-manager/static/32.3281b05d23655ae8.js": CONTROL_COMM_PATCH,
+}
+"""Replacements in bundled chunks: ``{extension/chunk: (old, new)}``."""
+
+
 @dataclass(frozen=True)
 class Bundle:
     """What :func:`write_bundle` wrote: the files concatenated and the bundle's size."""
@@ -79,8 +97,9 @@ def _find(name: str, roots: Sequence[Path]) -> Path | None:
 
 
 def chunk_files(spec: dict, *, voila_version: str, static_roots: Sequence[Path],
-                labextension_roots: Sequence[Path]) -> list[Path]:
-    """The installed files of the chunks in ``spec`` (the parsed ``kp-chunks.json``).
+                labextension_roots: Sequence[Path]) -> list[tuple[str, Path]]:
+    """The chunks in ``spec`` (the parsed ``kp-chunks.json``): their names as listed
+    (``extension/static/file`` for an extension's) with their installed files.
 
     Raises
     ------
@@ -90,12 +109,12 @@ def chunk_files(spec: dict, *, voila_version: str, static_roots: Sequence[Path],
     voila = spec["voila"]
     if voila["version"] != voila_version:
         raise BundleError(f"Voilà {voila_version} statt {voila['version']} installiert")
-    files = []
+    files: list[tuple[str, Path]] = []
     for chunk in voila["chunks"]:
         path = _find(chunk, static_roots)
         if path is None:
             raise BundleError(f"Voilà-Datei {chunk} fehlt")
-        files.append(path)
+        files.append((chunk, path))
     for name, ext in spec["labextensions"].items():
         folder = next((Path(r) / name for r in labextension_roots
                        if (Path(r) / name / "package.json").is_file()), None)
@@ -105,7 +124,7 @@ def chunk_files(spec: dict, *, voila_version: str, static_roots: Sequence[Path],
         for chunk in ext["chunks"]:
             if not (folder / chunk).is_file():
                 raise BundleError(f"Datei {chunk} der Erweiterung {name} fehlt")
-            files.append(folder / chunk)
+            files.append((f"{name}/{chunk}", folder / chunk))
     return files
 
 
@@ -150,15 +169,29 @@ def write_bundle(template: Path, *, voila_version: str, static_roots: Sequence[P
     try:
         files = chunk_files(spec, voila_version=voila_version, static_roots=static_roots,
                             labextension_roots=labextension_roots)
+        # a chunk ends with a source-map comment or without a newline: each on its own lines
+        data = b"".join(_patched(name, path).rstrip() + b"\n;\n" for name, path in files)
     except BundleError:
         remove_bundle(template)
         raise
-    # a chunk file ends with a source-map comment or without a newline: each its own line
-    data = b"".join(path.read_bytes().rstrip() + b"\n;\n" for path in files)
     digest = hashlib.sha256(data).hexdigest()[:20]
     _write_atomic(template / "static" / BUNDLE_NAME, data)
     _write_atomic(template / SNIPPET_NAME, snippet(spec, digest).encode("utf-8"))
-    return Bundle(tuple(files), len(data), digest)
+    return Bundle(tuple(path for _, path in files), len(data), digest)
+
+
+def _patched(name: str, path: Path, patches: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """The bytes of chunk ``name`` with its replacement from ``patches`` (default
+    :data:`PATCHES`), if any; :class:`BundleError` when the text to replace is not there
+    exactly once."""
+    data = path.read_bytes()
+    replacement = (PATCHES if patches is None else patches).get(name)
+    if replacement is None:
+        return data
+    old, new = (text.encode("utf-8") for text in replacement)
+    if data.count(old) != 1:
+        raise BundleError(f"die zu ändernde Stelle in {name} nicht gefunden")
+    return data.replace(old, new)
 
 
 def remove_bundle(template: Path) -> None:

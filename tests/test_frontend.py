@@ -127,9 +127,31 @@ def test_the_list_matches_the_installed_front_end():
                                  labextension_roots=labext)
     assert len(files) == len(spec["voila"]["chunks"]) + sum(
         len(e["chunks"]) for e in spec["labextensions"].values())
+    # the widget manager's 4-s wait for all widget states (ipywidgets#3633) is patched in
+    # the listed build: the chunk holding it is bundled and holds the text exactly once
+    patched = dict(files)
+    for name, (old, new) in frontend.PATCHES.items():
+        assert new.encode() in frontend._patched(name, patched[name])
+    bundle = (frontend.template_folder() / "static" / frontend.BUNDLE_NAME).read_text()
+    assert bundle.count('"Control comm did not respond in time"),6e4)') == 1
+    assert '"Control comm did not respond in time"),4e3)' not in bundle
     # plotly.js (4,8 MB) only for the dashboards with plotly charts
     assert "jupyterlab-plotly" not in spec["labextensions"]
     # the template loads the bundle just before voila.js
     index = (frontend.template_folder() / "index.html.j2").read_text(encoding="utf-8")
     assert index.index("{% include 'kp-chunks.html' ignore missing %}") < index.index(
         "{{ voila_setup_labextensions(")
+
+
+def test_a_patch_whose_text_is_missing_writes_no_bundle(tmp_path, monkeypatch):
+    template, base, labext = _tree(tmp_path)
+    monkeypatch.setattr(frontend, "PATCHES", {"@x/widgets/static/3.ff.js": ("PUSH3", "P3")})
+    frontend.write_bundle(template, voila_version="9.9.9", static_roots=[base],
+                          labextension_roots=[labext])
+    assert (template / "static" / frontend.BUNDLE_NAME).read_text().endswith("P3\n;\n")
+    monkeypatch.setattr(frontend, "PATCHES", {"@x/widgets/static/3.ff.js": ("4e3", "6e4")})
+    with pytest.raises(frontend.BundleError,
+                       match="die zu ändernde Stelle in @x/widgets/static/3.ff.js nicht"):
+        frontend.write_bundle(template, voila_version="9.9.9", static_roots=[base],
+                              labextension_roots=[labext])
+    assert not (template / "static" / frontend.BUNDLE_NAME).exists()
