@@ -305,7 +305,10 @@ async def load_once(browser, url: str, timeout: float, path: str = DASHBOARD,
             if polls % 5 == 0 and await page.evaluate(FAILED_JS):
                 return "failed"
             await asyncio.sleep(0.1)
-        return "stuck"
+        # what the page shows, for the diagnosis (e.g. "Error displaying widget: …")
+        shown = await page.evaluate(
+            "() => document.body ? document.body.innerText.trim().slice(0, 60) : ''")
+        return f"stuck ({shown!r})"
     except Exception as exc:  # a benchmark counts every kind of failure
         return f"failed ({type(exc).__name__})"
     finally:

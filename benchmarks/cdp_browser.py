@@ -27,7 +27,6 @@ from typing import Any
 
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-
 FOREGROUND = [
     "--disable-background-timer-throttling",
     "--disable-renderer-backgrounding",
@@ -35,8 +34,7 @@ FOREGROUND = [
 ]
 """Every page is treated as the visible tab of its own window, as each user looks at
 their own page (Playwright starts Chromium with the same three switches): without them,
-Chromium may throttle the timers and lower the priority of pages it considers hidden,
-and of 8 pages opened at once two were not drawn within 60 s in one benchmark run."""
+Chromium may throttle the timers and lower the priority of pages it considers hidden."""
 
 
 class CdpError(RuntimeError):
