@@ -259,6 +259,8 @@ class PlaywrightBrowser:
 
 
 class PlaywrightPage:
+    """A Playwright page behind the interface of :class:`cdp_browser.CdpPage`."""
+
     def __init__(self, context, page) -> None:
         self.context, self.page = context, page
 
@@ -439,6 +441,8 @@ async def reference(tmp: Path, n: int, args, medians: dict[int, float]) -> None:
         sampler.start()
         cpu.start()
         async with contextlib.AsyncExitStack() as stack:
+            stack.callback(cpu.stop)
+            stack.callback(sampler.stop)
             browser = await launch(args.driver, stack)
             path = "/voila/render/bezug.ipynb"
             await load_once(browser, url, args.timeout, path, REFERENCE_JS)
@@ -448,8 +452,6 @@ async def reference(tmp: Path, n: int, args, medians: dict[int, float]) -> None:
             results = await asyncio.gather(*(load_once(browser, url, args.timeout, path,
                                                        REFERENCE_JS) for _ in range(n)))
             cpu.sample()
-        sampler.stop()
-        cpu.stop()
         times = [r for r in results if isinstance(r, float)]
         ratio = medians.get(n, float("nan")) / statistics.median(times) if times else float("nan")
         print(f"Bezug: leere Voilà-Seite (ein HTML-Widget, gleiche Vorlage, vorgewärmt), N = {n} "
