@@ -23,7 +23,9 @@ $(STAMP): pyproject.toml $(LOCK) | $(PY)
 	    $(VENV)/share/jupyter/voila/templates/kulturplan
 	touch $(STAMP)
 
+# The front end's chunks in one file (kulturplan/frontend.py), from the installed files.
 install: $(STAMP)
+	@$(PY) -m kulturplan.frontend
 
 # Serves only on this computer (127.0.0.1); `make start HOST=0.0.0.0` only behind a
 # protection of your own — the dashboards have no password.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -190,6 +191,7 @@ class Page:
                                            device_scale_factor=1, locale="de-DE")
         self.page = self.context.new_page()
         self.blocked: list[str] = []
+        self.requests: list[str] = []
         self.errors: list[str] = []
         self.ws_bytes = 0
         self.page.route("**/*", self._route)
@@ -197,6 +199,7 @@ class Page:
         self.page.on("websocket", self._on_ws)
 
     def _route(self, route) -> None:
+        self.requests.append(route.request.url)
         host = urlparse(route.request.url).hostname or ""
         if route.request.url.startswith(("data:", "blob:", "about:")) or host in (
             "localhost", "127.0.0.1"
@@ -312,6 +315,22 @@ def _assert_clean(p: Page) -> None:
         assert bad not in text, f"„{bad}“ steht auf der Seite"
     assert p.blocked == [], f"externe Anfragen: {p.blocked}"
     assert p.errors == [], f"JavaScript-Fehler: {p.errors}"
+    single = single_chunk_requests(p.requests)
+    assert single == [], (
+        "Skriptteile einzeln geladen statt aus kp-chunks.js (in "
+        f"{TEMPLATE / 'kp-chunks.json'} eintragen, dann make install): {single}")
+
+
+def single_chunk_requests(urls: list[str]) -> list[str]:
+    """The requested chunk files of the builds bundled in ``kp-chunks.js`` (Voilà and the
+    extensions of ``kp-chunks.json``, see :mod:`kulturplan.frontend`): none when the
+    bundle holds every chunk a page needs."""
+    spec = json.loads((TEMPLATE / "kp-chunks.json").read_text(encoding="utf-8"))
+    builds = "|".join(re.escape(name) for name in spec["labextensions"])
+    chunk = re.compile(rf"/voila/(?:static/\d+\.voila\.js|labextensions/(?:{builds})/static/"
+                       r"\d+\.[0-9a-f]+\.js)$")
+    paths = (urlparse(url).path for url in urls)
+    return [path for path in paths if chunk.search(path)]
 
 
 def _select(page, label: str, option_label: str) -> None:
