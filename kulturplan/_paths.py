@@ -22,8 +22,10 @@ Environment variables
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 ENV_REGION = "KULTURPLAN_REGION"
 """Environment variable naming a region folder (``region.toml`` plus tables)."""
@@ -128,3 +130,52 @@ def shared_data_dir(
         return found
     base = root.parent if root is not None else Path.cwd().resolve()
     return base / "shared" / "data"
+
+
+def write_atomic(
+    path: str | Path, content: bytes | Callable[[BinaryIO], object], *, private: bool = False
+) -> Path:
+    """Write ``path`` through a temporary file in its folder and a rename.
+
+    Readers never see a half-written file, and a failed write leaves the old file (and no
+    temporary one) behind. The file gets the permissions of any newly created file
+    (``0666`` minus the umask), so that an export, a report or the front-end bundle can be
+    read by the colleague or the web server it is meant for — not the ``0600`` of
+    :func:`tempfile.mkstemp`; ``private=True`` keeps it to the owner (caches).
+
+    Parameters
+    ----------
+    path
+        Target file; its folder must exist.
+    content
+        The bytes, or a function that writes them to the open binary file
+        (e.g. ``lambda fh: pickle.dump(value, fh)``).
+    private
+        Permissions ``0600`` instead of ``0666`` minus the umask.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Notes
+    -----
+    The permissions are given to :func:`os.open`, which applies the umask itself (no
+    :func:`os.umask` round trip, which would change the process-wide value for a moment).
+    The rename is atomic on POSIX file systems (:func:`os.replace`).
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o600 if private else 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if isinstance(content, bytes):
+                handle.write(content)
+            else:
+                content(handle)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target

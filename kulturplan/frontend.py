@@ -30,15 +30,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kulturplan._format import format_number
-from kulturplan._paths import project_root
+from kulturplan._paths import project_root, write_atomic
 
 LIST_NAME = "kp-chunks.json"
 """The list of bundled chunks, in the template folder (in git)."""
@@ -163,17 +161,6 @@ def snippet(spec: dict, digest: str) -> str:
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_bundle(template: Path, *, voila_version: str, static_roots: Sequence[Path],
                  labextension_roots: Sequence[Path]) -> Bundle:
     """Write ``static/kp-chunks.js`` and ``kp-chunks.html`` into ``template`` from the
@@ -192,8 +179,9 @@ def write_bundle(template: Path, *, voila_version: str, static_roots: Sequence[P
         remove_bundle(template)
         raise
     digest = hashlib.sha256(data).hexdigest()[:20]
-    _write_atomic(template / "static" / BUNDLE_NAME, data)
-    _write_atomic(template / SNIPPET_NAME, snippet(spec, digest).encode("utf-8"))
+    # readable by the web server's user, also when `make install` ran as another one
+    write_atomic(template / "static" / BUNDLE_NAME, data)
+    write_atomic(template / SNIPPET_NAME, snippet(spec, digest).encode("utf-8"))
     return Bundle(tuple(path for _, path in files), len(data), digest)
 
 

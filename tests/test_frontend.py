@@ -5,6 +5,8 @@ requests no chunk of its own, ``browser_support.single_chunk_requests``)."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import jinja2
@@ -46,9 +48,13 @@ def _tree(tmp_path: Path, spec: dict = SPEC) -> tuple[Path, Path, Path]:
 
 def test_bundle_concatenates_the_listed_chunks_in_order(tmp_path):
     template, base, labext = _tree(tmp_path)
-    bundle = frontend.write_bundle(template, voila_version="9.9.9",
-                                   static_roots=[tmp_path / "tpl_static", base],
-                                   labextension_roots=[tmp_path / "nowhere", labext])
+    umask = os.umask(0o022)
+    try:
+        bundle = frontend.write_bundle(template, voila_version="9.9.9",
+                                       static_roots=[tmp_path / "tpl_static", base],
+                                       labextension_roots=[tmp_path / "nowhere", labext])
+    finally:
+        os.umask(umask)
     data = (template / "static" / frontend.BUNDLE_NAME).read_text()
     # each chunk on lines of its own, ended by ";" (a chunk ending in a comment or
     # without a semicolon cannot swallow the next one)
@@ -58,6 +64,9 @@ def test_bundle_concatenates_the_listed_chunks_in_order(tmp_path):
     assert bundle.size == len(data.encode())
     assert [p.name for p in bundle.files] == ["12.voila.js", "7.voila.js", "3.ff.js"]
     assert bundle.files[1].parent == tmp_path / "tpl_static"
+    # the web server may run as another user than `make install` (was 0600, mkstemp's)
+    for written in (template / "static" / frontend.BUNDLE_NAME, template / frontend.SNIPPET_NAME):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o644
 
 
 def _render(template: Path, page_config: dict) -> str:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import os
+import stat
 from pathlib import Path
+
+import pytest
 
 from kulturplan import _paths, overview
 from kulturplan.ui import data as ui_data
@@ -59,3 +63,39 @@ def test_callers_use_the_one_place() -> None:
     from kulturplan.sources import build
 
     assert build.find_data_dir is _paths.find_data_dir
+
+
+def _umask(value: int) -> int:
+    old = os.umask(value)
+    return old
+
+
+def test_write_atomic_gives_a_new_files_permissions(tmp_path: Path) -> None:
+    old = _umask(0o022)
+    try:
+        shared = _paths.write_atomic(tmp_path / "bericht.pdf", b"%PDF")
+        private = _paths.write_atomic(tmp_path / "cache.pkl", b"x", private=True)
+        _umask(0o077)
+        strict = _paths.write_atomic(tmp_path / "streng.csv", b"a;b")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644  # 0666 minus umask 022, not 0600
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert stat.S_IMODE(strict.stat().st_mode) == 0o600  # the umask is respected
+    assert shared.read_bytes() == b"%PDF"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bericht.pdf", "cache.pkl", "streng.csv"]
+
+
+def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "tabelle.pkl"
+    _paths.write_atomic(target, lambda fh: fh.write(b"alt"))
+    assert target.read_bytes() == b"alt"
+
+    def broken(fh) -> None:
+        fh.write(b"halb")
+        raise OSError("Datenträger voll")
+
+    with pytest.raises(OSError, match="Datenträger voll"):
+        _paths.write_atomic(target, broken)
+    assert target.read_bytes() == b"alt"
+    assert [p.name for p in tmp_path.iterdir()] == ["tabelle.pkl"]  # no temporary file left

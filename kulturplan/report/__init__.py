@@ -24,12 +24,11 @@ sharing come in as ``extras["cooperation"]``, ``["calendar"]`` and ``["costs"]``
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kulturplan._paths import write_atomic
 from kulturplan.errors import OverwriteRefusedError, ParameterError
 from kulturplan.region import Region
 from kulturplan.report import steckbrief as _steckbrief
@@ -209,13 +208,6 @@ def write_report(region: Region | ReportContext, out: str | Path, *, fmt: str | 
         )
     data = build(_context(region, **kwargs), fmt, blocks)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as fh:
-        fh.write(data)
-        tmp = Path(fh.name)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # like a normally created file, not the temp file's 0600
-    os.replace(tmp, target)
-    return target
+    return write_atomic(target, data)
 
 

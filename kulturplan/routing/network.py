@@ -68,8 +68,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -82,6 +80,7 @@ from pyproj import Transformer
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from kulturplan._paths import write_atomic
 from kulturplan.errors import InputFileError, ParameterError
 
 CRS = "EPSG:25832"
@@ -436,13 +435,10 @@ def _cache_file(folder: Path, digest: str, mode: str, table: Mapping[str, float]
 
 def _save(net: Network, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npz.tmp")
-    os.close(fd)
     g = net.graph
-    with open(tmp, "wb") as handle:
-        np.savez(handle, indptr=g.indptr, indices=g.indices, data=g.data, xy=net.xy,
-                 node_ids=net.node_ids, info=np.array(json.dumps(net.info)))
-    os.replace(tmp, target)
+    write_atomic(target, lambda handle: np.savez(
+        handle, indptr=g.indptr, indices=g.indices, data=g.data, xy=net.xy,
+        node_ids=net.node_ids, info=np.array(json.dumps(net.info))), private=True)
 
 
 def _load(target: Path, mode: str, name: str) -> Network | None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -22,7 +20,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from kulturplan._paths import ENV_CACHE_DIR, ENV_REGION, cache_dir, region_folder_from_env
+from kulturplan._paths import (
+    ENV_CACHE_DIR,
+    ENV_REGION,
+    cache_dir,
+    region_folder_from_env,
+    write_atomic,
+)
 from kulturplan.errors import InputFileError
 from kulturplan.region import Region
 from kulturplan.viz import prepare
@@ -164,10 +168,8 @@ def _write_cached(path: Path | None, value: object) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
-            tmp = Path(fh.name)
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_atomic(path, lambda fh: pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL),
+                     private=True)
     except OSError:
         log.info("Zwischenspeicher %s nicht beschreibbar; ohne Cache", path.parent)
 

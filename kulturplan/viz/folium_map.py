@@ -19,6 +19,7 @@ from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
+from kulturplan._paths import write_atomic
 from kulturplan._safe import html_text
 from kulturplan.viz.spec import HOVER_STYLE, LEGEND_CSS, MapSpec, legend_html
 
@@ -243,21 +244,6 @@ def to_html(fmap: folium.Map) -> str:
 
 
 def save_html(fmap: folium.Map, path: str) -> None:
-    """Write the self-contained HTML of ``fmap`` to ``path`` (UTF-8, atomic)."""
-    import os
-    import tempfile
-
-    page = to_html(fmap)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.fchmod(fd, 0o666 & ~umask)  # an export to share: readable like any new file
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write the self-contained HTML of ``fmap`` to ``path`` (UTF-8, atomic; readable
+    like any new file, an export to share)."""
+    write_atomic(path, to_html(fmap).encode("utf-8"))
