@@ -304,9 +304,9 @@ WATCH_JS = """() => {{
   }}, 100);
   return true;
 }}"""
-"""Installed in the page as soon as its document has replaced ``about:blank`` (before its
-scripts have run far: the page's HTML streams from a preheated kernel); every 0,1 s it checks whether the page is
-drawn and every 0,5 s whether it shows an error, and records the moment (wall clock, ms).
+"""Installed in the page as soon as its document has replaced ``about:blank`` (the page's
+HTML streams from a preheated kernel); every 0,1 s it checks whether the page is drawn and
+every 0,5 s whether it shows an error, and records the moment (wall clock, ms).
 Asking the page through the DevTools protocol every 0,1 s instead cost the browser about
 0,15–0,2 CPU-s per 10 s of a loading page (each question is a message through the browser
 process to the page and back) — work a user's browser does not do, on the same two cores."""
