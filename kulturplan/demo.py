@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from kulturplan import catalog
+from kulturplan._paths import write_atomic
 from kulturplan.errors import ParameterError
 from kulturplan.region import CRS, Region
 
@@ -1634,17 +1635,12 @@ def main(argv: list[str] | None = None) -> int:
     for target_name, content in ((args.vorausberechnung, projection_csv),
                                  (args.befragung, lambda r, seed: survey_export_csv(r))):
         if target_name:
-            target = Path(target_name)
-            tmp = target.with_name(target.name + ".tmp")
-            tmp.write_bytes(content(region, seed=args.seed))
-            tmp.replace(target)
+            write_atomic(target_name, content(region, seed=args.seed))
     if args.kalender:
         folder = Path(args.kalender)
         folder.mkdir(parents=True, exist_ok=True)
         for file_name, data in calendar_feeds(region, seed=args.seed).items():
-            tmp = folder / (file_name + ".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(folder / file_name)
+            write_atomic(folder / file_name, data)
     print(f"{region!r} geschrieben nach {args.path}")  # CLI output, not library
     return 0
 

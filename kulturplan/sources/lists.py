@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from kulturplan import catalog
+from kulturplan._paths import write_atomic
 from kulturplan._validate import AMBIGUOUS_NUMBER, german_numbers
 from kulturplan.errors import OverwriteRefusedError, Problem, ValidationError
 from kulturplan.region import is_personal_column
@@ -395,10 +396,7 @@ def write_list_template(
     hints.column_dimensions["A"].width = 28
     hints.column_dimensions["B"].width = 100
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    book.save(tmp)
-    tmp.replace(target)
-    return target
+    return write_atomic(target, book.save)
 
 
 def _category_sheet(ref: Any) -> None:
